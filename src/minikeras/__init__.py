@@ -1,0 +1,43 @@
+"""minikeras: Keras for multilayer perceptrons, re-made on numpy.
+
+Swap `from tensorflow.keras...` (or `from keras...`) for `from minikeras...`; the script runs
+the same, reads and writes the same files, and needs only numpy, scipy and h5py.
+"""
+
+__version__ = "0.1.0"
+
+from minikeras import (  # noqa: E402
+    activations,
+    backend,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
+)
+from minikeras.layers import Input, Layer  # noqa: E402
+from minikeras.models import Model, Sequential  # noqa: E402
+
+config = backend
+
+
+def __getattr__(name):
+    # Loaded on first use, to keep `import minikeras` fast.
+    if name in ("callbacks", "datasets"):
+        import importlib
+
+        return importlib.import_module(f"minikeras.{name}")
+    raise AttributeError(f"module 'minikeras' has no attribute '{name}'")
+
+
+__all__ = [
+    "Input", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "config",
+    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
+    "optimizers", "regularizers", "saving", "utils",
+]

@@ -1,0 +1,188 @@
+"""Process-wide settings: float type, epsilon, layer-name counters and the random generator.
+
+Keras keeps these in `keras.config` / `keras.backend`; minikeras keeps them here, in one place,
+so that `set_random_seed` and `clear_session` reach everything that depends on them.
+"""
+
+import random
+import re
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_name_counters = {}
+_rng = np.random.default_rng()
+
+
+def floatx():
+    """The default float type, as a string (`"float32"`)."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    """Set the default float type: one of `"float16"`, `"float32"`, `"float64"`."""
+    global _FLOATX
+    if value not in ("float16", "float32", "float64", "bfloat16"):
+        raise ValueError(
+            f"Unknown `floatx` value: {value}. Expected one of "
+            "{'float16', 'float32', 'float64', 'bfloat16'}"
+        )
+    _FLOATX = str(value)
+
+
+def epsilon():
+    """The fuzz factor used to keep divisions and logarithms finite (default 1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format}"
+        )
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def backend():
+    """The name of the compute backend: always `"numpy"`."""
+    return "numpy"
+
+
+def to_snake_case(name):
+    """`BatchNormalization` -> `batch_normalization`, `ReLU` -> `re_lu` (Keras' rule)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix):
+    """`prefix`, then `prefix_1`, `prefix_2`, ...: one counter per prefix, per process."""
+    count = _name_counters.get(prefix, 0)
+    _name_counters[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def get_uid(prefix=""):
+    """Keras' counter: 1 for the first call with a prefix, then 2, 3, ..."""
+    count = _name_counters.get(prefix, 0) + 1
+    _name_counters[prefix] = count
+    return count
+
+
+def clear_session(free_memory=True):
+    """Reset the automatic layer names (`dense`, `dense_1`, ... start again)."""
+    _name_counters.clear()
+
+
+def rng():
+    """The generator behind every unseeded random draw in minikeras."""
+    return _rng
+
+
+def draw_seed():
+    """A fresh seed for objects that fix theirs at construction (initializers, Dropout).
+
+    Drawn from Python's `random`, as Keras 3 does, so that after `set_random_seed(s)` unseeded
+    initializers give the very values Keras 3's numpy backend gives.
+    """
+    return random.randint(1, 10**9)
+
+
+def set_random_seed(seed):
+    """Seed Python's `random`, `np.random` and minikeras' generator, making later runs repeatable."""
+    global _rng
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(
+            "Expected `seed` argument to be an integer. "
+            f"Received: seed={seed} (of type {type(seed)})"
+        )
+    random.seed(seed)
+    np.random.seed(seed)
+    _rng = np.random.default_rng(seed)
+
+
+def standardize_dtype(dtype):
+    """A dtype as Keras names it (`"float32"`, `"int64"`), from a string, numpy dtype or None."""
+    if dtype is None:
+        return floatx()
+    if isinstance(dtype, dict):  # a serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name", floatx())
+    name = getattr(dtype, "name", dtype)
+    if name in ("mixed_float16", "mixed_bfloat16"):
+        return "float32"
+    return np.dtype(name).name
+
+
+def is_float_dtype(dtype):
+    return np.issubdtype(np.dtype(standardize_dtype(dtype)), np.floating)
+
+
+def is_int_dtype(dtype):
+    return np.issubdtype(np.dtype(standardize_dtype(dtype)), np.integer)
+
+
+# ----------------------------------------------------------------------------------------------
+# BLAS threads. OpenBLAS on few cores is slower with two threads than one on skinny matrices
+# (a small batch times a narrow layer), so training picks the count from the matrix sizes.
+
+_blas = None
+
+
+def _openblas():
+    """numpy's OpenBLAS as (set, get) ctypes functions, or None where it cannot be found."""
+    global _blas
+    if _blas is None:
+        _blas = False
+        try:
+            import ctypes
+
+            with open("/proc/self/maps") as maps:
+                paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+            for path in sorted(paths):
+                library = ctypes.CDLL(path)
+                for suffix in ("scipy_openblas_%s_num_threads64_", "openblas_%s_num_threads64_",
+                               "openblas_%s_num_threads"):
+                    setter = getattr(library, suffix % "set", None)
+                    getter = getattr(library, suffix % "get", None)
+                    if setter is not None and getter is not None:
+                        _blas = (setter, getter)
+                        return _blas
+        except OSError:
+            pass
+    return _blas or None
+
+
+def get_blas_threads():
+    """The number of BLAS threads numpy uses now (None if unknown)."""
+    blas = _openblas()
+    return blas[1]() if blas else None
+
+
+def set_blas_threads(count):
+    """Set the number of BLAS threads; returns the previous count (None if unknown)."""
+    blas = _openblas()
+    if not blas or count is None:
+        return None
+    previous = blas[1]()
+    blas[0](int(count))
+    return previous
+
+
+def blas_threads_for(batch_size, width):
+    """Threads worth using for products of a `batch_size` x `width` activation."""
+    import os
+
+    cores = os.cpu_count() or 1
+    return cores if batch_size * width >= 65536 else 1

@@ -1,0 +1,156 @@
+"""`Dense`: `activation(inputs @ kernel + bias)`."""
+
+import numpy as np
+
+from minikeras import activations, constraints, initializers, regularizers
+from minikeras.layers.base import Layer, activation_backward
+from minikeras.saving import registry
+
+
+@registry.register("layer", module="keras.layers")
+class Dense(Layer):
+    """A densely connected layer.
+
+    Inputs of rank > 2 are contracted on their last axis: `(batch, d0, in) -> (batch, d0, units)`.
+
+    Args:
+        units: positive integer, the size of the output's last axis.
+        activation: the activation function (name, config or callable); None is linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: initializers of the two weights.
+        kernel_regularizer, bias_regularizer: regularizers of the two weights.
+        activity_regularizer: regularizer of the output.
+        kernel_constraint, bias_constraint: constraints applied after each update.
+        **kwargs: base layer arguments (`name`, `trainable`, `dtype`, `input_shape`, ...).
+    """
+
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
+        **kwargs,
+    ):
+        if not isinstance(units, int) or units <= 0:
+            raise ValueError(
+                "Received an invalid value for `units`, expected a positive integer. "
+                f"Received: units={units}"
+            )
+        if lora_rank is not None or quantization_config is not None:
+            raise ValueError("minikeras' Dense does not support LoRA or quantization.")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self._linear = self.activation is activations.linear
+        self._kernel = self._bias = None
+
+    def build(self, input_shape):
+        self._kernel = self.add_weight(
+            shape=(input_shape[-1], self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        if self.use_bias:
+            self._bias = self.add_weight(
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+
+    @property
+    def kernel(self):
+        if self._kernel is None:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        return self._kernel
+
+    @property
+    def bias(self):
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `bias`.")
+        return self._bias
+
+    def _check_input(self, x):
+        if x.ndim < 2:
+            raise self._incompatible(
+                f"expected min_ndim=2, found ndim={x.ndim}. Full shape received: {x.shape}", x
+            )
+        if x.shape[-1] != self._kernel.value.shape[0]:
+            raise self._incompatible(
+                f"expected axis -1 of input shape to have value {self._kernel.value.shape[0]}, "
+                f"but received input with shape {x.shape}",
+                x,
+            )
+
+    def call(self, inputs, training=False):
+        z = np.matmul(inputs, self._kernel.value)
+        if self._bias is not None:
+            z += self._bias.value
+        y = z if self._linear else self.activation(z)
+        if training:
+            self._saved = (inputs, z, y)
+        return y
+
+    def backward(self, grad, input_grad=True):
+        inputs, z, y = self._saved
+        if not self._linear:
+            grad = activation_backward(self.activation, z, y, grad)
+        return self.backward_pre_activation(grad, input_grad)
+
+    @property
+    def logits(self):
+        """The activation's input in the last training call: `inputs @ kernel + bias`."""
+        return self._saved[1]
+
+    def backward_pre_activation(self, grad, input_grad=True):
+        """Backward from the gradient at `inputs @ kernel + bias` (the activation's input)."""
+        inputs = self._saved[0]
+        flat_grad = grad.reshape(-1, self.units)
+        if self.trainable:
+            kernel = self._kernel
+            if kernel.grad is None:
+                kernel.grad = np.empty_like(kernel.value)
+            np.matmul(inputs.reshape(-1, kernel.value.shape[0]).T, flat_grad, out=kernel.grad)
+            if self._bias is not None:
+                if self._bias.grad is None:
+                    self._bias.grad = np.empty_like(self._bias.value)
+                np.sum(flat_grad, axis=0, out=self._bias.grad)
+        return np.matmul(grad, self._kernel.value.T) if input_grad else None
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape)[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
+        }

@@ -1,0 +1,158 @@
+"""Turn what users pass to `fit`/`evaluate`/`predict` into batches of float32 arrays.
+
+Arrays (numpy, lists, pandas: anything `np.asarray` takes) are sliced into batches; Python
+generators and other iterables yield ready-made `(x, y)` or `(x, y, sample_weight)` batches.
+"""
+
+import math
+
+import numpy as np
+
+from minikeras import backend
+
+
+def as_array(data, name="x"):
+    """`data` as a numpy array: floats become floatx, integer labels stay integers."""
+    if data is None:
+        return None
+    array = np.asarray(getattr(data, "value", data))
+    if array.dtype == object:
+        raise ValueError(f"Unrecognized data type: {name}={data!r} (of type {type(data)})")
+    if array.dtype.kind in "fb" or (array.dtype.kind in "iu" and name == "x"):
+        array = np.ascontiguousarray(array, dtype=backend.floatx())
+    return array
+
+
+def is_array_like(data):
+    return isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "__array__")
+
+
+def unpack(batch):
+    """Split a generator item into `(x, y, sample_weight)`."""
+    if isinstance(batch, (tuple, list)) and not isinstance(batch, np.ndarray):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch[0], batch[1], batch[2]
+        raise ValueError(
+            "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+            f"found: {batch}"
+        )
+    return batch, None, None
+
+
+class ArrayBatches:
+    """Fixed arrays cut into batches, reshuffled every epoch when asked."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
+        self.x = as_array(x, "x")
+        self.y = as_array(y, "y")
+        self.sample_weight = as_array(sample_weight, "sample_weight")
+        sizes = {"x": len(self.x)}
+        if self.y is not None:
+            sizes["y"] = len(self.y)
+        if self.sample_weight is not None:
+            sizes["sample_weight"] = len(self.sample_weight)
+        if len(set(sizes.values())) > 1:
+            detail = "".join(f"'{k}' sizes: {v}\n" for k, v in sizes.items())
+            raise ValueError(
+                "Data cardinality is ambiguous. Make sure all arrays contain the same number "
+                f"of samples.{detail}"
+            )
+        self.num_samples = len(self.x)
+        self.batch_size = batch_size or 32
+        self.shuffle = shuffle
+        self.steps = steps or max(1, math.ceil(self.num_samples / self.batch_size))
+
+    def batches(self):
+        n, size = self.num_samples, self.batch_size
+        if self.shuffle == "batch":
+            order = np.arange(n)
+            for start in range(0, n, size):
+                np.random.shuffle(order[start:start + size])
+        elif self.shuffle:
+            order = np.random.permutation(n)
+        else:
+            order = None
+        for step in range(self.steps):
+            start = (step * size) % max(n, 1)
+            stop = min(start + size, n)
+            index = slice(start, stop) if order is None else order[start:stop]
+            yield (
+                self.x[index],
+                None if self.y is None else self.y[index],
+                None if self.sample_weight is None else self.sample_weight[index],
+            )
+
+
+class IterableBatches:
+    """Batches from a generator or iterable; an iterator is consumed across epochs."""
+
+    def __init__(self, data, steps=None):
+        self.data = data
+        self.steps = steps
+        self._iterator = None
+        self.num_samples = None
+
+    def batches(self):
+        if self._iterator is None or self.steps is None:
+            self._iterator = iter(self.data)
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                self._iterator = None
+                return
+            x, y, sample_weight = unpack(batch)
+            count += 1
+            yield as_array(x, "x"), as_array(y, "y"), as_array(sample_weight, "sample_weight")
+
+
+def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
+    """The right batch source for `x`: arrays or an iterable of ready batches."""
+    if is_array_like(x) and not isinstance(x, tuple):
+        return ArrayBatches(x, y, sample_weight, batch_size, shuffle, steps)
+    if isinstance(x, tuple):
+        return ArrayBatches(np.asarray(x), y, sample_weight, batch_size, shuffle, steps)
+    if y is not None:
+        raise ValueError("`y` argument is not supported when using a generator or iterable as `x`.")
+    return IterableBatches(x, steps)
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """Keras' rule: the last `validation_split` fraction of the rows, before shuffling."""
+    if not is_array_like(x):
+        raise ValueError(
+            "`validation_split` is only supported for Tensors or NumPy arrays, "
+            f"found following types in the input: {[type(x)]}"
+        )
+    x = as_array(x, "x")
+    n = len(x)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into a "
+            f"validation and training set as specified by `validation_split={validation_split}`. "
+            "Either provide more data, or a different value for the `validation_split` argument."
+        )
+
+    def cut(array):
+        array = as_array(array, "y")
+        return (None, None) if array is None else (array[:split_at], array[split_at:])
+
+    (y_train, y_val), (w_train, w_val) = cut(y), cut(sample_weight)
+    return (x[:split_at], y_train, w_train), (x[split_at:], y_val, w_val)
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Per-row weights from a `{class: weight}` dict (labels as integers or one-hot)."""
+    y = np.asarray(y)
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.rint(labels).astype(np.int64)
+    table = np.ones(int(max(labels.max(initial=0), max(class_weight, default=0))) + 1, np.float32)
+    for label, weight in class_weight.items():
+        table[int(label)] = weight
+    return table[labels]

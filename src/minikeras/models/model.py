@@ -1,0 +1,162 @@
+"""`Model`: a layer made of layers, with inference, summary, serialization and training."""
+
+import json
+
+import numpy as np
+
+from minikeras.layers.base import Layer
+from minikeras.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """The base of `Sequential`: weights, inference, summary, JSON and saving over `layers`."""
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError(
+                "minikeras provides Sequential models only; the functional API "
+                "(`Model(inputs, outputs)`) is not available yet."
+            )
+        Layer.__init__(self, **kwargs)
+        Trainer.__init__(self)
+
+    # ------------------------------------------------------------------------------------------
+    # Weights, gathered from the layers
+
+    def _all_weights(self):
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self._all_weights()
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def weights(self):
+        return self._all_weights()
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                f"length {len(weights)}, but the layer was expecting {len(own)} weights."
+            )
+        for layer in self.layers:
+            count = len(layer.weights)
+            layer.set_weights(weights[:count])
+            weights = weights[count:]
+
+    @property
+    def losses(self):
+        return [term for layer in self.layers for term in layer.losses]
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(w.value.size for w in self.weights))
+
+    def get_layer(self, name=None, index=None):
+        """A layer by `name` or by `index` (exactly one of the two)."""
+        if index is not None and name is not None:
+            raise ValueError(
+                f"Provide only a layer name or a layer index. Received: index={index}, name={name}."
+            )
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(self.layers)} layers."
+                )
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # ------------------------------------------------------------------------------------------
+    # Inference
+
+    def predict_on_batch(self, x):
+        """The model's output for one batch, as a float32 array."""
+        return self(x, training=False)
+
+    # ------------------------------------------------------------------------------------------
+    # Description
+
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
+        """Print a table of the layers, their output shapes and parameter counts."""
+        from minikeras.utils.summary_utils import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def to_json(self, **kwargs):
+        """The model's architecture as a Keras 3 JSON string."""
+        from minikeras.saving import registry
+
+        return json.dumps(registry.serialize(self), default=_json_default, **kwargs)
+
+    # ------------------------------------------------------------------------------------------
+    # Files (minikeras.saving does the work)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save architecture, weights, compile settings and optimizer state (`.keras`, `.h5`)."""
+        from minikeras.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights (`.weights.h5`, or a Keras 2 `.h5` weights file)."""
+        from minikeras.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Load weights saved by minikeras, Keras 3 or Keras 2."""
+        from minikeras.saving import saving_api
+
+        saving_api.load_weights(
+            self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs
+        )
+
+
+def _json_default(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

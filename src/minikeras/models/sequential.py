@@ -1,0 +1,169 @@
+"""`Sequential`: a stack of layers, each feeding the next."""
+
+import numpy as np
+
+from minikeras.layers.base import Layer, standardize_shape
+from minikeras.layers.input_layer import InputLayer, KerasTensor
+from minikeras.models.model import Model
+from minikeras.saving import registry
+
+
+@registry.register("layer", module="keras")
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Args:
+        layers: optional list of layers (an `Input(...)` may come first).
+        trainable: whether the model's weights are trained.
+        name: the model's name (default `sequential`, `sequential_1`, ...).
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._layers = []
+        self._input_layer = None
+        for layer in layers or ():
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
+
+    # ------------------------------------------------------------------------------------------
+    # Structure
+
+    def add(self, layer, rebuild=True):
+        """Append a layer (or an `Input(...)`) to the stack."""
+        if isinstance(layer, KerasTensor):
+            layer = layer.input_layer
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                "Only instances of `keras.Layer` can be added to a Sequential model. "
+                f"Received: {layer} (of type {type(layer)})"
+            )
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError(
+                    "Sequential model '{}' has already been configured to use an input shape. "
+                    "You cannot add an InputLayer here.".format(self.name)
+                )
+            self._input_layer = layer
+        else:
+            if any(existing.name == layer.name for existing in self._layers):
+                raise ValueError(
+                    "All layers added to a Sequential model should have unique names. Name "
+                    f"'{layer.name}' is already the name of a layer in this model. Update the "
+                    "`name` argument to pass a unique name."
+                )
+            if not self._layers and self._input_layer is None and layer._batch_input_shape:
+                self._input_layer = InputLayer(
+                    batch_shape=layer._batch_input_shape, dtype=layer.dtype
+                )
+            self._layers.append(layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        layer = self._layers.pop()
+        self.built = False
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    def _maybe_rebuild(self):
+        self.built = False
+        if self._input_layer is not None and self._layers:
+            self.build(self._input_layer.batch_shape)
+        elif self._input_layer is not None:
+            self._build_input_shape = self._input_layer.batch_shape
+
+    def build(self, input_shape=None):
+        if input_shape is None and self._input_layer is not None:
+            input_shape = self._input_layer.batch_shape
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        shape = standardize_shape(input_shape)
+        self._output_shapes = []
+        for layer in self._layers:
+            if not layer.built:
+                layer._path_prefix = f"{self._path_prefix}{self.name}/"
+                layer._build_for(shape)
+            shape = layer.compute_output_shape(shape)
+            self._output_shapes.append(shape)
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def input_shape(self):
+        if self._build_input_shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape yet.")
+        return self._build_input_shape
+
+    @property
+    def output_shape(self):
+        if not self.built:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined outputs yet.")
+        return self._output_shapes[-1] if self._output_shapes else self._build_input_shape
+
+    def layer_output_shapes(self):
+        """Each layer's output shape (None where the model is not built yet)."""
+        if not self.built:
+            return [None] * len(self._layers)
+        return list(self._output_shapes)
+
+    def compute_output_shape(self, input_shape):
+        for layer in self._layers:
+            input_shape = layer.compute_output_shape(input_shape)
+        return tuple(input_shape)
+
+    # ------------------------------------------------------------------------------------------
+    # Computation
+
+    def _check_input(self, x):
+        if self._layers and self._layers[0].built:
+            self._layers[0]._check_input(x)
+
+    def call(self, inputs, training=False):
+        for layer in self._layers:
+            inputs = layer(inputs, training=training)
+        return inputs
+
+    def backward(self, grad, input_grad=True):
+        last = len(self._layers) - 1
+        for index in range(last, -1, -1):
+            layer = self._layers[index]
+            if layer.activity_regularizer is not None:
+                grad = layer._add_activity_gradient(grad)
+            grad = layer.backward(grad, input_grad=input_grad or index > 0)
+        return grad
+
+    # ------------------------------------------------------------------------------------------
+    # Config
+
+    def get_config(self):
+        layers = [registry.serialize(layer) for layer in self._layers]
+        if self._input_layer is not None:
+            layers.insert(0, registry.serialize(self._input_layer))
+        config = {**super().get_config(), "layers": layers}
+        if self._build_input_shape is not None:
+            config["build_input_shape"] = self._build_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if isinstance(config, list):  # Keras 1/2 era: the layer list itself
+            config = {"layers": config}
+        config = dict(config)
+        layer_configs = config.pop("layers")
+        build_input_shape = config.pop("build_input_shape", None)
+        config.pop("dtype", None)
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in layer_configs:
+            model.add(registry.deserialize("layer", layer_config, custom_objects), rebuild=False)
+        model._maybe_rebuild()
+        if not model.built and build_input_shape is not None and model._layers:
+            model.build(build_input_shape)
+        return model
+
+    def __repr__(self):
+        return f"<Sequential name={self.name}, built={self.built}>"

@@ -1,0 +1,453 @@
+"""`Trainer`: compile, fit, evaluate and predict for a model made of layers with backward passes.
+
+One training step is a forward loop that keeps what each layer needs, the loss and its
+gradient, a reverse loop through the layers' `backward`, regularization gradients, one
+optimizer step and the constraints. No graph is built: the layers hold their own gradients.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from minikeras.models import data as data_lib
+
+_FUSED_ACTIVATIONS = ("softmax", "sigmoid")
+
+
+class Trainer:
+    """Mixin giving a model Keras' training API."""
+
+    def __init__(self):
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._loss_fn = None
+        self._metrics = None
+        self._compile_config = None
+
+    # ------------------------------------------------------------------------------------------
+    # compile
+
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+        **kwargs,
+    ):
+        """Configure training: the optimizer, the loss and the metrics to report.
+
+        Keras' backend-only arguments (`run_eagerly`, `jit_compile`, ...) are accepted and
+        have no effect: minikeras always runs eagerly on numpy.
+        """
+        from minikeras import optimizers
+
+        for legacy in ("sample_weight_mode", "target_tensors", "distribute", "pss_evaluation_shards"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._loss_weights = loss_weights
+        self._metric_specs = _as_list(metrics)
+        self._weighted_metric_specs = _as_list(weighted_metrics)
+        self._loss_fn = None
+        self._metrics = None
+        self._compile_config = {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": False,
+            "steps_per_execution": 1,
+            "jit_compile": False,
+        }
+        self.compiled = True
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return None
+        from minikeras.saving import registry
+
+        return {key: registry.serialize(value) for key, value in self._compile_config.items()}
+
+    def compile_from_config(self, config, custom_objects=None):
+        from minikeras import optimizers
+
+        config = dict(config)
+        optimizer = config.pop("optimizer", "rmsprop")
+        if isinstance(optimizer, dict):
+            optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects)
+        self.compile(
+            optimizer=optimizer,
+            loss=_deserialize_spec("loss", config.get("loss"), custom_objects),
+            loss_weights=config.get("loss_weights"),
+            metrics=_deserialize_spec("metric", config.get("metrics"), custom_objects),
+            weighted_metrics=_deserialize_spec(
+                "metric", config.get("weighted_metrics"), custom_objects
+            ),
+        )
+
+    def _assert_compiled(self):
+        if not self.compiled:
+            raise ValueError("You must call `compile()` before using the model.")
+
+    def _resolve_compiled(self, y, y_pred):
+        """Loss and metrics are chosen from the first batch's shapes, as Keras 3 does."""
+        from minikeras import losses, metrics
+
+        if self._loss_fn is None:
+            if self.loss is None:
+                raise ValueError(
+                    "No loss to compute. Provide a `loss` argument in `compile()`."
+                )
+            self._loss_fn = losses.resolve_compile_loss(self.loss, y, y_pred)
+            self._fused = self._fused_activation()
+        if self._metrics is None:
+            self._metrics = [
+                metrics.resolve_compile_metric(spec, y, y_pred) for spec in self._metric_specs
+            ]
+            self._weighted_metrics = [
+                metrics.resolve_compile_metric(spec, y, y_pred)
+                for spec in self._weighted_metric_specs
+            ]
+            for metric in self._weighted_metrics:
+                if any(metric.name == m.name for m in self._metrics):
+                    metric.name = "weighted_" + metric.name
+
+    def _fused_activation(self):
+        """The last layer's activation name when the loss can take its gradient at the logits."""
+        last = self.layers[-1] if self.layers else None
+        activation = getattr(last, "activation", None)
+        name = getattr(activation, "__name__", None)
+        if name in _FUSED_ACTIVATIONS and hasattr(last, "backward_pre_activation"):
+            return name
+        return None
+
+    @property
+    def metrics_names(self):
+        if not self.compiled:
+            return []
+        return ["loss", "compile_metrics"] if self._metric_specs or self._weighted_metric_specs else ["loss"]
+
+    @property
+    def metrics(self):
+        return list(self._metrics or []) + list(getattr(self, "_weighted_metrics", []) or [])
+
+    # ------------------------------------------------------------------------------------------
+    # One batch
+
+    def _train_step(self, x, y, sample_weight):
+        y_pred = self(x, training=True)
+        self._resolve_compiled(y, y_pred)
+        loss = self._loss_fn
+        fused = None
+        if self._fused:
+            # As Keras 3 on TensorFlow: the crossentropy of a softmax/sigmoid output is taken
+            # at its logits, stable and without clipping.
+            fused = loss.logits_value_and_grad(y, self.layers[-1].logits, sample_weight, self._fused)
+        if fused is None:
+            value, grad = loss.value_and_grad(y, y_pred, sample_weight)
+            self.backward(grad, input_grad=False)
+        else:
+            value, grad = fused
+            self._backward_from_logits(grad)
+        value = float(value) + self._regularization(add_gradients=True)
+        self.optimizer.step(self.trainable_weights)  # applies the constraints too
+        self._update_metrics(y, y_pred, sample_weight)
+        return value
+
+    def _backward_from_logits(self, grad):
+        layers = self.layers
+        grad = layers[-1].backward_pre_activation(grad, input_grad=len(layers) > 1)
+        for index in range(len(layers) - 2, -1, -1):
+            layer = layers[index]
+            if layer.activity_regularizer is not None:
+                grad = layer._add_activity_gradient(grad)
+            grad = layer.backward(grad, input_grad=index > 0)
+
+    def _regularization(self, add_gradients=False):
+        """The sum of all regularization terms; optionally adds their gradients to `.grad`."""
+        total = float(sum(self.losses)) if self.losses else 0.0
+        if add_gradients:
+            from minikeras.layers.base import regularizer_gradient
+
+            for variable in self.trainable_weights:
+                if variable.regularizer is not None:
+                    variable.grad += regularizer_gradient(variable.regularizer, variable.value)
+        return total
+
+    def _test_step(self, x, y, sample_weight):
+        y_pred = self(x, training=False)
+        self._resolve_compiled(y, y_pred)
+        value = float(self._loss_fn(y, y_pred, sample_weight=sample_weight))
+        value += self._regularization()
+        self._update_metrics(y, y_pred, sample_weight)
+        return value
+
+    def _update_metrics(self, y, y_pred, sample_weight):
+        for metric in self._metrics:
+            metric.update_state(y, y_pred)
+        for metric in self._weighted_metrics:
+            metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+    def _reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _logs(self, loss_mean):
+        logs = {"loss": loss_mean}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update({k: float(v) for k, v in result.items()})
+            else:
+                logs[metric.name] = float(result)
+        return dict(sorted(logs.items()))
+
+    # ------------------------------------------------------------------------------------------
+    # fit / evaluate / predict
+
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+        **kwargs,
+    ):
+        """Train for `epochs` passes over the data; returns a `History`."""
+        from minikeras import callbacks as callbacks_module
+
+        epochs = kwargs.pop("nb_epoch", epochs)
+        for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to fit: {kwargs}")
+        self._assert_compiled()
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_lib.split_validation(
+                x, y, sample_weight, validation_split
+            )
+        if class_weight is not None:
+            if y is None:
+                raise ValueError("`class_weight` is only supported for arrays with a `y`.")
+            weights = data_lib.class_weights_to_sample_weights(y, class_weight)
+            sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
+        batches = data_lib.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        validation = None
+        if validation_data is not None:
+            val_x, val_y, val_w = data_lib.unpack(validation_data)
+            validation = data_lib.make_batches(
+                val_x, val_y, val_w, validation_batch_size or batch_size, False, validation_steps
+            )
+        self._ensure_built(batches)
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = callbacks_module.CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=batches.steps,
+        )
+        self.stop_training = False
+        callback_list.on_train_begin()
+        logs = {}
+        with _blas_threads_for(self, batches):
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                total, count = 0.0, 0
+                for step, (bx, by, bw) in enumerate(batches.batches()):
+                    callback_list.on_train_batch_begin(step)
+                    value = self._train_step(bx, by, bw)
+                    total += value * len(bx)
+                    count += len(bx)
+                    logs = self._logs(total / max(count, 1))
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                epoch_logs = dict(logs)
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_batches(validation)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _ensure_built(self, batches):
+        if not self.built and isinstance(batches, data_lib.ArrayBatches):
+            self.build((None, *batches.x.shape[1:]))
+
+    def _evaluate_batches(self, batches, callback_list=None):
+        self._reset_metrics()
+        total, count = 0.0, 0
+        logs = {}
+        for step, (bx, by, bw) in enumerate(batches.batches()):
+            if callback_list:
+                callback_list.on_test_batch_begin(step)
+            total += self._test_step(bx, by, bw) * len(bx)
+            count += len(bx)
+            logs = self._logs(total / max(count, 1))
+            if callback_list:
+                callback_list.on_test_batch_end(step, logs)
+        return logs
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+        **kwargs,
+    ):
+        """The loss and metrics over the data: a float, a list `[loss, *metrics]` or a dict."""
+        from minikeras import callbacks as callbacks_module
+
+        for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        self._assert_compiled()
+        batches = data_lib.make_batches(x, y, sample_weight, batch_size, False, steps)
+        self._ensure_built(batches)
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = callbacks_module.CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=batches.steps,
+        )
+        callback_list.on_test_begin()
+        logs = self._evaluate_batches(batches, callback_list)
+        callback_list.on_test_end(logs)
+        return self._format_results(logs, return_dict)
+
+    def _format_results(self, logs, return_dict):
+        if return_dict:
+            return logs
+        ordered = [logs["loss"]] + [v for k, v in logs.items() if k != "loss"]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """The model's outputs for `x`, as one float32 array."""
+        for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
+        verbose = 1 if verbose == "auto" else verbose
+        if verbose == 0 and not callbacks and isinstance(batches, data_lib.ArrayBatches):
+            return self._predict_arrays(batches)
+        from minikeras import callbacks as callbacks_module
+
+        callback_list = callbacks_module.CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=batches.steps,
+        )
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, (bx, _, _) in enumerate(batches.batches()):
+            callback_list.on_predict_batch_begin(step)
+            outputs.append(self(bx, training=False))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
+        return np.concatenate(outputs) if outputs else np.empty((0,), np.float32)
+
+    def _predict_arrays(self, batches):
+        """The quiet path: no callbacks, one preallocated output, no per-batch bookkeeping."""
+        x, size = batches.x, batches.batch_size
+        if len(x) <= size:
+            return self(x, training=False)
+        first = self(x[:size], training=False)
+        out = np.empty((len(x), *first.shape[1:]), first.dtype)
+        out[:size] = first
+        for start in range(size, len(x), size):
+            out[start:start + size] = self(x[start:start + size], training=False)
+        return out
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the loss (and metrics)."""
+        self._assert_compiled()
+        x, y = data_lib.as_array(x, "x"), data_lib.as_array(y, "y")
+        if class_weight is not None:
+            weights = data_lib.class_weights_to_sample_weights(y, class_weight)
+            sample_weight = weights if sample_weight is None else weights * sample_weight
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        value = self._train_step(x, y, data_lib.as_array(sample_weight, "sample_weight"))
+        return self._format_results(self._logs(value), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss (and metrics) on one batch, without training."""
+        self._assert_compiled()
+        value = self._test_step(
+            data_lib.as_array(x, "x"), data_lib.as_array(y, "y"),
+            data_lib.as_array(sample_weight, "sample_weight"),
+        )
+        return self._format_results(self._logs(value), return_dict)
+
+
+def _as_list(specs):
+    if specs is None:
+        return []
+    if isinstance(specs, dict):
+        raise ValueError("minikeras' Sequential models have one output: pass metrics as a list.")
+    return list(specs) if isinstance(specs, (list, tuple)) else [specs]
+
+
+def _deserialize_spec(kind, spec, custom_objects):
+    """Compile settings from a file: names stay names, configs become objects."""
+    from minikeras.saving import registry
+
+    if isinstance(spec, list):
+        return [_deserialize_spec(kind, item, custom_objects) for item in spec]
+    if isinstance(spec, dict) and "class_name" in spec:
+        return registry.deserialize(kind, spec, custom_objects)
+    return spec
+
+
+class _blas_threads_for:
+    """Use one BLAS thread for skinny matrices, where a second thread only adds overhead."""
+
+    def __init__(self, model, batches):
+        from minikeras import backend
+
+        size = getattr(batches, "batch_size", 32) or 32
+        widest = max((w.value.shape[-1] for w in model.weights if w.value.ndim == 2), default=1)
+        self._threads = backend.blas_threads_for(size, widest)
+
+    def __enter__(self):
+        from minikeras import backend
+
+        self._previous = backend.set_blas_threads(self._threads)
+
+    def __exit__(self, *exc):
+        from minikeras import backend
+
+        backend.set_blas_threads(self._previous)

@@ -1,0 +1,281 @@
+"""The serialization registry: the only place where a name becomes a class or function.
+
+Every public minikeras class and function registers its Keras names here once, under a kind
+(`"activation"`, `"initializer"`, `"layer"`, ...). `get`, `serialize`, `deserialize`, JSON and
+every file format go through this module. Nothing is ever imported by a name read from a file:
+a name resolves to something registered, to what the caller passed in `custom_objects`, or it
+is refused. That single choke point is what makes loading safe.
+"""
+
+import contextlib
+import inspect
+import threading
+
+# kind -> {name: object}
+_BUILTINS = {}
+# kind -> (what the error messages call it, whether names match case-insensitively)
+_KINDS = {
+    "activation": ("activation function", False),
+    "initializer": ("initializer", False),
+    "regularizer": ("regularizer", False),
+    "constraint": ("constraint", False),
+    "layer": ("layer", False),
+    "loss": ("loss", False),
+    "metric": ("metric", False),
+    "optimizer": ("optimizer", True),
+    "schedule": ("learning rate schedule", False),
+    "other": ("object", False),
+}
+# The Keras module each registered object reports in a Keras 3 config ("keras.layers", ...).
+_MODULES = {}
+_GLOBAL_CUSTOM_OBJECTS = {}
+_scopes = threading.local()
+
+# Names whose meaning changed between Keras 2 and Keras 3 (hard_sigmoid's slope): inside
+# `keras2_objects()` they resolve to what Keras 2 meant, so Keras 2 files predict as they did.
+KERAS2_OVERRIDES = {}
+
+# Names that only ever mean code execution; refused whatever the caller asks for.
+FORBIDDEN_CLASSES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__"})
+
+
+def register(kind, *aliases, module=None, name=None):
+    """Decorator: register a class or function under its own name plus `aliases`."""
+
+    def decorate(obj):
+        table = _BUILTINS.setdefault(kind, {})
+        for key in (name or obj.__name__, *aliases):
+            table[key.lower() if _KINDS[kind][1] else key] = obj
+        if module is not None:
+            _MODULES[obj] = module
+        return obj
+
+    return decorate
+
+
+def builtin_names(kind):
+    """Every registered name of a kind (used by docs and tests)."""
+    return dict(_BUILTINS.get(kind, {}))
+
+
+def keras_module(obj):
+    cls = obj if inspect.isclass(obj) else type(obj)
+    for klass in cls.__mro__:
+        if klass in _MODULES:
+            return _MODULES[klass]
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Custom objects
+
+
+def get_custom_objects():
+    """The process-wide custom object dict; entries here resolve in every deserialization."""
+    return _GLOBAL_CUSTOM_OBJECTS
+
+
+def _scope_stack():
+    if not hasattr(_scopes, "stack"):
+        _scopes.stack = []
+    return _scopes.stack
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Make `custom_objects` resolvable by name inside a `with` block."""
+    _scope_stack().append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        _scope_stack().pop()
+
+
+CustomObjectScope = custom_object_scope
+
+
+def keras2_objects(keras_version):
+    """A scope giving Keras 2's meanings when `keras_version` says the config is Keras 2's."""
+    is_keras2 = str(keras_version or "").startswith(("1.", "2."))
+    return custom_object_scope(KERAS2_OVERRIDES if is_keras2 else {})
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: make a user class or function resolvable as `"package>name"`."""
+    if "|" in package:
+        raise ValueError(f"Invalid package name: {package} (the '|' character is not allowed)")
+
+    def decorate(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
+        _GLOBAL_CUSTOM_OBJECTS[registered] = obj
+        obj._registered_name = registered
+        return obj
+
+    return decorate
+
+
+def get_registered_name(obj):
+    obj = obj if inspect.isclass(obj) or inspect.isfunction(obj) else type(obj)
+    return getattr(obj, "_registered_name", None) or obj.__name__
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    found = _lookup_custom(name, custom_objects)
+    if found is None and module_objects:
+        found = module_objects.get(name)
+    return found
+
+
+def _lookup_custom(name, custom_objects):
+    for table in (custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS):
+        if name in table:
+            return table[name]
+    # A registered class found by its bare class name too ("MyLayer" for "Custom>MyLayer").
+    for table in (custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS):
+        for key, value in table.items():
+            if ">" in key and key.split(">", 1)[1] == name:
+                return value
+    return None
+
+
+def lookup(kind, name, custom_objects=None):
+    """The object registered under `name` for `kind`, or a custom object; None if unknown."""
+    if not isinstance(name, str):
+        return None
+    if name in FORBIDDEN_CLASSES:
+        raise ValueError(
+            f"Refusing to load '{name}': it would run code stored in the file. "
+            "minikeras never executes code from a model file or config."
+        )
+    found = _lookup_custom(name, custom_objects)
+    if found is not None:
+        return found
+    table = _BUILTINS.get(kind, {})
+    key = name.lower() if _KINDS[kind][1] else name
+    return table.get(key)
+
+
+# ----------------------------------------------------------------------------------------------
+# Objects <-> configs
+
+
+def serialize(obj):
+    """An object as Keras 3 serializes it: a name for a function, a config dict for a class."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize(item) for item in obj]
+    if isinstance(obj, dict):
+        return {key: serialize(value) for key, value in obj.items()}
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        registered = getattr(obj, "_registered_name", None)
+        if registered:
+            return {
+                "module": obj.__module__,
+                "class_name": "function",
+                "config": registered,
+                "registered_name": "function",
+            }
+        return obj.__name__
+    if not hasattr(obj, "get_config"):
+        raise TypeError(f"Cannot serialize {obj!r}: it has no `get_config()` method.")
+    registered = getattr(type(obj), "_registered_name", None)
+    config = {
+        "module": keras_module(obj) or type(obj).__module__,
+        "class_name": type(obj).__name__,
+        "config": obj.get_config(),
+        "registered_name": registered,
+    }
+    # Layers and models add how they were built and compiled, as Keras 3 does.
+    for key, method in (("build_config", "get_build_config"), ("compile_config", "get_compile_config")):
+        extra = getattr(obj, method, None)
+        extra = extra() if extra is not None else None
+        if extra:
+            config[key] = extra
+    return config
+
+
+def deserialize(kind, config, custom_objects=None):
+    """Rebuild an object from a name or a Keras 2 / Keras 3 config dict.
+
+    Keras 3 dicts carry `module`/`class_name`/`config`/`registered_name`; Keras 2 dicts only
+    `class_name`/`config`. Both resolve through the registry, never by importing `module`.
+    """
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return _resolve(kind, config, custom_objects)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise TypeError(f"Could not parse config: {config!r}")
+    class_name = config["class_name"]
+    inner = config.get("config", {})
+    if class_name == "function":
+        return _resolve(kind, inner, custom_objects)
+    if class_name == "__numpy__":
+        import numpy as np
+
+        return np.asarray(inner["value"], dtype=inner.get("dtype"))
+    name = config.get("registered_name") or class_name
+    obj = lookup(kind, name, custom_objects) or lookup(kind, class_name, custom_objects)
+    if obj is None:
+        raise TypeError(
+            f"Could not locate class '{class_name}'. Make sure custom classes and functions are "
+            "decorated with `@keras.saving.register_keras_serializable()` or passed in "
+            f"`custom_objects`. Full object config: {config}"
+        )
+    if not inspect.isclass(obj):
+        return obj
+    if not isinstance(inner, dict):
+        raise TypeError(f"The config of '{class_name}' must be a dict. Received: {inner!r}")
+    with custom_object_scope(custom_objects):
+        instance = _instantiate(obj, inner, custom_objects)
+    build_config = config.get("build_config")
+    if isinstance(build_config, dict) and hasattr(instance, "build_from_config"):
+        instance.build_from_config(build_config)
+    return instance
+
+
+def _instantiate(obj, inner, custom_objects):
+    from_config = getattr(obj, "from_config", None)
+    if from_config is None:
+        instance = obj(**inner)
+    elif "custom_objects" in inspect.signature(from_config).parameters:
+        instance = from_config(inner, custom_objects=custom_objects)
+    else:
+        instance = from_config(inner)
+    return instance
+
+
+def _resolve(kind, name, custom_objects):
+    obj = lookup(kind, name, custom_objects)
+    if obj is None:
+        raise ValueError(f"Could not interpret {_KINDS[kind][0]} identifier: {name}")
+    return obj
+
+
+def get(kind, identifier, custom_objects=None, instantiate=True):
+    """Resolve what a user passed for an identifier argument, the way Keras' `get()` does.
+
+    Accepts None, a registered name, a Keras 2 or Keras 3 config dict, an instance or any
+    callable. A class found by name is instantiated with its defaults when `instantiate`.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        try:
+            obj = deserialize(kind, identifier, custom_objects)
+        except TypeError as error:
+            raise ValueError(
+                f"Could not interpret {_KINDS[kind][0]} identifier: {identifier}"
+            ) from error
+    elif isinstance(identifier, str):
+        obj = _resolve(kind, identifier, custom_objects)
+    else:
+        obj = identifier
+    if inspect.isclass(obj) and instantiate:
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret {_KINDS[kind][0]} identifier: {identifier}")
+    return obj

@@ -1,0 +1,38 @@
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+from minikeras import backend
+
+COMPAT_DATA = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data"
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    """Every test starts with Keras' automatic names (`dense`, `dense_1`, ...) reset."""
+    backend.clear_session()
+    backend.set_random_seed(0)
+    yield
+
+
+@pytest.fixture
+def compat_data():
+    return COMPAT_DATA
+
+
+def finite_difference(f, x, eps=1e-6):
+    """Central-difference gradient of the scalar function `f` at the float64 array `x`."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    flat, out = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + eps
+        up = f(x)
+        flat[i] = saved - eps
+        down = f(x)
+        flat[i] = saved
+        out[i] = (up - down) / (2 * eps)
+    return grad

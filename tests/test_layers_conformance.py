@@ -1,0 +1,208 @@
+"""One battery every layer passes: config round trip, weights, shapes, N-D input, gradients."""
+
+import json
+
+import numpy as np
+import pytest
+
+from minikeras import layers
+from minikeras.saving import registry
+from conftest import finite_difference
+
+# (factory, input shape incl. batch, number of weights)
+LAYERS = {
+    "dense": (lambda **kw: layers.Dense(3, **kw), (4, 5), 2),
+    "dense_relu_no_bias": (lambda **kw: layers.Dense(3, activation="tanh", use_bias=False, **kw), (4, 5), 1),
+    "dense_nd": (lambda **kw: layers.Dense(2, activation="sigmoid", **kw), (2, 3, 4), 2),
+    "dense_softmax": (lambda **kw: layers.Dense(4, activation="softmax", **kw), (3, 5), 2),
+    "dense_regularized": (lambda **kw: layers.Dense(
+        3, activation="elu", kernel_regularizer="l2", bias_regularizer="l1",
+        activity_regularizer="l2", kernel_constraint="max_norm", **kw), (4, 5), 2),
+    "dense_custom_activation": (lambda **kw: layers.Dense(3, activation=lambda x: x * x, **kw), (4, 5), 2),
+    "activation": (lambda **kw: layers.Activation("softplus", **kw), (4, 5), 0),
+    "softmax": (lambda **kw: layers.Softmax(**kw), (4, 5), 0),
+    "flatten": (lambda **kw: layers.Flatten(**kw), (2, 3, 4), 0),
+    "reshape": (lambda **kw: layers.Reshape((2, -1), **kw), (3, 6), 0),
+    "dropout": (lambda **kw: layers.Dropout(0.5, seed=3, **kw), (4, 5), 0),
+}
+SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
+
+
+def make(name, **kwargs):
+    factory, shape, count = LAYERS[name]
+    return factory(**kwargs), shape, count
+
+
+@pytest.mark.parametrize("name", SERIALIZABLE)
+def test_config_round_trips_through_json(name):
+    layer, shape, _ = make(name)
+    layer(np.ones(shape, np.float32))
+    config = json.loads(json.dumps(registry.serialize(layer)))
+    clone = registry.deserialize("layer", config)
+    assert type(clone) is type(layer)
+    assert json.loads(json.dumps(clone.get_config())) == config["config"]
+    assert config["module"] == "keras.layers"
+    assert config["class_name"] == type(layer).__name__
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_weights_and_output_shape(name):
+    layer, shape, count = make(name)
+    assert layer.weights == [] or layer.built
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32
+    assert tuple(y.shape) == tuple(layer.compute_output_shape(shape))
+    assert len(layer.weights) == count == len(layer.get_weights())
+    assert layer.count_params() == sum(w.size for w in layer.get_weights())
+    layer.set_weights([w + 1 for w in layer.get_weights()])
+    for w, v in zip(layer.weights, layer.get_weights()):
+        np.testing.assert_array_equal(w.numpy(), v)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_trainable_false_moves_weights(name):
+    layer, shape, count = make(name, trainable=False)
+    layer(np.ones(shape, np.float32))
+    assert layer.trainable_weights == []
+    assert len(layer.non_trainable_weights) == count
+
+
+@pytest.mark.parametrize("name", [n for n in LAYERS if n != "dropout"])
+def test_backward_matches_finite_differences(name):
+    """d(sum(upstream * layer(x)))/d(x and weights), in float64."""
+    layer, shape, _ = make(name, dtype="float64")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=shape)
+    layer(x)
+    upstream = rng.normal(size=layer(x).shape)
+
+    def objective(x_value):
+        return float(np.sum(upstream * layer(x_value)))
+
+    layer(x, training=True)
+    grad_x = layer.backward(upstream)
+    np.testing.assert_allclose(grad_x, finite_difference(objective, x), rtol=1e-6, atol=1e-7)
+    for variable in layer.trainable_weights:
+        def objective_w(w_value, variable=variable):
+            saved = variable.value.copy()
+            variable.value[...] = w_value
+            value = objective(x)
+            variable.value[...] = saved
+            return value
+
+        expected = finite_difference(objective_w, variable.value.copy())
+        np.testing.assert_allclose(variable.grad, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_dropout_scales_survivors_and_masks_the_gradient():
+    layer = layers.Dropout(0.5, seed=1)
+    x = np.ones((200, 50), np.float32)
+    np.testing.assert_array_equal(layer(x), x)  # inference is the identity
+    y = layer(x, training=True)
+    assert set(np.unique(y)) == {0.0, 2.0}
+    assert abs((y == 0).mean() - 0.5) < 0.02
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), y)
+
+
+@pytest.mark.parametrize(
+    "units", [0, -1, 2.0, 2.5, "3", np.int64(3), None]
+)
+def test_dense_rejects_bad_units(units):
+    with pytest.raises(ValueError, match=r"Received an invalid value for `units`, expected a positive integer\. Received: units="):
+        layers.Dense(units)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"activation": "foo"}, "Could not interpret activation function identifier: foo"),
+        ({"activation": 5}, "Could not interpret activation function identifier: 5"),
+        ({"kernel_initializer": "foo"}, "Could not interpret initializer identifier: foo"),
+        ({"kernel_regularizer": "foo"}, "Could not interpret regularizer identifier: foo"),
+        ({"kernel_constraint": "foo"}, "Could not interpret constraint identifier: foo"),
+        ({"foo": 1}, "Unrecognized keyword arguments passed to Dense: {'foo': 1}"),
+    ],
+)
+def test_dense_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        layers.Dense(3, **kwargs)
+    assert str(info.value) == message
+
+
+def test_dense_input_errors_name_the_layer():
+    layer = layers.Dense(3, name="dd")
+    layer.build((None, 4))
+    with pytest.raises(ValueError) as info:
+        layer(np.ones((2, 5)))
+    assert str(info.value) == (
+        "Input 0 with name 'None' of layer 'dd' is incompatible with the layer: expected axis -1 "
+        "of input shape to have value 4, but received input with shape (2, 5)"
+    )
+    with pytest.raises(ValueError, match=r"expected min_ndim=2, found ndim=1. Full shape received: \(4,\)"):
+        layer(np.ones(4))
+
+
+def test_set_weights_errors():
+    layer = layers.Dense(5, name="dd")
+    layer.build((None, 7))
+    with pytest.raises(ValueError) as info:
+        layer.set_weights([np.ones((7, 5))])
+    assert str(info.value) == (
+        "You called `set_weights(weights)` on layer 'dd' with a weight list of length 1, but "
+        "the layer was expecting 2 weights."
+    )
+    with pytest.raises(ValueError) as info:
+        layer.set_weights([np.ones((7, 4)), np.ones(5)])
+    assert str(info.value) == "Layer dd weight shape (7, 5) is not compatible with provided weight shape (7, 4)."
+
+
+def test_dense_before_build():
+    layer = layers.Dense(3)
+    assert repr(layer) == "<Dense name=dense, built=False>"
+    assert layer.weights == []
+    with pytest.raises(AttributeError, match="You must build the layer before accessing `kernel`."):
+        layer.kernel
+    with pytest.raises(ValueError, match="You tried to call `count_params` on layer 'dense', but the layer isn't built."):
+        layer.count_params()
+    layer.build((None, 4))
+    assert layer.kernel.shape == (4, 3) and layer.bias.shape == (3,)
+    assert layer.kernel.name == "kernel" and layer.kernel.path == "dense/kernel"
+    with pytest.raises(ValueError, match="You cannot add new elements of state"):
+        layer.build((None, 4))
+
+
+def test_dense_contracts_the_last_axis():
+    layer = layers.Dense(3)
+    x = np.random.default_rng(0).normal(size=(2, 6, 5, 4)).astype(np.float32)
+    y = layer(x)
+    assert y.shape == (2, 6, 5, 3)
+    np.testing.assert_allclose(y, x @ layer.kernel.numpy() + layer.bias.numpy(), rtol=1e-6)
+
+
+def test_dense_casts_inputs_to_float32():
+    layer = layers.Dense(2)
+    for dtype in (np.float64, np.int32):
+        assert layer(np.ones((1, 3), dtype)).dtype == np.float32
+
+
+def test_activity_regularizer_is_divided_by_batch_size():
+    layer = layers.Dense(2, kernel_initializer="ones", activity_regularizer="l2")
+    x = np.ones((4, 3), np.float32)
+    y = layer(x)
+    activity = layer.losses[0]
+    np.testing.assert_allclose(activity, 0.01 * np.sum(y**2) / 4, rtol=1e-6)
+
+
+def test_legacy_input_arguments_set_the_batch_shape():
+    assert layers.Dense(2, input_dim=3)._batch_input_shape == (None, 3)
+    assert layers.Dense(2, input_shape=(3,), batch_size=8)._batch_input_shape == (8, 3)
+    assert layers.Dense(2, batch_input_shape=(None, 4))._batch_input_shape == (None, 4)
+
+
+def test_reshape_and_dropout_validation():
+    with pytest.raises(ValueError, match=r"The total size of the tensor must be unchanged. Received: input_shape=\(6,\), target_shape=\(5,\)"):
+        layers.Reshape((5,))(np.ones((2, 6)))
+    with pytest.raises(ValueError, match=r"Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=1.5"):
+        layers.Dropout(1.5)
+    assert layers.Flatten()(np.ones(2)).shape == (2, 1)

@@ -1,0 +1,374 @@
+"""minikeras.losses against Keras 3 (compat/data/losses_metrics.npz) and against calculus."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from conftest import COMPAT_DATA, finite_difference
+
+from minikeras import losses
+
+REFERENCE = np.load(COMPAT_DATA / "losses_metrics.npz")
+META = json.loads(str(REFERENCE["meta"]))
+CASES = list(enumerate(META["loss_cases"]))
+FUNCTIONS = sorted({case[0] for _, case in CASES})
+
+
+def data(name):
+    return REFERENCE[f"data/{name}/y_true"], REFERENCE[f"data/{name}/y_pred"]
+
+
+def case_id(case):
+    i, (fn_name, kwargs, data_name, _) = case
+    return f"{i}-{fn_name}-{data_name}" + "".join(f"-{k}={v}" for k, v in kwargs.items())
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_values_and_gradients_match_keras(case):
+    i, (fn_name, kwargs, data_name, class_name) = case
+    y_true, y_pred = data(data_name)
+    if f"loss/{i}/values" in REFERENCE:
+        values = getattr(losses, fn_name)(y_true, y_pred, **kwargs)
+        assert values.dtype == np.float32
+        np.testing.assert_allclose(values, REFERENCE[f"loss/{i}/values"], rtol=1e-5, atol=1e-5)
+    for reduction in META["reductions"]:
+        loss = getattr(losses, class_name)(reduction=reduction, **kwargs)
+        for weighted, weight in (("none", None), ("weighted", REFERENCE["sample_weight"])):
+            key = f"loss/{i}/{reduction}/{weighted}"
+            value, grad = loss.value_and_grad(y_true, y_pred, sample_weight=weight)
+            assert value.dtype == np.float32 and grad.dtype == np.float32
+            assert grad.shape == y_pred.shape
+            assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad))
+            np.testing.assert_allclose(value, REFERENCE[f"{key}/loss"], rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(grad, REFERENCE[f"{key}/grad"], rtol=1e-5, atol=1e-5)
+            np.testing.assert_array_equal(loss(y_true, y_pred, sample_weight=weight), value)
+
+
+# Inputs away from every clip and kink, in float64, for checking gradients against differences.
+_rng = np.random.default_rng(7)
+_probabilities = _rng.uniform(0.1, 0.9, size=(5, 4))
+_labels = np.eye(4)[[0, 3, 1, 2, 2]]
+INTERIOR = {
+    "regression": (_rng.normal(size=(5, 4)), _rng.normal(size=(5, 4)) + 0.05),
+    "positive": (_rng.uniform(0, 3, size=(5, 4)), _rng.uniform(0.2, 3, size=(5, 4))),
+    "binary": (_rng.integers(0, 2, size=(5, 4)).astype(float), _probabilities),
+    "logits": (_rng.integers(0, 2, size=(5, 4)).astype(float), _rng.normal(size=(5, 4)) * 3),
+    "categorical": (_labels, _probabilities),
+    "categorical_logits": (_labels, _rng.normal(size=(5, 4)) * 3),
+    "sparse": (np.array([0, 3, 1, 2, 2]), _probabilities),
+    "distribution": (_probabilities / _probabilities.sum(-1, keepdims=True), _probabilities / 2),
+    "hinge": (_rng.integers(0, 2, size=(5, 4)) * 2.0 - 1, _rng.choice([-2.5, -0.5, 0.5], (5, 4))),
+}
+GRADIENT_CASES = [
+    ("mean_squared_error", {}, "regression"),
+    ("mean_absolute_error", {}, "regression"),
+    ("mean_absolute_percentage_error", {}, "regression"),
+    ("mean_squared_logarithmic_error", {}, "positive"),
+    ("huber", {"delta": 0.7}, "regression"),
+    ("log_cosh", {}, "regression"),
+    ("cosine_similarity", {}, "regression"),
+    ("poisson", {}, "positive"),
+    ("kl_divergence", {}, "distribution"),
+    ("hinge", {}, "hinge"),
+    ("squared_hinge", {}, "hinge"),
+    ("categorical_hinge", {}, "categorical_logits"),
+    ("binary_crossentropy", {"label_smoothing": 0.1}, "binary"),
+    ("binary_crossentropy", {"from_logits": True}, "logits"),
+    ("binary_focal_crossentropy", {"apply_class_balancing": True, "gamma": 1.5}, "binary"),
+    ("binary_focal_crossentropy", {"from_logits": True}, "logits"),
+    ("categorical_crossentropy", {"label_smoothing": 0.2}, "categorical"),
+    ("categorical_crossentropy", {"from_logits": True}, "categorical_logits"),
+    ("categorical_focal_crossentropy", {"gamma": 3.0}, "categorical"),
+    ("categorical_focal_crossentropy", {"from_logits": True}, "categorical_logits"),
+    ("sparse_categorical_crossentropy", {}, "sparse"),
+    ("sparse_categorical_crossentropy", {"from_logits": True}, "categorical_logits"),
+]
+
+
+def test_every_loss_function_has_a_gradient_case():
+    assert {case[0] for case in GRADIENT_CASES} == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("fn_name, kwargs, data_name", GRADIENT_CASES)
+def test_gradient_matches_finite_differences(fn_name, kwargs, data_name):
+    fn = getattr(losses, fn_name)
+    y_true, y_pred = INTERIOR[data_name]
+    if fn_name == "sparse_categorical_crossentropy":
+        y_true = INTERIOR["sparse"][0]
+    grad = fn.gradient(y_true, y_pred, **kwargs)
+    assert grad.dtype == np.float64 and grad.shape == y_pred.shape
+    expected = finite_difference(lambda x: np.sum(fn(y_true, x, **kwargs)), y_pred)
+    np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+def test_class_gradient_includes_weights_and_reduction(reduction):
+    loss = losses.CategoricalCrossentropy(reduction=reduction, dtype="float64")
+    y_true, y_pred = INTERIOR["categorical"]
+    weight = np.array([1.0, 0.0, 2.0, 0.5, 3.0])
+    value, grad = loss.value_and_grad(y_true, y_pred, sample_weight=weight)
+    expected = finite_difference(lambda x: loss(y_true, x, sample_weight=weight), y_pred)
+    np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-8)
+    assert value.dtype == np.float64
+
+
+def test_extreme_inputs_stay_finite():
+    saturated = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype="float32")
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype="float32")
+    labels = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype="float32")
+    for fn_name in FUNCTIONS:
+        fn = getattr(losses, fn_name)
+        for y_pred, kwargs in ((saturated, {}), (logits, {"from_logits": True})):
+            if "from_logits" in kwargs and "crossentropy" not in fn_name:
+                continue
+            y_true = labels.argmax(-1) if fn_name.startswith("sparse") else labels
+            values, grad = fn(y_true, y_pred, **kwargs), fn.gradient(y_true, y_pred, **kwargs)
+            assert np.all(np.isfinite(values)) and np.all(np.isfinite(grad)), fn_name
+
+
+def test_keras_numbers_for_unnormalised_and_saturated_probabilities():
+    # surface.md: CCE normalises [1, 3] first; K3's BCE clips without adding eps.
+    cce = losses.categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[1.0, 3.0]], "float32"))
+    np.testing.assert_allclose(cce, [0.28768], rtol=1e-5)
+    eps = 1e-7
+    expected = -np.log(np.float32(eps))
+    bce = losses.binary_crossentropy(np.array([[1.0]]), np.array([[0.0]], "float32"))
+    np.testing.assert_allclose(bce, [expected], rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------
+# The fused softmax / sigmoid gradient
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "loss, y_true",
+    [
+        (losses.CategoricalCrossentropy(label_smoothing=0.1), INTERIOR["categorical"][0]),
+        (losses.get("categorical_crossentropy"), INTERIOR["categorical"][0]),
+        (losses.SparseCategoricalCrossentropy(), INTERIOR["sparse"][0]),
+        (losses.SparseCategoricalCrossentropy(ignore_class=2), INTERIOR["sparse"][0]),
+    ],
+    ids=["cce-smoothing", "cce-function", "sparse", "sparse-ignore"],
+)
+def test_softmax_logits_gradient_is_the_chain_rule(loss, y_true):
+    if not isinstance(loss, losses.Loss):
+        loss = losses.resolve_compile_loss(loss, y_true, INTERIOR["categorical"][1])
+    logits = np.random.default_rng(3).normal(size=(5, 4)).astype("float32")
+    probabilities = _softmax(logits)
+    weight = np.array([1.0, 0.5, 0.0, 2.0, 1.0], "float32")
+    _, grad_p = loss.value_and_grad(y_true, probabilities, sample_weight=weight)
+    chained = probabilities * (grad_p - np.sum(grad_p * probabilities, -1, keepdims=True))
+    fused = loss.logits_gradient(y_true, probabilities, weight, "softmax")
+    np.testing.assert_allclose(fused, chained, rtol=1e-4, atol=1e-7)
+
+
+def test_sigmoid_logits_gradient_is_the_chain_rule():
+    loss = losses.BinaryCrossentropy(label_smoothing=0.2, reduction="sum")
+    y_true = INTERIOR["binary"][0].astype("float32")
+    probabilities = (1 / (1 + np.exp(-np.random.default_rng(4).normal(size=(5, 4))))).astype(
+        "float32"
+    )
+    _, grad_p = loss.value_and_grad(y_true, probabilities)
+    fused = loss.logits_gradient(y_true, probabilities, None, "sigmoid")
+    np.testing.assert_allclose(fused, grad_p * probabilities * (1 - probabilities), rtol=1e-4)
+
+
+@pytest.mark.parametrize("case", list(enumerate(META["fused_cases"])), ids=str)
+def test_logits_value_and_grad_matches_keras_on_a_softmax_or_sigmoid_output(case):
+    # Keras on TensorFlow computes these from the logits the activation cached: 5000, not the
+    # -log(1e-7) of clipped probabilities, for a logit of 1e4 on the wrong class.
+    i, (class_name, kwargs, data_name, activation) = case
+    y_true, logits = data(data_name)
+    loss = getattr(losses, class_name)(**kwargs)
+    for weighted, weight in (("none", None), ("weighted", REFERENCE["sample_weight"])):
+        value, grad = loss.logits_value_and_grad(y_true, logits, weight, activation)
+        np.testing.assert_allclose(value, REFERENCE[f"fused/{i}/{weighted}/loss"], rtol=1e-5)
+        np.testing.assert_allclose(grad, REFERENCE[f"fused/{i}/{weighted}/grad"], rtol=1e-5,
+                                   atol=1e-6)
+    assert loss.logits_value_and_grad(y_true, logits, None, "linear") is None
+
+
+@pytest.mark.parametrize(
+    "loss, activation",
+    [
+        (losses.CategoricalCrossentropy(from_logits=True), "softmax"),
+        (losses.CategoricalCrossentropy(), "sigmoid"),
+        (losses.BinaryCrossentropy(), "softmax"),
+        (losses.MeanSquaredError(), "softmax"),
+        (losses.Loss(), "softmax"),
+    ],
+)
+def test_logits_gradient_is_none_without_a_closed_form(loss, activation):
+    y = INTERIOR["categorical"][0]
+    assert loss.logits_gradient(y, y, None, activation) is None
+
+
+# ----------------------------------------------------------------------------------------------
+# Reductions, masks, dtypes
+
+
+def test_reduction_none_returns_weighted_values_and_their_sum_gradient():
+    y_true, y_pred = data("regression")
+    weight = REFERENCE["sample_weight"]
+    loss = losses.MeanSquaredError(reduction="none")
+    value, grad = loss.value_and_grad(y_true, y_pred, sample_weight=weight)
+    np.testing.assert_allclose(value, losses.mean_squared_error(y_true, y_pred) * weight, rtol=1e-6)
+    np.testing.assert_allclose(grad, 2 * (y_pred - y_true) / 3 * weight[:, None], rtol=1e-6)
+
+
+def test_ignore_class_averages_over_the_kept_samples_only():
+    y_true, y_pred = np.array([0, -1, 2, 1]), data("sparse")[1]
+    kept = losses.sparse_categorical_crossentropy(y_true[[0, 2, 3]], y_pred[[0, 2, 3]])
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=-1)
+    np.testing.assert_allclose(loss(y_true, y_pred), kept.mean(), rtol=1e-6)
+
+
+def test_wrong_labels_and_reductions_raise():
+    with pytest.raises(ValueError, match="Invalid value for argument `reduction`"):
+        losses.MeanSquaredError(reduction="mean_all")
+    with pytest.raises(ValueError, match="outside the valid range of \\[0, 3\\)"):
+        losses.sparse_categorical_crossentropy(np.array([3]), np.ones((1, 3), "float32") / 3)
+    with pytest.raises(ValueError, match="must have the same shape"):
+        losses.categorical_crossentropy(np.ones((2, 3)), np.ones((2, 4)))
+    assert losses.Loss(reduction="auto").reduction == "sum_over_batch_size"  # Keras 2 files
+
+
+def test_float64_and_python_inputs():
+    assert losses.mean_squared_error([[1.0, 2.0]], [[0.0, 0.0]]).dtype == np.float32
+    assert losses.mean_squared_error(np.ones((2, 2)), np.zeros((2, 2))).dtype == np.float64
+    loss = losses.MeanSquaredError()
+    assert loss(np.ones((2, 2)), np.zeros((2, 2))).dtype == np.float32
+
+
+# ----------------------------------------------------------------------------------------------
+# Names and configs
+
+# Where Keras 3 drops a constructor argument from the config (and loses it on reload), minikeras
+# keeps it.
+EXTRA_CONFIG = {"Huber": {"delta": 1.0}, "CosineSimilarity": {"axis": -1}}
+
+
+@pytest.mark.parametrize("class_name", sorted(META["loss_configs"]))
+def test_config_matches_keras_and_round_trips(class_name):
+    loss = getattr(losses, class_name)()
+    config = loss.get_config()
+    assert config == {**META["loss_configs"][class_name], **EXTRA_CONFIG.get(class_name, {})}
+    assert list(config)[: len(META["loss_configs"][class_name])] == list(
+        META["loss_configs"][class_name]
+    )
+    rebuilt = losses.deserialize(losses.serialize(loss))
+    assert type(rebuilt) is type(loss) and rebuilt.get_config() == config
+
+
+def test_round_trip_keeps_non_default_options():
+    loss = losses.BinaryFocalCrossentropy(gamma=3.0, from_logits=True, reduction="sum", name="f")
+    rebuilt = losses.get(losses.serialize(loss))
+    assert rebuilt.get_config() == loss.get_config()
+    assert rebuilt.gamma == 3.0 and rebuilt.reduction == "sum" and rebuilt.name == "f"
+    wrapper = losses.LossFunctionWrapper(losses.huber, delta=2.0, name="h")
+    config = wrapper.get_config()
+    assert config["fn"] == {"module": "builtins", "class_name": "function", "config": "huber",
+                            "registered_name": "function"}
+    rebuilt = losses.LossFunctionWrapper.from_config(config)
+    assert rebuilt.fn is losses.huber and rebuilt._fn_kwargs == {"delta": 2.0}
+
+
+def test_get_accepts_every_keras_name_it_implements():
+    implemented = set(dir(losses))
+    checked = 0
+    for name, target in META["loss_names"].items():
+        if target["name"] not in implemented or name == "LossFunctionWrapper":
+            continue  # ctc, dice, tversky, circle, generalized cross entropy; needs `fn`
+        found = losses.get(name)
+        if target["is_class"]:
+            assert type(found).__name__ == target["name"], name
+        else:
+            assert found is getattr(losses, target["name"]), name
+        checked += 1
+    assert checked >= 45
+
+
+def test_get_errors_and_keras2_aliases():
+    kind, message = META["errors"]["loss_get"]
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        losses.get("foo")
+    assert losses.get("logcosh") is losses.log_cosh
+    assert losses.get("huber_loss") is losses.huber
+    assert losses.get("kullback_leibler_divergence") is losses.kl_divergence
+    assert losses.get(None) is None
+    assert losses.get({"class_name": "Huber", "config": {"delta": 3.0}}).delta == 3.0
+
+
+KERAS2_ALIASES = ("logcosh", "huber_loss", "kullback_leibler_divergence")
+
+
+def _identifier(spec):
+    if isinstance(spec, str):
+        return spec
+    if "function" in spec:
+        return getattr(losses, spec["function"])
+    class_name, kwargs = spec["instance"]
+    return getattr(losses, class_name)(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for row in META["resolution"] if row["kind"] == "loss"],
+    ids=lambda row: f"{row['identifier']}-{row['shapes']}",
+)
+def test_compile_loss_resolution_matches_keras(row):
+    true_shape, pred_shape = META["shapes"][row["shapes"]]
+    y_true, y_pred = np.zeros(true_shape, "float32"), np.zeros(pred_shape, "float32")
+    if row["identifier"] in KERAS2_ALIASES:  # Keras 3 refuses them; minikeras follows Keras 2
+        assert losses.resolve_compile_loss(row["identifier"], y_true, y_pred).name == "logcosh"
+        return
+    if "error" in row:
+        with pytest.raises(ValueError, match=f"^{re.escape(row['error'][1])}$"):
+            losses.resolve_compile_loss(_identifier(row["identifier"]), y_true, y_pred)
+        return
+    loss = losses.resolve_compile_loss(_identifier(row["identifier"]), y_true, y_pred)
+    assert (type(loss).__name__, loss.name, loss.fn.__name__) == (row["class"], row["name"],
+                                                                  row["fn"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Losses written by users, differentiated by the tape
+
+
+def test_user_losses_get_gradients_from_the_tape():
+    pytest.importorskip("minikeras.autodiff")
+    from minikeras import ops
+
+    class Squared(losses.Loss):
+        def call(self, y_true, y_pred):
+            return ops.mean(ops.square(y_pred - y_true), axis=-1)
+
+    def squared(y_true, y_pred):
+        return ops.mean(ops.square(y_pred - y_true), axis=-1)
+
+    class TwiceBuiltin(losses.Loss):  # a user loss calling a built-in loss class
+        def call(self, y_true, y_pred):
+            return losses.MeanSquaredError(reduction="none")(y_true, y_pred) * 2.0
+
+    def twice_builtin(y_true, y_pred):  # a user loss calling a built-in loss function
+        return losses.mean_squared_error(y_true, y_pred) + ops.mean(
+            ops.square(y_pred - y_true), axis=-1
+        )
+
+    user = Squared()
+    assert user.name == "squared"
+    y_true, y_pred = data("regression")
+    weight = REFERENCE["sample_weight"]
+    expected = losses.MeanSquaredError().value_and_grad(y_true, y_pred, sample_weight=weight)
+    for loss, scale in ((user, 1), (losses.resolve_compile_loss(squared, y_true, y_pred), 1),
+                        (TwiceBuiltin(), 2),
+                        (losses.resolve_compile_loss(twice_builtin, y_true, y_pred), 2)):
+        value, grad = loss.value_and_grad(y_true, y_pred, sample_weight=weight)
+        np.testing.assert_allclose(value, scale * expected[0], rtol=1e-6)
+        np.testing.assert_allclose(grad, scale * expected[1], rtol=1e-6)

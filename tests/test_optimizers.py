@@ -1,0 +1,370 @@
+"""Optimizers and learning-rate schedules against Keras 3.
+
+The reference numbers, configs, variable names and error texts come from running Keras
+(compat/make_optimizers.py -> compat/data/optimizers.{json,npz}): every case starts a (4,3)
+kernel and a (3,) bias from the same weights and applies the same five gradient pairs.
+"""
+
+import inspect
+import json
+import pathlib
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from minikeras import backend, optimizers
+from minikeras.layers.base import Variable
+from minikeras.optimizers import schedules
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data"
+REFERENCE = json.loads((DATA / "optimizers.json").read_text())
+with np.load(DATA / "optimizers.npz") as _file:
+    ARRAYS = dict(_file)
+CASES = REFERENCE["cases"]
+STEPS = REFERENCE["steps"]
+TOLERANCE = 1e-6
+
+
+def model_variables():
+    return [
+        Variable(ARRAYS["initial/kernel"].copy(), "kernel", path="dense/kernel"),
+        Variable(ARRAYS["initial/bias"].copy(), "bias", path="dense/bias"),
+    ]
+
+
+def gradients(step):
+    return [ARRAYS[f"grads/{step}/kernel"], ARRAYS[f"grads/{step}/bias"]]
+
+
+def make(case):
+    spec = CASES[case]
+    kwargs = dict(spec["kwargs"])
+    if isinstance(kwargs.get("learning_rate"), dict):
+        kwargs["learning_rate"] = schedules.deserialize(kwargs["learning_rate"])
+    return getattr(optimizers, spec["class_name"])(**kwargs)
+
+
+def without_name(config):
+    return {key: value for key, value in config.items() if key != "name"}
+
+
+def update(optimizer, variables, grads, api):
+    """One update through each public entry point."""
+    if api == "step":
+        for variable, grad in zip(variables, grads):
+            variable.grad = grad
+        optimizer.step(variables)
+    elif api == "apply_gradients":
+        optimizer.apply_gradients(zip(grads, variables))
+    else:
+        optimizer.apply(grads, variables)
+
+
+# ----------------------------------------------------------------------------------------------
+# Updates
+
+
+@pytest.mark.parametrize("api", ["step", "apply_gradients", "apply"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_weights_follow_keras_step_by_step(case, api):
+    optimizer = make(case)
+    variables = model_variables()
+    arrays = [v.value for v in variables]
+    for step in range(STEPS):
+        grads = gradients(step)
+        originals = [g.copy() for g in grads]
+        update(optimizer, variables, grads, api)
+        for variable, name in zip(variables, ("kernel", "bias")):
+            assert variable.value.dtype == np.float32
+            np.testing.assert_allclose(
+                variable.value, ARRAYS[f"{case}/{name}"][step], rtol=0, atol=TOLERANCE,
+                err_msg=f"{case}: {name} after step {step + 1}",
+            )
+        for grad, original in zip(grads, originals):  # gradients are read, never written
+            np.testing.assert_array_equal(grad, original)
+    assert all(v.value is array for v, array in zip(variables, arrays))  # updated in place
+    for index, variable in enumerate(optimizer.variables):
+        np.testing.assert_allclose(
+            variable.value, ARRAYS[f"{case}/var{index}"], rtol=1e-5, atol=TOLERANCE,
+            err_msg=f"{case}: optimizer variable {variable.name}",
+        )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_updates_allocate_nothing_parameter_sized(case):
+    variables = [
+        Variable(np.full((256, 256), 0.5, "float32"), "kernel", path="big/kernel"),
+        Variable(np.full((256,), 0.5, "float32"), "bias", path="big/bias"),
+    ]
+    for variable in variables:
+        variable.grad = np.full(variable.shape, 0.25, "float32")
+    optimizer = make(case)
+    optimizer.step(variables)  # builds: slots and scratch arrays are made here
+    tracemalloc.start()
+    optimizer.step(variables)
+    optimizer.step(variables)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < variables[0].value.nbytes / 4, f"{case}: {peak} bytes allocated by a step"
+
+
+@pytest.mark.parametrize("case", ["k2_sgd_decay", "k2_adam_decay"])
+def test_keras2_decay_follows_keras2(case):
+    spec = REFERENCE["k2_decay_cases"][case]
+    with pytest.warns(UserWarning, match="`decay`"):
+        optimizer = getattr(optimizers, spec["class_name"])(**spec["kwargs"])
+    variables = model_variables()
+    for step in range(STEPS):
+        optimizer.apply_gradients(zip(gradients(step), variables))
+        for variable, name in zip(variables, ("kernel", "bias")):
+            expected = ARRAYS[f"{case}/{name}"][step]
+            np.testing.assert_allclose(variable.value, expected, rtol=0, atol=TOLERANCE)
+    assert optimizer.get_config()["decay"] == spec["kwargs"]["decay"]
+
+
+def test_nadam_ignores_keras2_decay_as_keras3_does():
+    with pytest.warns(UserWarning, match="Argument `decay` is no longer supported"):
+        optimizer = optimizers.Nadam(decay=0.004)
+    assert "decay" not in optimizer.get_config()
+
+
+def test_ema_finalize_copies_the_averages_into_the_weights():
+    optimizer = make("adam_ema")
+    variables = model_variables()
+    for step in range(STEPS):
+        optimizer.apply_gradients(zip(gradients(step), variables))
+    averages = [v for v in optimizer.variables if v.name.endswith("_average")]
+    assert [a.name for a in averages] == ["dense_kernel_average", "dense_bias_average"]
+    assert not np.allclose(variables[0].value, averages[0].value)
+    optimizer.finalize_variable_values(variables)
+    for variable, average in zip(variables, averages):
+        np.testing.assert_array_equal(variable.value, average.value)
+
+
+def test_gradient_accumulation_counts_accumulated_iterations():
+    optimizer = make("sgd_accumulation")
+    variables = model_variables()
+    for step in range(STEPS):
+        optimizer.apply_gradients(zip(gradients(step), variables))
+    assert int(optimizer.iterations) == STEPS // 2
+    assert int(optimizer.variables[0]) == STEPS
+
+
+def test_excluded_variables_get_no_weight_decay():
+    decayed, plain = optimizers.AdamW(weight_decay=0.5), optimizers.Adam()
+    decayed.exclude_from_weight_decay(var_names=["bias"])
+    pairs = [model_variables(), model_variables()]
+    for step in range(STEPS):
+        for optimizer, variables in zip((decayed, plain), pairs):
+            optimizer.apply_gradients(zip(gradients(step), variables))
+    np.testing.assert_array_equal(pairs[0][1].value, pairs[1][1].value)
+    assert not np.allclose(pairs[0][0].value, pairs[1][0].value)
+
+
+def test_constraints_apply_after_the_update():
+    variables = model_variables()
+    variables[0].constraint = lambda w: np.clip(w, -0.1, 0.1)
+    optimizers.SGD(learning_rate=0.5).apply_gradients(zip(gradients(0), variables))
+    assert np.abs(variables[0].value).max() == np.float32(0.1)
+    assert np.abs(variables[1].value).max() > 0.1
+
+
+# ----------------------------------------------------------------------------------------------
+# State, names, configs
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_variables_have_keras_names_and_order(case):
+    optimizer = make(case)
+    optimizer.build(model_variables())
+    found = [
+        {"name": v.name, "path": v.path.split("/", 1)[1], "shape": list(v.shape), "dtype": v.dtype}
+        for v in optimizer.variables
+    ]
+    # Nadam's unnamed scalar is auto-named "variable", "variable_1", ... per session.
+    expected = CASES[case]["variables"]
+    for entry in found + expected:
+        if entry["name"].startswith("variable"):
+            entry["name"] = entry["path"] = "variable"
+    assert found == expected
+    assert all(v.path.startswith(optimizer.name + "/") for v in optimizer.variables)
+    assert optimizer.iterations is optimizer.variables[0] or optimizer.gradient_accumulation_steps
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_config_matches_keras(case):
+    optimizer = make(case)
+    config, expected = optimizer.get_config(), CASES[case]["config"]
+    assert list(config) == list(expected)
+    assert without_name(config) == without_name(expected)
+    serialized, expected = optimizers.serialize(optimizer), CASES[case]["serialized"]
+    assert {**serialized, "config": None} == {**expected, "config": None}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_config_round_trip(case):
+    optimizer = make(case)
+    clone = type(optimizer).from_config(optimizer.get_config())
+    assert clone.get_config() == optimizer.get_config()
+    clone = optimizers.deserialize(json.loads(json.dumps(optimizers.serialize(optimizer))))
+    assert type(clone) is type(optimizer) and clone.get_config() == optimizer.get_config()
+
+
+def test_auto_names_are_keras_names():
+    backend.clear_session()
+    names = [[cls, getattr(optimizers, cls)().name] for cls, _ in REFERENCE["auto_names"]]
+    assert names == REFERENCE["auto_names"]
+    nadams = [optimizers.Nadam(), optimizers.Nadam()]
+    for nadam in nadams:
+        nadam.build(model_variables())
+    assert [n.variables[-1].path for n in nadams] == ["nadam/variable", "nadam_1/variable_1"]
+
+
+@pytest.mark.parametrize("name", list(REFERENCE["signatures"]))
+def test_signatures_match_keras(name):
+    assert str(inspect.signature(getattr(optimizers, name))) == REFERENCE["signatures"][name]
+
+
+@pytest.mark.parametrize("name", list(REFERENCE["k2_configs"]))
+def test_reads_keras2_configs(name, recwarn):
+    k2_config = REFERENCE["k2_configs"][name]
+    class_name = name.split("_")[-1]
+    # Keras 2 .h5 files write built-in optimizers as "Custom>Adam".
+    optimizer = optimizers.get({"class_name": f"Custom>{class_name}", "config": dict(k2_config)})
+    assert type(optimizer) is getattr(optimizers, class_name)
+    config = optimizer.get_config()
+    for key in set(config) & set(k2_config) - {"learning_rate"}:
+        assert config[key] == k2_config[key], key
+    expected_rate = k2_config["learning_rate"]
+    if isinstance(expected_rate, dict):
+        assert isinstance(optimizer._learning_rate, schedules.ExponentialDecay)
+    else:
+        assert config["learning_rate"] == float(np.float32(expected_rate))
+    # Only Keras 2's Nadam `decay` (its momentum schedule) is worth a warning.
+    assert len(recwarn) == (name == "legacy_Nadam")
+
+
+# ----------------------------------------------------------------------------------------------
+# Learning rate
+
+
+def test_learning_rate_is_settable_in_place():
+    optimizer = optimizers.SGD(learning_rate=0.1)
+    variable = optimizer.learning_rate
+    assert variable is optimizer.variables[1] and float(variable) == np.float32(0.1)
+    optimizer.learning_rate = 0.25
+    assert optimizer.learning_rate is variable and float(variable) == 0.25
+    optimizer.lr = 0.5  # Keras 2 spelling
+    assert float(optimizer.lr) == 0.5
+    weights = model_variables()
+    grads = gradients(0)
+    expected = weights[0].value - np.float32(0.5) * grads[0]
+    optimizer.apply_gradients(zip(grads, weights))
+    np.testing.assert_allclose(weights[0].value, expected, atol=1e-7)
+    assert optimizer.get_config()["learning_rate"] == 0.5
+
+
+def test_schedule_is_evaluated_at_the_current_iteration():
+    schedule = schedules.ExponentialDecay(0.1, 2, 0.5)
+    optimizer = optimizers.SGD(learning_rate=schedule)
+    assert [v.name for v in optimizer.variables] == ["iteration"]
+    weights = model_variables()
+    for step in range(3):
+        assert optimizer.learning_rate == schedule(step)
+        before, grads = weights[1].value.copy(), gradients(step)
+        optimizer.apply_gradients(zip(grads, weights))
+        np.testing.assert_allclose(weights[1].value, before - schedule(step) * grads[1], atol=1e-7)
+
+
+def test_setting_a_schedule_untracks_the_learning_rate_variable():
+    optimizer = optimizers.Adam()
+    optimizer.learning_rate = schedules.ExponentialDecay(0.1, 10, 0.5)
+    assert [v.name for v in optimizer.variables] == ["iteration"]
+    assert optimizer.learning_rate == np.float32(0.1)
+
+
+def test_callable_learning_rate():
+    optimizer = optimizers.SGD(learning_rate=lambda: 0.5)
+    weights = model_variables()
+    grads = gradients(0)
+    expected = weights[1].value - np.float32(0.5) * grads[1]
+    optimizer.apply_gradients(zip(grads, weights))
+    np.testing.assert_allclose(weights[1].value, expected, atol=1e-7)
+
+
+def test_lr_keyword_is_learning_rate_with_a_warning():
+    with pytest.warns(UserWarning, match="`lr` argument is deprecated"):
+        optimizer = optimizers.Adam(lr=0.5)
+    assert optimizer.get_config()["learning_rate"] == 0.5
+
+
+def test_keras2_config_with_lr_loads_silently():
+    config = {"name": "Adam", "lr": 0.5, "decay": 0.0, "beta_1": 0.8}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizer = optimizers.deserialize({"class_name": "Adam", "config": config})
+    assert optimizer.get_config()["learning_rate"] == 0.5 and optimizer.beta_1 == 0.8
+
+
+def test_keras2_only_arguments_are_dropped_silently():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizer = optimizers.Adam(jit_compile=True, is_legacy_optimizer=False, decay=0.0)
+    assert "jit_compile" not in optimizer.get_config() and "decay" not in optimizer.get_config()
+
+
+# ----------------------------------------------------------------------------------------------
+# Schedules
+
+
+@pytest.mark.parametrize("name", list(REFERENCE["schedules"]))
+def test_schedule_values_match_keras(name):
+    serialized = REFERENCE["schedules"][name]
+    schedule = schedules.deserialize(serialized)
+    values = np.array([schedule(step) for step in range(len(ARRAYS[f"schedule/{name}"]))])
+    assert values.dtype == np.float32
+    np.testing.assert_allclose(values, ARRAYS[f"schedule/{name}"], rtol=1e-6, atol=1e-9)
+    assert schedules.serialize(schedule) == serialized
+    assert type(schedule).from_config(schedule.get_config()).get_config() == schedule.get_config()
+
+
+# ----------------------------------------------------------------------------------------------
+# Lookup and errors
+
+
+@pytest.mark.parametrize(
+    "identifier, cls",
+    [("adam", "Adam"), ("RmsProp", "RMSprop"), ("sgd", "SGD"), ("ADAMW", "AdamW"),
+     ("adagrad", "Adagrad"), ("adadelta", "Adadelta"), ("adamax", "Adamax"), ("nadam", "Nadam"),
+     ("ftrl", "Ftrl"), ("lion", "Lion")],
+)
+def test_get_by_name(identifier, cls):
+    assert type(optimizers.get(identifier)) is getattr(optimizers, cls)
+
+
+def test_get_passes_instances_and_none_through():
+    optimizer = optimizers.SGD()
+    assert optimizers.get(optimizer) is optimizer
+    assert optimizers.get(None) is None
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
+        optimizers.get(optimizers.Adam)
+
+
+@pytest.mark.parametrize("expression, error, message", REFERENCE["errors"])
+def test_errors_match_keras(expression, error, message):
+    with pytest.raises(Exception) as info:
+        eval(expression, {"O": optimizers, "S": schedules})
+    assert (type(info.value).__name__, str(info.value)) == (error, message)
+
+
+def test_missing_gradients():
+    optimizer = optimizers.SGD()
+    variables = model_variables()
+    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['dense/bias'\]"):
+        optimizer.apply_gradients(zip([gradients(0)[0], None], variables))
+    with pytest.raises(ValueError, match="No gradients provided for any variable."):
+        optimizer.apply_gradients(zip([None, None], variables))
+    with pytest.raises(ValueError, match="Unknown variable"):
+        optimizer.apply_gradients([(gradients(0)[1], Variable(np.zeros(3, "float32"), "other"))])

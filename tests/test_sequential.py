@@ -1,0 +1,153 @@
+"""Sequential: building, names, errors, JSON, and Keras' own models predicting the same."""
+
+import json
+
+import numpy as np
+import pytest
+
+from minikeras import layers, models
+from minikeras.layers import Dense, Input
+from minikeras.models import Sequential
+
+
+def seed_model():
+    model = Sequential()
+    model.add(Dense(64, activation="relu", input_shape=(10,)))
+    model.add(Dense(64, activation="relu"))
+    model.add(Dense(10, activation="softmax"))
+    return model
+
+
+def test_seed_tutorial_model_builds_at_once():
+    model = seed_model()
+    assert model.built and model.name == "sequential"
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1", "dense_2"]
+    assert model.count_params() == 5514
+    assert [w.path for w in model.weights[:2]] == ["sequential/dense/kernel", "sequential/dense/bias"]
+    assert model._input_layer.name == "input_layer"
+    y = model.predict(np.ones((3, 10)), verbose=0)
+    assert y.dtype == np.float32 and y.shape == (3, 10)
+    np.testing.assert_allclose(y.sum(axis=1), 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("generation", ["k2", "k3"])
+def test_keras_models_rebuilt_from_json_predict_what_keras_predicted(compat_data, generation):
+    """Every activation, initializer, regularizer and constraint, from Keras' own JSON."""
+    records = json.loads((compat_data / f"models_{generation}.json").read_text())["models"]
+    assert len(records) >= 14
+    for record in records:
+        if record["activation"] == "sparsemax":
+            continue  # Keras 3.15's sparsemax is wrong (keras-team/keras#23425); ours is exact
+        model = models.model_from_json(record["json"])
+        model.set_weights([np.asarray(w, np.float32) for w in record["weights"]])
+        x = np.asarray(record["x"], np.float32)
+        np.testing.assert_allclose(
+            model.predict(x, verbose=0), record["prediction"], rtol=1e-5, atol=1e-5,
+            err_msg=record["activation"],
+        )
+        model(x)
+        np.testing.assert_allclose(
+            sorted(model.losses), sorted(record["losses"]), rtol=1e-4, atol=1e-6,
+            err_msg=record["activation"],
+        )
+        if generation == "k2" and record["activation"] == "hard_sigmoid":
+            continue  # re-saved, 'hard_sigmoid' means Keras 3's (docs/compat.md)
+        # Our own JSON round-trips to the same predictions.
+        clone = models.model_from_json(model.to_json())
+        clone.set_weights(model.get_weights())
+        np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_to_json_matches_keras3_for_the_seed_model(compat_data):
+    """Byte-for-byte the JSON real Keras 3 wrote (../shared/keras-facts/samples/k3_model.json)."""
+    ours = json.loads(seed_model().to_json())
+    theirs = json.loads((compat_data / "k3_seed_model.json").read_text())
+    theirs.pop("compile_config")  # that model was compiled, ours is not
+    assert ours == theirs
+
+
+def test_deferred_build_and_explicit_build():
+    model = Sequential([Dense(4), Dense(2)])
+    assert not model.built and model.weights == [] and model.get_weights() == []
+    with pytest.raises(ValueError, match="isn't built"):
+        model.count_params()
+    with pytest.raises(AttributeError, match="has no defined input shape yet"):
+        model.input_shape
+    model(np.ones((3, 5)))
+    assert model.built and model.input_shape == (3, 5)
+    assert model.layer_output_shapes() == [(3, 4), (3, 2)]
+    other = Sequential([Dense(4)])
+    other.build((None, 6))
+    assert other.input_shape == (None, 6) and other.layers[0].kernel.shape == (6, 4)
+
+
+def test_input_as_first_element_is_not_a_layer():
+    model = Sequential([Input((6,)), Dense(2)])
+    assert model.built and len(model.layers) == 1
+    model2 = Sequential()
+    model2.add(Input(shape=(6,)))
+    model2.add(Dense(2))
+    assert model2.built
+    with pytest.raises(ValueError, match=r"Cannot convert '6' to a shape."):
+        Input(shape=6)
+
+
+def test_add_pop_and_get_layer_errors():
+    model = Sequential([Input((3,)), Dense(2, name="a")])
+    with pytest.raises(ValueError) as info:
+        model.add(3)
+    assert str(info.value) == (
+        "Only instances of `keras.Layer` can be added to a Sequential model. Received: 3 "
+        "(of type <class 'int'>)"
+    )
+    with pytest.raises(ValueError, match="Name 'a' is already the name of a layer in this model"):
+        model.add(Dense(2, name="a"))
+    assert model.get_layer("a") is model.get_layer(index=0)
+    with pytest.raises(ValueError, match=r"No such layer: x. Existing layers are: \['a'\]."):
+        model.get_layer("x")
+    with pytest.raises(ValueError, match="Was asked to retrieve layer at index 5 but model only has 1 layers."):
+        model.get_layer(index=5)
+    with pytest.raises(ValueError, match="Provide either a layer name or layer index at `get_layer`."):
+        model.get_layer()
+    popped = model.pop()
+    assert popped.name == "a" and model.layers == []
+    with pytest.raises(IndexError):
+        model.pop()
+
+
+def test_nested_sequential_trains_as_one_stack():
+    inner = Sequential([Dense(4, activation="relu"), Dense(3)], name="inner")
+    model = Sequential([Input((5,)), inner, layers.Softmax()])
+    x = np.random.default_rng(0).normal(size=(2, 5)).astype(np.float32)
+    y = model.predict(x, verbose=0)
+    expected = np.maximum(x @ inner.layers[0].kernel.numpy(), 0) @ inner.layers[1].kernel.numpy()
+    expected = np.exp(expected) / np.exp(expected).sum(1, keepdims=True)
+    np.testing.assert_allclose(y, expected, rtol=1e-5)
+    assert len(model.weights) == 4
+    clone = models.model_from_json(model.to_json())
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone.predict(x, verbose=0), y, rtol=1e-6)
+
+
+def test_clone_model_copies_architecture_not_weights():
+    model = seed_model()
+    clone = models.clone_model(model)
+    assert [type(l) for l in clone.layers] == [type(l) for l in model.layers]
+    assert clone.count_params() == model.count_params()
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])
+
+
+def test_predict_batches_match_one_pass():
+    model = seed_model()
+    x = np.random.default_rng(0).normal(size=(100, 10)).astype(np.float32)
+    np.testing.assert_allclose(
+        model.predict(x, batch_size=7, verbose=0), model.predict_on_batch(x), rtol=1e-6
+    )
+
+
+def test_automatic_names_follow_keras():
+    assert [Dense(1).name, Dense(1).name, Dense(1, name="dense").name, Dense(1).name] == [
+        "dense", "dense_1", "dense", "dense_2"
+    ]
+    assert layers.Activation("relu").name == "activation"
+    assert Sequential().name == "sequential"
