@@ -1,0 +1,283 @@
+"""Keras 3's native formats: the `.keras` archive and the `.weights.h5` file.
+
+A `.keras` file is a zip holding, uncompressed and in this order, `metadata.json`
+(`keras_version`, `date_saved`), `config.json` (the model's config; its `compile_config` includes
+the optimizer) and `model.weights.h5`. That weights file, which `save_weights("x.weights.h5")`
+also writes, addresses layers by class, not by name: the first Dense of a container is
+`layers/dense/vars/0, 1, ...`, the second `layers/dense_1/...`, each `vars` group carrying the
+real name as `@name`; then come `optimizer/vars/0..` and the model's own, empty, `vars`.
+tf_keras writes the same layout without `@name` and without the learning-rate variable, and
+Keras 2.13 called the container `_layer_checkpoint_dependencies`; both are read.
+
+Archive members are read in memory by exact name; nothing is ever extracted to disk.
+"""
+
+import collections
+import datetime
+import io
+import json
+import os
+import time
+import warnings
+import zipfile
+
+from minikeras import __version__, backend
+from minikeras.saving import atomic, h5io, loading, registry
+
+CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+# The Keras release whose formats minikeras writes (files also record `minikeras_version`).
+KERAS_VERSION = "3.15.1"
+_MAX_JSON_BYTES = 1 << 26
+_MAX_EXPANSION = 100
+
+
+# ----------------------------------------------------------------------------------------------
+# The weights tree
+
+
+def layer_paths(model, prefix="layers"):
+    """`(layer, path)` for every layer below `model`, depth first, with Keras 3's paths."""
+    used = collections.Counter()
+    for layer in model.layers:
+        key = backend.to_snake_case(type(layer).__name__)
+        path = f"{prefix}/{key}" if not used[key] else f"{prefix}/{key}_{used[key]}"
+        used[key] += 1
+        yield layer, path
+        if hasattr(layer, "layers"):
+            yield from layer_paths(layer, f"{path}/layers")
+
+
+def write_weights(h5file, model):
+    """Write the model's (and its optimizer's) variables in Keras 3's layout."""
+    _write_vars(h5file, "", model.name, loading.own_variables(model))
+    for layer, path in layer_paths(model):
+        _write_vars(h5file, path, layer.name, loading.own_variables(layer))
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        _write_vars(h5file, "optimizer", optimizer.name, optimizer.variables)
+
+
+def _write_vars(h5file, path, name, variables):
+    group = h5file.create_group(f"{path}/vars" if path else "vars")
+    group.attrs["name"] = name
+    for index, variable in enumerate(variables):
+        h5io.write_array(group, str(index), variable.value)
+
+
+class WeightsFile:
+    """Reads the `vars` groups of an open Keras 3 weights file, by path, on demand."""
+
+    def __init__(self, h5file, where):
+        self.h5file = h5file
+        self.where = where
+
+    def vars(self, path):
+        """`(name, arrays)` stored at `path` (`"layers/dense"`, `"optimizer"`), or None."""
+        full = f"{path}/vars" if path else "vars"
+        group = h5io.group_at(self.h5file, full, self.where)
+        if group is None and path.split("/")[0] == "layers":
+            # Keras 2.13 wrote the layer container under another name.
+            old = "_layer_checkpoint_dependencies"
+            full = "/".join([old if p == "layers" else p for p in path.split("/")] + ["vars"])
+            group = h5io.group_at(self.h5file, full, self.where)
+        if group is None:
+            return None
+        keys = list(group.keys())
+        expected = [str(index) for index in range(len(keys))]
+        if sorted(keys) != sorted(expected):
+            raise loading.LoadError(
+                f"The group '{full}' holds {sorted(keys)[:10]}; expected datasets named "
+                f"'0' to '{len(keys) - 1}'."
+            )
+        where = f"{self.where}, group '{full}'"
+        arrays = [h5io.read_array(group, key, where) for key in expected]
+        return h5io.read_string(group, "name", where), arrays
+
+
+def load_weights_into(model, weights, skip_mismatch=False, check_only=False):
+    """Assign every layer's variables from `weights` (a WeightsFile), as Keras 3 matches them.
+
+    Extra saved layers are ignored; a layer whose variables are missing or mis-shaped fails
+    with Keras 3's message (a warning when `skip_mismatch`), naming the group found.
+    """
+    failures = []
+    for layer, path in layer_paths(model):
+        variables = loading.own_variables(layer)
+        stored = weights.vars(path)
+        arrays = stored[1] if stored else []
+        if len(arrays) != len(variables):
+            found = f"'{path}/vars' holds {len(arrays)}" if stored else f"'{path}/vars' is absent"
+            failures.append((layer, (
+                f"Layer '{layer.name}' expected {len(variables)} variables, but received "
+                f"{len(arrays)} variables during loading. Expected: {[v.name for v in variables]} "
+                f"(in the file, {found})."
+            )))
+            continue
+        mismatch = loading.check_shapes(variables, arrays, f"'{path}/vars'")
+        if mismatch:
+            failures.append((layer, mismatch))
+        elif not check_only:
+            loading.assign(variables, arrays)
+    if failures:
+        message = (
+            f"A total of {len(failures)} objects could not be loaded. Example error message for "
+            f"object {failures[0][0]!r}:\n\n{failures[0][1]}\n\n"
+            f"List of objects that could not be loaded:\n{[layer for layer, _ in failures]}"
+        )
+        if not skip_mismatch:
+            raise loading.LoadError(message)
+        warnings.warn(message, stacklevel=4)
+
+
+def restore_optimizer(model, weights):
+    """Restore `model.optimizer` from the file's `optimizer/vars`, when both exist."""
+    optimizer = getattr(model, "optimizer", None)
+    stored = weights.vars("optimizer")
+    if optimizer is None or stored is None:
+        return
+    name, arrays = stored
+    if len(arrays) > 2 and not optimizer.built and model.built:
+        optimizer.build(model.trainable_weights)
+    # Keras 3 names every vars group; tf_keras names none and keeps no learning-rate variable.
+    loading.restore_optimizer(optimizer, arrays, name is not None, weights.where)
+
+
+# ----------------------------------------------------------------------------------------------
+# Archives
+
+
+def read_members(filepath):
+    """`{name: bytes}` of the members minikeras reads, by exact name, from a zip or directory."""
+    wanted = (METADATA, CONFIG, WEIGHTS)
+    if os.path.isdir(filepath):
+        members = {}
+        for name in wanted:
+            path = os.path.join(filepath, name)
+            if os.path.isfile(path):
+                _check_size(name, os.path.getsize(path), os.path.getsize(path))
+                with open(path, "rb") as f:
+                    members[name] = f.read()
+        return members, sorted(os.listdir(filepath))
+    with zipfile.ZipFile(filepath) as archive:
+        names = archive.namelist()
+        repeated = sorted(name for name, count in collections.Counter(names).items() if count > 1)
+        if repeated:
+            raise loading.LoadError(
+                f"The archive holds several members named {repeated}; refusing an ambiguous file."
+            )
+        members = {}
+        for name in wanted:
+            if name in names:
+                info = archive.getinfo(name)
+                _check_size(name, info.file_size, info.compress_size)
+                members[name] = archive.read(info)
+        return members, names
+
+
+def _check_size(name, size, stored):
+    limit = _MAX_JSON_BYTES if name.endswith(".json") else None
+    if (limit and size > limit) or (size > _MAX_JSON_BYTES and size > _MAX_EXPANSION * stored):
+        raise loading.LoadError(
+            f"The member '{name}' declares {size} bytes ({stored} stored); refusing to read it."
+        )
+
+
+def _required(members, names, filepath):
+    missing = [name for name in (CONFIG, WEIGHTS) if name not in members]
+    if missing:
+        raise loading.LoadError(
+            f"'{filepath}' is not a complete `.keras` archive: it lacks {missing}. Found "
+            f"{names[:20]}; expected {[METADATA, CONFIG, WEIGHTS]}."
+        )
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model from a `.keras` archive (or its unzipped directory). `safe_mode` is ignored:
+    code stored in a file is never run."""
+    with loading.reading(filepath):
+        members, names = read_members(filepath)
+        _required(members, names, filepath)
+        config = loading.parse_config(members[CONFIG], "config.json", custom_objects)
+        compile_config = config.get("compile_config") if isinstance(config, dict) else None
+        with h5io.open_file(members[WEIGHTS], f"{filepath}/{WEIGHTS}") as h5file:
+            weights = WeightsFile(h5file, f"{filepath}/{WEIGHTS}")
+            model = loading.build_model(
+                config, custom_objects,
+                lambda planned: load_weights_into(planned, weights, check_only=True),
+            )
+            load_weights_into(model, weights)
+            if compile and compile_config:
+                loading.compile_model(model, compile_config, custom_objects)
+                restore_optimizer(model, weights)
+    return model
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load a `.weights.h5` file, or the weights inside a `.keras` archive, into `model`."""
+    with loading.reading(filepath):
+        source = filepath
+        if zipfile.is_zipfile(filepath):
+            members, names = read_members(filepath)
+            if WEIGHTS not in members:
+                raise loading.LoadError(f"The archive has no {WEIGHTS}; found {names[:20]}.")
+            source = members[WEIGHTS]
+        with h5io.open_file(source, filepath) as h5file:
+            weights = WeightsFile(h5file, str(filepath))
+            load_weights_into(model, weights, skip_mismatch=skip_mismatch)
+            restore_optimizer(model, weights)
+
+
+def archive_members(model):
+    """`{name: bytes}` of a `.keras` archive for `model`, in Keras' member order."""
+    config = registry.serialize(model)
+    optimizer = getattr(model, "optimizer", None)
+    if "compile_config" in config and optimizer is not None:
+        config["compile_config"] = {"optimizer": registry.serialize(optimizer),
+                                    **config["compile_config"]}
+    metadata = {
+        "keras_version": KERAS_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "minikeras_version": __version__,
+    }
+    from minikeras.models.model import _json_default
+
+    return {
+        METADATA: json.dumps(metadata).encode(),
+        CONFIG: json.dumps(config, default=_json_default).encode(),
+        WEIGHTS: weights_bytes(model),
+    }
+
+
+def weights_bytes(model):
+    buffer = io.BytesIO()
+    with h5io.h5py().File(buffer, "w") as h5file:
+        write_weights(h5file, model)
+    return buffer.getvalue()
+
+
+def save_model(model, filepath, zipped=True):
+    """Write `model` as a `.keras` zip (or, with `zipped=False`, as a directory)."""
+    if not model.built:
+        warnings.warn(
+            "You are saving a model that has not yet been built. It might not contain any "
+            "weights yet. Consider building the model first by calling it on some data.",
+            stacklevel=3,
+        )
+    members = archive_members(model)
+    if not zipped:
+        os.makedirs(filepath, exist_ok=True)
+        for name, data in members.items():
+            atomic.write_bytes(os.path.join(filepath, name), data)
+        return
+    with atomic.atomic_path(filepath) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+        for name, data in members.items():
+            # Keras dates the JSON members 1980-01-01 and the weights with the save time.
+            when = time.localtime()[:6] if name == WEIGHTS else (1980, 1, 1, 0, 0, 0)
+            archive.writestr(zipfile.ZipInfo(name, date_time=when), data)
+
+
+def save_weights(model, filepath):
+    """Write `model`'s weights (and optimizer state) as a Keras 3 `.weights.h5` file."""
+    with atomic.atomic_path(filepath) as temporary:
+        with h5io.h5py().File(temporary, "w") as h5file:
+            write_weights(h5file, model)
