@@ -1,5 +1,7 @@
-"""Every activation against Keras 3 (compat/data/activations.npz), its `backward` against finite
-differences, and `get` / `serialize` / `deserialize` against Keras' names and messages."""
+"""Every activation against Keras 3 (compat/data/activations.npz), its `backward` and its record
+on the autodiff tape against finite differences, at its defaults and at each non-default argument
+set of the reference file, and `get` / `serialize` / `deserialize` against Keras' names and
+messages."""
 
 import functools
 import json
@@ -8,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import COMPAT_DATA, finite_difference
-from minikeras import activations
+from minikeras import activations, autodiff
 from minikeras.saving import registry
 
 DATA = np.load(COMPAT_DATA / "activations.npz")
@@ -16,10 +18,15 @@ META = json.loads(str(DATA["meta"]))
 NAMES = META["names"]  # dir(keras.activations), minus get / serialize / deserialize
 CASES = META["cases"]  # [name, kwargs, input key, output key]
 
-# `threshold` has no defaults; everything else is differentiated at its defaults.
+# `threshold` has no defaults: the arguments it is called with where one set is enough.
 REQUIRED = {"threshold": {"threshold": 0.25, "default_value": -1.0}}
-# Where the piecewise activations have no derivative.
-KINKS = np.array([0.0, 0.25, 0.5, 1.0, 3.0, 6.0, -0.5, -1.0, -3.0])
+# Every activation at its defaults, then every argument set Keras was called with.
+ARGUMENT_SETS = [(name, {}) for name in NAMES if name not in REQUIRED] + [
+    (name, kwargs) for name, kwargs, *_ in CASES if kwargs
+]
+ARGUMENT_IDS = [f"{name}{kwargs or ''}" for name, kwargs in ARGUMENT_SETS]
+# Where the piecewise activations have no derivative, at the defaults and those argument sets.
+KINKS = np.array([0.0, 0.25, 0.5, 1.0, 3.0, 4.0, 6.0, -0.5, -1.0, -3.0])
 
 
 def test_every_keras_activation_is_registered_under_its_name():
@@ -64,27 +71,43 @@ def away_from_kinks(rng, shape):
     return x
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_backward_matches_finite_differences(name):
+@pytest.mark.parametrize("name, kwargs", ARGUMENT_SETS, ids=ARGUMENT_IDS)
+def test_backward_and_tape_match_finite_differences(name, kwargs):
     rng = np.random.default_rng(7)
-    fn = functools.partial(getattr(activations, name), **REQUIRED.get(name, {}))
-    x = away_from_kinks(rng, (3, 8))
-    y = fn(x)
+    fn = getattr(activations, name)
+    x = away_from_kinks(rng, (4, 8))
+    y = fn(x, **kwargs)
     grad = rng.normal(size=y.shape)
-    expected = finite_difference(lambda t: np.sum(grad * fn(t)), x)
-    got = getattr(activations, name).backward(x, y, grad)
+    expected = finite_difference(lambda t: np.sum(grad * fn(t, **kwargs)), x)
+    got = fn.backward(x, y, grad, **kwargs)
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    # Traced inside a user function, the activation is one primitive with that same rule.
+    value, pullback = autodiff.vjp(lambda t: 2.0 * fn(t, **kwargs), x)
+    np.testing.assert_array_equal(value, 2.0 * y)
+    np.testing.assert_allclose(pullback(grad)[0], 2.0 * got, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_backward_keeps_float32_and_leaves_its_arguments_alone(name):
+def test_arguments_may_be_positional_in_the_activation_and_its_backward():
+    x = DATA["x2d"].astype(np.float64)
+    grad = np.random.default_rng(0).normal(size=x.shape)
+    y = activations.threshold(x, 0.5, -1.0)
+    expected = grad * (x > 0.5)
+    np.testing.assert_array_equal(activations.threshold.backward(x, y, grad, 0.5, -1.0), expected)
+    _, pullback = autodiff.vjp(lambda t: activations.threshold(t, 0.5, default_value=-1.0), x)
+    np.testing.assert_array_equal(pullback(grad)[0], expected)
+    with pytest.raises(TypeError):
+        activations.threshold.backward(x, y, grad)  # `threshold` has no defaults
+
+
+@pytest.mark.parametrize("name, kwargs", ARGUMENT_SETS, ids=ARGUMENT_IDS)
+def test_backward_keeps_float32_and_leaves_its_arguments_alone(name, kwargs):
     fn = getattr(activations, name)
     x = DATA["x2d"]
-    y = fn(x, **REQUIRED.get(name, {}))
+    y = fn(x, **kwargs)
     grad = np.random.default_rng(0).normal(size=y.shape).astype(np.float32)
     saved = [a.copy() for a in (x, y, grad)]
-    got = fn.backward(x, y, grad)
+    got = fn.backward(x, y, grad, **kwargs)
     assert got.dtype == np.float32 and got.shape == x.shape
     for after, before in zip((x, y, grad), saved):
         np.testing.assert_array_equal(after, before)
@@ -147,4 +170,4 @@ def test_elementwise_activations_take_scalars(name):
         y = fn(value)
         assert np.ndim(y) == 0 and y.dtype == np.float32
         np.testing.assert_allclose(y, fn(x)[x == value], rtol=1e-6)
-        assert fn.func.backward(value, y, np.float32(1.0)).dtype == np.float32
+        assert fn.func.backward(value, y, np.float32(1.0), **fn.keywords).dtype == np.float32

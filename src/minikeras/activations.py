@@ -1,10 +1,13 @@
 """Activation functions, each carrying the gradient rule that training needs beside it.
 
 Every function mirrors `keras.activations.<name>` of Keras 3: same name, signature, defaults and
-numbers. Each also has `fn.backward(x, y, grad)`: the gradient with respect to `x`, given the
-input `x`, the output `y = fn(x)` and the upstream gradient `grad`, for the default arguments
-(layers always call activations with their defaults). `backward` never writes into its
-arguments, but may return `grad` itself (for `linear`).
+numbers. Each also has `fn.backward(x, y, grad, **params)`: the gradient with respect to `x`,
+given the input `x`, the output `y = fn(x, **params)` and the upstream gradient `grad`, where
+`params` are the activation's own arguments after `x` (positional or keyword), with its defaults
+(layers pass none: they call activations with their defaults). `backward` never writes into its
+arguments, but may return `grad` itself (for `linear`). Called on a value traced by the autodiff
+tape (inside a user function written with `minikeras.ops`), an activation records itself on the
+tape as one primitive, with that same `backward` and the same arguments as its gradient.
 
 Float inputs keep their dtype; anything else becomes `floatx()`. Exponentials are written so they
 never overflow on the way to a finite answer. Selections are arithmetic (`maximum`, masks) rather
@@ -12,11 +15,12 @@ than `np.where` where the two agree exactly: `np.where` is ~10x slower on mixed-
 """
 
 import functools
+import inspect
 import math
 
 import numpy as np
 
-from minikeras import backend
+from minikeras import autodiff, backend
 from minikeras.saving import registry
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -24,6 +28,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT_HALF = 0.7071067811865476
 _SQRT_2_OVER_PI = 0.7978845608028654
 _INV_SQRT_2PI = 0.3989422804014327
+_GELU_CUBIC = 0.044715  # of the tanh estimate of gelu
 
 # Keras 2 also turned these activation layer class names into activation layers.
 _K2_ACTIVATION_LAYERS = ("ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax")
@@ -36,16 +41,50 @@ def _as_float(x):
     return np.asarray(x, dtype=backend.floatx())
 
 
+def _with_gradient(fn, backward):
+    """`fn(x, ...)` as a public activation whose gradient is `backward(x, y, grad, **params)`.
+
+    The result converts `x` with `_as_float`; its `.backward(x, y, grad, *args, **kwargs)` takes
+    the arguments of `fn` after `x`, defaults included, and hands them on as keywords. On a
+    traced value it computes on the value and records itself on the tape as one primitive.
+    """
+    signature = inspect.signature(fn)
+    defaults = {k: p.default for k, p in signature.parameters.items() if p.default is not p.empty}
+
+    def params(args, kwargs):
+        """The arguments of `fn` after `x` as keywords, defaults filled in."""
+        if not args and not kwargs:
+            return defaults  # what layers pass, every training step: skip the binding
+        bound = signature.bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        _, *rest = bound.arguments.items()
+        return dict(rest)
+
+    @functools.wraps(fn)
+    def activation(x, *args, **kwargs):
+        x = autodiff.lift(x)
+        if not isinstance(x, autodiff.Node):
+            return fn(_as_float(x), *args, **kwargs)
+        # Inside a user function being differentiated: compute on the value, record the rule.
+        value, options = _as_float(x.value), params(args, kwargs)
+        y = fn(value, **options)
+        return autodiff.primitive(y, lambda g: backward(value, y, g, **options), x, fn.__name__)
+
+    def activation_backward(x, y, grad, *args, **kwargs):
+        return backward(x, y, grad, **params(args, kwargs))
+
+    activation.backward = activation_backward
+    return activation
+
+
 def _activation(backward, *aliases):
-    """Decorator: register `fn` as a Keras activation (plus `aliases`), with its `backward` rule."""
+    """Decorator: register `fn` as a Keras activation (plus `aliases`), with its `backward` rule
+    `backward(x, y, grad, **params)`, `params` being the arguments of `fn` after `x`."""
 
     def decorate(fn):
-        @functools.wraps(fn)
-        def activation(x, *args, **kwargs):
-            return fn(_as_float(x), *args, **kwargs)
-
-        activation.backward = backward
-        return registry.register("activation", *aliases, module="keras.activations")(activation)
+        return registry.register("activation", *aliases, module="keras.activations")(
+            _with_gradient(fn, backward)
+        )
 
     return decorate
 
@@ -71,6 +110,10 @@ def _erfc(x):
     return erfc(x)
 
 
+# ----------------------------------------------------------------------------------------------
+# Gradient rules: `rule(x, y, grad, **params)`, params named as the activation's own arguments
+
+
 def _sigmoid_backward(x, y, grad):
     d = 1.0 - y
     d *= y
@@ -84,17 +127,54 @@ def _tanh_backward(x, y, grad):
     return d
 
 
-def _elu_backward(x, y, grad):
-    # Below zero y = e^x - 1 (alpha = 1), so the slope e^x is y + 1 <= 1; above zero it is 1.
-    d = np.minimum(y + 1.0, 1.0)
-    d *= grad
+def _relu_backward(x, y, grad, negative_slope, max_value, threshold):
+    # Above `threshold` x passes, except where the cap at `max_value` clips it to [0, max_value];
+    # below it the slope is `negative_slope`.
+    passes = x > threshold
+    if max_value is not None:
+        passes &= (x > 0) & (x < max_value)
+    d = grad * passes
+    if negative_slope:
+        d += (negative_slope * grad) * (x < threshold)
     return d
 
 
-def _softmax_backward(x, y, grad):
-    d = grad * y
-    d -= y * d.sum(axis=-1, keepdims=True)
-    return d
+def _leaky_relu_backward(x, y, grad, negative_slope):
+    return _relu_backward(x, y, grad, negative_slope, max_value=None, threshold=0.0)
+
+
+def _elu_backward(x, y, grad, alpha):
+    # Below zero y = alpha * (e^x - 1), so the slope alpha * e^x is y + alpha; above zero it is 1.
+    return grad * (1.0 + (x < 0) * (y + (alpha - 1.0)))
+
+
+def _celu_backward(x, y, grad, alpha):
+    # Below zero y = alpha * (e^(x / alpha) - 1), so the slope e^(x / alpha) is 1 + y / alpha.
+    return grad * (1.0 + (x < 0) * (y / alpha))
+
+
+def _selu_backward(x, y, grad):
+    # Below zero y = scale * alpha * (e^x - 1), so the slope is y + scale * alpha.
+    return np.where(x > 0, _SELU_SCALE * grad, grad * (y + _SELU_SCALE * _SELU_ALPHA))
+
+
+def _shrink_backward(x, y, grad, threshold):
+    # Both shrinks pass x (shifted or not) beyond +-threshold, and are flat within.
+    return grad * (np.abs(x) > threshold)
+
+
+def _threshold_backward(x, y, grad, threshold, default_value):
+    return grad * (x > threshold)
+
+
+def _squareplus_backward(x, y, grad, b):
+    # hypot(x, sqrt(b)) is sqrt(x**2 + b) without overflowing x**2.
+    return grad * (0.5 + 0.5 * x / np.hypot(x, math.sqrt(b)))
+
+
+def _silu_backward(x, y, grad):
+    s = _sigmoid(x)
+    return grad * (s + y * (1.0 - s))  # y = x * s
 
 
 def _mish_backward(x, y, grad):
@@ -102,33 +182,53 @@ def _mish_backward(x, y, grad):
     return grad * (t + x * (1.0 - t * t) * _sigmoid(x))
 
 
-def _gelu_backward(x, y, grad):
+def _gelu_backward(x, y, grad, approximate):
+    if approximate:
+        # y = x (1 + tanh(u)) / 2 with u = c (x + k x^3): (1 + t) / 2 + x (1 - t^2) u' / 2.
+        t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+        du = _SQRT_2_OVER_PI * (1.0 + 3 * _GELU_CUBIC * x * x)
+        return grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
     # Phi(x) + x * phi(x); phi is exactly 0 past |x| = 40 even in float64, so clip before squaring.
     bounded = np.clip(x, -40.0, 40.0)
     density = np.exp(-0.5 * bounded * bounded) * _INV_SQRT_2PI
     return grad * (0.5 * _erfc(-x * _SQRT_HALF) + bounded * density)
 
 
-def _glu_backward(x, y, grad):
-    a, b = np.split(x, 2, axis=-1)
+def _glu_backward(x, y, grad, axis):
+    a, b = np.split(x, 2, axis=axis)
     s = _sigmoid(b)
     grad_a = grad * s
-    return np.concatenate([grad_a, grad_a * a * (1.0 - s)], axis=-1)
+    return np.concatenate([grad_a, grad_a * a * (1.0 - s)], axis=axis)
 
 
-def _sparsemax_backward(x, y, grad):
+def _softmax_backward(x, y, grad, axis):
+    d = grad * y
+    d -= y * d.sum(axis=axis, keepdims=True)
+    return d
+
+
+def _log_softmax_backward(x, y, grad, axis):
+    return grad - np.exp(y) * grad.sum(axis=axis, keepdims=True)
+
+
+def _sparsemax_backward(x, y, grad, axis):
     # On the support the Jacobian is I - 1 1^T / k: centre grad over the support, zero elsewhere.
     support = y > 0
-    size = support.sum(axis=-1, keepdims=True, dtype=grad.dtype)
-    mean = np.sum(grad, axis=-1, keepdims=True, where=support) / size
+    size = support.sum(axis=axis, keepdims=True, dtype=grad.dtype)
+    mean = np.sum(grad, axis=axis, keepdims=True, where=support) / size
     return (grad - mean) * support
+
+
+def _hard_silu_backward(x, y, grad):
+    # Slope 0 below -3, (2x + 3) / 6 on [-3, 3], 1 above.
+    return np.where(x >= 3, grad, grad * (x > -3) * (2 * x + 3) / 6)
 
 
 # ----------------------------------------------------------------------------------------------
 # The activations
 
 
-@_activation(lambda x, y, grad: grad * (y > 0))
+@_activation(_relu_backward)
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit: `x` above `threshold` (capped at `max_value`), below it
     `negative_slope * (x - threshold)`."""
@@ -140,7 +240,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     return y
 
 
-@_activation(lambda x, y, grad: grad * (x > 0) + 0.2 * grad * (x <= 0))
+@_activation(_leaky_relu_backward)
 def leaky_relu(x, negative_slope=0.2):
     """`x` for positive `x`, else `negative_slope * x`."""
     return np.maximum(x, 0.0) + negative_slope * np.minimum(x, 0.0)
@@ -160,7 +260,7 @@ def softmax(x, axis=-1):
     return e
 
 
-@_activation(_elu_backward)
+@_activation(_celu_backward)
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: `max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)`."""
     return np.maximum(x, 0.0) + alpha * np.expm1(np.minimum(x, 0.0) / alpha)
@@ -170,11 +270,6 @@ def celu(x, alpha=1.0):
 def elu(x, alpha=1.0):
     """Exponential linear unit: `x` for positive `x`, else `alpha * (exp(x) - 1)`."""
     return np.maximum(x, 0.0) + alpha * np.expm1(np.minimum(x, 0.0))
-
-
-def _selu_backward(x, y, grad):
-    # Below zero y = scale * alpha * (e^x - 1), so the slope is y + scale * alpha.
-    return np.where(x > 0, _SELU_SCALE * grad, grad * (y + _SELU_SCALE * _SELU_ALPHA))
 
 
 @_activation(_selu_backward)
@@ -195,7 +290,7 @@ def softsign(x):
     return x / (np.abs(x) + 1.0)
 
 
-@_activation(lambda x, y, grad: grad * (np.abs(x) > 0.5))
+@_activation(_shrink_backward)
 def soft_shrink(x, threshold=0.5):
     """`x` moved `threshold` towards zero; 0 within `[-threshold, threshold]`."""
     return x - np.clip(x, -threshold, threshold)
@@ -207,11 +302,6 @@ def sparse_plus(x):
     return np.where(x < 1, 0.25 * np.square(np.clip(x, -1.0, 1.0) + 1.0), x)
 
 
-def _silu_backward(x, y, grad):
-    s = _sigmoid(x)
-    return grad * (s + y * (1.0 - s))  # y = x * s
-
-
 @_activation(_silu_backward, "swish")
 def silu(x):
     """Swish: `x * sigmoid(x)`."""
@@ -221,8 +311,7 @@ def silu(x):
 swish = silu
 
 
-# hypot(x, sqrt(b)) is sqrt(x**2 + b) without overflowing x**2.
-@_activation(lambda x, y, grad: grad * (0.5 + 0.5 * x / np.hypot(x, 2.0)))
+@_activation(_squareplus_backward)
 def squareplus(x, b=4):
     """`(x + sqrt(x**2 + b)) / 2`."""
     return (x + np.hypot(x, math.sqrt(b))) / 2
@@ -232,7 +321,7 @@ def squareplus(x, b=4):
 def gelu(x, approximate=False):
     """Gaussian error linear unit `x * P(N(0, 1) <= x)`; the tanh estimate when `approximate`."""
     if approximate:
-        return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
     return 0.5 * x * _erfc(-x * _SQRT_HALF)
 
 
@@ -265,14 +354,13 @@ def hard_tanh(x):
     return np.clip(x, -1.0, 1.0)
 
 
-@_activation(lambda x, y, grad: grad * (np.abs(x) > 0.5))
+@_activation(_shrink_backward)
 def hard_shrink(x, threshold=0.5):
     """`x` where `abs(x) > threshold`, else 0."""
     return np.where(np.abs(x) > threshold, x, 0.0)
 
 
-# There are no defaults to differentiate at: the output equals the input exactly where it passes.
-@_activation(lambda x, y, grad: grad * (y == x))
+@_activation(_threshold_backward)
 def threshold(x, threshold, default_value):
     """`x` where `x > threshold`, else `default_value`."""
     return np.where(x > threshold, x, default_value).astype(x.dtype, copy=False)
@@ -299,18 +387,14 @@ def hard_sigmoid(x):
 
 def _keras2_hard_sigmoid(x):
     """Keras 2's hard sigmoid, `clip(0.2 x + 0.5, 0, 1)`: what 'hard_sigmoid' means in its files."""
-    x = _as_float(x)
     return np.clip(x * x.dtype.type(0.2) + x.dtype.type(0.5), 0.0, 1.0)
 
 
+_keras2_hard_sigmoid = _with_gradient(
+    _keras2_hard_sigmoid, lambda x, y, grad: grad * ((x > -2.5) & (x < 2.5)) * 0.2
+)
 _keras2_hard_sigmoid.__name__ = "hard_sigmoid"
-_keras2_hard_sigmoid.backward = lambda x, y, grad: grad * ((x > -2.5) & (x < 2.5)) * 0.2
 registry.KERAS2_OVERRIDES["hard_sigmoid"] = _keras2_hard_sigmoid
-
-
-def _hard_silu_backward(x, y, grad):
-    # Slope 0 below -3, (2x + 3) / 6 on [-3, 3], 1 above.
-    return np.where(x >= 3, grad, grad * (x > -3) * (2 * x + 3) / 6)
 
 
 @_activation(_hard_silu_backward, "hard_swish")
@@ -347,7 +431,7 @@ def mish(x):
     return x * np.tanh(_softplus(x))
 
 
-@_activation(lambda x, y, grad: grad - np.exp(y) * grad.sum(axis=-1, keepdims=True))
+@_activation(_log_softmax_backward)
 def log_softmax(x, axis=-1):
     """`x - log(sum(exp(x)))` along `axis`."""
     shifted = x - np.max(x, axis=axis, keepdims=True)

@@ -1,11 +1,13 @@
 """Reverse-mode automatic differentiation over numpy arrays, for code users write with `ops`.
 
-Built-in layers and losses carry hand-written gradients. A custom loss, metric, regularizer or
-`Layer.call` written with `minikeras.ops` is differentiated here, micrograd's way over arrays:
-while it runs on `Node`s, every op of `RULES` records its output as a `Node` that remembers its
-inputs and its vector-Jacobian product (how a gradient of the output flows back to each input);
-`backprop` then sweeps the recorded graph in reverse topological order. Numpy broadcasting is
-undone once, centrally, by summing each gradient back to the shape of its input.
+Built-in layers, activations and losses carry hand-written gradients. A custom loss, metric,
+regularizer, activation or `Layer.call` written with `minikeras.ops` is differentiated here,
+micrograd's way over arrays: while it runs on `Node`s, every op of `RULES` records its output as
+a `Node` that remembers its inputs and its vector-Jacobian product (how a gradient of the output
+flows back to each input), and a built-in activation or loss called on a `Node` records itself
+the same way, with its own gradient rule, through `primitive`; `backprop` then sweeps the
+recorded graph in reverse topological order. Numpy broadcasting is undone once, centrally, by
+summing each gradient back to the shape of its input.
 
 Public entry points: `vjp`, `value_and_grad` and `layer_backward`.
 """
@@ -26,7 +28,8 @@ class Node:
         value: the ndarray this node stands for.
         parents: one entry per op input: the input's Node, or None for a constant.
         vjp: `vjp(g)` returns one gradient per parent from the gradient `g` of `value`.
-        op: the name of the op (a key of `RULES`) that computed it; None for a leaf.
+        op: the name of the op (a key of `RULES`, or a built-in function recorded by
+            `primitive`) that computed it; None for a leaf.
     """
 
     # numpy must not unwrap a node into a plain array, which would silently drop its gradient:
@@ -358,6 +361,13 @@ def apply(name, *inputs, **params):
     if all(p is None for p in parents):
         return out
     return Node(out, parents, lambda g: rule(g, out, *values, **params), name)
+
+
+def primitive(value, vjp, parent, op):
+    """Record `value`, computed from the Node `parent` by a built-in function with its own
+    gradient rule (an activation, a loss), on the tape as the Node it returns: `vjp(g)` is the
+    gradient of `parent` given the gradient `g` of `value`; `op` names the function."""
+    return Node(np.asarray(value), (parent,), lambda g: (vjp(g),), op)
 
 
 # ----------------------------------------------------------------------------------------------

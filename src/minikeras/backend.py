@@ -4,6 +4,7 @@ Keras keeps these in `keras.config` / `keras.backend`; minikeras keeps them here
 so that `set_random_seed` and `clear_session` reach everything that depends on them.
 """
 
+import contextlib
 import random
 import re
 
@@ -164,6 +165,9 @@ def _openblas():
     return _blas or None
 
 
+_blas_threads = None  # what we last set, so that an unchanged count costs no call
+
+
 def get_blas_threads():
     """The number of BLAS threads numpy uses now (None if unknown)."""
     blas = _openblas()
@@ -172,12 +176,27 @@ def get_blas_threads():
 
 def set_blas_threads(count):
     """Set the number of BLAS threads; returns the previous count (None if unknown)."""
+    global _blas_threads
     blas = _openblas()
     if not blas or count is None:
         return None
-    previous = blas[1]()
-    blas[0](int(count))
+    if _blas_threads is None:
+        _blas_threads = blas[1]()
+    previous = _blas_threads
+    if count != previous:
+        blas[0](int(count))
+        _blas_threads = int(count)
     return previous
+
+
+@contextlib.contextmanager
+def blas_threads(count):
+    """Run a block with `count` BLAS threads, restoring the previous count after."""
+    previous = set_blas_threads(count)
+    try:
+        yield
+    finally:
+        set_blas_threads(previous)
 
 
 def blas_threads_for(batch_size, width):

@@ -20,13 +20,12 @@ dtype of `y_pred`; float32 stays float32.
 
 import functools
 import re
-import sys
 import warnings
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from minikeras import backend
+from minikeras import autodiff, backend
 from minikeras.activations import _as_float, _sigmoid, log_softmax, softmax
 from minikeras.saving import registry
 
@@ -133,20 +132,12 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 
 def _is_traced(x):
     """Whether `x` is a value on the autodiff tape: a user loss is being built on this one."""
-    autodiff = sys.modules.get("minikeras.autodiff")
-    return autodiff is not None and isinstance(x, autodiff.Node)
+    return isinstance(x, autodiff.Node)
 
 
 def _plain(x):
     """The array behind a traced value (constant for this loss's own computation)."""
     return x.value if _is_traced(x) else x
-
-
-def _record(value, y_pred, pullback):
-    """`value` as a tape node whose gradient reaches the traced `y_pred` through `pullback`."""
-    from minikeras import autodiff
-
-    return autodiff.Node(np.asarray(value), (y_pred,), lambda g: (pullback(g),), "loss")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -180,7 +171,7 @@ def _builtin(*aliases):
         def loss_function(y_true, y_pred, *args, **kwargs):
             if _is_traced(y_pred):  # inside a user loss being differentiated
                 result = _evaluate(kernel, _plain(y_true), y_pred.value, *args, **kwargs)
-                return _record(result.values, y_pred, result.pullback)
+                return autodiff.primitive(result.values, result.pullback, y_pred, "loss")
             return kernel(_plain(y_true), _as_float(y_pred), *args, **kwargs).values
 
         def gradient(y_true, y_pred, *args, **kwargs):
@@ -637,7 +628,9 @@ class Loss:
             result.values, sample_weight, result.mask, self.reduction
         )
         if traced:  # inside a user loss being differentiated
-            return _record(loss, y_pred, lambda g: result.pullback(pullback(g)))
+            return autodiff.primitive(
+                loss, lambda g: result.pullback(pullback(g)), y_pred, "loss"
+            )
         return loss
 
     def value_and_grad(self, y_true, y_pred, sample_weight=None):
@@ -668,8 +661,6 @@ class Loss:
         """Per-sample values of `call`, with a pullback from the autodiff tape when asked."""
         if not differentiable:
             return _Result(np.asarray(self.call(y_true, y_pred), dtype=self.dtype), None)
-        from minikeras import autodiff  # lazily: only user-written losses need the tape
-
         values, pullback = autodiff.vjp(self.call, y_true, y_pred)
 
         def pullback_y_pred(cotangent):

@@ -43,8 +43,7 @@ class Softmax(Layer):
         return outputs
 
     def backward(self, grad, input_grad=True):
-        y = self._outputs
-        return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
+        return activations.softmax.backward(None, self._outputs, grad, axis=self.axis)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

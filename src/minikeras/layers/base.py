@@ -8,6 +8,7 @@ trainable weights into `variable.grad` and returns the gradient of its input. La
 
 import inspect
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -194,7 +195,7 @@ class Layer:
                 "Sequential models, prefer using an `Input(shape)` object as the first layer in "
                 "the model instead.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
 
     # ------------------------------------------------------------------------------------------
@@ -299,7 +300,7 @@ class Layer:
         terms = list(self._activity_losses)
         for variable in self._all_weights():
             if variable.regularizer is not None:
-                terms.append(np.float32(variable.regularizer(variable.value)))
+                terms.append(variable.value.dtype.type(variable.regularizer(variable.value)))
         return terms
 
     # ------------------------------------------------------------------------------------------
@@ -321,7 +322,7 @@ class Layer:
         out = self.call(x, training=training) if self._call_takes_training else self.call(x)
         if self.activity_regularizer is not None:
             self._activity_losses = [
-                np.float32(self.activity_regularizer(out) / max(out.shape[0], 1))
+                out.dtype.type(self.activity_regularizer(out) / max(out.shape[0], 1))
             ]
             self._activity_output = out
         return out
@@ -361,7 +362,14 @@ class Layer:
         return autodiff.layer_backward(self, grad)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        """The output shape; a user layer (written with `ops`) is run once on zeros to find it,
+        where Keras traces it symbolically."""
+        if not self._uses_tape or not self.built:
+            return tuple(input_shape)
+        probe = np.zeros([1 if d is None else d for d in input_shape], self._np_dtype)
+        out = self.call(probe, training=False) if self._call_takes_training else self.call(probe)
+        shape = np.shape(out)
+        return (input_shape[0], *shape[1:]) if input_shape and shape else tuple(shape)
 
     # ------------------------------------------------------------------------------------------
     # Config
@@ -410,6 +418,15 @@ def _get_regularizer(identifier):
     from minikeras import regularizers
 
     return regularizers.get(identifier)
+
+
+def _user_stacklevel():
+    """The `stacklevel` at which a warning points at the first caller outside minikeras (a
+    subclass's `__init__`, or a decorator around one, adds frames)."""
+    level, frame = 2, sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("minikeras."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _legacy_input_shape(input_shape, input_dim, batch_input_shape, batch_size):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from minikeras import activations, constraints, initializers, regularizers
+from minikeras.compat import legacy
 from minikeras.layers.base import Layer, activation_backward
 from minikeras.saving import registry
 
@@ -22,8 +23,10 @@ class Dense(Layer):
         activity_regularizer: regularizer of the output.
         kernel_constraint, bias_constraint: constraints applied after each update.
         **kwargs: base layer arguments (`name`, `trainable`, `dtype`, `input_shape`, ...).
+            Keras 1's names (`output_dim`, `init`, `W_regularizer`, ...) work, with a warning.
     """
 
+    @legacy.renamed_arguments(legacy.DENSE)
     def __init__(
         self,
         units,

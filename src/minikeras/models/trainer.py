@@ -120,6 +120,9 @@ class Trainer:
             ]
             for metric in self._weighted_metrics:
                 if any(metric.name == m.name for m in self._metrics):
+                    # Keras 3 renames it in the logs only: its list results still look it up
+                    # by the plain name, so that value comes twice and the weighted one last.
+                    metric._listed_name = metric.name
                     metric.name = "weighted_" + metric.name
 
     def _fused_activation(self):
@@ -145,6 +148,14 @@ class Trainer:
     # One batch
 
     def _train_step(self, x, y, sample_weight):
+        value, y_pred = self._loss_and_gradients(x, y, sample_weight)
+        self.optimizer.step(self.trainable_weights)  # applies the constraints too
+        self._update_metrics(y, y_pred, sample_weight)
+        return value
+
+    def _loss_and_gradients(self, x, y, sample_weight=None):
+        """One batch's total loss (regularization included) and predictions; the loss's
+        gradient is left in the `.grad` of every trainable weight, nothing is updated."""
         y_pred = self(x, training=True)
         self._resolve_compiled(y, y_pred)
         loss = self._loss_fn
@@ -160,13 +171,19 @@ class Trainer:
             value, grad = fused
             self._backward_from_logits(grad)
         value = float(value) + self._regularization(add_gradients=True)
-        self.optimizer.step(self.trainable_weights)  # applies the constraints too
-        self._update_metrics(y, y_pred, sample_weight)
-        return value
+        return value, y_pred
 
     def _backward_from_logits(self, grad):
         layers = self.layers
-        grad = layers[-1].backward_pre_activation(grad, input_grad=len(layers) > 1)
+        last = layers[-1]
+        if last.activity_regularizer is not None:
+            # The activity term is taken on the activation's output: carry it to the logits.
+            from minikeras.layers.base import activation_backward
+
+            output = last._activity_output
+            output_grad = last._add_activity_gradient(np.zeros_like(output))
+            grad = grad + activation_backward(last.activation, last.logits, output, output_grad)
+        grad = last.backward_pre_activation(grad, input_grad=len(layers) > 1)
         for index in range(len(layers) - 2, -1, -1):
             layer = layers[index]
             if layer.activity_regularizer is not None:
@@ -238,7 +255,10 @@ class Trainer:
         """Train for `epochs` passes over the data; returns a `History`."""
         from minikeras import callbacks as callbacks_module
 
-        epochs = kwargs.pop("nb_epoch", epochs)
+        if "nb_epoch" in kwargs:
+            warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.",
+                          UserWarning, stacklevel=2)
+            epochs = kwargs.pop("nb_epoch")
         for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
             kwargs.pop(ignored, None)
         if kwargs:
@@ -251,8 +271,9 @@ class Trainer:
         if class_weight is not None:
             if y is None:
                 raise ValueError("`class_weight` is only supported for arrays with a `y`.")
-            weights = data_lib.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
         batches = data_lib.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         validation = None
         if validation_data is not None:
@@ -261,7 +282,6 @@ class Trainer:
                 val_x, val_y, val_w, validation_batch_size or batch_size, False, validation_steps
             )
         self._ensure_built(batches)
-        verbose = 1 if verbose == "auto" else verbose
         callback_list = callbacks_module.CallbackList(
             callbacks,
             add_history=True,
@@ -338,7 +358,6 @@ class Trainer:
         self._assert_compiled()
         batches = data_lib.make_batches(x, y, sample_weight, batch_size, False, steps)
         self._ensure_built(batches)
-        verbose = 1 if verbose == "auto" else verbose
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=batches.steps,
@@ -349,9 +368,12 @@ class Trainer:
         return self._format_results(logs, return_dict)
 
     def _format_results(self, logs, return_dict):
+        """A dict, or Keras' list: the loss, the metrics in compile order, the rest sorted."""
         if return_dict:
             return logs
-        ordered = [logs["loss"]] + [v for k, v in logs.items() if k != "loss"]
+        names = ["loss"] + [getattr(metric, "_listed_name", metric.name) for metric in self.metrics]
+        ordered = [logs[name] for name in names if name in logs]
+        ordered += [value for key, value in sorted(logs.items()) if key not in names]
         return ordered[0] if len(ordered) == 1 else ordered
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
@@ -363,7 +385,10 @@ class Trainer:
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
         if verbose == 0 and not callbacks and isinstance(batches, data_lib.ArrayBatches):
-            return self._predict_arrays(batches)
+            if batches.num_samples <= batches.batch_size:
+                return self(batches.x, training=False)
+            with _blas_threads_for(self, batches):
+                return self._predict_arrays(batches)
         from minikeras import callbacks as callbacks_module
 
         callback_list = callbacks_module.CallbackList(
@@ -382,8 +407,6 @@ class Trainer:
     def _predict_arrays(self, batches):
         """The quiet path: no callbacks, one preallocated output, no per-batch bookkeeping."""
         x, size = batches.x, batches.batch_size
-        if len(x) <= size:
-            return self(x, training=False)
         first = self(x[:size], training=False)
         out = np.empty((len(x), *first.shape[1:]), first.dtype)
         out[:size] = first
@@ -394,18 +417,24 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics)."""
         self._assert_compiled()
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError(
+                "Arguments `sample_weight` and `class_weight` cannot be specified at the same "
+                f"time. Received: sample_weight={sample_weight}, class_weight={class_weight}"
+            )
         x, y = data_lib.as_array(x, "x"), data_lib.as_array(y, "y")
         if class_weight is not None:
-            weights = data_lib.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = weights if sample_weight is None else weights * sample_weight
+            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
         if not self.built:
             self.build((None, *x.shape[1:]))
+        self._reset_metrics()  # each call reports its own batch, as in Keras 3
         value = self._train_step(x, y, data_lib.as_array(sample_weight, "sample_weight"))
         return self._format_results(self._logs(value), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
         self._assert_compiled()
+        self._reset_metrics()
         value = self._test_step(
             data_lib.as_array(x, "x"), data_lib.as_array(y, "y"),
             data_lib.as_array(sample_weight, "sample_weight"),
@@ -432,22 +461,10 @@ def _deserialize_spec(kind, spec, custom_objects):
     return spec
 
 
-class _blas_threads_for:
-    """Use one BLAS thread for skinny matrices, where a second thread only adds overhead."""
+def _blas_threads_for(model, batches):
+    """A context using the BLAS thread count worth having for this model's matrices."""
+    from minikeras import backend
 
-    def __init__(self, model, batches):
-        from minikeras import backend
-
-        size = getattr(batches, "batch_size", 32) or 32
-        widest = max((w.value.shape[-1] for w in model.weights if w.value.ndim == 2), default=1)
-        self._threads = backend.blas_threads_for(size, widest)
-
-    def __enter__(self):
-        from minikeras import backend
-
-        self._previous = backend.set_blas_threads(self._threads)
-
-    def __exit__(self, *exc):
-        from minikeras import backend
-
-        backend.set_blas_threads(self._previous)
+    size = getattr(batches, "batch_size", None) or 32
+    widest = max((w.value.shape[-1] for w in model.weights if w.value.ndim == 2), default=1)
+    return backend.blas_threads(backend.blas_threads_for(size, widest))

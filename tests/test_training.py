@@ -1,0 +1,229 @@
+"""Training against Keras 3: `fit`, `evaluate`, `train_on_batch`... land where Keras lands.
+
+The runs are those of tests/training_cases.py; compat/make_training.py played them on Keras 3
+(TensorFlow backend) from the same initial weights and data, into compat/data/training.*.
+"""
+
+import builtins
+import json
+import re
+
+import numpy as np
+import pytest
+import training_cases as tc
+from conftest import COMPAT_DATA
+
+import minikeras
+from minikeras import layers
+from minikeras.utils import progbar
+
+REFERENCE = json.loads((COMPAT_DATA / "training.json").read_text("utf-8"))
+with np.load(COMPAT_DATA / "training.npz") as _file:
+    ARRAYS = dict(_file)
+DATA = {key[len("data/"):]: value for key, value in ARRAYS.items() if key.startswith("data/")}
+# Relative and absolute, on float32 weights and every logged value. Every case fits well inside
+# it: the largest difference seen is 2.4e-7 (float32 rounding in different summation orders).
+TOLERANCE = 1e-5
+
+
+def saved_weights(name, which):
+    count = sum(key.startswith(f"{name}/{which}/") for key in ARRAYS)
+    return [ARRAYS[f"{name}/{which}/{index}"] for index in range(count)]
+
+
+def assert_close(actual, expected, what):
+    np.testing.assert_allclose(actual, expected, rtol=TOLERANCE, atol=TOLERANCE, err_msg=what)
+
+
+def model_for(name, spec=None):
+    """The case's model in minikeras, from the initial weights Keras started from."""
+    model = tc.build(minikeras, spec or tc.CASES[name])
+    model.set_weights(saved_weights(name, "initial"))
+    return model
+
+
+# ----------------------------------------------------------------------------------------------
+# Every recorded run
+
+
+@pytest.mark.parametrize("name", list(tc.CASES))
+def test_fit_matches_keras(name, monkeypatch):
+    spec, expected = tc.CASES[name], REFERENCE["cases"][name]
+    monkeypatch.setattr(progbar, "clock", tc.TickingClock())
+    model = model_for(name)
+    if "error" in expected:
+        error_type, message = expected["error"]
+        with pytest.raises(getattr(builtins, error_type), match=f"^{re.escape(message)}$"):
+            tc.train(minikeras, spec, model, DATA)
+        return
+    result = tc.train(minikeras, spec, model, DATA)
+    assert list(result["history"]) == list(expected["history"])  # the keys, in Keras' order
+    for key, values in expected["history"].items():
+        assert_close(result["history"][key], values, f"history[{key!r}]")
+    assert result["epoch"] == expected["epoch"]
+    assert result["params"] == expected["params"]
+    assert list(result["evaluate"]) == list(expected["evaluate"])
+    assert_close(list(result["evaluate"].values()), list(expected["evaluate"].values()),
+                 "evaluate")
+    for index, (actual, reference) in enumerate(
+        zip(result["weights"], saved_weights(name, "final"), strict=True)
+    ):
+        assert actual.dtype == np.float32
+        assert_close(actual, reference, f"weight {index}")
+    assert result["stdout"] == expected["stdout"]
+
+
+def test_batch_api_matches_keras():
+    expected = REFERENCE["batch_api"]
+    model = model_for("batch_api", tc.BATCH_API_CASE)
+    model.compile(**tc.realize(minikeras, tc.BATCH_API_CASE["compile"]))
+    result = tc.batch_api(minikeras, model, DATA)
+    for key, reference in expected.items():
+        actual = result[key]
+        if key.startswith("metrics_names") or key.endswith("_error"):
+            assert actual == reference
+            continue
+        if isinstance(reference, dict):
+            assert list(actual) == list(reference), key
+            actual, reference = list(actual.values()), list(reference.values())
+        assert type(actual) is type(reference), key
+        assert_close(actual, reference, key)
+    for actual, reference in zip(result["weights"], saved_weights("batch_api", "final"),
+                                 strict=True):
+        assert_close(actual, reference, "weights")
+
+
+def test_logged_values_are_python_floats(monkeypatch):
+    monkeypatch.setattr(progbar, "clock", tc.TickingClock())
+    result = tc.train(minikeras, tc.CASES["validation_split"], model_for("validation_split"), DATA)
+    logged = [v for values in result["history"].values() for v in values]
+    assert all(type(v) is float for v in logged + list(result["evaluate"].values()))
+
+
+# ----------------------------------------------------------------------------------------------
+# Other ways to give the data: they must train exactly as the arrays of the recorded runs
+
+
+class ArrayLike:
+    """What pandas objects are to `fit`: anything with `__array__`."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def __array__(self, dtype=None, copy=None):
+        return self._array if dtype is None else self._array.astype(dtype)
+
+    def __len__(self):
+        return len(self._array)
+
+
+def fit_like(name, x, y, **overrides):
+    """Fit case `name` on other forms of its data; returns the model and its History."""
+    spec = tc.CASES[name]
+    model = model_for(name)
+    model.compile(**tc.realize(minikeras, spec["compile"]))
+    fit_args = {**tc.realize(minikeras, spec["fit"], DATA), **overrides}
+    return model, model.fit(x, y, **{k: v for k, v in fit_args.items() if v is not None})
+
+
+def assert_matches_reference(name, model, history):
+    expected = REFERENCE["cases"][name]
+    assert history.history.keys() == expected["history"].keys()
+    for key, values in expected["history"].items():
+        assert_close(history.history[key], values, key)
+    assert history.params == expected["params"]
+    for actual, reference in zip(model.get_weights(), saved_weights(name, "final"), strict=True):
+        assert_close(actual, reference, "weights")
+
+
+@pytest.mark.parametrize("convert", [np.ndarray.tolist, ArrayLike], ids=["lists", "array_like"])
+def test_lists_and_array_likes_train_like_arrays(convert):
+    """(Keras 3 refuses Python lists; minikeras takes anything `np.asarray` takes.)"""
+    name = "sample_weight"
+    model, history = fit_like(name, convert(DATA["x"]), convert(DATA["onehot"]),
+                              sample_weight=convert(DATA["sw"]))
+    assert_matches_reference(name, model, history)
+
+
+@pytest.mark.parametrize("name", ["adam", "sample_weight"])
+def test_generators_of_batches_train_like_arrays(name):
+    with_weights = name == "sample_weight"
+
+    def batches():
+        while True:
+            for start in range(0, 50, tc.BATCH_SIZE):
+                rows = slice(start, start + tc.BATCH_SIZE)
+                batch = (DATA["x"][rows], DATA["onehot"][rows])
+                yield batch + (DATA["sw"][rows],) if with_weights else batch
+
+    model, history = fit_like(name, batches(), None, batch_size=None, sample_weight=None,
+                              steps_per_epoch=4)
+    assert_matches_reference(name, model, history)
+
+
+# ----------------------------------------------------------------------------------------------
+# Behaviour around fit
+
+
+def compiled(name="adam"):
+    model = model_for(name)
+    model.compile(**tc.realize(minikeras, tc.CASES[name]["compile"]))
+    return model
+
+
+def test_zero_epochs_train_nothing():
+    model = compiled()
+    history = model.fit(DATA["x"], DATA["onehot"], epochs=0, verbose=0)
+    assert history.history == {} and history.epoch == []
+    assert model.history is history
+    for actual, initial in zip(model.get_weights(), saved_weights("adam", "initial")):
+        np.testing.assert_array_equal(actual, initial)
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_training_before_compile_raises_keras_error(method):
+    model = model_for("adam")
+    with pytest.raises(ValueError, match=r"^You must call `compile\(\)` before using the model\.$"):
+        getattr(model, method)(DATA["x"], DATA["onehot"])
+
+
+def test_frozen_layers_are_untouched_and_the_others_train():
+    model = compiled()
+    frozen, trained = model.layers
+    frozen.trainable = False
+    before = model.get_weights()
+    model.fit(DATA["x"], DATA["onehot"], epochs=2, verbose=0)
+    after = model.get_weights()
+    for start, end in zip(before[:2], after[:2]):
+        np.testing.assert_array_equal(start, end)
+    assert all(np.abs(start - end).max() > 1e-3 for start, end in zip(before[2:], after[2:]))
+    assert [w.path for w in model.trainable_weights] == [w.path for w in trained.weights]
+
+
+def test_dropout_scales_kept_units_and_backpropagates_through_the_same_mask():
+    rate, x = 0.3, np.ones((400, 50), np.float32)
+    dropout = layers.Dropout(rate, seed=3)
+    np.testing.assert_array_equal(dropout(x, training=False), x)
+    out = dropout(x, training=True)
+    kept = out != 0
+    assert abs(1 - kept.mean() - rate) < 0.01  # 20,000 draws: 4.5 standard deviations
+    np.testing.assert_allclose(out[kept], 1 / (1 - rate), rtol=1e-6)
+    assert abs(out.mean() - 1) < 0.02
+    grad = np.arange(x.size, dtype=np.float32).reshape(x.shape)
+    np.testing.assert_array_equal(dropout.backward(grad), grad * out)
+    assert (dropout(x, training=True) != out).any()  # a fresh mask each call
+
+
+def test_dropout_is_identity_at_inference_and_noise_in_training():
+    plain = model_for("adam")
+    noisy = minikeras.Sequential([
+        minikeras.Input((6,)), layers.Dense(8, activation="tanh"), layers.Dropout(0.5, seed=1),
+        layers.Dense(3, activation="softmax"),
+    ])
+    noisy.set_weights(plain.get_weights())
+    np.testing.assert_array_equal(noisy.predict(DATA["x"], verbose=0),
+                                  plain.predict(DATA["x"], verbose=0))
+    assert np.abs(noisy(DATA["x"], training=True) - plain(DATA["x"])).max() > 0.05
+    noisy.compile(optimizer="adam", loss="categorical_crossentropy")
+    losses = noisy.fit(DATA["x"], DATA["onehot"], epochs=3, verbose=0).history["loss"]
+    assert all(np.isfinite(losses))
