@@ -642,9 +642,9 @@ class Loss:
         result = self._forward(*self._convert(y_true, y_pred), differentiable=True)
         return self._reduce_with_gradient(result, sample_weight, y_pred)
 
-    def logits_gradient(self, y_true, y_pred, sample_weight=None, activation_name=None):
-        """The gradient with respect to the logits before the output activation, for the pairs
-        that have a closed form; None for every other loss (see `LossFunctionWrapper`)."""
+    def logits_value_and_grad(self, y_true, logits, sample_weight=None, activation_name=None):
+        """`(loss, gradient with respect to the logits before `activation_name`)` where the
+        loss has a stable form at the logits (see `LossFunctionWrapper`); None otherwise."""
         return None
 
     def _reduce_with_gradient(self, result, sample_weight, like):
@@ -685,26 +685,11 @@ def serialize_function(fn):
     return name
 
 
-def _fused_cce(y_true, probabilities, label_smoothing=0.0, **_):
-    y_true = _smooth(y_true, label_smoothing, y_true.shape[-1])
-    return np.sum(y_true, axis=-1, keepdims=True) * probabilities - y_true, None
-
-
-def _fused_sparse_cce(y_true, probabilities, ignore_class=None, **_):
-    labels, valid = _sparse_labels(y_true, probabilities, -1, ignore_class)
-    return probabilities - (np.arange(probabilities.shape[-1]) == labels[..., None]), valid
-
-
-def _fused_bce(y_true, probabilities, label_smoothing=0.0, **_):
-    y_true = _smooth(y_true, label_smoothing, 2)
-    return (probabilities - y_true) / probabilities.shape[-1], None
-
-
-# loss function -> (the output activation it fuses with, d(per-sample loss)/d(logits) and mask)
-_FUSED_GRADIENTS = {
-    categorical_crossentropy: ("softmax", _fused_cce),
-    sparse_categorical_crossentropy: ("softmax", _fused_sparse_cce),
-    binary_crossentropy: ("sigmoid", _fused_bce),
+# The crossentropies Keras 3 on TensorFlow takes at the logits of this output activation.
+_FUSED_ACTIVATIONS = {
+    categorical_crossentropy: "softmax",
+    sparse_categorical_crossentropy: "softmax",
+    binary_crossentropy: "sigmoid",
 }
 
 
@@ -735,35 +720,10 @@ class LossFunctionWrapper(Loss):
         y_true, fitted = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return _evaluate(kernel, y_true, fitted, **self._fn_kwargs)
 
-    def logits_gradient(self, y_true, y_pred, sample_weight=None, activation_name=None):
-        """The gradient of the reduced loss with respect to the logits `z`, where
-        `y_pred = activation(z)`, computed from `y_pred` alone; None unless the loss and the
-        activation fuse:
-
-        * `categorical_crossentropy` or `sparse_categorical_crossentropy` with
-          `from_logits=False` and `activation_name="softmax"`: `sum(y) * p - y` per sample
-          (`p - y` for labels summing to one), `y` label-smoothed;
-        * `binary_crossentropy` with `from_logits=False` and `activation_name="sigmoid"`:
-          `(p - y) / num_outputs`, `y` label-smoothed;
-
-        each times the sample's weight in the reduction (sample weights, `1 / N` for
-        `"sum_over_batch_size"`, `ignore_class` masking). Keras' clipping of `p` into
-        [eps, 1 - eps] is left out: it only matters where `p < 1e-7`. This unclipped gradient is
-        also the one Keras 3 on TensorFlow trains with (see `logits_value_and_grad`).
-        """
-        if not self._fuses_with(activation_name, y_pred):
-            return None
-        y_true, y_pred = self._convert(y_true, y_pred)
-        y_true, fitted = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        grad, mask = _FUSED_GRADIENTS[self.fn][1](y_true, fitted, **self._fn_kwargs)
-        values = np.zeros(fitted.shape[:-1], dtype=self.dtype)
-        loss, pullback = reduce_weighted_values(values, sample_weight, mask, self.reduction)
-        d_values = pullback(np.ones_like(loss))
-        return np.reshape(grad * d_values[..., None], y_pred.shape).astype(self.dtype, copy=False)
-
     def logits_value_and_grad(self, y_true, logits, sample_weight=None, activation_name=None):
-        """`(loss, gradient with respect to the logits)` for the same pairs as
-        `logits_gradient`, computed from the logits `z` themselves; None for other losses.
+        """`(loss, gradient with respect to the logits)` where `y_pred = activation(logits)`,
+        for categorical and sparse categorical crossentropy after a softmax and binary
+        crossentropy after a sigmoid (without `from_logits`); None for other pairs.
 
         This is what Keras 3 on TensorFlow reports: its softmax and sigmoid outputs carry their
         logits, and its crossentropies use them, unclipped. The values differ from those of the
@@ -779,10 +739,8 @@ class LossFunctionWrapper(Loss):
         return self._reduce_with_gradient(result, sample_weight, logits)
 
     def _fuses_with(self, activation_name, y_pred):
-        fused = _FUSED_GRADIENTS.get(self.fn)
         return (
-            fused is not None
-            and fused[0] == activation_name
+            _FUSED_ACTIVATIONS.get(self.fn) == activation_name
             and not self._fn_kwargs.get("from_logits")
             and self._fn_kwargs.get("axis", -1) in (-1, np.ndim(y_pred) - 1)
         )

@@ -50,8 +50,35 @@ def _step(step):
     return _F32(np.asarray(step))
 
 
+class _IntervalDecay(LearningRateSchedule):
+    """A rate that decays with `step / decay_steps` (in whole intervals when `staircase`)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name=None):
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_decay_steps(decay_steps)
+
+    def _progress(self, step):
+        """`step / decay_steps`, in whole intervals when `staircase`."""
+        p = _step(step) / _F32(self.decay_steps)
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
 @registry.register("schedule", module=_MODULE)
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_IntervalDecay):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
 
     Args:
@@ -63,27 +90,10 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _step(step) / _F32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _F32(self.initial_learning_rate) * np.power(_F32(self.decay_rate), p)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return _F32(self.initial_learning_rate) * np.power(_F32(self.decay_rate), self._progress(step))
 
 
 @registry.register("schedule", module=_MODULE)
@@ -164,7 +174,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @registry.register("schedule", module=_MODULE)
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_IntervalDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
     Args:
@@ -175,20 +185,12 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _step(step) / _F32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _F32(self.initial_learning_rate) / (_F32(1) + _F32(self.decay_rate) * p)
-
-    get_config = ExponentialDecay.get_config
+        return _F32(self.initial_learning_rate) / (
+            _F32(1) + _F32(self.decay_rate) * self._progress(step)
+        )
 
 
 def _cosine(fraction):
