@@ -2,8 +2,8 @@
 
 Real data, offline: the UCI handwritten digits bundled with minikeras (8x8 images, 10 classes),
 projected on their first 10 principal components so that the tutorial's model, which takes 10
-features, fits them unchanged. Run it with `make demo`; `python -m minikeras run` runs the same
-file under real Keras when its imports say `keras` (see compat/examples/).
+features, fits them unchanged. Run it with `make demo` (or `python examples/demo.py [seed]`);
+compat/run_demo.py runs it under real Keras too, its imports swapped, and compares.
 """
 
 import os
@@ -27,8 +27,8 @@ def principal_components(train, test, count):
     return project(train) / scale, project(test) / scale
 
 
-def main():
-    set_random_seed(7)
+def main(seed=7):
+    set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = digits.load_data()
     x_train, x_test = principal_components(
         x_train.reshape(len(x_train), -1).astype("float32"),
@@ -64,4 +64,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 7))
