@@ -21,10 +21,20 @@ from minikeras import (  # noqa: E402
     saving,
     utils,
 )
-from minikeras.layers import Input, Layer  # noqa: E402
+from minikeras.initializers import Initializer  # noqa: E402
+from minikeras.layers import Input, KerasTensor, Layer, Variable  # noqa: E402
+from minikeras.losses import Loss  # noqa: E402
+from minikeras.metrics import Metric  # noqa: E402
 from minikeras.models import Model, Sequential  # noqa: E402
+from minikeras.optimizers import Optimizer  # noqa: E402
+from minikeras.regularizers import Regularizer  # noqa: E402
 
 config = backend
+
+
+def version():
+    """minikeras' version (Keras 3 has `keras.version()`)."""
+    return __version__
 
 
 def __getattr__(name):
@@ -37,7 +47,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Input", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "config",
+    "Initializer", "Input", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer",
+    "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
-    "optimizers", "regularizers", "saving", "utils",
+    "optimizers", "regularizers", "saving", "utils", "version",
 ]

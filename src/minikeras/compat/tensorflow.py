@@ -1,0 +1,434 @@
+"""A small `tensorflow` for Keras scripts: the non-Keras names they commonly touch, on numpy.
+
+`tf.keras` is minikeras (through the import hook). Tensors are numpy arrays of the `Tensor`
+subclass, which adds TensorFlow's `.numpy()`; inside a custom loss or layer the functions work
+on minikeras' autodiff nodes too, so `tf.reduce_mean(tf.square(y_true - y_pred))` still trains.
+Dtypes are numpy dtypes (`tf.float32 == np.float32`). The device and logging knobs scripts set
+(`tf.config`, `tf.get_logger()`, `tf.compat.v1.logging`) exist and do nothing harmful: there
+is no GPU. Every other name raises an error that names it (see `coverage.message`).
+"""
+
+import builtins
+import collections
+import functools
+import logging
+import sys
+import types
+
+import numpy as np
+
+from minikeras import backend, ops
+from minikeras.autodiff import Node
+
+__version__ = "2.21.0+minikeras"
+
+
+class Tensor(np.ndarray):
+    """What the functions here return: a numpy array with TensorFlow's `.numpy()`."""
+
+    def numpy(self):
+        """The values, as a plain numpy array (a copy)."""
+        return np.array(self)
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return item if isinstance(item, np.ndarray) else np.asarray(item).view(Tensor)
+
+    def __repr__(self):
+        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype}, numpy={np.asarray(self)!r}>"
+
+    def __str__(self):
+        return f"tf.Tensor({np.asarray(self)}, shape={self.shape}, dtype={self.dtype})"
+
+
+def _tensor(x):
+    """`x` as a Tensor; autodiff nodes stay nodes, so that gradients flow through."""
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, list):
+        return [_tensor(item) for item in x]
+    if isinstance(x, tuple):
+        return type(x)(*map(_tensor, x)) if hasattr(x, "_fields") else tuple(map(_tensor, x))
+    return np.asarray(x).view(Tensor)
+
+
+def _returns_tensors(function, name):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return _tensor(function(*args, **kwargs))
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    return wrapper
+
+
+# ----------------------------------------------------------------------------------------------
+# Dtypes
+
+DType = np.dtype
+_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
+           "uint32", "uint64", "bool", "complex64", "complex128")
+(float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+ bool, complex64, complex128) = map(np.dtype, _DTYPES)  # `bool` is tf.bool in this module
+half, double = float16, float64
+newaxis = None
+
+
+def as_dtype(type_value):
+    """A dtype from a name, a numpy type or a dtype."""
+    return np.dtype(backend.standardize_dtype(type_value))
+
+
+# ----------------------------------------------------------------------------------------------
+# Functions: TensorFlow's names for `minikeras.ops`, and the few whose arguments differ.
+
+# TensorFlow name -> ops name, for functions whose arguments are the same.
+_SAME = {name: name for name in (
+    "abs", "add", "subtract", "multiply", "divide", "maximum", "minimum", "negative", "square",
+    "sqrt", "rsqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sign", "round", "floor",
+    "ceil", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "softsign", "erf",
+    "log_sigmoid", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+    "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "reshape", "transpose",
+    "expand_dims", "squeeze", "stack", "unstack", "tile", "tensordot", "einsum",
+    "count_nonzero", "cumsum", "sort",
+)}
+_SAME.update({
+    "pow": "power", "truediv": "true_divide", "floordiv": "floor_divide", "floormod": "mod",
+    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "asinh": "arcsinh",
+    "atanh": "arctanh", "is_nan": "isnan", "is_inf": "isinf", "is_finite": "isfinite",
+    "clip_by_value": "clip", "concat": "concatenate", "identity": "convert_to_tensor",
+    "reduce_sum": "sum", "reduce_mean": "mean", "reduce_max": "max", "reduce_min": "min",
+    "reduce_prod": "prod", "reduce_any": "any", "reduce_all": "all", "reduce_std": "std",
+    "reduce_variance": "var", "reduce_logsumexp": "logsumexp",
+})
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    """A tensor of `value` (Python floats become float32, ints int32; arrays keep their dtype),
+    broadcast to `shape` if given."""
+    tensor = ops.convert_to_tensor(value, dtype)
+    return tensor if shape is None else np.broadcast_to(tensor, shape).copy()
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """`value` as a tensor (see `constant`)."""
+    if dtype is None and dtype_hint is not None and not isinstance(value, np.ndarray):
+        dtype = dtype_hint
+    return ops.convert_to_tensor(value, dtype)
+
+
+def _range(start, limit=None, delta=1, dtype=None, name="range"):
+    """`[start, limit)` by `delta`; `range(n)` counts from 0."""
+    if limit is None:
+        start, limit = 0, start
+    return ops.arange(start, limit, delta, dtype=dtype)
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """`num` evenly spaced values from `start` to `stop`, both included."""
+    return ops.linspace(start, stop, num, axis=axis)
+
+
+def ones(shape, dtype=float32, name=None):
+    return ops.ones(shape, dtype)
+
+
+def zeros(shape, dtype=float32, name=None):
+    return ops.zeros(shape, dtype)
+
+
+def ones_like(input, dtype=None, name=None):
+    return ops.ones_like(input, dtype)
+
+
+def zeros_like(input, dtype=None, name=None):
+    return ops.zeros_like(input, dtype)
+
+
+def fill(dims, value, name=None):
+    """An array of shape `dims` filled with `value` (of its dtype)."""
+    return np.full(dims, ops.convert_to_tensor(value))
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=float32, name=None):
+    matrix = ops.eye(num_rows, num_columns, dtype=dtype)
+    return matrix if batch_shape is None else np.broadcast_to(matrix, (*batch_shape, *matrix.shape))
+
+
+def shape(input, out_type=int32, name=None):
+    """The shape of `input`, as an int32 tensor."""
+    return np.array(ops.shape(input), dtype=out_type)
+
+
+def size(input, out_type=int32, name=None):
+    return np.array(ops.size(input), dtype=out_type)
+
+
+def rank(input, name=None):
+    return np.array(ops.ndim(input), dtype="int32")
+
+
+def _arg_extremum(pick):
+    def arg(input, axis=None, output_type=int64, name=None):
+        """Index of the extremum along `axis` (0 by default), as int64."""
+        return pick(input, axis=0 if axis is None else axis).astype(output_type)
+
+    return arg
+
+
+argmax, argmin = _arg_extremum(ops.argmax), _arg_extremum(ops.argmin)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
+    """`a @ b`, either transposed first (over its last two axes)."""
+    a = ops.swapaxes(a, -1, -2) if transpose_a else a
+    return ops.matmul(a, ops.swapaxes(b, -1, -2) if transpose_b else b)
+
+
+def gather(params, indices, axis=None, batch_dims=0, name=None):
+    return ops.take(params, indices, axis=0 if axis is None else axis)
+
+
+def where(condition, x=None, y=None, name=None):
+    """`x` where `condition` holds, else `y`; alone, the int64 coordinates where it holds."""
+    if x is None and y is None:
+        return np.argwhere(ops.convert_to_numpy(condition)).astype("int64")
+    return ops.where(condition, x, y)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """One-hot vectors of length `depth` (`on_value` 1 and `off_value` 0 by default)."""
+    hot = ops.one_hot(indices, depth, axis=-1 if axis is None else axis, dtype=dtype)
+    on = 1 if on_value is None else on_value
+    off = 0 if off_value is None else off_value
+    return hot if (on, off) == (1, 0) else np.where(hot == 1, on, off).astype(hot.dtype)
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
+    return ops.norm(tensor, None if ord == "euclidean" else ord, axis, keepdims or False)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """`x / sqrt(max(sum(x**2, axis), epsilon))`."""
+    axis = dim if axis is None else axis
+    return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), epsilon))
+
+
+def squared_difference(x, y, name=None):
+    return ops.square(ops.subtract(x, y))
+
+
+def add_n(inputs, name=None):
+    return functools.reduce(ops.add, inputs)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    order = ops.argsort(values, axis=axis)
+    return order if direction == "ASCENDING" else np.flip(order, axis=axis)
+
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted=True, index_type=int32, name=None):
+    """The `k` largest entries along the last axis, largest first, and their indices."""
+    values, indices = ops.top_k(input, k)
+    return TopKV2(values, indices.astype(index_type))
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=int32,
+                     name=None):
+    """Counts (or summed `weights`) of each (label, prediction) pair, labels along the rows."""
+    labels = ops.convert_to_numpy(labels).astype("int64").ravel()
+    predictions = ops.convert_to_numpy(predictions).astype("int64").ravel()
+    if num_classes is None:
+        num_classes = int(max(labels.max(), predictions.max())) + 1
+    matrix = np.zeros((num_classes, num_classes), dtype=dtype)
+    np.add.at(matrix, (labels, predictions), 1 if weights is None else np.ravel(weights))
+    return matrix
+
+
+def function(func=None, **options):
+    """`@tf.function` compiles a graph in TensorFlow; here the function simply runs as written."""
+    return func if func is not None else (lambda func: func)
+
+
+def executing_eagerly():
+    return True
+
+
+def is_tensor(x):
+    return isinstance(x, (np.ndarray, Node))
+
+
+def get_logger():
+    """The "tensorflow" logger, which scripts quiet with `setLevel`."""
+    return logging.getLogger("tensorflow")
+
+
+def _print(*inputs, output_stream=None, summarize=None, sep=" ", end="\n", name=None):
+    """Print tensors as TensorFlow does: their values, to stderr by default."""
+    values = [np.asarray(x.value if isinstance(x, Node) else x) for x in inputs]
+    builtins.print(*values, sep=sep, end=end, file=output_stream or sys.stderr)
+
+
+# ----------------------------------------------------------------------------------------------
+# tf.nn
+
+
+def _softmax_cross_entropy(labels, logits, axis=-1, name=None):
+    return ops.categorical_crossentropy(labels, logits, from_logits=True, axis=axis)
+
+
+def _sparse_softmax_cross_entropy(labels, logits, name=None):
+    return ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+
+
+def _sigmoid_cross_entropy(labels=None, logits=None, name=None):
+    return ops.binary_crossentropy(labels, logits, from_logits=True)
+
+
+def _l2_loss(t, name=None):
+    """`sum(t**2) / 2`."""
+    return ops.sum(ops.square(t)) / 2.0
+
+
+def _softmax(logits, axis=None, name=None):
+    return ops.softmax(logits, axis=-1 if axis is None else axis)
+
+
+def _log_softmax(logits, axis=None, name=None):
+    return ops.log_softmax(logits, axis=-1 if axis is None else axis)
+
+
+def _leaky_relu(features, alpha=0.2, name=None):
+    return ops.leaky_relu(features, negative_slope=alpha)
+
+
+def _gelu(features, approximate=False, name=None):
+    return ops.gelu(features, approximate=approximate)
+
+
+_NN = {
+    "softmax": _softmax, "log_softmax": _log_softmax, "relu": ops.relu, "relu6": ops.relu6,
+    "sigmoid": ops.sigmoid, "tanh": ops.tanh, "elu": ops.elu, "selu": ops.selu,
+    "softplus": ops.softplus, "softsign": ops.softsign, "silu": ops.silu, "swish": ops.silu,
+    "leaky_relu": _leaky_relu, "gelu": _gelu, "l2_loss": _l2_loss, "l2_normalize": l2_normalize,
+    "softmax_cross_entropy_with_logits": _softmax_cross_entropy,
+    "sparse_softmax_cross_entropy_with_logits": _sparse_softmax_cross_entropy,
+    "sigmoid_cross_entropy_with_logits": _sigmoid_cross_entropy,
+}
+_MATH = {
+    **{tf_name: getattr(ops, ops_name) for tf_name, ops_name in _SAME.items()},
+    "argmax": argmax, "argmin": argmin, "argsort": argsort, "top_k": top_k, "norm": norm,
+    "l2_normalize": l2_normalize, "squared_difference": squared_difference, "add_n": add_n,
+    "confusion_matrix": confusion_matrix, "softmax": _softmax, "log_softmax": _log_softmax,
+}
+# tf.* itself: the math functions plus creation, shapes and indexing.
+_TOP = {
+    **_MATH, "constant": constant, "convert_to_tensor": convert_to_tensor, "range": _range,
+    "linspace": linspace, "ones": ones, "zeros": zeros, "ones_like": ones_like,
+    "zeros_like": zeros_like, "fill": fill, "eye": eye, "shape": shape, "size": size,
+    "rank": rank, "matmul": matmul, "gather": gather, "where": where, "one_hot": one_hot,
+}
+globals().update({name: _returns_tensors(f, name) for name, f in _TOP.items()})
+
+
+# ----------------------------------------------------------------------------------------------
+# Namespaces: tf.math, tf.nn, tf.random, tf.dtypes, tf.config, tf.test, tf.compat.v1, ...
+
+
+def _namespace(name, members, doc):
+    module = types.ModuleType(f"{__name__}.{name}", doc)
+    module.__dict__.update(members)
+    module.__all__ = sorted(n for n in members if not n.startswith("_"))
+    return module
+
+
+def _seed(seed):
+    """`tf.random.set_seed`: makes the script repeatable, as minikeras' `set_random_seed` does."""
+    backend.set_random_seed(int(seed))
+
+
+def _generator(seed):
+    return backend.rng() if seed is None else np.random.default_rng(seed)
+
+
+def _normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name=None):
+    return (_generator(seed).standard_normal(shape) * stddev + mean).astype(dtype)
+
+
+def _uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name=None):
+    dtype = np.dtype(backend.standardize_dtype(dtype))
+    if dtype.kind in "iu":
+        return _generator(seed).integers(minval, maxval, shape).astype(dtype)
+    return _generator(seed).uniform(minval, 1.0 if maxval is None else maxval, shape).astype(dtype)
+
+
+def _shuffle(value, seed=None, name=None):
+    return _generator(seed).permutation(np.asarray(value))
+
+
+def _nothing(*args, **kwargs):
+    """Accepted and ignored: a TensorFlow setting with no counterpart on numpy."""
+
+
+def _no_devices(*args, **kwargs):
+    """There are no accelerators to list."""
+    return []
+
+
+def _intra_op_threads(num_threads):
+    """Use `num_threads` BLAS threads for numpy's matrix products (0 leaves the default)."""
+    if num_threads:
+        backend.set_blas_threads(num_threads)
+
+
+math = _namespace("math", {n: globals()[n] for n in _MATH}, "Element-wise math and reductions.")
+nn = _namespace("nn", {n: _returns_tensors(f, n) for n, f in _NN.items()},
+                "Activations and crossentropies on logits.")
+random = _namespace("random", {
+    "set_seed": _seed, **{n: _returns_tensors(f, n) for n, f in (
+        ("normal", _normal), ("uniform", _uniform), ("shuffle", _shuffle))},
+}, "Seeding and random tensors.")
+dtypes = _namespace("dtypes", {
+    **{name: np.dtype(name) for name in _DTYPES}, "DType": DType, "as_dtype": as_dtype,
+    "cast": globals()["cast"],
+}, "Dtypes, as numpy dtypes.")
+config = _namespace("config", {
+    "list_physical_devices": _no_devices, "list_logical_devices": _no_devices,
+    "get_visible_devices": _no_devices, "set_visible_devices": _nothing,
+    "run_functions_eagerly": _nothing, "functions_run_eagerly": lambda: True,
+    "set_soft_device_placement": _nothing,
+    "experimental": _namespace("config.experimental", {
+        "list_physical_devices": _no_devices, "set_memory_growth": _nothing,
+        "set_visible_devices": _nothing, "enable_op_determinism": _nothing,
+    }, "Device settings; there are no devices."),
+    "threading": _namespace("config.threading", {
+        "set_intra_op_parallelism_threads": _intra_op_threads,
+        "set_inter_op_parallelism_threads": _nothing,
+        "get_intra_op_parallelism_threads": lambda: 0,
+        "get_inter_op_parallelism_threads": lambda: 0,
+    }, "Thread settings: intra-op threads set numpy's BLAS threads."),
+}, "Device and thread settings. There is no GPU: device lists are empty.")
+test = _namespace("test", {
+    "is_gpu_available": lambda *args, **kwargs: False, "is_built_with_cuda": lambda: False,
+    "gpu_device_name": lambda: "",
+}, "GPU checks: there is no GPU.")
+autograph = _namespace("autograph", {"set_verbosity": _nothing}, "Autograph settings (none).")
+compat = _namespace("compat", {"v1": _namespace("compat.v1", {
+    "set_random_seed": _seed,
+    "logging": _namespace("compat.v1.logging", {
+        "set_verbosity": lambda level: get_logger().setLevel(level),
+        "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+        "ERROR": logging.ERROR, "FATAL": logging.FATAL,
+    }, "TensorFlow 1's logging verbosity."),
+}, "The TensorFlow 1 names TensorFlow 2 scripts still use to quiet logs and seed.")},
+    "TensorFlow 1 names.")
+globals()["print"] = _print  # tf.print; this module calls `builtins.print`
+
+# The public names, for docs/api.md and `dir(tf)`.
+__all__ = sorted(
+    {*_TOP, *_DTYPES, "DType", "Tensor", "as_dtype", "autograph", "compat", "config", "dtypes",
+     "executing_eagerly", "function", "get_logger", "half", "double", "is_tensor", "math",
+     "newaxis", "nn", "print", "random", "test", "__version__"}
+)
