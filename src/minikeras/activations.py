@@ -62,6 +62,8 @@ def _with_gradient(fn, backward):
 
     @functools.wraps(fn)
     def activation(x, *args, **kwargs):
+        if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, kept cheap
+            return fn(x, *args, **kwargs)
         x = autodiff.lift(x)
         if not isinstance(x, autodiff.Node):
             return fn(_as_float(x), *args, **kwargs)
@@ -102,6 +104,14 @@ def _sigmoid(x):
 def _softplus(x):
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): the exponential never overflows.
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _reduce(ufunc, x, axis):
+    """`ufunc` reduced along `axis`, dims kept. numpy reduces a short last axis one row at a time
+    (about 40 ns a row: 166 us for 4096 rows of 10); a transposed copy reduces in one sweep."""
+    if x.ndim == 2 and axis in (-1, 1) and x.shape[1] <= 64 < x.shape[0]:
+        return ufunc.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
+    return ufunc.reduce(x, axis=axis, keepdims=True)
 
 
 def _erfc(x):
@@ -203,7 +213,7 @@ def _glu_backward(x, y, grad, axis):
 
 def _softmax_backward(x, y, grad, axis):
     d = grad * y
-    d -= y * d.sum(axis=axis, keepdims=True)
+    d -= y * _reduce(np.add, d, axis)
     return d
 
 
@@ -255,8 +265,9 @@ def relu6(x):
 @_activation(_softmax_backward)
 def softmax(x, axis=-1):
     """`exp(x) / sum(exp(x))` along `axis` (an int, a tuple, or None for all axes)."""
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = x - _reduce(np.maximum, x, axis)
+    np.exp(e, out=e)
+    e /= _reduce(np.add, e, axis)
     return e
 
 
@@ -434,8 +445,8 @@ def mish(x):
 @_activation(_log_softmax_backward)
 def log_softmax(x, axis=-1):
     """`x - log(sum(exp(x)))` along `axis`."""
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - _reduce(np.maximum, x, axis)
+    shifted -= np.log(_reduce(np.add, np.exp(shifted), axis))
     return shifted
 
 

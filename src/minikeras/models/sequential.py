@@ -128,6 +128,13 @@ class Sequential(Model):
             inputs = layer(inputs, training=training)
         return inputs
 
+    def _call_unchecked(self, inputs):
+        """Inference on inputs already checked (predict's later batches): the layers' `call`
+        alone, without `__call__`'s conversions, checks and bookkeeping."""
+        for layer in self._layers:
+            inputs = layer.call(inputs)
+        return inputs
+
     def backward(self, grad, input_grad=True):
         last = len(self._layers) - 1
         for index in range(last, -1, -1):

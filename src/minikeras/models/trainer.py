@@ -387,8 +387,7 @@ class Trainer:
         if verbose == 0 and not callbacks and isinstance(batches, data_lib.ArrayBatches):
             if batches.num_samples <= batches.batch_size:
                 return self(batches.x, training=False)
-            with _blas_threads_for(self, batches):
-                return self._predict_arrays(batches)
+            return self._predict_arrays(batches)
         from minikeras import callbacks as callbacks_module
 
         callback_list = callbacks_module.CallbackList(
@@ -405,13 +404,33 @@ class Trainer:
         return np.concatenate(outputs) if outputs else np.empty((0,), np.float32)
 
     def _predict_arrays(self, batches):
-        """The quiet path: no callbacks, one preallocated output, no per-batch bookkeeping."""
+        """The quiet path: no callbacks, one preallocated output, and after the first batch
+        (checked like any call) the layers' `call` directly, with no per-batch bookkeeping.
+
+        Large batches run two at a time in threads with one BLAS thread each: numpy releases the
+        GIL in its loops, so the elementwise work uses both cores, not only the products.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        from minikeras import backend
+
         x, size = batches.x, batches.batch_size
         first = self(x[:size], training=False)
         out = np.empty((len(x), *first.shape[1:]), first.dtype)
         out[:size] = first
-        for start in range(size, len(x), size):
-            out[start:start + size] = self(x[start:start + size], training=False)
+
+        def predict_from(start):
+            out[start:start + size] = self._call_unchecked(x[start:start + size])
+
+        starts = range(size, len(x), size)
+        threads = backend.blas_threads_for(size, _widest_layer(self))
+        if threads > 1:
+            with backend.blas_threads(1), ThreadPoolExecutor(threads) as pool:
+                for _ in pool.map(predict_from, starts):
+                    pass
+        else:
+            for start in starts:
+                predict_from(start)
         return out
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -461,10 +480,13 @@ def _deserialize_spec(kind, spec, custom_objects):
     return spec
 
 
+def _widest_layer(model):
+    return max((w.value.shape[-1] for w in model.weights if w.value.ndim == 2), default=1)
+
+
 def _blas_threads_for(model, batches):
     """A context using the BLAS thread count worth having for this model's matrices."""
     from minikeras import backend
 
     size = getattr(batches, "batch_size", None) or 32
-    widest = max((w.value.shape[-1] for w in model.weights if w.value.ndim == 2), default=1)
-    return backend.blas_threads(backend.blas_threads_for(size, widest))
+    return backend.blas_threads(backend.blas_threads_for(size, _widest_layer(model)))
