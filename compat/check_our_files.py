@@ -21,6 +21,8 @@ import tempfile
 
 import numpy as np
 
+from make_saved_files import targets  # the same training targets as Keras' own files
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTION = "## Files: minikeras <-> Keras"
 FORMATS = {".keras": "Keras 3 `.keras`", ".h5": "legacy `.h5` model",
@@ -81,15 +83,6 @@ def minikeras_models(mk):
             L.Dense(3, activation="softmax")], name="outer"),
             dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")),
     }
-
-
-def targets(name, rng, n):
-    if name == "sgd":
-        return rng.integers(0, 3, (n,)).astype("int32")
-    if name == "rmsprop":
-        return rng.normal(size=(n, 3)).astype("float32")
-    width = 10 if name == "seed" else 3
-    return np.eye(width, dtype="float32")[rng.integers(0, width, n)]
 
 
 def write(directory):
