@@ -12,9 +12,6 @@ import numpy as np
 
 from minikeras.models import data as data_lib
 
-_FUSED_ACTIVATIONS = ("softmax", "sigmoid")
-
-
 class Trainer:
     """Mixin giving a model Keras' training API."""
 
@@ -127,11 +124,14 @@ class Trainer:
 
     def _fused_activation(self):
         """The last layer's activation name when the loss can take its gradient at the logits."""
+        from minikeras import activations
+
         last = self.layers[-1] if self.layers else None
         activation = getattr(last, "activation", None)
-        name = getattr(activation, "__name__", None)
-        if name in _FUSED_ACTIVATIONS and hasattr(last, "backward_pre_activation"):
-            return name
+        if hasattr(last, "backward_pre_activation"):
+            for fused in (activations.softmax, activations.sigmoid):
+                if activation is fused:
+                    return fused.__name__
         return None
 
     @property
@@ -192,7 +192,7 @@ class Trainer:
 
     def _regularization(self, add_gradients=False):
         """The sum of all regularization terms; optionally adds their gradients to `.grad`."""
-        total = float(sum(self.losses)) if self.losses else 0.0
+        total = float(sum(self.losses, 0.0))
         if add_gradients:
             from minikeras.layers.base import regularizer_gradient
 
