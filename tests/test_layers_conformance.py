@@ -195,8 +195,11 @@ def test_activity_regularizer_is_divided_by_batch_size():
 
 
 def test_legacy_input_arguments_set_the_batch_shape():
-    assert layers.Dense(2, input_dim=3)._batch_input_shape == (None, 3)
-    assert layers.Dense(2, input_shape=(3,), batch_size=8)._batch_input_shape == (8, 3)
+    # Keras 3 accepts them with this warning; Keras 2's batch_input_shape passes silently.
+    with pytest.warns(UserWarning, match=r"Do not pass an `input_shape`/`input_dim` argument"):
+        assert layers.Dense(2, input_dim=3)._batch_input_shape == (None, 3)
+    with pytest.warns(UserWarning, match=r"Do not pass an `input_shape`/`input_dim` argument"):
+        assert layers.Dense(2, input_shape=(3,), batch_size=8)._batch_input_shape == (8, 3)
     assert layers.Dense(2, batch_input_shape=(None, 4))._batch_input_shape == (None, 4)
 
 

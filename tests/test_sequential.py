@@ -12,7 +12,8 @@ from minikeras.models import Sequential
 
 def seed_model():
     model = Sequential()
-    model.add(Dense(64, activation="relu", input_shape=(10,)))
+    with pytest.warns(UserWarning, match=r"Do not pass an `input_shape`/`input_dim` argument"):
+        model.add(Dense(64, activation="relu", input_shape=(10,)))
     model.add(Dense(64, activation="relu"))
     model.add(Dense(10, activation="softmax"))
     return model
