@@ -672,3 +672,13 @@ def test_python_dash_m_minikeras_runs():
     done = subprocess.run([sys.executable, "-m", "minikeras", "inspect", "--help"],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0 and "Describe a Keras file" in done.stdout
+
+
+@pytest.mark.parametrize("extension", [".h5", ".keras"])
+def test_keras2_files_keep_keras2_meanings(extension):
+    """tf_keras' hard_sigmoid (0.2 x + 0.5) is not Keras 3's: a Keras 2 file predicts as saved."""
+    reference = np.load(FILES / "k2_hard_sigmoid.npz")
+    model = mk.models.load_model(str(FILES / f"k2_hard_sigmoid{extension}"))
+    np.testing.assert_allclose(
+        model.predict(reference["x"], verbose=0), reference["prediction"], rtol=1e-6, atol=1e-6
+    )

@@ -146,6 +146,15 @@ def restore_optimizer(model, weights):
 # Archives
 
 
+def _keras_version(metadata):
+    """The `keras_version` metadata.json records, or None (it is informative only)."""
+    try:
+        version = json.loads(metadata).get("keras_version")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, str) else None
+
+
 def read_members(filepath):
     """`{name: bytes}` of the members minikeras reads, by exact name, from a zip or directory."""
     wanted = (METADATA, CONFIG, WEIGHTS)
@@ -204,6 +213,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             model = loading.build_model(
                 config, custom_objects,
                 lambda planned: load_weights_into(planned, weights, check_only=True),
+                keras_version=_keras_version(members.get(METADATA)),
             )
             load_weights_into(model, weights)
             if compile and compile_config:

@@ -191,7 +191,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise loading.LoadError(f"{where} has a model_config but no 'model_weights' group.")
         stored = read_layers(group, f"{where}, model_weights")
         model = loading.build_model(
-            config, custom_objects, lambda planned: load_layers(planned, stored, check_only=True)
+            config, custom_objects, lambda planned: load_layers(planned, stored, check_only=True),
+            keras_version=h5io.read_string(h5file, "keras_version", where),
         )
         load_layers(model, stored)
         if not compile:

@@ -158,7 +158,7 @@ def plan_model(config, custom_objects=None):
     return planned
 
 
-def build_model(config, custom_objects, check_weights):
+def build_model(config, custom_objects, check_weights, keras_version=None):
     """The model `config` describes, built only after `check_weights` accepted its shapes.
 
     Args:
@@ -166,9 +166,12 @@ def build_model(config, custom_objects, check_weights):
         custom_objects: names the caller allows beside the registry.
         check_weights: called with `plan_model(config)` and must raise if the file cannot
             fill those weights.
+        keras_version: the Keras version the file records; a Keras 2 file's names mean what
+            Keras 2 meant (`registry.keras2_objects`).
     """
-    check_weights(plan_model(config, custom_objects))
-    return registry.deserialize("layer", config, custom_objects)  # ignores compile_config
+    with registry.keras2_objects(keras_version):
+        check_weights(plan_model(config, custom_objects))
+        return registry.deserialize("layer", config, custom_objects)  # ignores compile_config
 
 
 def _preview(value):
