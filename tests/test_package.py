@@ -1,0 +1,43 @@
+"""The package as a user meets it: a light import and Keras' public map."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def test_import_loads_neither_scipy_nor_h5py_nor_a_framework():
+    code = (
+        "import sys, minikeras; "
+        "print(sorted(m for m in ('scipy', 'h5py', 'tensorflow', 'jax', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["layers", "models", "optimizers", "losses", "metrics", "callbacks", "activations",
+     "initializers", "regularizers", "constraints", "utils", "datasets", "saving", "ops",
+     "backend"],
+)
+def test_public_modules_mirror_keras(module):
+    import importlib
+
+    assert importlib.import_module(f"minikeras.{module}").__name__ == f"minikeras.{module}"
+
+
+def test_seed_tutorial_runs_with_only_its_imports_changed():
+    code = """
+import warnings
+warnings.simplefilter("ignore")
+from minikeras.models import Sequential
+from minikeras.layers import Dense
+model = Sequential()
+model.add(Dense(64, activation='relu', input_shape=(10,)))
+model.add(Dense(64, activation='relu'))
+model.add(Dense(10, activation='softmax'))
+print(model.count_params())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "5514"
