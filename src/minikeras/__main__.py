@@ -69,7 +69,7 @@ COMMANDS = {
 def main(argv=None):
     """Run the command line `argv` (default `sys.argv[1:]`); returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="minikeras", description="Tools for Keras model files, from minikeras."
+        prog="minikeras", description="minikeras: run Keras scripts on numpy, and inspect or convert Keras model files."
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (run, help_text, arguments) in COMMANDS.items():
