@@ -52,9 +52,9 @@ class RMSprop(Optimizer):
             average *= rho
             average += np.multiply(gradient, rest, out=denominator)
             np.subtract(velocity, np.square(average, out=denominator), out=denominator)
+            denominator += dtype(self.epsilon)
         else:
-            np.copyto(denominator, velocity)
-        denominator += dtype(self.epsilon)
+            np.add(velocity, dtype(self.epsilon), out=denominator)
         np.sqrt(denominator, out=denominator)
         np.multiply(gradient, dtype(learning_rate), out=increment)
         increment /= denominator
