@@ -171,3 +171,17 @@ def test_elementwise_activations_take_scalars(name):
         assert np.ndim(y) == 0 and y.dtype == np.float32
         np.testing.assert_allclose(y, fn(x)[x == value], rtol=1e-6)
         assert fn.func.backward(value, y, np.float32(1.0), **fn.keywords).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape", [(300, 10), (300, 100), (5, 300, 10)])
+def test_softmax_family_on_many_rows_matches_the_formula(name, shape):
+    """Tall inputs take the transposed-reduction path; the values must not change."""
+    x = np.random.default_rng(7).normal(scale=5, size=shape)
+    shifted = x - x.max(axis=-1, keepdims=True)
+    log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    expected = log_probabilities if name == "log_softmax" else np.exp(log_probabilities)
+    np.testing.assert_allclose(getattr(activations, name)(x), expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        getattr(activations, name)(x.astype(np.float32)), expected, rtol=2e-5, atol=1e-6
+    )

@@ -152,3 +152,11 @@ def test_automatic_names_follow_keras():
     ]
     assert layers.Activation("relu").name == "activation"
     assert Sequential().name == "sequential"
+
+
+def test_large_batches_predicted_in_threads_match_one_pass():
+    model = Sequential([Input((10,)), Dense(64, activation="relu"), Dense(10, activation="softmax")])
+    x = np.random.default_rng(0).normal(size=(10_000, 10)).astype(np.float32)
+    np.testing.assert_allclose(
+        model.predict(x, batch_size=2048, verbose=0), model.predict_on_batch(x), rtol=1e-6
+    )
