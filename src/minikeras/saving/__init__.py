@@ -8,19 +8,13 @@ from minikeras.saving.registry import (
     get_registered_object,
     register_keras_serializable,
 )
-from minikeras.saving.registry import deserialize as _deserialize
+from minikeras.saving.registry import deserialize_any as _deserialize_any
 from minikeras.saving.registry import serialize as serialize_keras_object
 
 
 def deserialize_keras_object(config, custom_objects=None, **kwargs):
     """An object from its Keras config, resolved through minikeras' registry only."""
-    for kind in ("layer", "loss", "metric", "optimizer", "initializer", "regularizer",
-                 "constraint", "activation", "schedule"):
-        try:
-            return _deserialize(kind, config, custom_objects)
-        except (TypeError, ValueError):
-            continue
-    raise TypeError(f"Could not deserialize {config!r}: no registered object matches it.")
+    return _deserialize_any(config, custom_objects)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -28,6 +28,8 @@ _KINDS = {
 }
 # The Keras module each registered object reports in a Keras 3 config ("keras.layers", ...).
 _MODULES = {}
+# "keras.losses" -> "loss": which kind a Keras 3 config's `module` names.
+_KIND_OF_MODULE = {}
 _GLOBAL_CUSTOM_OBJECTS = {}
 _scopes = threading.local()
 
@@ -48,6 +50,7 @@ def register(kind, *aliases, module=None, name=None):
             table[key.lower() if _KINDS[kind][1] else key] = obj
         if module is not None:
             _MODULES[obj] = module
+            _KIND_OF_MODULE.setdefault(module, kind)
         return obj
 
     return decorate
@@ -246,6 +249,19 @@ def _instantiate(obj, inner, custom_objects):
     else:
         instance = from_config(inner)
     return instance
+
+
+def deserialize_any(config, custom_objects=None):
+    """An object from a config of unstated kind: the kind its Keras 3 `module` names, else
+    (Keras 2 configs have no module) the first kind whose registry knows the class."""
+    module = config.get("module") if isinstance(config, dict) else None
+    kinds = [_KIND_OF_MODULE[module]] if module in _KIND_OF_MODULE else list(_KINDS)
+    for kind in kinds[:-1]:
+        try:
+            return deserialize(kind, config, custom_objects)
+        except (TypeError, ValueError):
+            continue
+    return deserialize(kinds[-1], config, custom_objects)
 
 
 def _resolve(kind, name, custom_objects):
