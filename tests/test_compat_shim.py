@@ -86,9 +86,12 @@ def test_keras_module_paths_give_minikeras_objects(shim, module, name, expected)
 
 
 def test_attribute_paths_and_from_imports_agree(shim):
+    # With the shim installed these names are minikeras' stand-ins, never the real libraries.
     import tensorflow as tf
     from keras import backend as K, layers
     from tensorflow import keras
+
+    assert tf.__version__.endswith("+minikeras") and keras.__name__ == "keras"
 
     assert tf.keras is keras and layers is sys.modules["keras.layers"]
     assert tf.keras.layers.Dense is layers.Dense

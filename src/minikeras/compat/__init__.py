@@ -1,9 +1,9 @@
 """Run Keras scripts unmodified: `import keras`, `tensorflow.keras`, `tf_keras` give minikeras.
 
-    from minikeras import compat
-    compat.install()          # in a notebook or a program, before the script's imports
-    import tensorflow as tf   # a small stand-in: tf.keras, tf.constant, tf.reduce_sum, ...
-    from keras.layers import Dense
+    >>> from minikeras import compat
+    >>> compat.install()          # in a notebook or a program, before the script's imports
+    >>> import tensorflow as tf   # a small stand-in: tf.keras, tf.constant, tf.reduce_sum, ...
+    >>> from keras.layers import Dense
 
 `python -m minikeras run script.py [args...]` does the same for a whole script.
 
