@@ -113,10 +113,8 @@ class IterableBatches:
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
     """The right batch source for `x`: arrays or an iterable of ready batches."""
-    if is_array_like(x) and not isinstance(x, tuple):
+    if is_array_like(x):
         return ArrayBatches(x, y, sample_weight, batch_size, shuffle, steps)
-    if isinstance(x, tuple):
-        return ArrayBatches(np.asarray(x), y, sample_weight, batch_size, shuffle, steps)
     if y is not None:
         raise ValueError("`y` argument is not supported when using a generator or iterable as `x`.")
     return IterableBatches(x, steps)
