@@ -1,4 +1,4 @@
-"""Reference models for issue 2, made by real Keras (run under the oracle, see DEVELOPERS.md).
+"""Reference models for issue 2, made by real Keras (run under the oracle, see compat/README.md).
 
     /tmp/oracle/bin/python compat/make_models.py          # Keras 3
     TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_models.py   # Keras 2 (tf_keras)
