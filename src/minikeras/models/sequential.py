@@ -136,8 +136,11 @@ class Sequential(Model):
         return inputs
 
     def backward(self, grad, input_grad=True):
-        last = len(self._layers) - 1
-        for index in range(last, -1, -1):
+        return self._backward_through(len(self._layers), grad, input_grad)
+
+    def _backward_through(self, count, grad, input_grad=True):
+        """Backward through the first `count` layers, from the gradient of their output."""
+        for index in range(count - 1, -1, -1):
             layer = self._layers[index]
             if layer.activity_regularizer is not None:
                 grad = layer._add_activity_gradient(grad)

@@ -184,11 +184,7 @@ class Trainer:
             output_grad = last._add_activity_gradient(np.zeros_like(output))
             grad = grad + activation_backward(last.activation, last.logits, output, output_grad)
         grad = last.backward_pre_activation(grad, input_grad=len(layers) > 1)
-        for index in range(len(layers) - 2, -1, -1):
-            layer = layers[index]
-            if layer.activity_regularizer is not None:
-                grad = layer._add_activity_gradient(grad)
-            grad = layer.backward(grad, input_grad=index > 0)
+        self._backward_through(len(layers) - 1, grad, input_grad=False)
 
     def _regularization(self, add_gradients=False):
         """The sum of all regularization terms; optionally adds their gradients to `.grad`."""
