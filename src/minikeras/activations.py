@@ -218,7 +218,7 @@ def _softmax_backward(x, y, grad, axis):
 
 
 def _log_softmax_backward(x, y, grad, axis):
-    return grad - np.exp(y) * grad.sum(axis=axis, keepdims=True)
+    return grad - np.exp(y) * _reduce(np.add, grad, axis)
 
 
 def _sparsemax_backward(x, y, grad, axis):
@@ -242,9 +242,11 @@ def _hard_silu_backward(x, y, grad):
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit: `x` above `threshold` (capped at `max_value`), below it
     `negative_slope * (x - threshold)`."""
-    # A zero row rather than the scalar 0: numpy vectorises `maximum` of two arrays (~3x faster).
-    zeros = np.zeros(x.shape[-1:], x.dtype)
-    y = np.where(x > threshold, x, 0.0) if threshold else np.maximum(x, zeros)
+    if threshold:
+        y = np.where(x > threshold, x, 0.0)
+    else:
+        # Against a zero row, not the scalar 0: numpy vectorises `maximum` of two arrays (~3x).
+        y = np.maximum(x, np.zeros(x.shape[-1:], x.dtype))
     if max_value is not None:
         y = np.clip(y, 0.0, max_value)
     if negative_slope:
