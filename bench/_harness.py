@@ -43,14 +43,17 @@ def best_of(function, repeat=5, number=1):
 
 
 def main(script, body, libraries=None):
-    """Parent: run `body(library) -> {metric: seconds}` per library; print a table."""
+    """Parent: run `body(library) -> {metric: seconds}` per library; print a table.
+
+    A metric a library does not report shows as "-"."""
     if "--worker" in sys.argv:
         library = sys.argv[sys.argv.index("--worker") + 1]
         print("RESULT " + json.dumps(body(library)))
         return
     results = {}
     for library in libraries or LIBRARIES:
-        python, extra_env = LIBRARIES[library]
+        # Names outside LIBRARIES (a hand-written baseline) run on this Python.
+        python, extra_env = LIBRARIES.get(library, (sys.executable, {}))
         if not os.path.exists(python):
             continue
         env = {**os.environ, **extra_env, "PYTHONPATH": SRC, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -66,7 +69,7 @@ def main(script, body, libraries=None):
     names = list(results)
     print(f"{'metric':44}" + "".join(f"{name:>14}" for name in names) + "   minikeras speed-up")
     for metric in metrics:
-        row = f"{metric:44}" + "".join(f"{_fmt(results[n].get(metric)):>14}" for n in names)
+        row = f"{metric:46}" + "".join(f"{_fmt(results[n].get(metric)):>14}" for n in names)
         base = results.get("minikeras", {}).get(metric)
         ratios = [
             f"{n}: {results[n][metric] / base:.1f}x"
