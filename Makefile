@@ -21,3 +21,4 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/bench_inference.py
 	$(PY) bench/bench_training.py
+	$(PY) bench/bench_step.py
