@@ -6,6 +6,7 @@ BLAS state do not leak between them; the parent prints one table with the ratios
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -42,32 +43,30 @@ def best_of(function, repeat=5, number=1):
     return min(times)
 
 
-def main(script, body, libraries=None):
+def main(script, body, libraries=None, rounds=None):
     """Parent: run `body(library) -> {metric: seconds}` per library; print a table.
 
-    A metric a library does not report shows as "-"."""
+    This machine's speed drifts by tens of percent from one minute to the next, so the
+    libraries run in turns, `rounds` times (default `$BENCH_ROUNDS` or 3), and each figure is
+    the median of its rounds. A metric a library does not report shows as "-"."""
     if "--worker" in sys.argv:
         library = sys.argv[sys.argv.index("--worker") + 1]
         print("RESULT " + json.dumps(body(library)))
         return
-    results = {}
-    for library in libraries or LIBRARIES:
-        # Names outside LIBRARIES (a hand-written baseline) run on this Python.
-        python, extra_env = LIBRARIES.get(library, (sys.executable, {}))
-        if not os.path.exists(python):
-            continue
-        env = {**os.environ, **extra_env, "PYTHONPATH": SRC, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        run = subprocess.run(
-            [python, script, "--worker", library], env=env, capture_output=True, text=True
-        )
-        lines = [l for l in run.stdout.splitlines() if l.startswith("RESULT ")]
-        if run.returncode or not lines:
-            print(f"{library}: failed\n{run.stderr[-2000:]}", file=sys.stderr)
-            continue
-        results[library] = json.loads(lines[-1][7:])
+    rounds = rounds or int(os.environ.get("BENCH_ROUNDS", 3))
+    runs = {}
+    for _ in range(rounds):
+        for library in libraries or LIBRARIES:
+            result = _run_worker(script, library)
+            if result is not None:
+                runs.setdefault(library, []).append(result)
+    results = {
+        library: {metric: statistics.median(r[metric] for r in rs) for metric in rs[0]}
+        for library, rs in runs.items()
+    }
     metrics = list(next(iter(results.values()))) if results else []
     names = list(results)
-    print(f"{'metric':44}" + "".join(f"{name:>14}" for name in names) + "   minikeras speed-up")
+    print(f"{'metric':46}" + "".join(f"{name:>14}" for name in names) + "   minikeras speed-up")
     for metric in metrics:
         row = f"{metric:46}" + "".join(f"{_fmt(results[n].get(metric)):>14}" for n in names)
         base = results.get("minikeras", {}).get(metric)
@@ -77,6 +76,23 @@ def main(script, body, libraries=None):
         ]
         print(row + "   " + ", ".join(ratios))
     return results
+
+
+def _run_worker(script, library):
+    """One worker process's `{metric: seconds}`, or None (no such Python, or it failed)."""
+    # Names outside LIBRARIES (a hand-written baseline) run on this Python.
+    python, extra_env = LIBRARIES.get(library, (sys.executable, {}))
+    if not os.path.exists(python):
+        return None
+    env = {**os.environ, **extra_env, "PYTHONPATH": SRC, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run = subprocess.run(
+        [python, script, "--worker", library], env=env, capture_output=True, text=True
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
+    if run.returncode or not lines:
+        print(f"{library}: failed\n{run.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(lines[-1][7:])
 
 
 def _fmt(seconds):
