@@ -404,29 +404,32 @@ class Trainer:
         (checked like any call) the layers' `call` directly, with no per-batch bookkeeping.
 
         Large batches run two at a time in threads with one BLAS thread each: numpy releases the
-        GIL in its loops, so the elementwise work uses both cores, not only the products.
+        GIL in its loops, so the elementwise work uses both cores, not only the products. The
+        first batch too runs on one BLAS thread: after a product on two, OpenBLAS' idle worker
+        spins on the second core for a tenth of a second and halves the second thread's speed.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         from minikeras import backend
 
         x, size = batches.x, batches.batch_size
-        first = self(x[:size], training=False)
-        out = np.empty((len(x), *first.shape[1:]), first.dtype)
-        out[:size] = first
-
-        def predict_from(start):
-            out[start:start + size] = self._call_unchecked(x[start:start + size])
-
-        starts = range(size, len(x), size)
         threads = backend.blas_threads_for(size, _widest_layer(self))
-        if threads > 1:
-            with backend.blas_threads(1), ThreadPoolExecutor(threads) as pool:
-                for _ in pool.map(predict_from, starts):
-                    pass
-        else:
-            for start in starts:
-                predict_from(start)
+        with backend.blas_threads(1):
+            first = self(x[:size], training=False)
+            out = np.empty((len(x), *first.shape[1:]), first.dtype)
+            out[:size] = first
+
+            def predict_from(start):
+                out[start:start + size] = self._call_unchecked(x[start:start + size])
+
+            starts = range(size, len(x), size)
+            if threads > 1:
+                with ThreadPoolExecutor(threads) as pool:
+                    for _ in pool.map(predict_from, starts):
+                        pass
+            else:
+                for start in starts:
+                    predict_from(start)
         return out
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
