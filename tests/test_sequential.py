@@ -160,3 +160,24 @@ def test_large_batches_predicted_in_threads_match_one_pass():
     np.testing.assert_allclose(
         model.predict(x, batch_size=2048, verbose=0), model.predict_on_batch(x), rtol=1e-6
     )
+
+
+def test_quiet_predict_honours_steps():
+    model = seed_model()
+    x = np.random.default_rng(0).normal(size=(10, 10)).astype(np.float32)
+    for verbose in (0, 1):
+        assert model.predict(x, batch_size=2, steps=1, verbose=verbose).shape == (2, 10)
+
+
+class _TrainingFlag(layers.Layer):
+    """Outputs 1 in training mode, 0 at inference; Keras' `call(x, training=True)` default."""
+
+    def call(self, x, training=True):
+        return np.full((len(x), 1), float(bool(training)), np.float32)
+
+
+def test_every_predicted_batch_runs_in_inference_mode():
+    model = Sequential([Input((3,)), _TrainingFlag()])
+    x = np.zeros((4, 3), np.float32)
+    for verbose in (0, 1):
+        np.testing.assert_array_equal(model.predict(x, batch_size=2, verbose=verbose), 0)

@@ -467,9 +467,7 @@ def layer_backward(layer, grad):
 
     def run(inputs, *leaves):
         with _tracing(weights, leaves):
-            if layer._call_takes_training:
-                return layer.call(inputs, training=True)
-            return layer.call(inputs)
+            return layer._invoke(inputs, True)
 
     _, pullback = vjp(run, layer._tape_input, *(w.value for w in weights))
     grad_input, *weight_grads = pullback(grad)

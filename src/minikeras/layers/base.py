@@ -319,13 +319,19 @@ class Layer:
         training = bool(training)
         if training and self._uses_tape:
             self._tape_input = x
-        out = self.call(x, training=training) if self._call_takes_training else self.call(x)
+        out = self._invoke(x, training)
         if self.activity_regularizer is not None:
             self._activity_losses = [
                 out.dtype.type(self.activity_regularizer(out) / max(out.shape[0], 1))
             ]
             self._activity_output = out
         return out
+
+    def _invoke(self, inputs, training):
+        """`call`, handing it `training` where its signature takes it (user layers may not)."""
+        if self._call_takes_training:
+            return self.call(inputs, training=training)
+        return self.call(inputs)
 
     def _add_activity_gradient(self, grad):
         """`grad` plus the gradient of the activity term of the last call."""
@@ -367,7 +373,7 @@ class Layer:
         if not self._uses_tape or not self.built:
             return tuple(input_shape)
         probe = np.zeros([1 if d is None else d for d in input_shape], self._np_dtype)
-        out = self.call(probe, training=False) if self._call_takes_training else self.call(probe)
+        out = self._invoke(probe, False)
         shape = np.shape(out)
         return (input_shape[0], *shape[1:]) if input_shape and shape else tuple(shape)
 

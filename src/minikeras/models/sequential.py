@@ -132,7 +132,7 @@ class Sequential(Model):
         """Inference on inputs already checked (predict's later batches): the layers' `call`
         alone, without `__call__`'s conversions, checks and bookkeeping."""
         for layer in self._layers:
-            inputs = layer.call(inputs)
+            inputs = layer._invoke(inputs, False)
         return inputs
 
     def backward(self, grad, input_grad=True):

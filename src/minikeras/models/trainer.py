@@ -380,7 +380,8 @@ class Trainer:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
-        if verbose == 0 and not callbacks and isinstance(batches, data_lib.ArrayBatches):
+        quiet = verbose == 0 and not callbacks and steps is None
+        if quiet and isinstance(batches, data_lib.ArrayBatches):
             if batches.num_samples <= batches.batch_size:
                 return self(batches.x, training=False)
             return self._predict_arrays(batches)
