@@ -227,3 +227,22 @@ def test_dropout_is_identity_at_inference_and_noise_in_training():
     noisy.compile(optimizer="adam", loss="categorical_crossentropy")
     losses = noisy.fit(DATA["x"], DATA["onehot"], epochs=3, verbose=0).history["loss"]
     assert all(np.isfinite(losses))
+
+
+def test_a_layer_added_after_training_trains_like_a_fresh_model():
+    x, y = DATA["x"], DATA["onehot"]
+
+    def compiled_model(*stack):
+        model = minikeras.Sequential([layers.Input((x.shape[1],)), *stack])
+        model.compile(optimizer="sgd", loss="categorical_crossentropy")
+        return model
+
+    model = compiled_model(layers.Dense(y.shape[1], activation="softmax"))
+    model.fit(x, y, epochs=1, verbose=0)
+    model.add(layers.Activation("linear"))  # the softmax is no longer the model's output
+    fresh = compiled_model(layers.Dense(y.shape[1], activation="softmax"),
+                           layers.Activation("linear"))
+    fresh.set_weights(model.get_weights())
+    losses = [m.fit(x, y, shuffle=False, verbose=0).history["loss"] for m in (model, fresh)]
+    np.testing.assert_allclose(*losses, rtol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[0], fresh.get_weights()[0], rtol=1e-6)

@@ -106,7 +106,6 @@ class Trainer:
                     "No loss to compute. Provide a `loss` argument in `compile()`."
                 )
             self._loss_fn = losses.resolve_compile_loss(self.loss, y, y_pred)
-            self._fused = self._fused_activation()
         if self._metrics is None:
             self._metrics = [
                 metrics.resolve_compile_metric(spec, y, y_pred) for spec in self._metric_specs
@@ -160,10 +159,13 @@ class Trainer:
         self._resolve_compiled(y, y_pred)
         loss = self._loss_fn
         fused = None
-        if self._fused:
+        activation_name = self._fused_activation()  # every step: layers may have changed
+        if activation_name:
             # As Keras 3 on TensorFlow: the crossentropy of a softmax/sigmoid output is taken
             # at its logits, stable and without clipping.
-            fused = loss.logits_value_and_grad(y, self.layers[-1].logits, sample_weight, self._fused)
+            fused = loss.logits_value_and_grad(
+                y, self.layers[-1].logits, sample_weight, activation_name
+            )
         if fused is None:
             value, grad = loss.value_and_grad(y, y_pred, sample_weight)
             self.backward(grad, input_grad=False)
