@@ -7,6 +7,7 @@ The runs are those of tests/training_cases.py; compat/make_training.py played th
 import builtins
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -246,3 +247,41 @@ def test_a_layer_added_after_training_trains_like_a_fresh_model():
     losses = [m.fit(x, y, shuffle=False, verbose=0).history["loss"] for m in (model, fresh)]
     np.testing.assert_allclose(*losses, rtol=1e-6)
     np.testing.assert_allclose(model.get_weights()[0], fresh.get_weights()[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("rows, steps, epochs, expected, warnings_", [
+    # Running batch losses of an untrained zero model on y = row number, as Keras 3.15 logs
+    # them: an epoch of `steps_per_epoch` continues the pass the last one left, and a pass
+    # that runs out ends its epoch with a warning.
+    (10, 5, 2, [[3.5, 17.5, 28.5], [3.5, 17.5, 28.5]], 2),
+    (12, 2, 3, [[3.5, 17.5], [91.5], [3.5, 17.5]], 1),
+    (12, 3, 2, [[3.5, 17.5, 42.167], [3.5, 17.5, 42.167]], 0),
+])
+def test_steps_per_epoch_walks_arrays_as_keras_does(rows, steps, epochs, expected, warnings_):
+    x = np.arange(rows, dtype=np.float32)[:, None]
+    model = minikeras.Sequential([
+        layers.Input((1,)), layers.Dense(1, kernel_initializer="zeros", trainable=False)
+    ])
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    recorder = minikeras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append([]),
+        on_train_batch_end=lambda batch, logs: seen[-1].append(round(logs["loss"], 3)),
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, x, batch_size=4, steps_per_epoch=steps, epochs=epochs,
+                            shuffle=False, verbose=0, callbacks=[recorder])
+    assert seen == expected and len(history.history["loss"]) == epochs
+    assert sum("ran out of data" in str(w.message) for w in caught) == warnings_
+
+
+def test_a_spent_generator_ends_training_with_keras_warning():
+    def three_batches():
+        for start in range(0, 12, 4):
+            yield DATA["x"][start:start + 4], DATA["onehot"][start:start + 4]
+
+    model = compiled()
+    with pytest.warns(UserWarning, match="Your input ran out of data; interrupting training"):
+        history = model.fit(three_batches(), epochs=3, verbose=0)
+    assert history.epoch == [0] and len(history.history["loss"]) == 1

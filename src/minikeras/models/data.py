@@ -5,6 +5,7 @@ generators and other iterables yield ready-made `(x, y)` or `(x, y, sample_weigh
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -44,7 +45,11 @@ def unpack(batch):
 
 
 class ArrayBatches:
-    """Fixed arrays cut into batches, reshuffled every epoch when asked."""
+    """Fixed arrays cut into batches: an epoch is one pass, reshuffled when asked.
+
+    With `steps`, an epoch is that many batches and continues the pass where the last epoch
+    left it, as in Keras 3; a pass that runs out first ends its epoch, with Keras' warning.
+    """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
         self.x = as_array(x, "x")
@@ -64,23 +69,46 @@ class ArrayBatches:
         self.num_samples = len(self.x)
         self.batch_size = batch_size or 32
         self.shuffle = shuffle
-        self.steps = steps or max(1, math.ceil(self.num_samples / self.batch_size))
+        self._pass_length = max(1, math.ceil(self.num_samples / self.batch_size))
+        self._steps_given = steps is not None
+        self.steps = steps or self._pass_length
+        self._order = self._done = None  # the pass under way: row order, batches taken
 
     def batches(self):
+        size = self.batch_size
+        if self._done is None or not self._steps_given:
+            self._order, self._done = self._new_order(), 0
+        for _ in range(self.steps):
+            if self._done == self._pass_length:
+                warn_ran_out_of_data()
+                break
+            start = self._done * size
+            rows = slice(start, start + size)
+            self._done += 1
+            index = rows if self._order is None else self._order[rows]
+            yield _rows((self.x, self.y, self.sample_weight), index)
+        if self._done == self._pass_length:
+            self._done = None
+
+    def _new_order(self):
+        """The row order of a pass: None for the stored order, else shuffled indices."""
         n, size = self.num_samples, self.batch_size
         if self.shuffle == "batch":
             order = np.arange(n)
             for start in range(0, n, size):
                 np.random.shuffle(order[start:start + size])
-        elif self.shuffle:
-            order = np.random.permutation(n)
-        else:
-            order = None
-        for step in range(self.steps):
-            start = (step * size) % max(n, 1)
-            stop = min(start + size, n)
-            index = slice(start, stop) if order is None else order[start:stop]
-            yield _rows((self.x, self.y, self.sample_weight), index)
+            return order
+        return np.random.permutation(n) if self.shuffle else None
+
+
+def warn_ran_out_of_data():
+    warnings.warn(
+        "Your input ran out of data; interrupting training. Make sure that your dataset or "
+        "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
+        "use the `.repeat()` function when building your dataset.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _rows(arrays, index):
@@ -110,6 +138,8 @@ class IterableBatches:
                 batch = next(self._iterator)
             except StopIteration:
                 self._iterator = None
+                if self.steps is not None or count == 0:  # else the epoch simply ended
+                    warn_ran_out_of_data()
                 return
             x, y, sample_weight = unpack(batch)
             count += 1

@@ -296,16 +296,19 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self._reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                total, count = 0.0, 0
+                total, count, batch_logs = 0.0, 0, None
                 for step, (bx, by, bw) in enumerate(batches.batches()):
                     callback_list.on_train_batch_begin(step)
                     value = self._train_step(bx, by, bw)
                     total += value * len(bx)
                     count += len(bx)
-                    logs = self._logs(total / max(count, 1))
-                    callback_list.on_train_batch_end(step, logs)
+                    batch_logs = self._logs(total / max(count, 1))
+                    callback_list.on_train_batch_end(step, batch_logs)
                     if self.stop_training:
                         break
+                if batch_logs is None:  # the data ran out before this epoch began
+                    break
+                logs = batch_logs
                 epoch_logs = dict(logs)
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_batches(validation)
