@@ -285,3 +285,20 @@ def test_a_spent_generator_ends_training_with_keras_warning():
     with pytest.warns(UserWarning, match="Your input ran out of data; interrupting training"):
         history = model.fit(three_batches(), epochs=3, verbose=0)
     assert history.epoch == [0] and len(history.history["loss"]) == 1
+
+
+@pytest.mark.parametrize("keras2_name", ["Softmax", "ReLU", "ELU"])
+def test_keras2_activation_layer_names_train_as_their_functions(keras2_name):
+    """(Keras 2 took these layer class names as activations; Keras 3 refuses them.)"""
+    x, y = DATA["x"], DATA["onehot"]
+    trained = []
+    for activation in (keras2_name, keras2_name.lower()):
+        model = minikeras.Sequential([layers.Input((x.shape[1],)),
+                                      layers.Dense(y.shape[1], activation=activation)])
+        kernel = np.random.default_rng(0).normal(size=(x.shape[1], y.shape[1]))
+        model.set_weights([kernel, np.zeros(y.shape[1])])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, y, shuffle=False, verbose=0)
+        trained.append(model.get_weights())
+    for named, function in zip(*trained):
+        np.testing.assert_array_equal(named, function)

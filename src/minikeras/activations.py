@@ -30,8 +30,9 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 _INV_SQRT_2PI = 0.3989422804014327
 _GELU_CUBIC = 0.044715  # of the tanh estimate of gelu
 
-# Keras 2 also turned these activation layer class names into activation layers.
-_K2_ACTIVATION_LAYERS = ("ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax")
+# Keras 2 also took these activation-layer class names for activations; with the layers'
+# defaults they are these functions.
+_KERAS2_LAYER_NAMES = {"Softmax": "softmax", "ReLU": "relu", "ELU": "elu"}
 
 
 def _as_float(x):
@@ -480,10 +481,8 @@ def get(identifier):
     """The activation for `identifier`: None (linear), a name, a config dict or a callable."""
     if identifier is None:
         return linear
-    if isinstance(identifier, str) and identifier in _K2_ACTIVATION_LAYERS:
-        layer_class = registry.lookup("layer", identifier)
-        if layer_class is not None:
-            return layer_class()
+    if isinstance(identifier, str):
+        identifier = _KERAS2_LAYER_NAMES.get(identifier, identifier)
     return registry.get("activation", identifier, instantiate=False)
 
 
