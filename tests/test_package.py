@@ -54,3 +54,23 @@ def test_deserialize_keras_object_finds_the_kind_from_the_module():
     assert type(deserialize_keras_object({"class_name": "Dense", "config": {"units": 2}})) is mk.layers.Dense
     with pytest.raises(TypeError, match="Could not locate class 'Nope'"):
         deserialize_keras_object({"class_name": "Nope", "config": {}})
+
+
+def test_training_never_raises_the_users_blas_thread_limit():
+    code = """
+import numpy as np, minikeras as mk
+from minikeras import backend
+model = mk.Sequential([mk.Input((512,)), mk.layers.Dense(512)])
+model.compile("sgd", "mse")
+seen = []
+watch = mk.callbacks.LambdaCallback(on_train_batch_end=lambda b, l: seen.append(backend.get_blas_threads()))
+model.fit(np.zeros((256, 512), "float32"), np.zeros((256, 512), "float32"), batch_size=128,
+          verbose=0, callbacks=[watch])
+print(sorted(set(seen)), backend.blas_threads_for(128, 512))
+"""
+    import os
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env)
+    assert out.stdout.split() == ["[1]", "1"]

@@ -166,6 +166,7 @@ def _openblas():
 
 
 _blas_threads = None  # what we last set, so that an unchanged count costs no call
+_blas_budget = None  # the most threads minikeras asks for (see `blas_threads_for`)
 
 
 def get_blas_threads():
@@ -181,6 +182,7 @@ def set_blas_threads(count):
     if not blas or count is None:
         return None
     if _blas_threads is None:
+        _thread_budget()  # read the count BLAS started with before the first change
         _blas_threads = blas[1]()
     previous = _blas_threads
     if count != previous:
@@ -201,7 +203,18 @@ def blas_threads(count):
 
 def blas_threads_for(batch_size, width):
     """Threads worth using for products of a `batch_size` x `width` activation."""
-    import os
+    return _thread_budget() if batch_size * width >= 65536 else 1
 
-    cores = os.cpu_count() or 1
-    return cores if batch_size * width >= 65536 else 1
+
+def _thread_budget():
+    """The CPUs this process may run on, capped by the thread count BLAS started with (which
+    honours `OPENBLAS_NUM_THREADS` and its kin): a user's limit is never raised."""
+    global _blas_budget
+    if _blas_budget is None:
+        import os
+
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        cpus = cpus or os.cpu_count() or 1
+        started = _blas_threads if _blas_threads is not None else get_blas_threads()
+        _blas_budget = min(cpus, started or cpus)
+    return _blas_budget
