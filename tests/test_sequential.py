@@ -181,3 +181,15 @@ def test_every_predicted_batch_runs_in_inference_mode():
     x = np.zeros((4, 3), np.float32)
     for verbose in (0, 1):
         np.testing.assert_array_equal(model.predict(x, batch_size=2, verbose=verbose), 0)
+
+
+def test_set_weights_checks_every_shape_before_changing_any():
+    model = Sequential([Input((2,)), Dense(3), Dense(1)], name="stack")
+    before = model.get_weights()
+    wrong = [np.full_like(w, 7.0) for w in before]
+    wrong[2] = np.zeros((4, 1), np.float32)
+    with pytest.raises(ValueError, match=r"^Layer stack weight shape \(3, 1\) is not compatible "
+                                         r"with provided weight shape \(4, 1\)\.$"):
+        model.set_weights(wrong)
+    for kept, original in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(kept, original)

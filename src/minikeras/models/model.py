@@ -45,30 +45,9 @@ class Model(Trainer, Layer):
     def weights(self):
         return self._all_weights()
 
-    def set_weights(self, weights):
-        weights = list(weights)
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(
-                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
-                f"length {len(weights)}, but the layer was expecting {len(own)} weights."
-            )
-        for layer in self.layers:
-            count = len(layer.weights)
-            layer.set_weights(weights[:count])
-            weights = weights[count:]
-
     @property
     def losses(self):
         return [term for layer in self.layers for term in layer.losses]
-
-    def count_params(self):
-        if not self.built:
-            raise ValueError(
-                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
-                "built. You can build it manually via: `layer.build(input_shape)`."
-            )
-        return int(sum(w.value.size for w in self.weights))
 
     def get_layer(self, name=None, index=None):
         """A layer by `name` or by `index` (exactly one of the two)."""
