@@ -74,3 +74,13 @@ print(sorted(set(seen)), backend.blas_threads_for(128, 512))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env)
     assert out.stdout.split() == ["[1]", "1"]
+
+
+def test_floatx_refuses_bfloat16_at_once():
+    from minikeras import backend
+
+    with pytest.raises(ValueError, match="numpy has no bfloat16"):
+        backend.set_floatx("bfloat16")
+    with pytest.raises(ValueError, match="^Unknown `floatx` value: float8"):
+        backend.set_floatx("float8")
+    assert backend.floatx() == "float32"

@@ -25,7 +25,12 @@ def floatx():
 def set_floatx(value):
     """Set the default float type: one of `"float16"`, `"float32"`, `"float64"`."""
     global _FLOATX
-    if value not in ("float16", "float32", "float64", "bfloat16"):
+    if value == "bfloat16":  # Keras takes it; numpy has no such type
+        raise ValueError(
+            "`floatx` 'bfloat16' is not available: numpy has no bfloat16. Expected one of "
+            "{'float16', 'float32', 'float64'}"
+        )
+    if value not in ("float16", "float32", "float64"):
         raise ValueError(
             f"Unknown `floatx` value: {value}. Expected one of "
             "{'float16', 'float32', 'float64', 'bfloat16'}"
