@@ -302,3 +302,31 @@ def test_keras2_activation_layer_names_train_as_their_functions(keras2_name):
         trained.append(model.get_weights())
     for named, function in zip(*trained):
         np.testing.assert_array_equal(named, function)
+
+
+class _Doubled(layers.Dense):
+    """A user's Dense whose `call` differs from Dense's: its inherited backward would lie."""
+
+    def call(self, inputs, training=False):
+        return super().call(inputs, training=training) * 2
+
+
+class _CustomGradient(layers.Dense):
+    """A user's Dense with its own backward: trusted."""
+
+    def backward(self, grad, input_grad=True):
+        return super().backward(grad, input_grad)
+
+
+def test_a_user_layer_redefining_call_of_a_built_in_refuses_to_train():
+    x, y = DATA["x"], DATA["onehot"]
+    model = minikeras.Sequential([layers.Input((x.shape[1],)), _Doubled(y.shape[1])])
+    model.compile(optimizer="sgd", loss="mse")
+    np.testing.assert_allclose(model.predict(x, verbose=0),
+                               2 * (x @ model.get_weights()[0]), rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match=r"redefines `call` of Dense.*give _Doubled a "
+                                                  r"`backward` too"):
+        model.fit(x, y, verbose=0)
+    trusted = minikeras.Sequential([layers.Input((x.shape[1],)), _CustomGradient(y.shape[1])])
+    trusted.compile(optimizer="sgd", loss="mse")
+    trusted.fit(x, y, verbose=0)

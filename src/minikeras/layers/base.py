@@ -150,6 +150,7 @@ class Layer:
         # A layer without its own backward pass is differentiated by the autodiff tape,
         # which replays `call` on the input the layer saw last.
         cls._uses_tape = cls.backward is Layer.backward
+        _refuse_stale_backward(cls)
         if "build" in cls.__dict__:
             cls.build = _mark_built(cls.__dict__["build"])
 
@@ -405,6 +406,34 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _refuse_stale_backward(cls):
+    """A user's subclass of a built-in layer that redefines `call` but inherits its
+    hand-written backward pass would get gradients for a function it no longer computes: its
+    backward passes raise instead. (minikeras' own layers share backward passes on purpose,
+    and the finite-difference tests check each of them.)"""
+    if cls.__module__.split(".")[0] == "minikeras":
+        return
+    call_owner = next(c for c in cls.__mro__ if "call" in c.__dict__)
+    backward_owner = next(c for c in cls.__mro__ if "backward" in c.__dict__)
+    if backward_owner is Layer or call_owner is backward_owner:
+        return
+    if not issubclass(call_owner, backward_owner):  # backward is the newer of the two
+        return
+
+    def stale_backward(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Layer '{self.name}' ({cls.__name__}) redefines `call` of "
+            f"{backward_owner.__name__}, whose gradient minikeras computes by hand for "
+            f"{backward_owner.__name__}'s own `call`. To train it, give {cls.__name__} a "
+            "`backward` too, or subclass `Layer` and write `call` with `minikeras.ops` (its "
+            "gradient then comes from the autodiff tape)."
+        )
+
+    cls.backward = stale_backward
+    if hasattr(cls, "backward_pre_activation"):
+        cls.backward_pre_activation = stale_backward
 
 
 def _mark_built(build):
