@@ -202,6 +202,128 @@ def test_tensorflow_functions_keep_gradients(tf):
     np.testing.assert_allclose(grad_p, 2 * (p - y) / 3)
 
 
+@pytest.mark.parametrize("module", ["tensorflow", "keras.backend"])
+@pytest.mark.parametrize("value, shape, expected", [
+    ([1, 2, 3, 4], (2, 2), [[1, 2], [3, 4]]),  # as many values as the shape holds: reshaped
+    ([[1, 2], [3, 4]], (4,), [1, 2, 3, 4]),
+    ([3], (), 3),
+    (5, (2, 3), [[5, 5, 5], [5, 5, 5]]),  # a single value fills the shape
+    ([7], (2, 2), [[7, 7], [7, 7]]),
+])
+def test_constant_with_a_shape_reshapes_or_fills(shim, module, value, shape, expected):
+    """tf.constant's rule, which K.constant follows: reshape when the sizes agree, fill with a
+    single value, else a TypeError."""
+    constant = importlib.import_module(module).constant
+    result = constant(value, shape=shape)
+    assert result.shape == shape
+    np.testing.assert_array_equal(result, expected)
+    assert str(result.dtype) == ("int32" if module == "tensorflow" else "float32")  # K: floatx
+    assert str(constant(value, dtype="int64", shape=shape).dtype) == "int64"
+
+
+@pytest.mark.parametrize("module", ["tensorflow", "keras.backend"])
+@pytest.mark.parametrize("value, shape, error", [
+    ([1, 2], (2, 2), TypeError),
+    ([1, 2, 3], (2, 2), TypeError),
+    ([1, 2], (), TypeError),
+    ([1, 2, 3, 4], (2, -1), ValueError),  # no -1: TensorFlow wants every dimension
+])
+def test_constant_rejects_a_shape_of_another_size(shim, module, value, shape, error):
+    with pytest.raises(error):
+        importlib.import_module(module).constant(value, shape=shape)
+
+
+@pytest.mark.parametrize("name", ["tensorflow.math", "tensorflow.nn", "keras.backend"])
+@pytest.mark.parametrize("x, axis, expected", [
+    # x / sqrt(max(sum(x**2), 1e-12)): epsilon bounds the squared norm, so 1e-8 / 1e-6.
+    ([[1e-8, 0.0]], -1, [[0.01, 0.0]]),
+    ([[1e-8, 0.0]], None, [[0.01, 0.0]]),
+    ([[3.0, 4.0], [0.0, 2.0]], 1, [[0.6, 0.8], [0.0, 1.0]]),
+    ([[3.0, 4.0], [0.0, 2.0]], 0, [[1.0, 4 / math.sqrt(20)], [0.0, 2 / math.sqrt(20)]]),
+    ([[0.0, 0.0]], 1, [[0.0, 0.0]]),
+])
+def test_l2_normalize_bounds_the_squared_norm(shim, name, x, axis, expected):
+    l2_normalize = importlib.import_module(name).l2_normalize
+    result = l2_normalize(np.array(x, dtype="float32"), axis=axis)
+    np.testing.assert_allclose(result, expected, rtol=1e-6)
+    assert result.dtype == np.float32
+    assert l2_normalize(x, axis).dtype == np.float32  # a list of Python floats, as in TensorFlow
+
+
+@pytest.mark.parametrize("call, expected, dtype", [
+    # tf.cumsum: axis 0 by default; `exclusive` leaves each entry out, `reverse` runs backwards
+    (lambda tf: tf.cumsum([[1, 2], [3, 4]]), [[1, 2], [4, 6]], "int32"),
+    (lambda tf: tf.math.cumsum([[1, 2], [3, 4]], axis=-1), [[1, 3], [3, 7]], "int32"),
+    (lambda tf: tf.cumsum([1, 2, 3], exclusive=True), [0, 1, 3], "int32"),
+    (lambda tf: tf.cumsum([1, 2, 3], reverse=True), [6, 5, 3], "int32"),
+    (lambda tf: tf.cumsum([1.0, 2.0, 3.0], exclusive=True, reverse=True), [5, 3, 0], "float32"),
+    (lambda tf: tf.cumsum([[1, 2], [3, 4]], 1, exclusive=True, reverse=True), [[2, 0], [4, 0]],
+     "int32"),
+    # tf.math.count_nonzero counts as int64
+    (lambda tf: tf.math.count_nonzero([1, 0, 2]), 2, "int64"),
+    (lambda tf: tf.math.count_nonzero([[1, 0], [2, 3]], axis=1, keepdims=True), [[1], [2]],
+     "int64"),
+    (lambda tf: tf.math.count_nonzero([[1, 0], [2, 3]], dtype=tf.int32), 3, "int32"),
+    # sort and argsort take a direction; equal values keep their order in both
+    (lambda tf: tf.sort([3, 1, 2], direction="DESCENDING"), [3, 2, 1], "int32"),
+    (lambda tf: tf.sort([[3, 1], [0, 5]], axis=0, direction="DESCENDING"), [[3, 5], [0, 1]],
+     "int32"),
+    (lambda tf: tf.argsort([1, 2, 1, 2], direction="DESCENDING"), [1, 3, 0, 2], "int32"),
+    (lambda tf: tf.argsort([1, 2, 1, 2]), [0, 2, 1, 3], "int32"),
+    (lambda tf: tf.argsort([[1, 2], [2, 1]], axis=0, direction="DESCENDING"), [[1, 0], [0, 1]],
+     "int32"),
+    (lambda tf: tf.transpose([[1, 2, 3]], perm=[1, 0]), [[1], [2], [3]], "int32"),
+    (lambda tf: tf.transpose(np.zeros((2, 3, 4)), perm=[2, 0, 1]), np.zeros((4, 2, 3)),
+     "float64"),
+    # integers have an integer mean, rounded toward zero
+    (lambda tf: tf.reduce_mean([1, 2]), 1, "int32"),
+    (lambda tf: tf.reduce_mean([-3, 0]), -1, "int32"),
+    (lambda tf: tf.reduce_mean([[1, 2], [4, 7]], axis=1, keepdims=True), [[1], [5]], "int32"),
+    (lambda tf: tf.reduce_mean([1.0, 2.0]), 1.5, "float32"),
+    # one_hot takes its dtype from on_value (or off_value) when no dtype is given
+    (lambda tf: tf.one_hot([0, 1], 2, on_value=5), [[5, 0], [0, 5]], "int32"),
+    (lambda tf: tf.one_hot([0, 2], 3, on_value=5, off_value=-1), [[5, -1, -1], [-1, -1, 5]],
+     "int32"),
+    (lambda tf: tf.one_hot([0, 1], 2, off_value=2), [[1, 2], [2, 1]], "int32"),
+    (lambda tf: tf.one_hot([0, 1], 2, on_value=True, off_value=False), [[1, 0], [0, 1]], "bool"),
+    (lambda tf: tf.one_hot([0, 1], 2, on_value=5.0, dtype=tf.float64), [[5, 0], [0, 5]],
+     "float64"),
+    # norm with no axis: all entries as one vector, whatever the rank
+    (lambda tf: tf.norm([[1.0, -2.0], [3.0, 4.0]], ord=1), 10.0, "float32"),
+    (lambda tf: tf.norm([[1.0, -2.0], [3.0, 4.0]], ord=np.inf), 4.0, "float32"),
+    (lambda tf: tf.norm([[1.0, -2.0], [3.0, 4.0]], keepdims=True), [[math.sqrt(30)]], "float32"),
+    (lambda tf: tf.norm([[1.0, -2.0], [3.0, 4.0]], ord=1, axis=[0, 1]), 6.0, "float32"),  # matrix
+    (lambda tf: tf.norm([[3.0, 4.0], [6.0, 8.0]], axis=1), [5.0, 10.0], "float32"),
+])
+def test_tensorflow_arguments_and_dtypes(tf, call, expected, dtype):
+    result = call(tf)
+    assert isinstance(result, tf.Tensor) and str(result.dtype) == dtype
+    assert result.shape == np.shape(expected)
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("function", ["sort", "argsort"])
+def test_sort_direction_must_be_ascending_or_descending(tf, function):
+    with pytest.raises(ValueError, match="direction"):
+        getattr(tf, function)([3, 1], direction="UP")
+
+
+def test_tensorflow_fixes_keep_gradients(tf):
+    x = np.array([[1.0, -2.0], [3.0, 4.0]])
+    weights = np.array([[1.0, 2.0], [3.0, 4.0]])
+    cases = [  # (function of x, its gradient)
+        (lambda x: tf.reduce_sum(tf.cumsum(x, axis=1, exclusive=True, reverse=True) * weights),
+         [[0.0, 1.0], [0.0, 3.0]]),
+        (lambda x: tf.reduce_sum(tf.sort(x, direction="DESCENDING") * weights[0]),
+         [[1.0, 2.0], [2.0, 1.0]]),
+        (lambda x: tf.reduce_sum(tf.transpose(x, perm=[1, 0]) * weights), weights.T),
+        (lambda x: tf.norm(x, ord=1), np.sign(x)),
+    ]
+    for function, expected in cases:
+        _, (grad,) = autodiff.value_and_grad(function, x)
+        np.testing.assert_allclose(grad, expected)
+
+
 # ----------------------------------------------------------------------------------------------
 # keras.backend as Keras 2 scripts use it
 
@@ -232,6 +354,39 @@ def test_keras2_backend_functions(K, call, expected):
         assert result == expected
     else:
         np.testing.assert_allclose(result, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("call, expected, dtype", [
+    (lambda K: K.sqrt(np.array([-1.0, 4.0], dtype="float32")), [0.0, 2.0], "float32"),  # clipped
+    (lambda K: K.cumsum(np.array([[1.0, 2.0], [3.0, 4.0]])), [[1.0, 2.0], [4.0, 6.0]],
+     "float64"),  # axis 0
+    (lambda K: K.cumsum(np.array([[1, 2], [3, 4]]), axis=1), [[1, 3], [3, 7]], "int64"),
+    # Keras 2's hard sigmoid: clip(0.2 x + 0.5, 0, 1)
+    (lambda K: K.hard_sigmoid(np.array([-3.0, -1.0, 0.0, 1.0, 3.0], dtype="float32")),
+     [0.0, 0.3, 0.5, 0.7, 1.0], "float32"),
+    # K.clip: None leaves a side open; a maximum below the minimum is raised to it
+    (lambda K: K.clip(np.array([-1.0, 0.5, 2.0], dtype="float32"), None, 1.0), [-1.0, 0.5, 1.0],
+     "float32"),
+    (lambda K: K.clip(np.array([-1.0, 0.5, 2.0], dtype="float32"), 0.0, None), [0.0, 0.5, 2.0],
+     "float32"),
+    (lambda K: K.clip(np.array([-1.0, 0.5, 2.0], dtype="float32"), 1.0, 0.0), [1.0, 1.0, 1.0],
+     "float32"),
+    (lambda K: K.argmax(np.array([[1, 3], [4, 2]])), [1, 0], "int64"),
+    (lambda K: K.argmin(np.array([[1, 3], [4, 2]]), axis=0), [0, 1], "int64"),
+    (lambda K: K.mean(np.array([1, 2])), 1, "int64"),  # tf.reduce_mean's integer mean
+    (lambda K: K.mean(np.array([True, False])), 0.5, "float32"),  # booleans as floatx
+])
+def test_keras2_backend_functions_as_tf_keras(K, call, expected, dtype):
+    result = call(K)
+    assert str(result.dtype) == dtype and np.shape(result) == np.shape(expected)
+    np.testing.assert_allclose(result, expected, rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")  # sqrt's own gradient at 0
+def test_keras2_backend_sqrt_gives_no_gradient_where_clipped(K):
+    x = np.array([1.0, -2.0, 4.0])
+    _, (grad,) = autodiff.value_and_grad(lambda x: K.sum(K.sqrt(x)), x)
+    np.testing.assert_allclose(grad, [0.5, 0.0, 0.25])
 
 
 def test_keras2_backend_random_and_values(K):

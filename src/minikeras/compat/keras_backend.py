@@ -7,6 +7,8 @@ is differentiated like any `ops` code. Where a Keras 2 function's defaults diffe
 `ops` function of the same name (`K.argmax` works on the last axis), it has its own definition.
 """
 
+import builtins
+
 import numpy as np
 
 from minikeras import ops
@@ -24,28 +26,66 @@ from minikeras.backend import (  # noqa: F401  (the Keras 3 `keras.backend` name
     set_image_data_format,
     standardize_dtype,
 )
+from minikeras.compat.tensorflow import (
+    _argmax,
+    _argmin,
+    _cumsum,
+    _generator,
+    _l2_normalize,
+    _reduce_mean,
+    _with_shape,
+)
 from minikeras.layers.base import Variable
 from minikeras.layers.input_layer import KerasTensor
 
 # Keras 2 names that mean the `ops` function of the same name, or of the name given.
 _SAME = {name: name for name in (
-    "abs", "all", "any", "binary_crossentropy", "cast", "categorical_crossentropy", "clip", "cos",
-    "cumsum", "dot", "elu", "equal", "exp", "greater", "greater_equal", "hard_sigmoid", "less",
-    "less_equal", "log", "logsumexp", "max", "maximum", "mean", "min", "minimum", "not_equal",
-    "one_hot", "ones_like", "prod", "reshape", "round", "sigmoid", "sign", "sin", "softmax",
-    "softplus", "softsign", "sparse_categorical_crossentropy", "sqrt", "square", "squeeze",
-    "stack", "std", "sum", "tanh", "transpose", "var", "zeros_like",
+    "abs", "all", "any", "binary_crossentropy", "cast", "categorical_crossentropy", "cos", "dot",
+    "elu", "equal", "exp", "greater", "greater_equal", "less", "less_equal", "log", "logsumexp",
+    "max", "maximum", "min", "minimum", "not_equal", "one_hot", "ones_like", "prod", "reshape",
+    "round", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "square", "squeeze", "stack", "std", "sum", "tanh",
+    "transpose", "var", "zeros_like",
 )}
 _SAME.update({"pow": "power", "switch": "where"})
 globals().update({k2_name: getattr(ops, name) for k2_name, name in _SAME.items()})
 
 
 def argmax(x, axis=-1):
-    return ops.argmax(x, axis=axis)
+    """Index of the largest entry along `axis`, as int64."""
+    return _argmax(x, axis)
 
 
 def argmin(x, axis=-1):
-    return ops.argmin(x, axis=axis)
+    return _argmin(x, axis)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over `axis`: as `tf.reduce_mean` (an integer mean for integers), booleans as floatx."""
+    return _reduce_mean(x, axis, keepdims)
+
+
+def cumsum(x, axis=0):
+    return _cumsum(x, axis)
+
+
+def sqrt(x):
+    """Square root, of negative values taken as 0 (which get no gradient)."""
+    return ops.sqrt(ops.where(ops.convert_to_numpy(x) >= 0, x, 0.0))
+
+
+def clip(x, min_value, max_value):
+    """`x` limited to `[min_value, max_value]`; None leaves that side open, and a `max_value`
+    below `min_value` is raised to it."""
+    if isinstance(min_value, (int, float)) and isinstance(max_value, (int, float)):
+        max_value = builtins.max(min_value, max_value)
+    return ops.clip(x, -np.inf if min_value is None else min_value,
+                    np.inf if max_value is None else max_value)
+
+
+def hard_sigmoid(x):
+    """Keras 2's `clip(0.2 * x + 0.5, 0, 1)` (Keras 3's uses `x / 6`)."""
+    return ops.clip(ops.add(ops.multiply(x, 0.2), 0.5), 0.0, 1.0)
 
 
 def concatenate(tensors, axis=-1):
@@ -77,7 +117,8 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def l2_normalize(x, axis=None):
-    return ops.divide(x, ops.maximum(ops.norm(x, axis=axis, keepdims=True), 1e-12))
+    """`x / sqrt(max(sum(x**2, axis), 1e-12))`, as `tf.math.l2_normalize`."""
+    return _l2_normalize(x, axis=axis)
 
 
 def _floatx_array(value, dtype):
@@ -97,8 +138,8 @@ def eye(size, dtype=None, name=None):
 
 
 def constant(value, dtype=None, shape=None, name=None):
-    value = _floatx_array(value, dtype)
-    return value if shape is None else np.broadcast_to(value, shape).copy()
+    """`value` as a floatx array (or of `dtype`), reshaped to `shape` as `tf.constant` does."""
+    return _with_shape(_floatx_array(value, dtype), shape)
 
 
 def cast_to_floatx(x):
@@ -112,12 +153,6 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return _floatx_array(_generator(seed).uniform(minval, maxval, shape), dtype)
-
-
-def _generator(seed):
-    from minikeras import backend as settings
-
-    return settings.rng() if seed is None else np.random.default_rng(seed)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,10 +220,11 @@ def learning_phase():
 
 __all__ = sorted({
     *_SAME, "argmax", "argmin", "backend", "batch_flatten", "batch_get_value", "batch_set_value",
-    "cast_to_floatx", "clear_session", "concatenate", "constant", "count_params", "dtype",
-    "epsilon", "eval", "expand_dims", "eye", "flatten", "floatx", "gather", "get_uid",
-    "get_value", "image_data_format", "int_shape", "is_float_dtype", "is_int_dtype",
-    "is_keras_tensor", "l2_normalize", "learning_phase", "ndim", "ones", "random_normal",
-    "random_uniform", "relu", "set_epsilon", "set_floatx", "set_image_data_format", "set_value",
-    "shape", "standardize_dtype", "variable", "zeros",
+    "cast_to_floatx", "clear_session", "clip", "concatenate", "constant", "count_params",
+    "cumsum", "dtype", "epsilon", "eval", "expand_dims", "eye", "flatten", "floatx", "gather",
+    "get_uid", "get_value", "hard_sigmoid", "image_data_format", "int_shape", "is_float_dtype",
+    "is_int_dtype", "is_keras_tensor", "l2_normalize", "learning_phase", "mean", "ndim", "ones",
+    "random_normal", "random_uniform", "relu", "set_epsilon", "set_floatx",
+    "set_image_data_format", "set_value", "shape", "sqrt", "standardize_dtype", "variable",
+    "zeros",
 })

@@ -87,26 +87,41 @@ _SAME = {name: name for name in (
     "sqrt", "rsqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sign", "round", "floor",
     "ceil", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "softsign", "erf",
     "log_sigmoid", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-    "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "reshape", "transpose",
+    "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "reshape",
     "expand_dims", "squeeze", "stack", "unstack", "tile", "tensordot", "einsum",
-    "count_nonzero", "cumsum", "sort",
 )}
 _SAME.update({
     "pow": "power", "truediv": "true_divide", "floordiv": "floor_divide", "floormod": "mod",
     "asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "asinh": "arcsinh",
     "atanh": "arctanh", "is_nan": "isnan", "is_inf": "isinf", "is_finite": "isfinite",
     "clip_by_value": "clip", "concat": "concatenate", "identity": "convert_to_tensor",
-    "reduce_sum": "sum", "reduce_mean": "mean", "reduce_max": "max", "reduce_min": "min",
+    "reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min",
     "reduce_prod": "prod", "reduce_any": "any", "reduce_all": "all", "reduce_std": "std",
     "reduce_variance": "var", "reduce_logsumexp": "logsumexp",
 })
 
 
+def _with_shape(array, shape):
+    """`array` given `shape` as `tf.constant` does it: reshaped when the sizes agree, a single
+    value repeated to fill the shape; any other size is a TypeError."""
+    if shape is None:
+        return array
+    shape = tuple(int(n) for n in np.atleast_1d(np.asarray(shape, dtype="int64")))
+    if any(n < 0 for n in shape):
+        raise ValueError(f"Dimension {min(shape)} must be >= 0")
+    wanted = int(np.prod(shape, dtype="int64"))
+    if array.size == wanted:
+        return np.array(array).reshape(shape)
+    if array.size == 1:
+        return np.full(shape, array.reshape(()), dtype=array.dtype)
+    raise TypeError(f"tf.constant with unsupported shape: the value has {array.size} elements, "
+                    f"but `shape` {shape} has {wanted}")
+
+
 def constant(value, dtype=None, shape=None, name=None):
     """A tensor of `value` (Python floats become float32, ints int32; arrays keep their dtype),
-    broadcast to `shape` if given."""
-    tensor = ops.convert_to_tensor(value, dtype)
-    return tensor if shape is None else np.broadcast_to(tensor, shape).copy()
+    reshaped to `shape` if given (a single value fills it)."""
+    return _with_shape(ops.convert_to_tensor(value, dtype), shape)
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
@@ -175,7 +190,43 @@ def _arg_extremum(pick):
     return arg
 
 
-argmax, argmin = _arg_extremum(ops.argmax), _arg_extremum(ops.argmin)
+_argmax, _argmin = _arg_extremum(ops.argmax), _arg_extremum(ops.argmin)
+
+
+def _reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over `axis`; integers give an integer mean, rounded toward zero, as in TensorFlow."""
+    if not isinstance(input_tensor, Node):
+        input_tensor = ops.convert_to_tensor(input_tensor)
+        if input_tensor.dtype.kind in "iu":
+            total = ops.sum(input_tensor, axis=axis, keepdims=keepdims)
+            count = max(input_tensor.size // max(np.size(total), 1), 1)
+            return (np.sign(total) * (np.abs(total) // count)).astype(input_tensor.dtype)
+    return ops.mean(input_tensor, axis=axis, keepdims=keepdims)
+
+
+def _cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running sum along `axis` (0 by default); `exclusive` leaves each entry out of its own
+    sum, `reverse` sums from the end."""
+    x = ops.flip(x, axis) if reverse else x
+    total = ops.cumsum(x, axis=axis)
+    if exclusive:
+        count = ops.shape(total)[axis]
+        total = ops.concatenate([ops.zeros_like(ops.take(total, [0], axis=axis)),
+                                 ops.take(total, np.arange(count - 1), axis=axis)], axis=axis)
+    return ops.flip(total, axis) if reverse else total
+
+
+def count_nonzero(input, axis=None, keepdims=None, dtype=int64, name=None):
+    """How many entries are not zero, over `axis` (all by default), as int64."""
+    axis = tuple(np.atleast_1d(axis).tolist()) if axis is not None else None
+    counts = np.count_nonzero(ops.convert_to_numpy(input), axis=axis,
+                              keepdims=builtins.bool(keepdims))  # `bool` is tf.bool here
+    return np.asarray(counts).astype(dtype)
+
+
+def transpose(a, perm=None, conjugate=False, name="transpose"):
+    """`a` with its axes in the order `perm` (reversed if None)."""
+    return ops.transpose(a, perm)
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
@@ -196,7 +247,11 @@ def where(condition, x=None, y=None, name=None):
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    """One-hot vectors of length `depth` (`on_value` 1 and `off_value` 0 by default)."""
+    """One-hot vectors of length `depth` (`on_value` 1 and `off_value` 0 by default), of
+    `dtype`, else of the dtype of `on_value` or `off_value`, else float32."""
+    if dtype is None:
+        given = [ops.convert_to_tensor(v).dtype for v in (on_value, off_value) if v is not None]
+        dtype = given[0] if given else float32
     hot = ops.one_hot(indices, depth, axis=-1 if axis is None else axis, dtype=dtype)
     on = 1 if on_value is None else on_value
     off = 0 if off_value is None else off_value
@@ -204,13 +259,19 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
-    return ops.norm(tensor, None if ord == "euclidean" else ord, axis, keepdims or False)
+    """The `ord` norm over `axis`; with no axis, of all the entries taken as one vector."""
+    ord = None if ord == "euclidean" else ord
+    if axis is not None:
+        return ops.norm(tensor, ord, axis, keepdims or False)
+    result = ops.norm(ops.reshape(tensor, (-1,)), ord, axis=0)
+    return ops.reshape(result, (1,) * ops.ndim(tensor)) if keepdims else result
 
 
-def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+def _l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     """`x / sqrt(max(sum(x**2, axis), epsilon))`."""
     axis = dim if axis is None else axis
-    return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), epsilon))
+    square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return ops.multiply(x, ops.rsqrt(ops.maximum(square_sum, epsilon)))
 
 
 def squared_difference(x, y, name=None):
@@ -222,8 +283,20 @@ def add_n(inputs, name=None):
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
-    order = ops.argsort(values, axis=axis)
-    return order if direction == "ASCENDING" else np.flip(order, axis=axis)
+    """The int32 indices that sort `values` along `axis`; equal values keep their order, in
+    either direction."""
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError("Argument `direction` should be one of ASCENDING, DESCENDING. "
+                         f"Received: direction={direction}")
+    if direction == "ASCENDING":
+        return ops.argsort(values, axis=axis)
+    # Sorted from the end, so that among equal values the earliest comes first.
+    backwards = ops.argsort(ops.flip(values, axis), axis=axis)
+    return (ops.shape(values)[axis] - 1 - np.flip(backwards, axis=axis)).astype("int32")
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    return ops.take_along_axis(values, argsort(values, axis, direction), axis=axis)
 
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
@@ -312,15 +385,18 @@ _NN = {
     "softmax": _softmax, "log_softmax": _log_softmax, "relu": ops.relu, "relu6": ops.relu6,
     "sigmoid": ops.sigmoid, "tanh": ops.tanh, "elu": ops.elu, "selu": ops.selu,
     "softplus": ops.softplus, "softsign": ops.softsign, "silu": ops.silu, "swish": ops.silu,
-    "leaky_relu": _leaky_relu, "gelu": _gelu, "l2_loss": _l2_loss, "l2_normalize": l2_normalize,
+    "leaky_relu": _leaky_relu, "gelu": _gelu, "l2_loss": _l2_loss,
+    "l2_normalize": _l2_normalize,
     "softmax_cross_entropy_with_logits": _softmax_cross_entropy,
     "sparse_softmax_cross_entropy_with_logits": _sparse_softmax_cross_entropy,
     "sigmoid_cross_entropy_with_logits": _sigmoid_cross_entropy,
 }
 _MATH = {
     **{tf_name: getattr(ops, ops_name) for tf_name, ops_name in _SAME.items()},
-    "argmax": argmax, "argmin": argmin, "argsort": argsort, "top_k": top_k, "norm": norm,
-    "l2_normalize": l2_normalize, "squared_difference": squared_difference, "add_n": add_n,
+    "argmax": _argmax, "argmin": _argmin, "argsort": argsort, "sort": sort, "top_k": top_k,
+    "norm": norm, "l2_normalize": _l2_normalize, "squared_difference": squared_difference,
+    "add_n": add_n, "reduce_mean": _reduce_mean, "cumsum": _cumsum,
+    "count_nonzero": count_nonzero, "transpose": transpose,
     "confusion_matrix": confusion_matrix, "softmax": _softmax, "log_softmax": _log_softmax,
 }
 # tf.* itself: the math functions plus creation, shapes and indexing.
