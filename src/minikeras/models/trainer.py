@@ -257,10 +257,7 @@ class Trainer:
             warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.",
                           UserWarning, stacklevel=2)
             epochs = kwargs.pop("nb_epoch")
-        for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
-            kwargs.pop(ignored, None)
-        if kwargs:
-            raise ValueError(f"Unrecognized keyword arguments passed to fit: {kwargs}")
+        _refuse_unknown(kwargs, "Unrecognized keyword arguments passed to fit")
         self._assert_compiled()
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_lib.split_validation(
@@ -352,10 +349,7 @@ class Trainer:
         """The loss and metrics over the data: a float, a list `[loss, *metrics]` or a dict."""
         from minikeras import callbacks as callbacks_module
 
-        for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
-            kwargs.pop(ignored, None)
-        if kwargs:
-            raise ValueError(f"Arguments not recognized: {kwargs}")
+        _refuse_unknown(kwargs, "Arguments not recognized")
         self._assert_compiled()
         batches = data_lib.make_batches(x, y, sample_weight, batch_size, False, steps)
         self._ensure_built(batches)
@@ -379,10 +373,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
-        for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
-            kwargs.pop(ignored, None)
-        if kwargs:
-            raise ValueError(f"Arguments not recognized: {kwargs}")
+        _refuse_unknown(kwargs, "Arguments not recognized")
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
         quiet = verbose == 0 and not callbacks and steps is None
@@ -464,6 +455,17 @@ class Trainer:
             data_lib.as_array(sample_weight, "sample_weight"),
         )
         return self._format_results(self._logs(value), return_dict)
+
+
+def _refuse_unknown(kwargs, message):
+    """Keras' error for unknown keyword arguments; Keras 2's data-loading ones (queue,
+    workers, processes: nothing to do on numpy) are accepted and dropped."""
+    unknown = {
+        key: value for key, value in kwargs.items()
+        if key not in ("max_queue_size", "workers", "use_multiprocessing")
+    }
+    if unknown:
+        raise ValueError(f"{message}: {unknown}")
 
 
 def _as_list(specs):
