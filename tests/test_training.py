@@ -330,3 +330,17 @@ def test_a_user_layer_redefining_call_of_a_built_in_refuses_to_train():
     trusted = minikeras.Sequential([layers.Input((x.shape[1],)), _CustomGradient(y.shape[1])])
     trusted.compile(optimizer="sgd", loss="mse")
     trusted.fit(x, y, verbose=0)
+
+
+@pytest.mark.parametrize("method, message", [
+    ("fit", "Unrecognized keyword arguments passed to fit: {'foo': 1}"),
+    ("evaluate", "Arguments not recognized: {'foo': 1}"),
+    ("predict", "Arguments not recognized: {'foo': 1}"),
+])
+def test_unknown_keywords_are_refused_and_keras2_loader_ones_dropped(method, message):
+    model = compiled()
+    args = (DATA["x"],) if method == "predict" else (DATA["x"], DATA["onehot"])
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        getattr(model, method)(*args, verbose=0, foo=1, workers=4)
+    getattr(model, method)(*args, verbose=0, max_queue_size=10, workers=4,
+                           use_multiprocessing=True)
