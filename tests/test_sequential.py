@@ -193,3 +193,10 @@ def test_set_weights_checks_every_shape_before_changing_any():
         model.set_weights(wrong)
     for kept, original in zip(model.get_weights(), before):
         np.testing.assert_array_equal(kept, original)
+
+
+def test_save_weights_hands_max_shard_size_on(tmp_path):
+    model = seed_model()
+    with pytest.raises(ValueError, match="does not write sharded weights"):
+        model.save_weights(tmp_path / "w.weights.h5", max_shard_size=1)
+    assert not list(tmp_path.iterdir())

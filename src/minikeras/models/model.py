@@ -122,7 +122,7 @@ class Model(Trainer, Layer):
         """Save the weights (`.weights.h5`, or a Keras 2 `.h5` weights file)."""
         from minikeras.saving import saving_api
 
-        saving_api.save_weights(self, filepath, overwrite=overwrite)
+        saving_api.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         """Load weights saved by minikeras, Keras 3 or Keras 2."""
