@@ -119,10 +119,6 @@ class Sequential(Model):
     # ------------------------------------------------------------------------------------------
     # Computation
 
-    def _check_input(self, x):
-        if self._layers and self._layers[0].built:
-            self._layers[0]._check_input(x)
-
     def call(self, inputs, training=False):
         for layer in self._layers:
             inputs = layer(inputs, training=training)
