@@ -17,18 +17,17 @@ def deserialize_keras_object(config, custom_objects=None, **kwargs):
     return _deserialize_any(config, custom_objects)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    from minikeras.models import load_model as _load_model
-
-    return _load_model(filepath, custom_objects, compile, safe_mode)
+_FROM_SAVING_API = ("load_model", "load_weights", "save_model")
 
 
-def save_model(model, filepath, overwrite=True, **kwargs):
-    model.save(filepath, overwrite=overwrite, **kwargs)
+def __getattr__(name):
+    # saving_api's own functions, imported on first use: it loads every file format, which
+    # `import minikeras` should not pay for.
+    if name in _FROM_SAVING_API:
+        from minikeras.saving import saving_api
 
-
-def load_weights(model, filepath, skip_mismatch=False, **kwargs):
-    model.load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
+        return getattr(saving_api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

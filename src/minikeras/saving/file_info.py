@@ -21,10 +21,11 @@ def describe(filepath):
     """A text report on `filepath` (`.keras`, legacy `.h5`, `.weights.h5`)."""
     with loading.reading(filepath):
         facts = _read(filepath)
+        # Summarized inside `reading`: a malformed compile config is an error naming the file.
+        compile_line = (_compile_summary(facts["compile"]) if facts["config"]
+                        else "not stored (a weights-only file)")
     lines = [f"File:       {filepath}", f"Format:     {facts['format']}",
-             f"Written by: {facts['writer']}"]
-    lines.append("Compile:    " + (_compile_summary(facts["compile"]) if facts["config"]
-                                   else "not stored (a weights-only file)"))
+             f"Written by: {facts['writer']}", f"Compile:    {compile_line}"]
     optimizer = facts["optimizer"]
     lines.append("Optimizer state: " + (
         f"{len(optimizer)} variables, iterations={int(np.asarray(optimizer[0]))}"
@@ -75,6 +76,7 @@ def _read_hdf5_facts(h5file, where, facts):
         return h5io.read_string(node, name, where)
 
     model_config = attribute("model_config")
+    kind = legacy_h5.layout(h5file)
     weights_group = h5io.group_at(h5file, "model_weights", where) if model_config else h5file
     if model_config is not None:
         facts["config"] = loading.parse_config(model_config, "model_config")
@@ -83,9 +85,9 @@ def _read_hdf5_facts(h5file, where, facts):
             facts["compile"] = legacy_h5.compile_config_from(
                 loading.parse_config(training_config, "training_config"))
         facts["format"] = "legacy HDF5 model (.h5): model_config, model_weights"
-    elif legacy_h5.has_layer_names(h5file):
+    elif kind == "legacy_weights":
         facts["format"] = "legacy HDF5 weights (.h5, Keras 2 `save_weights`)"
-    elif {"layers", "vars", "_layer_checkpoint_dependencies"} & set(h5file.keys()):
+    elif kind == "keras3":
         has_names = any("name" in group.attrs for group in _vars_groups(h5file))
         facts["format"] = "Keras 3 weights (.weights.h5)"
         facts["writer"] = ("not recorded (the vars groups carry @name: Keras 3 or minikeras)"
@@ -131,12 +133,14 @@ def _arrays(h5file, where):
 
 
 def _compile_summary(compile_config):
-    if not compile_config:
+    if not compile_config:  # as `load_model`, which compiles only from a non-empty config
         return "none (the model was not compiled)"
+    loading.check_compile_config(compile_config)
     optimizer = compile_config.get("optimizer")
     if isinstance(optimizer, dict):
-        settings = optimizer.get("config") or {}
-        optimizer = f"{optimizer.get('class_name')} (learning_rate={settings.get('learning_rate')})"
+        settings = optimizer.get("config")
+        rate = settings.get("learning_rate") if isinstance(settings, dict) else None
+        optimizer = f"{optimizer.get('class_name')} (learning_rate={rate})"
     parts = [f"optimizer={optimizer}"] + [
         f"{key}={json.dumps(compile_config.get(key))}" for key in ("loss", "metrics")
         if compile_config.get(key) is not None

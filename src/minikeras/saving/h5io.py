@@ -84,6 +84,11 @@ def group_at(group, path, where):
 
 def read_array(group, path, where):
     """The numeric array stored at `path` below `group`, checked before anything is read."""
+    return np.asarray(dataset_at(group, path, where)[()])
+
+
+def dataset_at(group, path, where):
+    """The numeric dataset at `path` below `group`, checked as `read_array` checks it, unread."""
     dataset = resolve(group, path, where)
     if dataset is None:
         raise ValueError(f"{where}: the dataset '{path}' is missing.")
@@ -102,7 +107,7 @@ def read_array(group, path, where):
             f"{where}: the dataset '{path}' declares shape {dataset.shape} ({declared} bytes) "
             f"but stores only {stored} bytes; refusing to allocate it."
         )
-    return np.asarray(dataset[()])
+    return dataset
 
 
 def read_strings(node, name, where):

@@ -71,8 +71,11 @@ class WeightsFile:
         self.h5file = h5file
         self.where = where
 
-    def vars(self, path):
-        """`(name, arrays)` stored at `path` (`"layers/dense"`, `"optimizer"`), or None."""
+    def vars(self, path, read=True):
+        """`(name, arrays)` stored at `path` (`"layers/dense"`, `"optimizer"`), or None.
+
+        With `read=False` the arrays are the checked but unread datasets: their shapes only.
+        """
         full = f"{path}/vars" if path else "vars"
         group = h5io.group_at(self.h5file, full, self.where)
         if group is None and path.split("/")[0] == "layers":
@@ -90,7 +93,8 @@ class WeightsFile:
                 f"'0' to '{len(keys) - 1}'."
             )
         where = f"{self.where}, group '{full}'"
-        arrays = [h5io.read_array(group, key, where) for key in expected]
+        fetch = h5io.read_array if read else h5io.dataset_at
+        arrays = [fetch(group, key, where) for key in expected]
         return h5io.read_string(group, "name", where), arrays
 
 
@@ -103,7 +107,8 @@ def load_weights_into(model, weights, skip_mismatch=False, check_only=False):
     failures = []
     for layer, path in layer_paths(model):
         variables = loading.own_variables(layer)
-        stored = weights.vars(path)
+        # The check before building needs shapes only: no data is read twice.
+        stored = weights.vars(path, read=not check_only)
         arrays = stored[1] if stored else []
         if len(arrays) != len(variables):
             found = f"'{path}/vars' holds {len(arrays)}" if stored else f"'{path}/vars' is absent"

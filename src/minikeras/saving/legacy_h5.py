@@ -39,9 +39,29 @@ class StoredLayer(typing.NamedTuple):
 # Reading
 
 
-def has_layer_names(group):
+# The top-level groups of Keras 3's weights layout (`_layer_checkpoint_dependencies`: Keras 2.13).
+_KERAS3_GROUPS = frozenset({"layers", "vars", "optimizer", "_layer_checkpoint_dependencies"})
+
+
+def _has_layer_names(group):
     attrs = group.attrs
     return "layer_names" in attrs or "layer_names0" in attrs
+
+
+def layout(h5file):
+    """Where an open HDF5 file keeps its weights; every reader decides by this alone.
+
+    Returns "legacy_weights" (`layer_names` at the root: a Keras 2 `save_weights("w.h5")`),
+    "legacy_model" (a `model_weights` group: `model.save("m.h5")`), "keras3" (`layers/.../vars`
+    groups: `.weights.h5`) or None.
+    """
+    if _has_layer_names(h5file):
+        return "legacy_weights"
+    if "model_weights" in h5file:
+        return "legacy_model"
+    if _KERAS3_GROUPS & set(h5file.keys()):
+        return "keras3"
+    return None
 
 
 def read_layers(group, where):
@@ -218,7 +238,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     where = str(filepath)
     with loading.reading(filepath), h5io.open_file(filepath, filepath) as h5file:
         group = h5file
-        if not has_layer_names(h5file) and "model_weights" in h5file:
+        if layout(h5file) == "legacy_model":
             group = h5io.group_at(h5file, "model_weights", where)
         load_layers(model, read_layers(group, where), by_name=by_name, skip_mismatch=skip_mismatch)
 

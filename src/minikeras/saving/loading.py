@@ -126,7 +126,8 @@ def _refuse_object(node, what, custom_objects):
         )
     module = node.get("module")
     if isinstance(module, str) and module.split(".")[0] not in _KERAS_MODULES:
-        lookup_name = node.get("registered_name") or name
+        # A function's config is its registered name; its `registered_name` is "function".
+        lookup_name = inner if name == "function" else node.get("registered_name") or name
         if not any(registry.lookup(kind, lookup_name, custom_objects) is not None
                    for kind in registry._KINDS):
             raise UnknownObjectError(
@@ -285,12 +286,17 @@ def assign(variables, arrays):
 
 def compile_model(model, compile_config, custom_objects):
     """`model.compile_from_config(compile_config)`, then build the optimizer as Keras 3 does."""
-    if not isinstance(compile_config, dict):
-        raise LoadError(f"The compile config must be a dict; found {_preview(compile_config)}.")
+    check_compile_config(compile_config)
     compile_config = {**compile_config, "loss": _keras3_loss(compile_config.get("loss"))}
     model.compile_from_config(compile_config, custom_objects=custom_objects)
     if model.built and not model.optimizer.built:
         model.optimizer.build(model.trainable_weights)
+
+
+def check_compile_config(compile_config):
+    """Raise unless `compile_config` is a dict, as a file's compile settings must be."""
+    if not isinstance(compile_config, dict):
+        raise LoadError(f"The compile config must be a dict; found {_preview(compile_config)}.")
 
 
 def _keras3_loss(loss):

@@ -175,8 +175,9 @@ def serialize(obj):
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
         registered = getattr(obj, "_registered_name", None)
         if registered:
+            # Keras 3 names the function's class (`builtins.function`), not where it lives.
             return {
-                "module": obj.__module__,
+                "module": "builtins",
                 "class_name": "function",
                 "config": registered,
                 "registered_name": "function",

@@ -10,6 +10,7 @@ import os
 import warnings
 import zipfile
 
+from minikeras.layers.base import _user_stacklevel
 from minikeras.saving import h5io, keras_v3, legacy_h5, loading
 
 _LEGACY_SUFFIXES = (".h5", ".hdf5")
@@ -40,7 +41,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             "The `save_format` argument is deprecated in Keras 3. We recommend removing this "
             "argument as it can be inferred from the file path. "
             f"Received: save_format={save_format}",
-            stacklevel=3,
+            stacklevel=_user_stacklevel(),
         )
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs.keys())}")
@@ -51,7 +52,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             "recommend using instead the native Keras format, e.g. "
             "`model.save('my_model.keras')` or `keras.saving.save_model(model, "
             "'my_model.keras')`. ",
-            stacklevel=3,
+            stacklevel=_user_stacklevel(),
         )
     zipped = True if zipped is None else zipped
     if os.path.exists(filepath) and not overwrite and not ask_to_proceed_with_overwrite(name):
@@ -116,13 +117,26 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     )
 
 
-def save_weights(model, filepath, overwrite=True, **kwargs):
-    """Save the weights: `.weights.h5` (Keras 3, with the optimizer state) or `.h5` (Keras 2)."""
+def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
+    """Save the weights: `.weights.h5` (Keras 3, with the optimizer state) or `.h5` (Keras 2).
+
+    Args:
+        max_shard_size: Keras 3 then writes sharded files; minikeras refuses, after Keras'
+            own check of the file name.
+    """
     name = str(filepath)
-    if kwargs.pop("max_shard_size", None) is not None:
-        raise ValueError("minikeras does not write sharded weights (`max_shard_size`).")
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if max_shard_size is not None:
+        if not name.endswith(("weights.h5", "weights.json")):
+            raise ValueError(
+                "The filename must end in `.weights.json` when `max_shard_size` is "
+                f"specified. Received: filepath={name}"
+            )
+        raise ValueError(
+            "minikeras does not write sharded weights: pass `max_shard_size=None` to save a "
+            f"single `.weights.h5` file. Received: max_shard_size={max_shard_size}"
+        )
     if not name.endswith((".weights.h5", *_LEGACY_SUFFIXES)):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={name}")
     if os.path.exists(filepath) and not overwrite and not ask_to_proceed_with_overwrite(name):
@@ -174,11 +188,10 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
 def _is_legacy_layout(filepath):
     """Whether an HDF5 weights file uses the legacy layout (else Keras 3's `layers/.../vars`)."""
     with loading.reading(filepath), h5io.open_file(filepath, filepath) as h5file:
-        if legacy_h5.has_layer_names(h5file) or "model_weights" in h5file:
-            return True
-        if {"layers", "vars", "optimizer", "_layer_checkpoint_dependencies"} & set(h5file.keys()):
-            return False
-    return not str(filepath).endswith(".weights.h5")
+        kind = legacy_h5.layout(h5file)
+    if kind is None:  # no telling by content: by name
+        return not str(filepath).endswith(".weights.h5")
+    return kind != "keras3"
 
 
 def ask_to_proceed_with_overwrite(filepath):
