@@ -896,3 +896,12 @@ def test_save_model_warning_names_the_callers_line(tmp_path):
             warnings.simplefilter("always")
             save_h5(tmp_path / "m.h5")
         assert [w.filename for w in caught] == [__file__]
+
+
+def test_compile_config_carries_the_optimizer_first_as_keras_does():
+    model = small_model()
+    config = model.get_compile_config()
+    assert list(config)[:2] == ["optimizer", "loss"]
+    assert config["optimizer"]["class_name"] == "Adam"
+    assert config["optimizer"]["config"]["name"] == model.optimizer.name
+    assert "optimizer" not in legacy_h5.training_config(model)

@@ -73,7 +73,8 @@ class Trainer:
             return None
         from minikeras.saving import registry
 
-        return {key: registry.serialize(value) for key, value in self._compile_config.items()}
+        settings = {"optimizer": self.optimizer, **self._compile_config}
+        return {key: registry.serialize(value) for key, value in settings.items()}
 
     def compile_from_config(self, config, custom_objects=None):
         from minikeras import optimizers

@@ -245,10 +245,6 @@ def load_weights(model, filepath, skip_mismatch=False):
 def archive_members(model):
     """`{name: bytes}` of a `.keras` archive for `model`, in Keras' member order."""
     config = registry.serialize(model)
-    optimizer = getattr(model, "optimizer", None)
-    if "compile_config" in config and optimizer is not None:
-        config["compile_config"] = {"optimizer": registry.serialize(optimizer),
-                                    **config["compile_config"]}
     metadata = {
         "keras_version": KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),

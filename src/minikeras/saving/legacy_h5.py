@@ -275,12 +275,12 @@ def _legacy_entry(entry):
 
 
 def training_config(model):
-    optimizer = registry.serialize(model.optimizer)
+    compile_config = model.get_compile_config()
+    optimizer = compile_config.pop("optimizer")
     # Written as tf_keras writes it. Without `is_legacy_optimizer: false` tf_keras would build
     # its pre-2.11 classes; Keras 3 rejects that key, so it reads the "Custom>" name and, like for
     # tf_keras' own files, builds the optimizer named by `name` with default settings.
     name = optimizer["class_name"]
-    compile_config = model.get_compile_config()
     loss = registry.lookup("loss", compile_config["loss"])
     if callable(loss) and not isinstance(loss, type):
         # Keras 3's legacy loader fails on aliases ('mse'); the function's own name reads anywhere.
