@@ -18,8 +18,10 @@ import types
 import warnings
 
 from minikeras.compat import coverage
+from minikeras.saving import keras_v3
 
-KERAS_VERSION = "3.15.1+minikeras"
+# What `keras.__version__` says under the shim: the Keras release minikeras follows.
+KERAS_VERSION = f"{keras_v3.KERAS_VERSION}+minikeras"
 
 # The package names that mean Keras, longest first, and the one that means TensorFlow.
 KERAS_PREFIXES = ("tensorflow.keras", "tf_keras", "keras")
