@@ -221,6 +221,41 @@ def test_reduction_none_returns_weighted_values_and_their_sum_gradient():
     np.testing.assert_allclose(grad, 2 * (y_pred - y_true) / 3 * weight[:, None], rtol=1e-6)
 
 
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight",
+                                       "none"])
+@pytest.mark.parametrize("values_shape, weight_shape", [
+    ((5,), None), ((5,), (5,)), ((5,), (5, 1)), ((5, 3), (5, 1)), ((5, 1), (5, 3)),
+], ids=str)
+def test_reduction_pullback_sums_the_weights_broadcast_against_the_values(
+        reduction, values_shape, weight_shape):
+    rng = np.random.default_rng(0)
+    values = rng.random(values_shape)
+    weight = None if weight_shape is None else rng.random(weight_shape)
+    loss, pullback = losses.reduce_weighted_values(values, weight, reduction=reduction)
+    cotangent = rng.random(np.shape(loss))
+    expected = finite_difference(  # the reduction is linear: exact up to rounding
+        lambda v: np.sum(losses.reduce_weighted_values(v, weight, reduction=reduction)[0]
+                         * cotangent), values)
+    got = pullback(cotangent)
+    assert got.shape == values.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
+
+
+def test_values_alone_build_no_derivative(monkeypatch):
+    from minikeras import metrics
+
+    calls = []
+    sigmoid = losses._sigmoid
+    monkeypatch.setattr(losses, "_sigmoid", lambda x: calls.append(x) or sigmoid(x))
+    y_true, logits = np.array([[0.0], [1.0]], np.float32), np.array([[-2.0], [3.0]], np.float32)
+    losses.binary_crossentropy(y_true, logits, from_logits=True)
+    losses.BinaryCrossentropy(from_logits=True)(y_true, logits)
+    metrics.BinaryCrossentropy(from_logits=True).update_state(y_true, logits)
+    assert not calls  # the derivative, sigmoid(x) - y, is only built for a gradient
+    losses.binary_crossentropy.gradient(y_true, logits, from_logits=True)
+    assert calls
+
+
 def test_ignore_class_averages_over_the_kept_samples_only():
     y_true, y_pred = np.array([0, -1, 2, 1]), data("sparse")[1]
     kept = losses.sparse_categorical_crossentropy(y_true[[0, 2, 3]], y_pred[[0, 2, 3]])

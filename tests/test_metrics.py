@@ -83,6 +83,30 @@ def test_top_k_counts_ties_at_the_boundary_as_in():
     assert metrics.sparse_top_k_categorical_accuracy([0], ids, k=2, from_sorted_ids=True)[0] == 1
 
 
+# Targets (N,) against outputs (N, 1): minikeras brings them to one rank, as Keras' own loss
+# classes do; Keras' metric functions do not, and broadcast them into an (N, N) matrix of every
+# target against every output (docs/compat.md, "Known differences"). Values: Keras 3.15's with
+# targets (N, 1), equal to its loss classes' with (N,); its metrics give the second numbers.
+RANK_TARGETS = np.array([0.0, 1.0, 1.0, 0.0], "float32")
+MARGINS = np.array([[0.2], [1.7], [0.4], [-0.9]], "float32")
+PROBABILITIES = np.array([[0.2], [0.7], [0.4], [0.9]], "float32")
+RANK_FIXED = [
+    ("Hinge", MARGINS, 0.4750000238418579),  # Keras' metric: 1.0875
+    ("SquaredHinge", MARGINS, 0.45250001549720764),  # 1.91375
+    ("CategoricalHinge", MARGINS, 0.4750000238418579),  # 1.05
+    ("KLDivergence", PROBABILITIES, 0.3182406723499298),  # 1.49388
+    ("Poisson", PROBABILITIES, 0.8682413101196289),  # 0.92347
+]
+
+
+@pytest.mark.parametrize("class_name, y_pred, expected", RANK_FIXED, ids=[c[0] for c in RANK_FIXED])
+def test_loss_metrics_fix_ranks_where_keras_broadcasts(class_name, y_pred, expected):
+    metric = getattr(metrics, class_name)()
+    assert metric(RANK_TARGETS, y_pred) == pytest.approx(expected, rel=1e-6)
+    assert getattr(metrics, class_name)()(RANK_TARGETS[:, None], y_pred) == metric.result()
+    assert getattr(losses, class_name)()(RANK_TARGETS, y_pred) == metric.result()
+
+
 # ----------------------------------------------------------------------------------------------
 # State, names, subclasses
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import finite_difference
-from minikeras import autodiff, ops
+from minikeras import activations, autodiff, ops
 from minikeras.layers.base import Layer, Variable
 
 rng = np.random.default_rng(0)
@@ -396,6 +396,7 @@ DTYPES = [  # (expression, dtype Keras 3 gives: run under the oracle, TensorFlow
     (lambda: ops.sqrt(I32), "float32"),
     (lambda: ops.floor(I32), "float32"),
     (lambda: ops.abs(I32), "int32"),
+    (lambda: ops.relu(I32 - 3), "int32"),
     (lambda: ops.round(I32), "int32"),
     (lambda: ops.mean(I32), "float32"),
     (lambda: ops.std(I32), "float32"),
@@ -460,3 +461,60 @@ def test_node_behaves_like_an_array():
     assert type(node > 0) is np.ndarray
     assert float(autodiff.Node(np.float32(2.5))) == 2.5
     assert "op=None" in repr(node)
+
+
+# ----------------------------------------------------------------------------------------------
+# Activations: `ops.X` is `activations.X`, as in Keras, with ops' own defaults
+
+
+# (name, ops' arguments, the same call of the activation): Keras' ops.gelu defaults to the tanh
+# estimate, activations.gelu to the exact form.
+OPS_ACTIVATIONS = [(name, {}, {}) for name in (
+    "relu relu6 sigmoid softplus softsign silu swish log_sigmoid hard_sigmoid hard_silu "
+    "hard_swish selu elu leaky_relu softmax log_softmax"
+).split()] + [
+    ("gelu", {}, {"approximate": True}),
+    ("gelu", {"approximate": False}, {"approximate": False}),
+    ("leaky_relu", {"negative_slope": 0.3}, {"negative_slope": 0.3}),
+    ("elu", {"alpha": 0.5}, {"alpha": 0.5}),
+    ("softmax", {"axis": 0}, {"axis": 0}),
+    ("log_softmax", {"axis": [0, 1]}, {"axis": (0, 1)}),
+]
+# Wide enough to reach every saturation (and, times 50, float64's), through 0 and the kinks at
+# -3, 3 and 6; rows of 1000 for the softmaxes.
+WIDE = np.linspace(-20, 20, 200001, dtype=np.float32)[:-1].reshape(200, 1000)
+
+
+@pytest.mark.parametrize("name, kwargs, same", OPS_ACTIVATIONS,
+                         ids=[f"{n}{k or ''}" for n, k, _ in OPS_ACTIVATIONS])
+def test_ops_activations_are_the_activations(name, kwargs, same):
+    activation = getattr(activations, name)
+    for x in (WIDE, WIDE.astype(np.float64) * 50):
+        got = getattr(ops, name)(x, **kwargs)
+        assert type(got) is np.ndarray and got.dtype == x.dtype
+        np.testing.assert_array_equal(got, activation(x, **same))
+    # On the tape: the activation's own value and gradient rule, recorded as one primitive.
+    x = normal(3, 4)
+    out, pullback = autodiff.vjp(lambda a: getattr(ops, name)(a, **kwargs), x)
+    y = activation(x, **same)
+    np.testing.assert_array_equal(out, y)
+    cotangent = normal(3, 4)
+    np.testing.assert_array_equal(pullback(cotangent)[0],
+                                  activation.backward(x, y, cotangent, **same))
+
+
+def test_ops_crossentropies_check_ranks_and_shapes_with_keras_messages():
+    with pytest.raises(ValueError, match=r"must have the same rank \(ndim\)\. Received: "
+                                         r"target\.shape=\(2,\), output\.shape=\(2, 1\)"):
+        ops.binary_crossentropy([1.0, 0.0], [[0.3], [0.6]])
+    with pytest.raises(ValueError, match=r"must have the same shape\. Received: "
+                                         r"target\.shape=\(1, 2\), output\.shape=\(2, 1\)"):
+        ops.categorical_crossentropy([[1.0, 0.0]], [[0.3], [0.6]])
+
+
+def test_unbroadcast_sums_what_broadcasting_added_and_spreads_what_it_lacks():
+    grad = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(autodiff.unbroadcast(grad, (3, 1)), grad.sum((0, 2))[:, None])
+    assert autodiff.unbroadcast(grad, (2, 3, 4)) is grad
+    np.testing.assert_array_equal(autodiff.unbroadcast(np.float32(2.0), (2, 1)), [[2.0], [2.0]])
+    np.testing.assert_array_equal(autodiff.unbroadcast(np.ones((3, 1)), (1, 4)), [[3.0] * 4])

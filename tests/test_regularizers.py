@@ -162,3 +162,49 @@ ERRORS = {
 @pytest.mark.parametrize("label", sorted(ERRORS))
 def test_error_texts_match_keras3(label):
     assert error_text(ERRORS[label]) == REF["errors"][label]
+
+
+def sum_from_zeros(x, l1, l2):
+    """The gradient of L1 / L2 / L1L2 as it was first written: both terms added to zeros."""
+    cast = x.dtype.type
+    gradient = np.zeros_like(x)
+    if l1:
+        gradient = gradient + cast(l1) * np.sign(x)
+    if l2:
+        gradient = gradient + cast(2 * l2) * x
+    return gradient
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("regularizer", [
+    regularizers.L1(0.3), regularizers.L2(0.02), regularizers.L1L2(0.01, 0.5),
+    regularizers.L1L2(0.0, 0.0), regularizers.L1L2(0.2, 0.0), regularizers.L1L2(0.0, 0.2),
+], ids=["l1", "l2", "l1l2", "l1l2-none", "l1l2-l1-only", "l1l2-l2-only"])
+def test_elementwise_gradients_are_bit_for_bit_the_sum_from_zeros(regularizer, dtype):
+    # Signed zeros, a negative that the l2 term underflows to -0.0, infinities and NaN.
+    tiny = np.finfo(dtype).smallest_subnormal
+    x = np.array([0.0, -0.0, -tiny, tiny, 1.5, -2.25, np.inf, -np.inf, np.nan, 1e30], dtype)
+    l1, l2 = getattr(regularizer, "l1", 0.0), getattr(regularizer, "l2", 0.0)
+    for value in (x, x.reshape(2, 5), x[1]):  # 0-d too
+        got, want = regularizer.gradient(value), sum_from_zeros(value, l1, l2)
+        assert np.asarray(got).dtype == want.dtype and np.shape(got) == np.shape(want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        np.testing.assert_array_equal(got, want)
+
+
+def test_regularizer_subclasses_and_plain_functions_share_the_tape_gradient():
+    from minikeras.layers.base import regularizer_gradient
+
+    def penalty(x):
+        return ops.sum(ops.sqrt(ops.abs(x) + 1.0))
+
+    class Penalty(regularizers.Regularizer):
+        __call__ = staticmethod(penalty)
+
+    x = np.array([[1.0, -2.0], [0.5, 3.0]], np.float32)
+    want = np.sign(x) / (2 * np.sqrt(np.abs(x) + 1))
+    for gradient in (Penalty().gradient(x), regularizer_gradient(Penalty(), x),
+                     regularizer_gradient(penalty, x)):
+        assert gradient.dtype == np.float32
+        np.testing.assert_allclose(gradient, want, rtol=1e-6)
+    assert regularizer_gradient(penalty, x.astype(np.float64)).dtype == np.float64

@@ -159,11 +159,6 @@ def _unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, x.shape)
 
 
-def _sigmoid(x):
-    e = np.exp(-np.abs(x))  # never overflows, and stays accurate far into both tails
-    return np.where(x >= 0, 1, e) / (1 + e)
-
-
 def _erf(x):
     from scipy.special import erf
 
@@ -179,11 +174,6 @@ def _logsumexp(x, axis=None, keepdims=False):
 
 def _logsumexp_vjp(g, y, x, axis=None, keepdims=False):
     return (_unreduce(g, x, axis, keepdims) * np.exp(x - _unreduce(y, x, axis, keepdims)),)
-
-
-def _softmax(x, axis=-1):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _extremum_vjp(g, y, x, axis=None, keepdims=False, **_):
@@ -229,8 +219,8 @@ def _matmul_vjp(g, y, a, b):
     a2 = a[None] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g.reshape(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1]))
-    grad_a = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
-    grad_b = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape)
+    grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
+    grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape)
     return grad_a.reshape(a.shape), grad_b.reshape(b.shape)
 
 
@@ -295,9 +285,6 @@ RULES = {
     "tanh": (np.tanh, _elementwise(lambda x, y: 1 - y**2)),
     "arcsinh": (np.arcsinh, _elementwise(lambda x, y: 1 / np.sqrt(x**2 + 1))),
     "arctanh": (np.arctanh, _elementwise(lambda x, y: 1 / (1 - x**2))),
-    "sigmoid": (_sigmoid, _elementwise(lambda x, y: y * (1 - y))),
-    "relu": (lambda x: np.maximum(x, 0), _elementwise(lambda x, y: x > 0)),
-    "softplus": (lambda x: np.logaddexp(0, x), _elementwise(lambda x, y: _sigmoid(x))),
     "erf": (_erf, _elementwise(lambda x, y: 2 / math.sqrt(math.pi) * np.exp(-(x**2)))),
     "add": (np.add, lambda g, y, a, b: (g, g)),
     "subtract": (np.subtract, lambda g, y, a, b: (g, -g)),
@@ -324,18 +311,10 @@ RULES = {
     "prod": (np.prod, _prod_vjp),
     "cumsum": (np.cumsum, _cumsum_vjp),
     "logsumexp": (_logsumexp, _logsumexp_vjp),
-    "softmax": (
-        _softmax,
-        lambda g, y, x, axis=-1: (y * (g - np.sum(g * y, axis=axis, keepdims=True)),),
-    ),
-    "log_softmax": (
-        lambda x, axis=-1: x - _logsumexp(x, axis=axis, keepdims=True),
-        lambda g, y, x, axis=-1: (g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),),
-    ),
     "matmul": (np.matmul, _matmul_vjp),
     "einsum": (lambda *xs, subscripts: np.einsum(subscripts, *xs), _einsum_vjp),
     "reshape": (lambda x, shape: x.reshape(shape), lambda g, y, x, shape: (g.reshape(x.shape),)),
-    "broadcast_to": (np.broadcast_to, lambda g, y, x, shape: (g,)),  # undone by _unbroadcast
+    "broadcast_to": (np.broadcast_to, lambda g, y, x, shape: (g,)),  # undone by unbroadcast
     "transpose": (np.transpose, _transpose_vjp),
     "getitem": (lambda x, index: x[index], _getitem_vjp),
     "concatenate": (lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concatenate_vjp),
@@ -374,15 +353,20 @@ def primitive(value, vjp, parent, op):
 # The backward sweep
 
 
-def _unbroadcast(grad, shape):
-    """Sum `grad` over the axes numpy broadcasting added or stretched to reach it from `shape`."""
-    grad = np.asarray(grad)
+def unbroadcast(grad, shape):
+    """`grad`, the gradient of what an input of shape `shape` was broadcast into, summed back
+    to `shape` over the axes broadcasting added or stretched. A `grad` smaller than that (a
+    scalar scale, say) is first spread over it, as a read-only view."""
+    grad, shape = np.asarray(grad), tuple(shape)
     if grad.shape == shape:
         return grad
+    full = np.broadcast_shapes(grad.shape, shape)
+    if grad.shape != full:
+        grad = np.broadcast_to(grad, full)
     if grad.ndim > len(shape):
         grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return np.broadcast_to(grad.sum(axis=stretched, keepdims=True), shape)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
 def _topological_order(root):
@@ -409,7 +393,7 @@ def backprop(root, cotangent):
         for parent, parent_grad in zip(node.parents, node.vjp(grad)):
             if parent is None:
                 continue
-            parent_grad = _unbroadcast(parent_grad, parent.shape).astype(parent.dtype, copy=False)
+            parent_grad = unbroadcast(parent_grad, parent.shape).astype(parent.dtype, copy=False)
             previous = grads.get(id(parent))
             grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
     return grads

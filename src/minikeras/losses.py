@@ -27,6 +27,7 @@ import numpy as np
 
 from minikeras import autodiff, backend
 from minikeras.activations import _as_float, _sigmoid, log_softmax, softmax
+from minikeras.autodiff import unbroadcast
 from minikeras.saving import registry
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -65,15 +66,6 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
             return x1[..., None], x2
         return x1, x2[..., 0]
     return x1, x2
-
-
-def _sum_to_shape(grad, shape):
-    """Undo numpy broadcasting: sum `grad` down to `shape`."""
-    if grad.shape == tuple(shape):
-        return grad
-    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
-    kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=kept, keepdims=True) if kept else grad
 
 
 def apply_mask(sample_weight, mask, dtype, reduction):
@@ -124,8 +116,8 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
     d_weighted = dtype.type(scale) if weights is None else weights * dtype.type(scale)
 
     def pullback(cotangent):
-        d_values = np.broadcast_to(np.asarray(cotangent, dtype) * d_weighted, weighted.shape)
-        return _sum_to_shape(d_values, shaped.shape).reshape(values.shape)
+        d_values = np.asarray(cotangent, dtype) * d_weighted
+        return unbroadcast(d_values, shaped.shape).reshape(values.shape)
 
     return loss, pullback
 
@@ -198,17 +190,17 @@ def _mean_over(terms, d_terms, y_pred, axis=-1):
     count = terms.shape[axis]
 
     def pullback(cotangent):
-        return _sum_to_shape(np.expand_dims(cotangent, axis) * d_terms() / count, y_pred.shape)
+        return unbroadcast(np.expand_dims(cotangent, axis) * d_terms() / count, y_pred.shape)
 
     return _Result(np.mean(terms, axis=axis), pullback)
 
 
 def _clip_probabilities(p, upper=None):
-    """Keras' clip of probabilities into [eps, 1 - eps] (or [eps, upper]), with the mask of
-    entries the clip leaves alone: only those pass a gradient."""
+    """Keras' clip of probabilities into [eps, 1 - eps] (or [eps, upper]). Only the entries it
+    leaves alone, where `clipped == p` (never for NaN), pass a gradient."""
     eps = p.dtype.type(backend.epsilon())
     upper = p.dtype.type(1.0 - backend.epsilon() if upper is None else upper)
-    return np.clip(p, eps, upper), (p >= eps) & (p <= upper)
+    return np.clip(p, eps, upper)
 
 
 def _check_same_shape(target, output):
@@ -318,7 +310,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     def pullback(cotangent):
         along = np.where(scaled, pred_unit * cosine, 0)
         grad = -np.expand_dims(cotangent, axis) * inverse * (true_unit - along)
-        return _sum_to_shape(grad, y_pred.shape)
+        return unbroadcast(grad, y_pred.shape)
 
     return _Result(-np.squeeze(cosine, axis=axis), pullback)
 
@@ -371,7 +363,7 @@ def categorical_hinge(y_true, y_pred):
         ties = others == negative[..., None]
         share = ties / np.sum(ties, axis=-1, keepdims=True)
         active = (cotangent * (margin >= 0))[..., None]
-        return _sum_to_shape(active * ((1 - y_true) * share - y_true), y_pred.shape)
+        return unbroadcast(active * ((1 - y_true) * share - y_true), y_pred.shape)
 
     return _Result(np.maximum(margin, 0), pullback)
 
@@ -384,12 +376,12 @@ def categorical_hinge(y_true, y_pred):
 def kl_divergence(y_true, y_pred):
     """`sum(y_true * log(y_true / y_pred))` over the last axis, both clipped into [eps, 1]."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    y_true, _ = _clip_probabilities(y_true, upper=1)
-    clipped, inside = _clip_probabilities(y_pred, upper=1)
+    y_true = _clip_probabilities(y_true, upper=1)
+    clipped = _clip_probabilities(y_pred, upper=1)
 
     def pullback(cotangent):
-        return _sum_to_shape(cotangent[..., None] * np.where(inside, -y_true / clipped, 0),
-                             y_pred.shape)
+        d_terms = np.where(clipped == y_pred, -y_true / clipped, 0)
+        return unbroadcast(cotangent[..., None] * d_terms, y_pred.shape)
 
     return _Result(np.sum(y_true * np.log(y_true / clipped), axis=-1), pullback)
 
@@ -409,14 +401,19 @@ def _smooth(y_true, label_smoothing, num_classes):
 
 
 def _binary_terms(y_true, y_pred, from_logits):
-    """Elementwise binary crossentropy and its derivative in `y_pred`: from logits through the
-    overflow-free `max(x, 0) - x * y + log(1 + exp(-|x|))`, else from clipped probabilities."""
+    """Elementwise binary crossentropy, and a function computing its derivative in `y_pred`:
+    from logits through the overflow-free `max(x, 0) - x * y + log(1 + exp(-|x|))`, else from
+    clipped probabilities."""
     if from_logits:
         terms = np.maximum(y_pred, 0) - y_pred * y_true + np.log1p(np.exp(-np.abs(y_pred)))
-        return terms, _sigmoid(y_pred) - y_true
-    clipped, inside = _clip_probabilities(y_pred)
+        return terms, lambda: _sigmoid(y_pred) - y_true
+    clipped = _clip_probabilities(y_pred)
     terms = -(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
-    return terms, np.where(inside, (1 - y_true) / (1 - clipped) - y_true / clipped, 0)
+
+    def d_terms():
+        return np.where(clipped == y_pred, (1 - y_true) / (1 - clipped) - y_true / clipped, 0)
+
+    return terms, d_terms
 
 
 @_builtin("bce", "BCE")
@@ -426,7 +423,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     y_true, y_pred = _prepare(y_true, y_pred)
     _check_same_shape(y_true, y_pred)
     terms, d_terms = _binary_terms(_smooth(y_true, label_smoothing, 2), y_pred, from_logits)
-    return _mean_over(terms, lambda: d_terms, y_pred, axis)
+    return _mean_over(terms, d_terms, y_pred, axis)
 
 
 @_builtin()
@@ -454,7 +451,7 @@ def binary_focal_crossentropy(
     def d_terms():
         d_probabilities = probabilities * (1 - probabilities) if from_logits else 1
         d_focal = -gamma * remainder ** (gamma - 1) * (2 * y_true - 1) * d_probabilities
-        return weight * (focal * d_bce + d_focal * bce)
+        return weight * (focal * d_bce() + d_focal * bce)
 
     return _mean_over(weight * focal * bce, d_terms, y_pred, axis)
 
@@ -463,11 +460,11 @@ def _normalized_probabilities(probabilities, axis):
     """Keras' `p / sum(p)` then clip, with what the pullback needs."""
     total = np.sum(probabilities, axis=axis, keepdims=True)
     normalized = probabilities / total
-    clipped, inside = _clip_probabilities(normalized)
+    clipped = _clip_probabilities(normalized)
 
     def pullback(d_clipped):
         """Gradient in `probabilities`, given the one in the clipped values."""
-        d = np.where(inside, d_clipped, 0)
+        d = np.where(clipped == normalized, d_clipped, 0)
         return (d - np.sum(d * normalized, axis=axis, keepdims=True)) / total
 
     return clipped, pullback
@@ -567,11 +564,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     samples labelled `ignore_class` get 0 and are left out of the mean."""
     y_pred = _as_float(y_pred)
     labels, valid = _sparse_labels(y_true, y_pred, axis, ignore_class)
-    one_hot = np.arange(y_pred.shape[-1]) == labels[..., None]
     if from_logits:
         logits = y_pred
     else:
-        clipped, inside = _clip_probabilities(y_pred)
+        clipped = _clip_probabilities(y_pred)
         logits = np.log(clipped)
     values = -np.take_along_axis(log_softmax(logits), labels[..., None], axis=-1)[..., 0]
     if valid is not None:
@@ -580,8 +576,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     def pullback(cotangent):
         if valid is not None:
             cotangent = cotangent * valid
+        one_hot = np.arange(y_pred.shape[-1]) == labels[..., None]
         d = cotangent[..., None] * (softmax(logits) - one_hot)
-        return d if from_logits else np.where(inside, d / clipped, 0)
+        return d if from_logits else np.where(clipped == y_pred, d / clipped, 0)
 
     return _Result(values, pullback, valid)
 

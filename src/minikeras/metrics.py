@@ -251,9 +251,7 @@ class _FunctionMetric(MeanMetricWrapper):
 @_export_function
 def accuracy(y_true, y_pred):
     """1.0 where `y_pred` equals `y_true` exactly, else 0.0."""
-    y_pred = _as_float(y_pred)
-    y_true = np.asarray(y_true).astype(y_pred.dtype, copy=False)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = losses._prepare(y_true, y_pred)
     return (y_true == y_pred).astype(backend.floatx())
 
 
@@ -387,8 +385,6 @@ class SparseTopKCategoricalAccuracy(_FunctionMetric):
 class MeanSquaredError(_FunctionMetric):
     """The mean of `mean_squared_error`."""
 
-    _direction = "down"
-
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(losses.mean_squared_error, name, dtype)
 
@@ -396,8 +392,6 @@ class MeanSquaredError(_FunctionMetric):
 @_export("mae", "MAE")
 class MeanAbsoluteError(_FunctionMetric):
     """The mean of `mean_absolute_error`."""
-
-    _direction = "down"
 
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(losses.mean_absolute_error, name, dtype)
@@ -407,8 +401,6 @@ class MeanAbsoluteError(_FunctionMetric):
 class MeanAbsolutePercentageError(_FunctionMetric):
     """The mean of `mean_absolute_percentage_error`."""
 
-    _direction = "down"
-
     def __init__(self, name="mean_absolute_percentage_error", dtype=None):
         super().__init__(losses.mean_absolute_percentage_error, name, dtype)
 
@@ -416,8 +408,6 @@ class MeanAbsolutePercentageError(_FunctionMetric):
 @_export("msle", "MSLE")
 class MeanSquaredLogarithmicError(_FunctionMetric):
     """The mean of `mean_squared_logarithmic_error`."""
-
-    _direction = "down"
 
     def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
         super().__init__(losses.mean_squared_logarithmic_error, name, dtype)
@@ -440,8 +430,6 @@ class CosineSimilarity(_FunctionMetric):
 @_export()
 class LogCoshError(_FunctionMetric):
     """The mean of `log_cosh`."""
-
-    _direction = "down"
 
     def __init__(self, name="logcosh", dtype=None):
         super().__init__(losses.log_cosh, name, dtype)
@@ -470,8 +458,6 @@ class RootMeanSquaredError(Mean):
 class BinaryCrossentropy(_FunctionMetric):
     """The mean of `binary_crossentropy`."""
 
-    _direction = "down"
-
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
                  label_smoothing=0):
         super().__init__(losses.binary_crossentropy, name, dtype, from_logits=from_logits,
@@ -482,8 +468,6 @@ class BinaryCrossentropy(_FunctionMetric):
 class CategoricalCrossentropy(_FunctionMetric):
     """The mean of `categorical_crossentropy`."""
 
-    _direction = "down"
-
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
                  label_smoothing=0, axis=-1):
         super().__init__(losses.categorical_crossentropy, name, dtype, from_logits=from_logits,
@@ -493,8 +477,6 @@ class CategoricalCrossentropy(_FunctionMetric):
 @_export()
 class SparseCategoricalCrossentropy(_FunctionMetric):
     """The mean of `sparse_categorical_crossentropy`."""
-
-    _direction = "down"
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
                  ignore_class=None, axis=-1):
@@ -522,8 +504,6 @@ class Poisson(_FunctionMetric):
 class Hinge(_FunctionMetric):
     """The mean of `hinge`."""
 
-    _direction = "down"
-
     def __init__(self, name="hinge", dtype=None):
         super().__init__(losses.hinge, name, dtype)
 
@@ -532,8 +512,6 @@ class Hinge(_FunctionMetric):
 class SquaredHinge(_FunctionMetric):
     """The mean of `squared_hinge`."""
 
-    _direction = "down"
-
     def __init__(self, name="squared_hinge", dtype=None):
         super().__init__(losses.squared_hinge, name, dtype)
 
@@ -541,8 +519,6 @@ class SquaredHinge(_FunctionMetric):
 @_export()
 class CategoricalHinge(_FunctionMetric):
     """The mean of `categorical_hinge`."""
-
-    _direction = "down"
 
     def __init__(self, name="categorical_hinge", dtype=None):
         super().__init__(losses.categorical_hinge, name, dtype)
@@ -739,11 +715,11 @@ class _ConfusionMatrixConditionCount(_ConfusionMetric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = _parse_thresholds(thresholds, 0.5)
+        self._clip = _evenly_spaced(self.thresholds)
         self.accumulator = self.add_variable((len(self.thresholds),), "zeros", name="accumulator")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        counts = _confusion_counts(y_true, y_pred, self.thresholds, sample_weight,
-                                   clip=_evenly_spaced(self.thresholds))
+        counts = _confusion_counts(y_true, y_pred, self.thresholds, sample_weight, clip=self._clip)
         self.accumulator.assign_add(counts[self._counted[0]])
 
     def result(self):
@@ -794,12 +770,12 @@ class _PrecisionRecall(_ConfusionMetric):
         self.top_k = top_k
         self.class_id = class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
+        self._clip = _evenly_spaced(self.thresholds)
         self._add_counts((len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         self._accumulate(y_true, y_pred, thresholds=self.thresholds, sample_weight=sample_weight,
-                         top_k=self.top_k, class_id=self.class_id,
-                         clip=_evenly_spaced(self.thresholds))
+                         top_k=self.top_k, class_id=self.class_id, clip=self._clip)
 
     def result(self):
         tp, other = self._count("tp"), self._count(self._counted[1])

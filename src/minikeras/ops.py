@@ -171,7 +171,6 @@ _UNARY = {  # name: (what it computes, whether integer inputs become floatx)
     "negative": ("negation", False),
     "square": ("square", False),
     "sign": ("sign, -1, 0 or 1", False),
-    "relu": ("rectified linear unit `max(x, 0)`", False),
     "sqrt": ("square root", True),
     "rsqrt": ("reciprocal square root", True),
     "reciprocal": ("reciprocal `1 / x`", True),
@@ -192,8 +191,6 @@ _UNARY = {  # name: (what it computes, whether integer inputs become floatx)
     "tanh": ("hyperbolic tangent", True),
     "arcsinh": ("inverse hyperbolic sine", True),
     "arctanh": ("inverse hyperbolic tangent", True),
-    "sigmoid": ("logistic sigmoid `1 / (1 + exp(-x))`", True),
-    "softplus": ("softplus `log(1 + exp(x))`", True),
     "erf": ("Gauss error function", True),
     "floor": ("floor", True),
     "ceil": ("ceiling", True),
@@ -267,84 +264,104 @@ def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 # ----------------------------------------------------------------------------------------------
-# Activations written with the ops above, so they differentiate through them
+# Activations (`keras.ops.nn`): Keras' `ops.X` and `activations.X` are one function, so these
+# call `minikeras.activations`, which records each on the tape with its own gradient rule.
+
+
+def _activations():
+    """`minikeras.activations`, imported on first use: it imports autodiff, which imports ops."""
+    from minikeras import activations
+
+    return activations
+
+
+def _activation(name, x, **params):
+    """`activations.<name>(x, **params)`, an ndarray (or a Node on the tape)."""
+    y = getattr(_activations(), name)(x, **params)
+    return y if isinstance(y, Node) else np.asarray(y)
+
+
+def relu(x):
+    """`max(x, 0)`; integers stay integers, as in Keras."""
+    (x,) = _promote(x)
+    if x.dtype.kind in "iu":
+        return np.maximum(x, x.dtype.type(0))
+    return _activation("relu", x)
 
 
 def relu6(x):
     """`min(max(x, 0), 6)`."""
-    return minimum(relu(x), 6.0)
+    return _activation("relu6", x)
 
 
-def leaky_relu(x, negative_slope=0.2):
-    """`x` where positive, else `negative_slope * x`."""
-    (x,) = _promote(x, floating=True)
-    return where(_value(x) > 0, x, negative_slope * x)
+def sigmoid(x):
+    """`1 / (1 + exp(-x))`."""
+    return _activation("sigmoid", x)
 
 
-def elu(x, alpha=1.0):
-    """`x` where positive, else `alpha * (exp(x) - 1)`."""
-    (x,) = _promote(x, floating=True)
-    return where(_value(x) > 0, x, alpha * expm1(minimum(x, 0.0)))
-
-
-def selu(x):
-    """Scaled ELU with the self-normalising constants."""
-    return 1.0507009873554805 * elu(x, alpha=1.6732632423543772)
-
-
-def silu(x):
-    """`x * sigmoid(x)`."""
-    (x,) = _promote(x, floating=True)
-    return x * sigmoid(x)
-
-
-def gelu(x, approximate=True):
-    """Gaussian error linear unit `x * P(X <= x)`, X ~ N(0, 1); by default its tanh estimate."""
-    (x,) = _promote(x, floating=True)
-    if approximate:
-        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
-        return 0.5 * x * (1.0 + tanh(inner))
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2)))
+def softplus(x):
+    """`log(1 + exp(x))`, computed stably."""
+    return _activation("softplus", x)
 
 
 def softsign(x):
     """`x / (1 + |x|)`."""
-    (x,) = _promote(x, floating=True)
-    return x / (1.0 + abs(x))
+    return _activation("softsign", x)
 
 
-def hard_sigmoid(x):
-    """`relu6(x + 3) / 6`, a piecewise linear sigmoid."""
-    (x,) = _promote(x, floating=True)
-    return relu6(x + 3.0) / 6.0
-
-
-def hard_silu(x):
-    """`x * hard_sigmoid(x)`."""
-    (x,) = _promote(x, floating=True)
-    return x * hard_sigmoid(x)
+def silu(x):
+    """`x * sigmoid(x)`."""
+    return _activation("silu", x)
 
 
 def log_sigmoid(x):
     """`log(sigmoid(x))`, computed stably."""
-    (x,) = _promote(x, floating=True)
-    return -softplus(-x)
+    return _activation("log_sigmoid", x)
 
 
-swish = silu
-hard_swish = hard_silu
+def leaky_relu(x, negative_slope=0.2):
+    """`x` where positive, else `negative_slope * x`."""
+    return _activation("leaky_relu", x, negative_slope=negative_slope)
+
+
+def hard_sigmoid(x):
+    """`relu6(x + 3) / 6`, a piecewise linear sigmoid."""
+    return _activation("hard_sigmoid", x)
+
+
+def hard_silu(x):
+    """`x * hard_sigmoid(x)`."""
+    return _activation("hard_silu", x)
+
+
+def elu(x, alpha=1.0):
+    """`x` where positive, else `alpha * (exp(x) - 1)`."""
+    return _activation("elu", x, alpha=alpha)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalising constants."""
+    return _activation("selu", x)
+
+
+def gelu(x, approximate=True):
+    """Gaussian error linear unit `x * P(X <= x)`, X ~ N(0, 1); by default its tanh estimate
+    (`keras.activations.gelu` defaults to the exact form)."""
+    return _activation("gelu", x, approximate=approximate)
 
 
 def softmax(x, axis=-1):
     """`exp(x)` normalised to sum to 1 over `axis`."""
-    (x,) = _promote(x, floating=True)
-    return apply("softmax", x, axis=_axis(axis))
+    return _activation("softmax", x, axis=_axis(axis))
 
 
 def log_softmax(x, axis=-1):
     """`log(softmax(x, axis))`, computed stably."""
-    (x,) = _promote(x, floating=True)
-    return apply("log_softmax", x, axis=_axis(axis))
+    return _activation("log_softmax", x, axis=_axis(axis))
+
+
+swish = silu
+hard_swish = hard_silu
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
@@ -763,11 +780,10 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def _check_same_shape(target, output):
-    if shape(target) != shape(output):
-        raise ValueError(
-            "Arguments `target` and `output` must have the same shape. "
-            f"Received: target.shape={shape(target)}, output.shape={shape(output)}"
-        )
+    """Keras' check (and messages) of crossentropy arguments: the losses' own."""
+    from minikeras import losses  # on first use: losses imports activations, which import ops
+
+    losses._check_same_shape(target, output)
 
 
 def binary_crossentropy(target, output, from_logits=False):

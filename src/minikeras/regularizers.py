@@ -1,9 +1,9 @@
 """Regularizers: penalties added to the loss for a weight or an activation (`keras.regularizers`).
 
 `regularizer(x)` returns the penalty as a numpy scalar of x's dtype (float32 for float32 weights).
-minikeras has no automatic differentiation, so every built-in also has `gradient(x)`, the
-derivative of the penalty with respect to x (same shape and dtype), which training adds to the
-weight's gradient.
+Every built-in also has `gradient(x)`, the derivative of the penalty with respect to x (same shape
+and dtype), which training adds to the weight's gradient; other penalties get theirs from the
+autodiff tape.
 """
 
 import math
@@ -52,10 +52,7 @@ class Regularizer:
         """d(self(x))/dx, an array shaped like x."""
         if type(self).__call__ is Regularizer.__call__:
             return np.zeros_like(np.asarray(x))
-        from minikeras import autodiff
-
-        _, grads = autodiff.value_and_grad(self, x)
-        return np.asarray(grads[0], dtype=np.asarray(x).dtype)
+        return _tape_gradient(self, x)
 
     @classmethod
     def from_config(cls, config):
@@ -63,6 +60,16 @@ class Regularizer:
 
     def get_config(self):
         raise NotImplementedError(f"{self} does not implement get_config()")
+
+
+def _tape_gradient(penalty, x):
+    """d(penalty(x))/dx from the autodiff tape, for a penalty without its own rule (a function,
+    or a `Regularizer` subclass written with `minikeras.ops`): an array shaped like x, in x's
+    dtype when x is a float array (zeros of `floatx` for integers, which carry no gradient)."""
+    from minikeras import autodiff  # on first use, as `import minikeras` needs no tape
+
+    _, (grad,) = autodiff.value_and_grad(penalty, x)
+    return grad
 
 
 def _elementwise_penalty(x, l1, l2):
@@ -79,13 +86,21 @@ def _elementwise_penalty(x, l1, l2):
 
 
 def _elementwise_penalty_gradient(x, l1, l2):
+    """l1 * sign(x) + 2 * l2 * x, in x's dtype, from the terms present only (one array per
+    term, the sum made in place). Bit for bit the sum of both terms added to zeros: adding to
+    zeros only turns -0.0 into 0.0, which only the l2 term can hold (`np.sign(-0.0)` is 0.0)."""
     x = np.asarray(x)
     cast = x.dtype.type
-    gradient = np.zeros_like(x)
+    if not (l1 or l2):
+        return np.zeros_like(x)
     if l1:
-        gradient = gradient + cast(l1) * np.sign(x)  # |x| has slope 0 at 0, as in TF
-    if l2:
-        gradient = gradient + cast(2 * l2) * x
+        gradient = np.sign(x)  # |x| has slope 0 at 0, as in TF
+        gradient *= cast(l1)
+        if l2:
+            gradient += cast(2 * l2) * x
+        return gradient
+    gradient = cast(2 * l2) * x
+    gradient += cast(0.0)  # -0.0 -> 0.0
     return gradient
 
 

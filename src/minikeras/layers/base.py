@@ -500,7 +500,6 @@ def regularizer_gradient(regularizer, x):
     rule = getattr(regularizer, "gradient", None)
     if rule is not None:
         return rule(x)
-    from minikeras import autodiff
+    from minikeras import regularizers
 
-    _, grads = autodiff.value_and_grad(regularizer, x)
-    return grads[0].astype(x.dtype, copy=False)
+    return regularizers._tape_gradient(regularizer, x)
