@@ -5,20 +5,15 @@ vectors along `axis` (an int or a list of ints): with the default `axis=0`, each
 Dense kernel `(inputs, units)`, i.e. each unit's incoming weights.
 """
 
+import functools
+
 import numpy as np
 
 from minikeras import backend
 from minikeras.saving import registry
 
 
-def _export(*aliases):
-    """Register a class under its name, its snake_case name and `aliases`, as Keras does."""
-
-    def decorate(cls):
-        names = (backend.to_snake_case(cls.__name__), *aliases)
-        return registry.register("constraint", *names, module="keras.constraints")(cls)
-
-    return decorate
+_export = functools.partial(registry.register_class, "constraint", module="keras.constraints")
 
 
 @_export()

@@ -8,6 +8,7 @@ once, at construction: the same instance always returns the same values, and
 `backend.set_random_seed()` makes construction repeatable.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -16,14 +17,7 @@ from minikeras import backend
 from minikeras.saving import registry
 
 
-def _export(*aliases):
-    """Register a class under its name, its snake_case name and `aliases`, as Keras 3 does."""
-
-    def decorate(cls):
-        names = (backend.to_snake_case(cls.__name__), *aliases)
-        return registry.register("initializer", *names, module="keras.initializers")(cls)
-
-    return decorate
+_export = functools.partial(registry.register_class, "initializer", module="keras.initializers")
 
 
 @_export()

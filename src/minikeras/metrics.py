@@ -8,6 +8,7 @@ at thresholds; R2Score keeps column sums. Names, defaults, configs and numbers a
 `resolve_compile_metric` applies compile()'s rules, e.g. `"accuracy"` chosen by shapes.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -21,14 +22,7 @@ from minikeras.saving import registry
 NEG_INF = -1e10  # the threshold Keras uses when Precision/Recall take the top k
 
 
-def _export(*aliases):
-    """Register a metric class under its name, its snake_case name and `aliases`."""
-
-    def decorate(cls):
-        names = (backend.to_snake_case(cls.__name__), *aliases)
-        return registry.register("metric", *names, module="keras.metrics")(cls)
-
-    return decorate
+_export = functools.partial(registry.register_class, "metric", module="keras.metrics")
 
 
 # Metric functions resolve as functions only inside configs (`MeanMetricWrapper(fn=...)`): by

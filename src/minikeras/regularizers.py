@@ -6,6 +6,7 @@ and dtype), which training adds to the weight's gradient; other penalties get th
 autodiff tape.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -14,14 +15,7 @@ from minikeras import backend
 from minikeras.saving import registry
 
 
-def _export(*aliases):
-    """Register a class under its name, its snake_case name and `aliases`, as Keras 3 does."""
-
-    def decorate(cls):
-        names = (backend.to_snake_case(cls.__name__), *aliases)
-        return registry.register("regularizer", *names, module="keras.regularizers")(cls)
-
-    return decorate
+_export = functools.partial(registry.register_class, "regularizer", module="keras.regularizers")
 
 
 def validate_float_arg(value, name):

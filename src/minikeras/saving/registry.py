@@ -56,6 +56,17 @@ def register(kind, *aliases, module=None, name=None):
     return decorate
 
 
+def register_class(kind, *aliases, module):
+    """Decorator: register a class under its name, its snake_case name and `aliases`, as Keras
+    3 resolves `"GlorotUniform"`, `"glorot_uniform"` and older spellings alike."""
+    from minikeras.backend import to_snake_case
+
+    def decorate(cls):
+        return register(kind, to_snake_case(cls.__name__), *aliases, module=module)(cls)
+
+    return decorate
+
+
 def builtin_names(kind):
     """Every registered name of a kind (used by docs and tests)."""
     return dict(_BUILTINS.get(kind, {}))
