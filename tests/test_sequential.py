@@ -1,6 +1,7 @@
 """Sequential: building, names, errors, JSON, and Keras' own models predicting the same."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -200,3 +201,47 @@ def test_save_weights_hands_max_shard_size_on(tmp_path):
     with pytest.raises(ValueError, match="does not write sharded weights"):
         model.save_weights(tmp_path / "w.weights.h5", max_shard_size=1)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("shape, expected", [((4, 784), None), ((784,), None),
+                                             ((4, 28, 28, 1), (4, 10))])
+def test_inputs_of_another_rank_are_refused_or_adjusted_as_keras_does(shape, expected):
+    model = Sequential([Input((28, 28)), layers.Flatten(), Dense(10)])
+    x = np.zeros(shape, np.float32)
+    if expected is None:
+        with pytest.raises(ValueError, match=r"Expected shape \(None, 28, 28\), but input has "
+                                             rf"incompatible shape {re.escape(str(shape))}$"):
+            model.predict(x, verbose=0)
+    else:
+        assert model.predict(x, verbose=0).shape == expected
+
+
+def test_a_vector_feeds_an_input_of_one_feature():
+    model = Sequential([Input((1,)), Dense(2)])
+    x = np.arange(5, dtype=np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x[:, None], verbose=0))
+    np.testing.assert_array_equal(model.predict(np.arange(100, dtype=np.float32), batch_size=8,
+                                                verbose=0)[:5], model.predict(x, verbose=0))
+
+
+def test_model_structure_errors_name_the_problem():
+    with pytest.raises(ValueError, match="^Sequential model empty cannot be built because it has "
+                                         "no layers"):
+        Sequential(name="empty")(np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"last axis of the inputs to Dense layer 'd' must be "
+                                         r"defined.*\(None, None\)"):
+        Sequential([Input((None,)), Dense(2, name="d")])
+    with pytest.raises(NotImplementedError, match="functional API"):
+        Dense(2)(Input((3,)))
+
+
+def test_trainable_flows_down_as_in_keras():
+    inner = Sequential([Input((3,)), Dense(4), Dense(2)])
+    model = Sequential([Input((3,)), inner, Dense(1)])
+    inner.trainable = False
+    assert [layer.trainable for layer in inner.layers] == [False, False]
+    assert all(not w.trainable for w in inner.weights) and len(model.trainable_weights) == 2
+    inner.layers[0].trainable = True
+    model.trainable = False
+    model.trainable = True  # unfreezing the model unfreezes everything in it
+    assert len(model.trainable_weights) == 6

@@ -31,6 +31,7 @@ class Variable:
         self.name = name
         self.path = path or name
         self.trainable = trainable
+        self._created_trainable = trainable  # a layer's trainable flag moves only these
         self.regularizer = regularizer
         self.constraint = constraint
         self.grad = None
@@ -176,14 +177,14 @@ class Layer:
         self.name = name if name is not None else backend.unique_name(
             backend.to_snake_case(type(self).__name__)
         )
-        self.trainable = bool(trainable)
+        self._weights = []
+        self.trainable = trainable
         self.dtype = backend.standardize_dtype(dtype)
         self._np_dtype = np.dtype(self.dtype)
         from minikeras import regularizers
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
-        self._weights = []
         self._activity_losses = []
         self._build_input_shape = None
         self._path_prefix = ""
@@ -239,6 +240,24 @@ class Layer:
         )
         self._weights.append(variable)
         return variable
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        # As in Keras 3: the layer's sublayers and the weights it created trainable follow, so
+        # unfreezing a model unfreezes everything in it.
+        self._trainable = bool(value)
+        for variable in self._weights:
+            if variable._created_trainable:
+                variable.trainable = self._trainable
+        for layer in self._sublayers():
+            layer.trainable = self._trainable
+
+    def _sublayers(self):
+        return ()
 
     @property
     def weights(self):
@@ -316,7 +335,7 @@ class Layer:
             x = self._convert_input(x)
         if not self.built:
             self._build_for(x.shape)
-        self._check_input(x)
+        x = self._conform_input(x)
         training = bool(training)
         if training and self._uses_tape:
             self._tape_input = x
@@ -340,6 +359,14 @@ class Layer:
         return grad + regularizer_gradient(self.activity_regularizer, out) / max(out.shape[0], 1)
 
     def _convert_input(self, x):
+        from minikeras.layers.input_layer import KerasTensor
+
+        if isinstance(x, KerasTensor):
+            raise NotImplementedError(
+                f"Layer '{self.name}' was called on the symbolic `Input` {x.name!r}: minikeras "
+                "builds models with `Sequential`, not Keras' functional API. Put the `Input` "
+                "first in a `Sequential` instead."
+            )
         array = np.asarray(x.value if isinstance(x, Variable) else x)
         if array.dtype != self._np_dtype and (array.dtype.kind in "fiub"):
             array = array.astype(self._np_dtype)
@@ -348,6 +375,11 @@ class Layer:
     def _build_for(self, input_shape):
         self.build(tuple(input_shape))
         self.built = True
+
+    def _conform_input(self, x):
+        """`x` as `call` takes it, or Keras' error for it (see `_check_input`)."""
+        self._check_input(x)
+        return x
 
     def _check_input(self, x):
         """Raise Keras' incompatible-input error; layers with an input spec override."""

@@ -65,6 +65,11 @@ class Dense(Layer):
         self._kernel = self._bias = None
 
     def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"The last axis of the inputs to Dense layer '{self.name}' must be defined to "
+                f"create its kernel; received input_shape={tuple(input_shape)}"
+            )
         self._kernel = self.add_weight(
             shape=(input_shape[-1], self.units),
             initializer=self.kernel_initializer,

@@ -93,6 +93,9 @@ class Sequential(Model):
     def layers(self):
         return list(self._layers)
 
+    def _sublayers(self):
+        return getattr(self, "_layers", ())  # none yet while Layer.__init__ runs
+
     @property
     def input_shape(self):
         if self._build_input_shape is None:
@@ -118,6 +121,26 @@ class Sequential(Model):
 
     # ------------------------------------------------------------------------------------------
     # Computation
+
+    def _conform_input(self, x):
+        """`x` with the rank of the model's `Input`, as Keras 3 adjusts it: a trailing axis of
+        1 is dropped, or added where the `Input` ends in 1; any other rank is an error."""
+        if not self._layers:
+            raise ValueError(
+                f"Sequential model {self.name} cannot be built because it has no layers. Call "
+                "`model.add(layer)`."
+            )
+        expected = None if self._input_layer is None else self._input_layer.batch_shape
+        if expected is None or x.ndim == len(expected):
+            return x
+        if x.ndim == len(expected) + 1 and x.shape[-1] == 1:
+            return x[..., 0]
+        if x.ndim == len(expected) - 1 and expected[-1] == 1:
+            return x[..., None]
+        raise ValueError(
+            f"Invalid input shape for the input of Sequential model '{self.name}'. Expected "
+            f"shape {expected}, but input has incompatible shape {x.shape}"
+        )
 
     def call(self, inputs, training=False):
         for layer in self._layers:

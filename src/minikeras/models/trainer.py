@@ -410,7 +410,7 @@ class Trainer:
 
         from minikeras import backend
 
-        x, size = batches.x, batches.batch_size
+        x, size = self._conform_input(batches.x), batches.batch_size
         threads = backend.blas_threads_for(size, _widest_layer(self))
         with backend.blas_threads(1):
             first = self(x[:size], training=False)
