@@ -344,3 +344,38 @@ def test_unknown_keywords_are_refused_and_keras2_loader_ones_dropped(method, mes
         getattr(model, method)(*args, verbose=0, foo=1, workers=4)
     getattr(model, method)(*args, verbose=0, max_queue_size=10, workers=4,
                            use_multiprocessing=True)
+
+
+def test_validation_in_fit_runs_the_test_hooks_and_reaches_on_train_end():
+    calls = []
+    recorder = minikeras.callbacks.LambdaCallback(
+        on_test_begin=lambda logs: calls.append("test_begin"),
+        on_test_batch_end=lambda batch, logs: calls.append("test_batch"),
+        on_test_end=lambda logs: calls.append(("test_end", sorted(logs))),
+        on_epoch_end=lambda epoch, logs: calls.append("epoch_end"),
+        on_train_end=lambda logs: calls.append(("train_end", sorted(logs))),
+    )
+    compiled().fit(DATA["x"], DATA["onehot"], batch_size=25, validation_split=0.2, verbose=0,
+                   callbacks=[recorder])
+    assert calls == ["test_begin", "test_batch", ("test_end", ["loss"]), "epoch_end",
+                     ("train_end", ["loss", "val_loss"])]
+
+
+@pytest.mark.parametrize("validation_freq, validated", [(2, [2, 4]), ([1, 3], [1, 3])])
+def test_validation_freq_counts_epochs_or_lists_them(validation_freq, validated):
+    history = compiled().fit(DATA["x"], DATA["onehot"], epochs=4, validation_split=0.2,
+                             validation_freq=validation_freq, verbose=0)
+    assert len(history.history["val_loss"]) == len(validated)
+    with pytest.raises(ValueError, match="Expected `validation_freq` to be a list or int"):
+        compiled().fit(DATA["x"], DATA["onehot"], validation_split=0.2, validation_freq="2",
+                       verbose=0)
+
+
+def test_validation_steps_read_the_first_batches_every_epoch():
+    model = compiled()
+    model.trainable = False  # so that only the validation batch could change val_loss
+    history = model.fit(DATA["x"][:30], DATA["onehot"][:30], batch_size=4, epochs=2,
+                        shuffle=False, validation_data=(DATA["x"][30:], DATA["onehot"][30:]),
+                        validation_steps=1, verbose=0)
+    first, second = history.history["val_loss"]
+    assert first == second

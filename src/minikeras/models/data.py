@@ -74,9 +74,11 @@ class ArrayBatches:
         self.steps = steps or self._pass_length
         self._order = self._done = None  # the pass under way: row order, batches taken
 
-    def batches(self):
+    def batches(self, resume=False):
+        """One epoch's `(x, y, sample_weight)` batches; with `resume` (training), an epoch of
+        `steps` continues the pass the last one left, else each call starts a pass."""
         size = self.batch_size
-        if self._done is None or not self._steps_given:
+        if self._done is None or not (self._steps_given and resume):
             self._order, self._done = self._new_order(), 0
         for _ in range(self.steps):
             if self._done == self._pass_length:
@@ -129,8 +131,10 @@ class IterableBatches:
         self._iterator = None
         self.num_samples = None
 
-    def batches(self):
-        if self._iterator is None or self.steps is None:
+    def batches(self, resume=False):
+        """One epoch's batches: the next `steps` of the iterator (a generator simply goes on),
+        or all it has left; without `resume` a re-iterable source starts again."""
+        if self._iterator is None or self.steps is None or not resume:
             self._iterator = iter(self.data)
         count = 0
         while self.steps is None or count < self.steps:

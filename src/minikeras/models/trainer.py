@@ -289,13 +289,13 @@ class Trainer:
         )
         self.stop_training = False
         callback_list.on_train_begin()
-        logs = {}
+        epoch_logs = None
         with _blas_threads_for(self, batches):
             for epoch in range(initial_epoch, epochs):
                 self._reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 total, count, batch_logs = 0.0, 0, None
-                for step, (bx, by, bw) in enumerate(batches.batches()):
+                for step, (bx, by, bw) in enumerate(batches.batches(resume=True)):
                     callback_list.on_train_batch_begin(step)
                     value = self._train_step(bx, by, bw)
                     total += value * len(bx)
@@ -306,15 +306,17 @@ class Trainer:
                         break
                 if batch_logs is None:  # the data ran out before this epoch began
                     break
-                logs = batch_logs
-                epoch_logs = dict(logs)
-                if validation is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_batches(validation)
+                epoch_logs = dict(batch_logs)
+                if validation is not None and _validates_after(epoch, validation_freq):
+                    # Validation is an evaluation: the test hooks run (the bar stays quiet).
+                    callback_list.on_test_begin()
+                    val_logs = self._evaluate_batches(validation, callback_list)
+                    callback_list.on_test_end(val_logs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-        callback_list.on_train_end(logs)
+        callback_list.on_train_end(epoch_logs)
         return self.history
 
     def _ensure_built(self, batches):
@@ -456,6 +458,19 @@ class Trainer:
             data_lib.as_array(sample_weight, "sample_weight"),
         )
         return self._format_results(self._logs(value), return_dict)
+
+
+def _validates_after(epoch, validation_freq):
+    """Whether validation follows the 0-based `epoch`: every `validation_freq` epochs, or after
+    the (1-based) epochs a list names, as in Keras."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    if isinstance(validation_freq, (list, tuple, set, range)):
+        return epoch + 1 in validation_freq
+    raise ValueError(
+        "Expected `validation_freq` to be a list or int. Received: "
+        f"validation_freq={validation_freq} of the type {type(validation_freq)}."
+    )
 
 
 def _refuse_unknown(kwargs, message):
