@@ -379,3 +379,22 @@ def test_validation_steps_read_the_first_batches_every_epoch():
                         validation_steps=1, verbose=0)
     first, second = history.history["val_loss"]
     assert first == second
+
+
+@pytest.mark.parametrize("compile_args", [
+    {"loss": "sparse_categorical_crossentropy", "loss_weights": 2.0, "metrics": ["accuracy"]},
+    {"loss": ["sparse_categorical_crossentropy"], "loss_weights": [2.0], "metrics": [["accuracy"]]},
+])
+def test_loss_weights_and_per_output_forms_train_as_in_keras(compile_args):
+    """Keras 3.15 (TensorFlow), from the same start: loss [2.19722, 2.14105], accuracy [0.35,
+    0.525], evaluate [2.09543, 0.525]; without the weight the losses are [1.09861, 1.0842]."""
+    x = np.random.RandomState(0).randn(40, 4).astype("float32")
+    y = np.arange(40) % 3
+    model = minikeras.Sequential([
+        layers.Input((4,)), layers.Dense(3, activation="softmax", kernel_initializer="ones")
+    ])
+    model.compile(minikeras.optimizers.SGD(0.1), **compile_args)
+    history = model.fit(x, y, epochs=2, shuffle=False, batch_size=40, verbose=0)
+    assert_close(history.history["loss"], [2.19722, 2.14105], "loss")
+    assert_close(history.history["accuracy"], [0.35, 0.525], "accuracy")
+    assert_close(model.evaluate(x, y, verbose=0), [2.09543, 0.525], "evaluate")

@@ -52,9 +52,10 @@ class Trainer:
             raise ValueError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._loss_weights = loss_weights
-        self._metric_specs = _as_list(metrics)
-        self._weighted_metric_specs = _as_list(weighted_metrics)
+        self._loss_spec = _one_output(loss)
+        self._loss_weight = _one_output(loss_weights)
+        self._metric_specs = _as_list(_one_output(metrics, nested=True))
+        self._weighted_metric_specs = _as_list(_one_output(weighted_metrics, nested=True))
         self._loss_fn = None
         self._metrics = None
         self._compile_config = {
@@ -102,11 +103,11 @@ class Trainer:
         from minikeras import losses, metrics
 
         if self._loss_fn is None:
-            if self.loss is None:
+            if self._loss_spec is None:
                 raise ValueError(
                     "No loss to compute. Provide a `loss` argument in `compile()`."
                 )
-            self._loss_fn = losses.resolve_compile_loss(self.loss, y, y_pred)
+            self._loss_fn = losses.resolve_compile_loss(self._loss_spec, y, y_pred)
         if self._metrics is None:
             self._metrics = [
                 metrics.resolve_compile_metric(spec, y, y_pred) for spec in self._metric_specs
@@ -167,11 +168,13 @@ class Trainer:
             fused = loss.logits_value_and_grad(
                 y, self.layers[-1].logits, sample_weight, activation_name
             )
+        value, grad = fused or loss.value_and_grad(y, y_pred, sample_weight)
+        if self._loss_weight is not None:
+            weight = grad.dtype.type(self._loss_weight)
+            value, grad = value * weight, grad * weight
         if fused is None:
-            value, grad = loss.value_and_grad(y, y_pred, sample_weight)
             self.backward(grad, input_grad=False)
         else:
-            value, grad = fused
             self._backward_from_logits(grad)
         value = float(value) + self._regularization(add_gradients=True)
         return value, y_pred
@@ -204,6 +207,8 @@ class Trainer:
         y_pred = self(x, training=False)
         self._resolve_compiled(y, y_pred)
         value = float(self._loss_fn(y, y_pred, sample_weight=sample_weight))
+        if self._loss_weight is not None:
+            value *= self._loss_weight
         value += self._regularization()
         self._update_metrics(y, y_pred, sample_weight)
         return value
@@ -484,11 +489,25 @@ def _refuse_unknown(kwargs, message):
         raise ValueError(f"{message}: {unknown}")
 
 
+def _one_output(spec, nested=False):
+    """Keras' per-output form of a compile argument (a dict, or a list with one entry per
+    output; for metrics, a list of lists) reduced to the one output of a Sequential model."""
+    if isinstance(spec, dict):
+        if len(spec) != 1:
+            raise ValueError(
+                f"minikeras' Sequential models have one output; received a dict for {len(spec)}: "
+                f"{spec}"
+            )
+        return next(iter(spec.values()))
+    if isinstance(spec, (list, tuple)) and len(spec) == 1:
+        if not nested or isinstance(spec[0], (list, tuple, dict)):
+            return _one_output(spec[0], nested) if nested else spec[0]
+    return spec
+
+
 def _as_list(specs):
     if specs is None:
         return []
-    if isinstance(specs, dict):
-        raise ValueError("minikeras' Sequential models have one output: pass metrics as a list.")
     return list(specs) if isinstance(specs, (list, tuple)) else [specs]
 
 
