@@ -406,3 +406,12 @@ def test_user_losses_get_gradients_from_the_tape():
         value, grad = loss.value_and_grad(y_true, y_pred, sample_weight=weight)
         np.testing.assert_allclose(value, scale * expected[0], rtol=1e-6)
         np.testing.assert_allclose(grad, scale * expected[1], rtol=1e-6)
+
+
+def test_sparse_crossentropy_on_one_hot_targets_says_what_to_use():
+    one_hot, probabilities = np.eye(3, dtype=np.float32), np.full((3, 3), 1 / 3, np.float32)
+    with pytest.raises(ValueError, match=r"^Argument `output` must have rank \(ndim\) "
+                                         r"`target.ndim - 1`\. Received: target.shape=\(3, 3\), "
+                                         r"output.shape=\(3, 3\)\. \(One-hot targets go with "
+                                         r"`categorical_crossentropy`\.\)$"):
+        losses.sparse_categorical_crossentropy(one_hot, probabilities)

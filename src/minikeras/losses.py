@@ -540,6 +540,12 @@ def _sparse_labels(y_true, y_pred, axis, ignore_class):
     y_true = np.asarray(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
+    if y_true.ndim != y_pred.ndim - 1:
+        raise ValueError(
+            "Argument `output` must have rank (ndim) `target.ndim - 1`. Received: "
+            f"target.shape={y_true.shape}, output.shape={y_pred.shape}. (One-hot targets go "
+            "with `categorical_crossentropy`.)"
+        )
     if y_true.shape != y_pred.shape[:-1]:
         raise ValueError(
             "Arguments `target` and `output` must have the same shape up until the last "
