@@ -398,3 +398,14 @@ def test_loss_weights_and_per_output_forms_train_as_in_keras(compile_args):
     assert_close(history.history["loss"], [2.19722, 2.14105], "loss")
     assert_close(history.history["accuracy"], [0.35, 0.525], "accuracy")
     assert_close(model.evaluate(x, y, verbose=0), [2.09543, 0.525], "evaluate")
+
+
+def test_a_diverging_run_goes_to_nan_quietly_as_in_keras():
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
+    model = minikeras.Sequential([layers.Input((4,)), layers.Dense(8, activation="relu"),
+                                  layers.Dense(1)])
+    model.compile(minikeras.optimizers.SGD(1.0), "mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any numpy RuntimeWarning fails the test
+        history = model.fit(x, 100 + x[:, :1], epochs=5, verbose=0, validation_split=0.25)
+    assert not np.isfinite(history.history["loss"][-1])

@@ -149,9 +149,11 @@ class Trainer:
     # One batch
 
     def _train_step(self, x, y, sample_weight):
-        value, y_pred = self._loss_and_gradients(x, y, sample_weight)
-        self.optimizer.step(self.trainable_weights)  # applies the constraints too
-        self._update_metrics(y, y_pred, sample_weight)
+        # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value, y_pred = self._loss_and_gradients(x, y, sample_weight)
+            self.optimizer.step(self.trainable_weights)  # applies the constraints too
+            self._update_metrics(y, y_pred, sample_weight)
         return value
 
     def _loss_and_gradients(self, x, y, sample_weight=None):
@@ -204,6 +206,10 @@ class Trainer:
         return total
 
     def _test_step(self, x, y, sample_weight):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._test_step_quietly(x, y, sample_weight)
+
+    def _test_step_quietly(self, x, y, sample_weight):
         y_pred = self(x, training=False)
         self._resolve_compiled(y, y_pred)
         value = float(self._loss_fn(y, y_pred, sample_weight=sample_weight))
