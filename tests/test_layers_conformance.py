@@ -22,6 +22,7 @@ LAYERS = {
     "activation": (lambda **kw: layers.Activation("softplus", **kw), (4, 5), 0),
     "softmax": (lambda **kw: layers.Softmax(**kw), (4, 5), 0),
     "flatten": (lambda **kw: layers.Flatten(**kw), (2, 3, 4), 0),
+    "flatten_channels_first": (lambda **kw: layers.Flatten("channels_first", **kw), (2, 3, 4), 0),
     "reshape": (lambda **kw: layers.Reshape((2, -1), **kw), (3, 6), 0),
     "dropout": (lambda **kw: layers.Dropout(0.5, seed=3, **kw), (4, 5), 0),
 }
@@ -209,3 +210,10 @@ def test_reshape_and_dropout_validation():
     with pytest.raises(ValueError, match=r"Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=1.5"):
         layers.Dropout(1.5)
     assert layers.Flatten()(np.ones(2)).shape == (2, 1)
+
+
+def test_flatten_channels_first_moves_the_channel_axis_last():
+    """Keras 3 flattens arange(6).reshape(1, 2, 3) in channels_first order to [0 3 1 4 2 5]."""
+    x = np.arange(6, dtype=np.float32).reshape(1, 2, 3)
+    np.testing.assert_array_equal(layers.Flatten("channels_first")(x), [[0, 3, 1, 4, 2, 5]])
+    np.testing.assert_array_equal(layers.Flatten()(x), [[0, 1, 2, 3, 4, 5]])

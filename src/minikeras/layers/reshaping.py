@@ -2,6 +2,9 @@
 
 import math
 
+import numpy as np
+
+from minikeras import backend
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
@@ -19,11 +22,22 @@ class _Reshaping(Layer):
 
 @registry.register("layer", module="keras.layers")
 class Flatten(_Reshaping):
-    """Flatten each sample to one axis: `(batch, ...)` -> `(batch, prod(...))`."""
+    """Flatten each sample to one axis: `(batch, ...)` -> `(batch, prod(...))`.
+
+    Args:
+        data_format: "channels_last" (the default, from `backend.image_data_format()`) or
+            "channels_first", whose channel axis (axis 1) is moved last before flattening, so
+            that both orders give the same vector.
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = data_format or backend.image_data_format()
+        if self.data_format not in ("channels_last", "channels_first"):
+            raise ValueError(
+                "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                f"Received: data_format={data_format}"
+            )
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -33,7 +47,18 @@ class Flatten(_Reshaping):
 
     def call(self, inputs, training=False):
         self._input_shape = inputs.shape
+        if self._moves_channels(inputs.ndim):
+            inputs = np.moveaxis(inputs, 1, -1)
         return inputs.reshape(inputs.shape[0], -1) if inputs.ndim != 2 else inputs
+
+    def backward(self, grad, input_grad=True):
+        if not self._moves_channels(len(self._input_shape)):
+            return super().backward(grad, input_grad)
+        batch, channels, *rest = self._input_shape
+        return np.moveaxis(grad.reshape(batch, *rest, channels), -1, 1)
+
+    def _moves_channels(self, ndim):
+        return self.data_format == "channels_first" and ndim > 2
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
