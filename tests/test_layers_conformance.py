@@ -217,3 +217,10 @@ def test_flatten_channels_first_moves_the_channel_axis_last():
     x = np.arange(6, dtype=np.float32).reshape(1, 2, 3)
     np.testing.assert_array_equal(layers.Flatten("channels_first")(x), [[0, 3, 1, 4, 2, 5]])
     np.testing.assert_array_equal(layers.Flatten()(x), [[0, 1, 2, 3, 4, 5]])
+
+
+def test_call_arguments_minikeras_lacks_are_refused_not_dropped():
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(NotImplementedError, match="called with mask"):
+        layers.Softmax()(x, mask=np.array([[1, 1, 0], [1, 0, 0]], bool))
+    np.testing.assert_allclose(layers.Softmax()(x, mask=None), np.full((2, 3), 1 / 3), rtol=1e-6)

@@ -330,6 +330,8 @@ class Layer:
         return inputs
 
     def __call__(self, inputs, training=None, **kwargs):
+        if kwargs:
+            self._refuse_call_arguments(kwargs)
         x = inputs
         if type(x) is not np.ndarray or x.dtype != self._np_dtype:
             x = self._convert_input(x)
@@ -346,6 +348,15 @@ class Layer:
             ]
             self._activity_output = out
         return out
+
+    def _refuse_call_arguments(self, kwargs):
+        """Keras' `mask=` and the like are refused rather than silently dropped (None is fine)."""
+        given = sorted(key for key, value in kwargs.items() if value is not None)
+        if given:
+            raise NotImplementedError(
+                f"Layer '{self.name}' was called with {', '.join(given)}: minikeras layers take "
+                "the inputs and `training` only."
+            )
 
     def _invoke(self, inputs, training):
         """`call`, handing it `training` where its signature takes it (user layers may not)."""
@@ -377,12 +388,9 @@ class Layer:
         self.built = True
 
     def _conform_input(self, x):
-        """`x` as `call` takes it, or Keras' error for it (see `_check_input`)."""
-        self._check_input(x)
+        """`x` as `call` takes it, or Keras' incompatible-input error: layers with an input spec
+        (or, for `Sequential`, an input rank to adjust to) override."""
         return x
-
-    def _check_input(self, x):
-        """Raise Keras' incompatible-input error; layers with an input spec override."""
 
     def _incompatible(self, expected, x):
         return ValueError(

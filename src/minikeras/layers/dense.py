@@ -98,7 +98,7 @@ class Dense(Layer):
             raise AttributeError("You must build the layer before accessing `bias`.")
         return self._bias
 
-    def _check_input(self, x):
+    def _conform_input(self, x):
         if x.ndim < 2:
             raise self._incompatible(
                 f"expected min_ndim=2, found ndim={x.ndim}. Full shape received: {x.shape}", x
@@ -109,6 +109,7 @@ class Dense(Layer):
                 f"but received input with shape {x.shape}",
                 x,
             )
+        return x
 
     def call(self, inputs, training=False):
         z = np.matmul(inputs, self._kernel.value)
