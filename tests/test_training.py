@@ -409,3 +409,13 @@ def test_a_diverging_run_goes_to_nan_quietly_as_in_keras():
         warnings.simplefilter("error")  # any numpy RuntimeWarning fails the test
         history = model.fit(x, 100 + x[:, :1], epochs=5, verbose=0, validation_split=0.25)
     assert not np.isfinite(history.history["loss"][-1])
+
+
+def test_repeated_metric_names_are_numbered_as_in_keras():
+    """Keras 3.15 logs accuracy, accuracy_1, acc, acc_1 for these four."""
+    model = model_for("adam")
+    acc = minikeras.metrics.CategoricalAccuracy
+    model.compile("sgd", "categorical_crossentropy",
+                  metrics=["accuracy", "accuracy", acc(name="acc"), acc(name="acc")])
+    history = model.fit(DATA["x"], DATA["onehot"], verbose=0)
+    assert sorted(history.history) == ["acc", "acc_1", "accuracy", "accuracy_1", "loss"]

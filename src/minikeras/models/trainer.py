@@ -112,6 +112,11 @@ class Trainer:
             self._metrics = [
                 metrics.resolve_compile_metric(spec, y, y_pred) for spec in self._metric_specs
             ]
+            counts = {}
+            for metric in self._metrics:  # Keras numbers repeated names: accuracy, accuracy_1
+                count = counts[metric.name] = counts.get(metric.name, -1) + 1
+                if count:
+                    metric.name = f"{metric.name}_{count}"
             self._weighted_metrics = [
                 metrics.resolve_compile_metric(spec, y, y_pred)
                 for spec in self._weighted_metric_specs
