@@ -12,6 +12,10 @@ import numpy as np
 
 from minikeras.models import data as data_lib
 
+# A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
+_QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+
+
 class Trainer:
     """Mixin giving a model Keras' training API."""
 
@@ -154,8 +158,7 @@ class Trainer:
     # One batch
 
     def _train_step(self, x, y, sample_weight):
-        # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(**_QUIET):
             value, y_pred = self._loss_and_gradients(x, y, sample_weight)
             self.optimizer.step(self.trainable_weights)  # applies the constraints too
             self._update_metrics(y, y_pred, sample_weight)
@@ -211,17 +214,14 @@ class Trainer:
         return total
 
     def _test_step(self, x, y, sample_weight):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._test_step_quietly(x, y, sample_weight)
-
-    def _test_step_quietly(self, x, y, sample_weight):
-        y_pred = self(x, training=False)
-        self._resolve_compiled(y, y_pred)
-        value = float(self._loss_fn(y, y_pred, sample_weight=sample_weight))
-        if self._loss_weight is not None:
-            value *= self._loss_weight
-        value += self._regularization()
-        self._update_metrics(y, y_pred, sample_weight)
+        with np.errstate(**_QUIET):
+            y_pred = self(x, training=False)
+            self._resolve_compiled(y, y_pred)
+            value = float(self._loss_fn(y, y_pred, sample_weight=sample_weight))
+            if self._loss_weight is not None:
+                value *= self._loss_weight
+            value += self._regularization()
+            self._update_metrics(y, y_pred, sample_weight)
         return value
 
     def _update_metrics(self, y, y_pred, sample_weight):
