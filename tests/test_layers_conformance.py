@@ -224,3 +224,21 @@ def test_call_arguments_minikeras_lacks_are_refused_not_dropped():
     with pytest.raises(NotImplementedError, match="called with mask"):
         layers.Softmax()(x, mask=np.array([[1, 1, 0], [1, 0, 0]], bool))
     np.testing.assert_allclose(layers.Softmax()(x, mask=None), np.full((2, 3), 1 / 3), rtol=1e-6)
+
+
+def test_variables_are_made_as_keras_makes_them():
+    """Keras 3.15: Variable(1.0) is float32 of shape () named `variable`; a float64 array keeps
+    its dtype; a list of ints is int32; an initializer needs a shape."""
+    from minikeras import Variable, backend
+
+    backend.clear_session()
+    scalar = Variable(1.0)
+    assert (scalar.name, scalar.path, scalar.dtype, scalar.shape) == ("variable", "variable",
+                                                                      "float32", ())
+    drawn = Variable("zeros", shape=(2, 3))
+    assert (drawn.name, drawn.dtype, drawn.shape) == ("variable_1", "float32", (2, 3))
+    assert Variable(np.ones(3)).dtype == "float64" and Variable([1, 2]).dtype == "int32"
+    array = np.zeros(4, np.float32)
+    assert Variable(array, name="kept").value is array  # weights are updated in place
+    with pytest.raises(ValueError, match="the `shape` argument should be specified"):
+        Variable("ones")

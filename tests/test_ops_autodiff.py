@@ -158,7 +158,7 @@ CASES = (
          lambda a: a * ops.sign(a) + ops.floor(a) + ops.round(a) + ops.cast(a > 0, "float64")
          + ops.one_hot(ops.argmax(a, axis=-1), 4) + ops.where(a > 0, 1.0, 0.0),
          [normal(3, 4)]),
-        ("variable-as-constant", lambda a: a * Variable(np.full(4, 3.0), "v"), [normal(3, 4)]),
+        ("variable-as-constant", lambda a: a * Variable(np.full(4, 3.0), name="v"), [normal(3, 4)]),
     ]
 )
 
@@ -278,9 +278,9 @@ class TanhAffine:
     _invoke = Layer._invoke
 
     def __init__(self, inputs):
-        self.kernel = Variable(normal(3, 2).astype(np.float32), "kernel")
-        self.bias = Variable(normal(2).astype(np.float32), "bias")
-        self.scale = Variable(positive(2).astype(np.float32), "scale", trainable=False)
+        self.kernel = Variable(normal(3, 2).astype(np.float32), name="kernel")
+        self.bias = Variable(normal(2).astype(np.float32), name="bias")
+        self.scale = Variable(positive(2).astype(np.float32), name="scale", trainable=False)
         self.trainable_weights = [self.kernel, self.bias]
         self._tape_input = inputs
         self.training_seen = None
@@ -437,7 +437,7 @@ def test_dtypes_follow_keras(fn, dtype):
 
 
 def test_ops_read_variables_and_shapes():
-    v = Variable(X32.copy(), "v")
+    v = Variable(X32.copy(), name="v")
     out = ops.matmul(v, ops.transpose(v))
     assert type(out) is np.ndarray and out.dtype == np.float32
     np.testing.assert_allclose(out, X32 @ X32.T, rtol=1e-6)

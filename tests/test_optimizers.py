@@ -29,8 +29,8 @@ TOLERANCE = 1e-6
 
 def model_variables():
     return [
-        Variable(ARRAYS["initial/kernel"].copy(), "kernel", path="dense/kernel"),
-        Variable(ARRAYS["initial/bias"].copy(), "bias", path="dense/bias"),
+        Variable(ARRAYS["initial/kernel"].copy(), name="kernel", path="dense/kernel"),
+        Variable(ARRAYS["initial/bias"].copy(), name="bias", path="dense/bias"),
     ]
 
 
@@ -95,8 +95,8 @@ def test_weights_follow_keras_step_by_step(case, api):
 @pytest.mark.parametrize("case", list(CASES))
 def test_updates_allocate_nothing_parameter_sized(case):
     variables = [
-        Variable(np.full((256, 256), 0.5, "float32"), "kernel", path="big/kernel"),
-        Variable(np.full((256,), 0.5, "float32"), "bias", path="big/bias"),
+        Variable(np.full((256, 256), 0.5, "float32"), name="kernel", path="big/kernel"),
+        Variable(np.full((256,), 0.5, "float32"), name="bias", path="big/bias"),
     ]
     for variable in variables:
         variable.grad = np.full(variable.shape, 0.25, "float32")
@@ -367,4 +367,4 @@ def test_missing_gradients():
     with pytest.raises(ValueError, match="No gradients provided for any variable."):
         optimizer.apply_gradients(zip([None, None], variables))
     with pytest.raises(ValueError, match="Unknown variable"):
-        optimizer.apply_gradients([(gradients(0)[1], Variable(np.zeros(3, "float32"), "other"))])
+        optimizer.apply_gradients([(gradients(0)[1], Variable(np.zeros(3, "float32"), name="other"))])

@@ -87,7 +87,7 @@ class Metric:
         fill = initializers.get(initializer if initializer is not None else "zeros")
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         value = np.array(fill(shape, dtype=dtype or self.dtype))
-        variable = Variable(value, name, path=f"{self.name}/{name}", trainable=False)
+        variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=False)
         self._variables.append(variable)
         return variable
 

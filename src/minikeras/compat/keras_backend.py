@@ -161,7 +161,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 def variable(value, dtype=None, name=None, constraint=None):
     """A minikeras `Variable` holding `value` (floatx by default)."""
-    return Variable(_floatx_array(value, dtype), name or f"variable_{get_uid('variable')}",
+    return Variable(_floatx_array(value, dtype), name=name or f"variable_{get_uid('variable')}",
                     constraint=constraint)
 
 

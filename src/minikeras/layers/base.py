@@ -18,18 +18,30 @@ from minikeras.saving import registry
 
 
 class Variable:
-    """A named, mutable float array owned by a layer (Keras' `Variable`).
+    """A named, mutable array (Keras' `Variable`), most often a layer's weight.
 
     `value` is the live numpy array the layer computes with; optimizers update it in place.
     `grad` holds the gradient of the last backward pass.
+
+    Args:
+        initializer: the starting value (an array, a list or a number: numpy arrays keep their
+            dtype, Python floats become `floatx()`, ints int32), or an initializer (a name, an
+            `Initializer`, a function of `(shape, dtype)`) to draw it with, given `shape`.
+        shape, dtype: for an initializer; `dtype` also converts a given value.
+        trainable: whether training updates it.
+        autocast, aggregation, synchronization: Keras' distribution settings, ignored.
+        name: by default `variable`, `variable_1`, ...
+        path, regularizer, constraint: set by the layer that owns the weight.
     """
 
     __array_priority__ = 100
 
-    def __init__(self, value, name, path=None, trainable=True, regularizer=None, constraint=None):
-        self.value = value
-        self.name = name
-        self.path = path or name
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, *, path=None,
+                 regularizer=None, constraint=None):
+        self.value = _initial_value(initializer, shape, dtype)
+        self.name = name if name is not None else backend.unique_name("variable")
+        self.path = path or self.name
         self.trainable = trainable
         self._created_trainable = trainable  # a layer's trainable flag moves only these
         self.regularizer = regularizer
@@ -87,7 +99,8 @@ class Variable:
         return int(self.value)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.value.shape}, dtype={self.dtype}, value={self.value}>"
+        return (f"<Variable path={self.path}, shape={self.value.shape}, dtype={self.dtype}, "
+                f"value={self.value}>")
 
     def _operand(self):
         """What arithmetic reads: the current value, as Keras variables do; while autodiff
@@ -101,6 +114,32 @@ class Variable:
 
     def __abs__(self):
         return abs(self._operand())
+
+
+def _initial_value(initializer, shape, dtype):
+    """A new Variable's array; an array already of the right dtype is kept, not copied."""
+    drawn = isinstance(initializer, str) or callable(initializer)
+    if drawn and not hasattr(initializer, "shape"):
+        from minikeras import initializers
+
+        if shape is None:
+            raise ValueError(
+                "When creating a Variable from an initializer, the `shape` argument should be "
+                f"specified. Received: initializer={initializer} and shape={shape}"
+            )
+        dtype = backend.standardize_dtype(dtype or backend.floatx())
+        return np.asarray(initializers.get(initializer)(standardize_shape(shape), dtype=dtype))
+    if dtype is None and not isinstance(initializer, np.ndarray):
+        probe = np.asarray(initializer)
+        dtype = {"f": backend.floatx(), "i": "int32"}.get(probe.dtype.kind, probe.dtype)
+    dtype = None if dtype is None else backend.standardize_dtype(dtype)
+    value = np.asarray(initializer, dtype=dtype)
+    if shape is not None and value.shape != standardize_shape(shape):
+        raise ValueError(
+            f"Initial value shape {value.shape} is not compatible with the provided `shape` "
+            f"{standardize_shape(shape)}."
+        )
+    return value
 
 
 def _binary(op):
@@ -232,7 +271,7 @@ class Layer:
         name = name or f"variable_{len(self._weights)}"
         variable = Variable(
             value,
-            name,
+            name=name,
             path=f"{self._path_prefix}{self.name}/{name}",
             trainable=trainable,
             regularizer=_get_regularizer(regularizer),

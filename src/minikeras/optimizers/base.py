@@ -163,7 +163,7 @@ class Optimizer:
 
     def _scalar_variable(self, name, value, dtype):
         variable = Variable(
-            np.array(value, dtype=dtype), name, path=f"{self.name}/{name}", trainable=False
+            np.array(value, dtype=dtype), name=name, path=f"{self.name}/{name}", trainable=False
         )
         self._variables.append(variable)
         return variable
@@ -200,7 +200,7 @@ class Optimizer:
 
             value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         variable = Variable(
-            np.array(value, dtype=dtype, order="C"), name, path=f"{self.name}/{name}",
+            np.array(value, dtype=dtype, order="C"), name=name, path=f"{self.name}/{name}",
             trainable=False,
         )
         self._variables.append(variable)

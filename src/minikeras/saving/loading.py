@@ -245,7 +245,7 @@ def _placeholder_weight(layer, shape=(), initializer=None, dtype=None, trainable
     dtype = backend.standardize_dtype(dtype or layer.dtype)
     name = name or f"variable_{len(layer._weights)}"
     value = np.broadcast_to(np.zeros((), dtype=dtype), shape)
-    variable = Variable(value, name, path=f"{layer._path_prefix}{layer.name}/{name}",
+    variable = Variable(value, name=name, path=f"{layer._path_prefix}{layer.name}/{name}",
                         trainable=trainable)
     layer._weights.append(variable)
     return variable
