@@ -242,3 +242,13 @@ def test_variables_are_made_as_keras_makes_them():
     assert Variable(array, name="kept").value is array  # weights are updated in place
     with pytest.raises(ValueError, match="the `shape` argument should be specified"):
         Variable("ones")
+
+
+@pytest.mark.parametrize("name", ["a/b", 3])
+def test_layer_names_must_be_strings_without_a_slash(name):
+    from minikeras import Sequential
+
+    message = r"^Argument `name` must be a string and cannot contain character `/`\. Received: "
+    for make_layer in (lambda: layers.Dense(1, name=name), lambda: Sequential(name=name)):
+        with pytest.raises(ValueError, match=message):
+            make_layer()

@@ -213,6 +213,12 @@ class Layer:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
             )
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            # Names make weight paths (`dense/kernel`) in files.
+            raise ValueError(
+                "Argument `name` must be a string and cannot contain character `/`. "
+                f"Received: name={name} (of type {type(name)})"
+            )
         self.name = name if name is not None else backend.unique_name(
             backend.to_snake_case(type(self).__name__)
         )
