@@ -118,8 +118,7 @@ class Variable:
 
 def _initial_value(initializer, shape, dtype):
     """A new Variable's array; an array already of the right dtype is kept, not copied."""
-    drawn = isinstance(initializer, str) or callable(initializer)
-    if drawn and not hasattr(initializer, "shape"):
+    if isinstance(initializer, str) or callable(initializer):
         from minikeras import initializers
 
         if shape is None:

@@ -510,9 +510,9 @@ def _one_output(spec, nested=False):
                 f"{spec}"
             )
         return next(iter(spec.values()))
-    if isinstance(spec, (list, tuple)) and len(spec) == 1:
-        if not nested or isinstance(spec[0], (list, tuple, dict)):
-            return _one_output(spec[0], nested) if nested else spec[0]
+    one = isinstance(spec, (list, tuple)) and len(spec) == 1
+    if one and (not nested or isinstance(spec[0], (list, tuple, dict))):
+        return _one_output(spec[0], nested)
     return spec
 
 
