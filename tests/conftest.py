@@ -36,3 +36,15 @@ def finite_difference(f, x, eps=1e-6):
         flat[i] = saved
         out[i] = (up - down) / (2 * eps)
     return grad
+
+
+def training_gradients(model, x, y, sample_weight=None):
+    """What `fit`'s default step computes before the optimizer: `(total loss, the gradient of
+    each of model.trainable_variables)`, through the public tape API."""
+    from minikeras import GradientTape
+
+    with GradientTape() as tape:
+        y_pred = model(x, training=True)
+        loss = model.compute_loss(x, y, y_pred, sample_weight)
+    grads = tape.gradient(loss, model.trainable_variables)
+    return float(getattr(loss, "value", loss)), grads

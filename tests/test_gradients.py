@@ -1,17 +1,17 @@
 """The whole training gradient against central finite differences, in float64.
 
-For each model, `_loss_and_gradients` (what one training step runs before the optimizer: the
-forward pass, the loss's gradient, possibly fused with a softmax/sigmoid output, the backward
-pass through every layer and the regularization gradients) leaves a `.grad` in every trainable
-weight; each must match the central differences of the total loss, computed independently: the
-compiled loss of the model's output plus `model.losses`. Everything runs with `floatx` float64,
+For each model, the tape's gradient of `compute_loss` (what one training step computes before
+the optimizer: the forward pass, the loss, possibly taken at the logits of a softmax/sigmoid
+output, the backward pass through every layer and the regularization terms) gives a gradient for
+every trainable weight; each must match the central differences of the total loss, computed
+independently: the compiled loss of the model's output plus `model.losses`, with no tape. Everything runs with `floatx` float64,
 so the layers, the loss and the regularization terms all compute in float64.
 """
 
 import numpy as np
 import pytest
 import training_cases as tc
-from conftest import finite_difference
+from conftest import finite_difference, training_gradients
 
 import minikeras
 from minikeras import backend, layers, losses, ops, regularizers
@@ -48,7 +48,7 @@ def dense(units, activation=None, **kwargs):
 def total_loss(model, x, y, sample_weight):
     """The training objective, from the forward pass alone."""
     y_pred = model(x, training=True)
-    value = model._loss_fn(y, y_pred, sample_weight=sample_weight)
+    value = model._loss_fn(y, np.asarray(y_pred), sample_weight=sample_weight)
     return float(value) + sum(float(term) for term in model.losses)
 
 
@@ -57,12 +57,12 @@ def check_gradients(stack, loss="mse", y="regression", sample_weight=SAMPLE_WEIG
     model = minikeras.Sequential([minikeras.Input(x.shape[1:]), *stack])
     model.compile(optimizer="sgd", loss=loss)
     y = TARGETS[y]
-    value, _ = model._loss_and_gradients(x, y, sample_weight)
+    value, grads = training_gradients(model, x, y, sample_weight)
     np.testing.assert_allclose(value, total_loss(model, x, y, sample_weight), rtol=1e-12)
     assert model.trainable_weights
-    for weight in model.trainable_weights:
-        assert weight.value.dtype == np.float64 and weight.grad.dtype == np.float64
-        analytic = weight.grad.copy()
+    for weight, grad in zip(model.trainable_weights, grads):
+        assert weight.value.dtype == np.float64 and grad.dtype == np.float64
+        analytic = np.array(grad)
 
         def objective(values, weight=weight):
             saved = weight.value.copy()
@@ -272,5 +272,5 @@ def test_frozen_layer_gets_no_gradient():
     frozen = dense(4, "tanh", trainable=False)
     model = minikeras.Sequential([minikeras.Input((6,)), frozen, dense(3, "softmax")])
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    model._loss_and_gradients(X, TARGETS["onehot"])
-    assert all(weight.grad is None for weight in frozen.weights)
+    _, grads = training_gradients(model, X, TARGETS["onehot"])
+    assert len(grads) == 2 and all(w not in frozen.weights for w in model.trainable_weights)

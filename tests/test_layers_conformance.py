@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from minikeras import layers
+from minikeras import GradientTape, layers, ops
 from minikeras.saving import registry
 from conftest import finite_difference
 
@@ -69,41 +69,65 @@ def test_trainable_false_moves_weights(name):
     assert len(layer.non_trainable_weights) == count
 
 
+def tape_gradients(layer, xs, upstreams, interleave=False):
+    """The tape's gradients of `sum_i sum(upstreams[i] * layer(xs[i]))` with respect to each
+    input and each trainable weight; with `interleave`, inference calls of the layer run
+    between the recorded calls and the sweep (what a custom loop's validation does)."""
+    with GradientTape() as tape:
+        tape.watch(xs)
+        total = 0.0
+        for x, upstream in zip(xs, upstreams):
+            total = total + ops.sum(layer(x, training=True) * upstream)
+            if interleave:
+                layer(x * 3.0)
+    if interleave:
+        layer(xs[0] - 1.0, training=True)
+    return tape.gradient(total, [*xs, *layer.trainable_weights])
+
+
+@pytest.mark.parametrize("calls", [1, 2])
 @pytest.mark.parametrize("name", [n for n in LAYERS if n != "dropout"])
-def test_backward_matches_finite_differences(name):
-    """d(sum(upstream * layer(x)))/d(x and weights), in float64."""
+def test_gradients_match_finite_differences(name, calls):
+    """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64: one call,
+    or the same layer called twice (each call's gradient is its own, and the weights' sum)."""
     layer, shape, _ = make(name, dtype="float64")
     rng = np.random.default_rng(1)
-    x = rng.normal(size=shape)
-    layer(x)
-    upstream = rng.normal(size=layer(x).shape)
+    xs = [rng.normal(size=shape) for _ in range(calls)]
+    upstreams = [rng.normal(size=np.shape(layer(x))) for x in xs]
 
-    def objective(x_value):
-        return float(np.sum(upstream * layer(x_value)))
+    def objective(*values):
+        return float(sum(np.sum(u * np.asarray(layer(v))) for u, v in zip(upstreams, values)))
 
-    layer(x, training=True)
-    grad_x = layer.backward(upstream)
-    np.testing.assert_allclose(grad_x, finite_difference(objective, x), rtol=1e-6, atol=1e-7)
-    for variable in layer.trainable_weights:
+    grads = tape_gradients(layer, xs, upstreams, interleave=calls == 2)
+    for i, x in enumerate(xs):
+        expected = finite_difference(
+            lambda value, i=i: objective(*xs[:i], value, *xs[i + 1:]), x)
+        np.testing.assert_allclose(grads[i], expected, rtol=1e-6, atol=1e-7)
+    for variable, grad in zip(layer.trainable_weights, grads[calls:]):
         def objective_w(w_value, variable=variable):
             saved = variable.value.copy()
             variable.value[...] = w_value
-            value = objective(x)
+            value = objective(*xs)
             variable.value[...] = saved
             return value
 
         expected = finite_difference(objective_w, variable.value.copy())
-        np.testing.assert_allclose(variable.grad, expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7, err_msg=variable.path)
 
 
 def test_dropout_scales_survivors_and_masks_the_gradient():
     layer = layers.Dropout(0.5, seed=1)
     x = np.ones((200, 50), np.float32)
     np.testing.assert_array_equal(layer(x), x)  # inference is the identity
-    y = layer(x, training=True)
+    with GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x, training=True)
+        layer(x)  # an inference call between the forward pass and the gradient
+        total = ops.sum(y)
+    y = np.asarray(y.value)
     assert set(np.unique(y)) == {0.0, 2.0}
     assert abs((y == 0).mean() - 0.5) < 0.02
-    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), y)
+    np.testing.assert_array_equal(tape.gradient(total, x), y)
 
 
 @pytest.mark.parametrize(
@@ -219,11 +243,17 @@ def test_flatten_channels_first_moves_the_channel_axis_last():
     np.testing.assert_array_equal(layers.Flatten()(x), [[0, 1, 2, 3, 4, 5]])
 
 
-def test_call_arguments_minikeras_lacks_are_refused_not_dropped():
+def test_softmax_honours_a_mask_and_layers_refuse_arguments_they_do_not_take():
+    """Keras 3: masked-out entries get no share of the softmax; a mask or an unknown keyword
+    given to a layer whose call takes none is a TypeError, not silently dropped."""
     x = np.ones((2, 3), np.float32)
-    with pytest.raises(NotImplementedError, match="called with mask"):
-        layers.Softmax()(x, mask=np.array([[1, 1, 0], [1, 0, 0]], bool))
+    mask = np.array([[1, 1, 0], [1, 0, 0]], bool)
+    np.testing.assert_allclose(layers.Softmax()(x, mask=mask), [[0.5, 0.5, 0], [1, 0, 0]])
     np.testing.assert_allclose(layers.Softmax()(x, mask=None), np.full((2, 3), 1 / 3), rtol=1e-6)
+    with pytest.raises(TypeError, match="mask"):
+        layers.Flatten()(x, mask=mask)
+    with pytest.raises(TypeError, match="foo"):
+        layers.Dense(2)(x, foo=1)
 
 
 def test_variables_are_made_as_keras_makes_them():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import finite_difference
-from minikeras import activations, autodiff, ops
+from minikeras import GradientTape, activations, autodiff, ops
 from minikeras.layers.base import Layer, Variable
 
 rng = np.random.default_rng(0)
@@ -187,7 +187,8 @@ def test_vjp_matches_finite_differences(fn, args):
 def test_every_rule_is_checked_by_finite_differences():
     recorded = set()
     for _, fn, args in CASES:
-        stack = [fn(*[autodiff.Node(a) for a in args])]
+        with GradientTape():
+            stack = [fn(*[autodiff.Node(a) for a in args])]
         while stack:
             node = stack.pop()
             recorded.add(node.op)
@@ -271,61 +272,67 @@ def test_custom_l1_regularizer_gradient():
     np.testing.assert_allclose(grad, 0.01 * np.sign(x), rtol=1e-6)
 
 
-class TanhAffine:
-    """A user layer as `Layer` presents it to `layer_backward`: weights held as attributes."""
+class TanhAffine(Layer):
+    """A user layer written with `ops`, its weights held as attributes."""
 
-    _call_takes_training = True
-    _invoke = Layer._invoke
-
-    def __init__(self, inputs):
+    def __init__(self):
+        super().__init__()
         self.kernel = Variable(normal(3, 2).astype(np.float32), name="kernel")
         self.bias = Variable(normal(2).astype(np.float32), name="bias")
         self.scale = Variable(positive(2).astype(np.float32), name="scale", trainable=False)
-        self.trainable_weights = [self.kernel, self.bias]
-        self._tape_input = inputs
-        self.training_seen = None
+        self.calls = []
 
     def call(self, inputs, training=False):
-        self.training_seen = training
+        self.calls.append(training)
         return ops.tanh(ops.matmul(inputs, self.kernel) + self.bias) * self.scale
 
 
-def test_layer_backward_writes_weight_gradients_and_returns_the_input_gradient():
+def tape_gradients(layer, x, grad_out):
+    with GradientTape() as tape:
+        tape.watch(x)
+        total = ops.sum(layer(x, training=True) * grad_out)
+    return tape.gradient(total, [x, layer.kernel, layer.bias, layer.scale])
+
+
+def test_a_user_layer_is_recorded_once_with_its_weight_and_input_gradients():
     x = normal(4, 3).astype(np.float32)
-    layer = TanhAffine(x)
+    layer = TanhAffine()
     grad_out = normal(4, 2).astype(np.float32)
-    grad_in = autodiff.layer_backward(layer, grad_out)
-    assert layer.training_seen is True
+    grad_in, grad_kernel, grad_bias, grad_scale = tape_gradients(layer, x, grad_out)
+    assert layer.calls == [True]  # run once, never replayed
     z = x @ layer.kernel.value + layer.bias.value
     dz = grad_out * layer.scale.value * (1 - np.tanh(z) ** 2)
-    for got, want in [(grad_in, dz @ layer.kernel.value.T), (layer.kernel.grad, x.T @ dz),
-                      (layer.bias.grad, dz.sum(0))]:
+    for got, want in [(grad_in, dz @ layer.kernel.value.T), (grad_kernel, x.T @ dz),
+                      (grad_bias, dz.sum(0))]:
         assert got.dtype == np.float32 and got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
-    assert layer.scale.grad is None  # not trainable: a constant
-    assert type(ops.add(layer.kernel, 1.0)) is np.ndarray  # the trace is over
+    assert grad_scale is None  # not trainable: not watched, a constant
+    assert [w.name for w in layer.trainable_weights] == ["kernel", "bias"]
+    assert type(ops.add(layer.kernel, 1.0)) is not autodiff.Node  # the tape is over
 
 
-def test_layer_backward_without_training_argument_and_with_an_unused_weight():
-    layer = TanhAffine(normal(2, 3).astype(np.float32))
+def test_a_user_layer_without_training_argument_and_with_an_unused_weight():
+    layer = TanhAffine()
     layer._call_takes_training = False
     layer.call = lambda inputs: ops.sum(inputs * 2.0, axis=1) + layer.bias[0]
-    grad_in = autodiff.layer_backward(layer, np.ones(2, np.float32))
+    x = normal(2, 3).astype(np.float32)
+    grad_in, grad_kernel, grad_bias, _ = tape_gradients(layer, x, np.ones(2, np.float32))
     np.testing.assert_array_equal(grad_in, np.full((2, 3), 2.0))
-    np.testing.assert_array_equal(layer.kernel.grad, np.zeros((3, 2)))
-    np.testing.assert_array_equal(layer.bias.grad, [2.0, 0.0])
+    assert grad_kernel is None  # unconnected, as TensorFlow answers
+    np.testing.assert_array_equal(grad_bias, [2.0, 0.0])
 
 
-def test_layer_backward_through_variable_operators():
-    layer = TanhAffine(normal(2, 3).astype(np.float32))
+def test_gradients_through_variable_operators():
+    layer = TanhAffine()
     layer.call = lambda inputs, training=False: (
         inputs @ layer.kernel + layer.bias * 2.0 - (-layer.bias) + abs(layer.kernel)[0]
     )
-    autodiff.layer_backward(layer, np.ones((2, 2), np.float32))
-    np.testing.assert_allclose(layer.bias.grad, [6.0, 6.0])
+    x = normal(2, 3).astype(np.float32)
+    _, grad_kernel, grad_bias, _ = tape_gradients(layer, x, np.ones((2, 2), np.float32))
+    np.testing.assert_allclose(grad_bias, [6.0, 6.0])
     first_row = np.array([[1.0], [0.0], [0.0]])
-    want = layer._tape_input.sum(0)[:, None] + first_row * 2 * np.sign(layer.kernel.value)
-    np.testing.assert_allclose(layer.kernel.grad, want, rtol=1e-6)
+    want = x.sum(0)[:, None] + first_row * 2 * np.sign(layer.kernel.value)
+    np.testing.assert_allclose(grad_kernel, want, rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -450,6 +457,13 @@ def test_ops_read_variables_and_shapes():
 
 
 def test_node_behaves_like_an_array():
+    with GradientTape():
+        node_behaves_like_an_array()
+    outside = autodiff.Node(X32) * 2  # no tape records: nothing is recorded
+    assert type(outside) is np.ndarray
+
+
+def node_behaves_like_an_array():
     node = autodiff.Node(X32)
     assert node.shape == (3, 4) and node.ndim == 2 and node.dtype == "float32" and len(node) == 3
     np.testing.assert_array_equal(node.numpy(), X32)

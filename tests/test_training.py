@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 import training_cases as tc
-from conftest import COMPAT_DATA
+from conftest import COMPAT_DATA, training_gradients
 
 import minikeras
 from minikeras import layers
@@ -211,8 +211,13 @@ def test_dropout_scales_kept_units_and_backpropagates_through_the_same_mask():
     np.testing.assert_allclose(out[kept], 1 / (1 - rate), rtol=1e-6)
     assert abs(out.mean() - 1) < 0.02
     grad = np.arange(x.size, dtype=np.float32).reshape(x.shape)
-    np.testing.assert_array_equal(dropout.backward(grad), grad * out)
-    assert (dropout(x, training=True) != out).any()  # a fresh mask each call
+    with minikeras.GradientTape() as tape:
+        tape.watch(x)
+        traced = dropout(x, training=True)
+        objective = minikeras.ops.sum(traced * grad)
+    kept = np.asarray(traced.value)
+    np.testing.assert_array_equal(tape.gradient(objective, x), grad * kept)
+    assert (kept != out).any()  # a fresh mask each call
 
 
 def test_dropout_is_identity_at_inference_and_noise_in_training():
@@ -305,31 +310,23 @@ def test_keras2_activation_layer_names_train_as_their_functions(keras2_name):
 
 
 class _Doubled(layers.Dense):
-    """A user's Dense whose `call` differs from Dense's: its inherited backward would lie."""
+    """A user's Dense whose `call` doubles Dense's: its gradient comes from the tape."""
 
     def call(self, inputs, training=False):
         return super().call(inputs, training=training) * 2
 
 
-class _CustomGradient(layers.Dense):
-    """A user's Dense with its own backward: trusted."""
-
-    def backward(self, grad, input_grad=True):
-        return super().backward(grad, input_grad)
-
-
-def test_a_user_layer_redefining_call_of_a_built_in_refuses_to_train():
+def test_a_user_layer_redefining_call_of_a_built_in_trains_with_its_own_gradient():
     x, y = DATA["x"], DATA["onehot"]
     model = minikeras.Sequential([layers.Input((x.shape[1],)), _Doubled(y.shape[1])])
     model.compile(optimizer="sgd", loss="mse")
     np.testing.assert_allclose(model.predict(x, verbose=0),
                                2 * (x @ model.get_weights()[0]), rtol=1e-5, atol=1e-6)
-    with pytest.raises(NotImplementedError, match=r"redefines `call` of Dense.*give _Doubled a "
-                                                  r"`backward` too"):
-        model.fit(x, y, verbose=0)
-    trusted = minikeras.Sequential([layers.Input((x.shape[1],)), _CustomGradient(y.shape[1])])
-    trusted.compile(optimizer="sgd", loss="mse")
-    trusted.fit(x, y, verbose=0)
+    _, (grad_kernel, grad_bias) = training_gradients(model, x, y)
+    kernel, bias = model.get_weights()
+    residual = 2 * (2 * (x @ kernel + bias) - y) / y.size * 2  # d(mse)/d(output), times 2
+    np.testing.assert_allclose(grad_kernel, x.T @ residual, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(grad_bias, residual.sum(0), rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("method, message", [

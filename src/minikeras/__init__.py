@@ -19,8 +19,10 @@ from minikeras import (  # noqa: E402
     optimizers,
     regularizers,
     saving,
+    tree,
     utils,
 )
+from minikeras.core.tape import GradientTape  # noqa: E402
 from minikeras.initializers import Initializer  # noqa: E402
 from minikeras.layers import Input, KerasTensor, Layer, Variable  # noqa: E402
 from minikeras.losses import Loss  # noqa: E402
@@ -47,8 +49,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Initializer", "Input", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer",
+    "GradientTape", "Initializer", "Input", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer",
     "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
-    "optimizers", "regularizers", "saving", "utils", "version",
+    "optimizers", "regularizers", "saving", "tree", "utils", "version",
 ]

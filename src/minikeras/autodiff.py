@@ -1,127 +1,27 @@
-"""Reverse-mode automatic differentiation over numpy arrays, for code users write with `ops`.
+"""The gradient rules of `minikeras.ops`, and the functional face of the tape.
 
-Built-in layers, activations and losses carry hand-written gradients. A custom loss, metric,
-regularizer, activation or `Layer.call` written with `minikeras.ops` is differentiated here,
-micrograd's way over arrays: while it runs on `Node`s, every op of `RULES` records its output as
-a `Node` that remembers its inputs and its vector-Jacobian product (how a gradient of the output
-flows back to each input), and a built-in activation or loss called on a `Node` records itself
-the same way, with its own gradient rule, through `primitive`; `backprop` then sweeps the
-recorded graph in reverse topological order. Numpy broadcasting is undone once, centrally, by
-summing each gradient back to the shape of its input.
+Every differentiable op of `RULES` has its forward function and its vector-Jacobian product
+side by side; `apply` runs one, recording it on the tape (`minikeras.core.tape`) when an input
+is a recorded Node and a tape records. Built-in activations and losses called on a Node record
+themselves the same way, with their own gradient rule, through `primitive`. Numpy broadcasting
+is undone once, centrally, by the tape's sweep.
 
-Public entry points: `vjp`, `value_and_grad` and `layer_backward`.
+Public entry points: `vjp` and `value_and_grad`, for a function of arrays.
 """
 
-import contextlib
 import math
 
 import numpy as np
 
 from minikeras import backend
-
-
-class Node:
-    """An array computed on the tape. User code handles it like an array: Python's operators,
-    indexing and slicing, `len`, `.shape`, `.ndim`, `.dtype`, `.T` (numpy functions refuse it).
-
-    Args:
-        value: the ndarray this node stands for.
-        parents: one entry per op input: the input's Node, or None for a constant.
-        vjp: `vjp(g)` returns one gradient per parent from the gradient `g` of `value`.
-        op: the name of the op (a key of `RULES`, or a built-in function recorded by
-            `primitive`) that computed it; None for a leaf.
-    """
-
-    # numpy must not unwrap a node into a plain array, which would silently drop its gradient:
-    # `ndarray + node` defers to `Node.__radd__`, numpy functions raise a TypeError.
-    __array_ufunc__ = None
-
-    def __init__(self, value, parents=(), vjp=None, op=None):
-        self.value = value
-        self.parents = parents
-        self.vjp = vjp
-        self.op = op
-
-    shape = property(lambda self: self.value.shape)
-    ndim = property(lambda self: self.value.ndim)
-    dtype = property(lambda self: self.value.dtype)
-    size = property(lambda self: self.value.size)
-    T = property(lambda self: ops.transpose(self))
-
-    def numpy(self):
-        return self.value.copy()
-
-    def __getitem__(self, index):
-        return apply("getitem", self, index=plain_index(index))
-
-    def __len__(self):
-        return len(self.value)
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            "A tensor traced for its gradient cannot become a numpy array, which would drop the "
-            "gradient: write this computation with `minikeras.ops` (`ops.stop_gradient(x)` "
-            "gives a constant)."
-        )
-
-    def __bool__(self):
-        return bool(self.value)
-
-    def __float__(self):
-        return float(self.value)
-
-    def __int__(self):
-        return int(self.value)
-
-    def __neg__(self):
-        return ops.negative(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return ops.absolute(self)
-
-    __hash__ = object.__hash__  # `==` is element-wise, identity stays the hash
-
-    def __repr__(self):
-        return f"<Node op={self.op}, shape={self.shape}, dtype={self.dtype.name}: {self.value}>"
-
-
-def _operator(name, reflected=False):
-    if reflected:
-        return lambda self, other: getattr(ops, name)(other, self)
-    return lambda self, other: getattr(ops, name)(self, other)
-
-
-for _dunder, _name in [
-    ("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
-    ("pow", "power"), ("matmul", "matmul"), ("mod", "mod"), ("floordiv", "floor_divide"),
-]:
-    setattr(Node, f"__{_dunder}__", _operator(_name))
-    setattr(Node, f"__r{_dunder}__", _operator(_name, reflected=True))
-for _dunder, _name in [
-    ("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
-    ("eq", "equal"), ("ne", "not_equal"),
-]:
-    setattr(Node, f"__{_dunder}__", _operator(_name))
+from minikeras.core import tape
+from minikeras.core.tape import Node, unbroadcast
 
 
 # ----------------------------------------------------------------------------------------------
 # Variables as leaves
 
-_traced = {}  # id(Variable) -> its leaf Node, while `layer_backward` re-runs a layer's call
-
-
-def lift(x):
-    """An op input as ops see it: a traced Variable becomes its Node, another its value."""
-    if isinstance(x, (Node, np.ndarray, int, float)):
-        return x
-    from minikeras.layers.base import Variable
-
-    if isinstance(x, Variable):
-        return _traced.get(id(x), x.value)
-    return x
+lift = tape.lift
 
 
 def plain_index(index):
@@ -130,17 +30,6 @@ def plain_index(index):
         return tuple(plain_index(i) for i in index)
     index = lift(index)
     return index.value if isinstance(index, Node) else index
-
-
-@contextlib.contextmanager
-def _tracing(variables, leaves):
-    saved = dict(_traced)
-    _traced.update(zip(map(id, variables), leaves))
-    try:
-        yield
-    finally:
-        _traced.clear()
-        _traced.update(saved)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -331,72 +220,26 @@ RULES = {
 def apply(name, *inputs, **params):
     """Run op `name` of `RULES` on `inputs` (Nodes or arrays) with non-differentiable `params`.
 
-    Returns a plain ndarray when no input is a Node, else a Node recorded on the tape.
+    Returns a Node recorded on the tape when an input is a Node and a tape records, else a
+    plain ndarray.
     """
     forward, rule = RULES[name]
-    values = [x.value if isinstance(x, Node) else x for x in inputs]
+    values = [x.value if type(x) is Node else x for x in inputs]
     out = np.asarray(forward(*values, **params))
-    parents = tuple(x if isinstance(x, Node) else None for x in inputs)
-    if all(p is None for p in parents):
+    parents = tuple(x if type(x) is Node else None for x in inputs)
+    if not tape.recording() or all(p is None for p in parents):
         return out
-    return Node(out, parents, lambda g: rule(g, out, *values, **params), name)
+    return Node(out, parents, lambda g, grads: rule(g, out, *values, **params), name)
 
 
 def primitive(value, vjp, parent, op):
-    """Record `value`, computed from the Node `parent` by a built-in function with its own
-    gradient rule (an activation, a loss), on the tape as the Node it returns: `vjp(g)` is the
+    """`value`, computed from the Node `parent` by a built-in function with its own gradient
+    rule (an activation, a loss), recorded as a Node when a tape records: `vjp(g)` is the
     gradient of `parent` given the gradient `g` of `value`; `op` names the function."""
-    return Node(np.asarray(value), (parent,), lambda g: (vjp(g),), op)
-
-
-# ----------------------------------------------------------------------------------------------
-# The backward sweep
-
-
-def unbroadcast(grad, shape):
-    """`grad`, the gradient of what an input of shape `shape` was broadcast into, summed back
-    to `shape` over the axes broadcasting added or stretched. A `grad` smaller than that (a
-    scalar scale, say) is first spread over it, as a read-only view."""
-    grad, shape = np.asarray(grad), tuple(shape)
-    if grad.shape == shape:
-        return grad
-    full = np.broadcast_shapes(grad.shape, shape)
-    if grad.shape != full:
-        grad = np.broadcast_to(grad, full)
-    if grad.ndim > len(shape):
-        grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
-
-
-def _topological_order(root):
-    """The nodes `root` depends on, each after all of its parents."""
-    order, visited, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents if p is not None and id(p) not in visited)
-    return order
-
-
-def backprop(root, cotangent):
-    """Gradients of `sum(root.value * cotangent)`: a dict id(node) -> gradient, for every node."""
-    grads = {id(root): cotangent}
-    for node in reversed(_topological_order(root)):
-        grad = grads.get(id(node))
-        if grad is None or node.vjp is None:
-            continue
-        for parent, parent_grad in zip(node.parents, node.vjp(grad)):
-            if parent is None:
-                continue
-            parent_grad = unbroadcast(parent_grad, parent.shape).astype(parent.dtype, copy=False)
-            previous = grads.get(id(parent))
-            grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
-    return grads
+    value = np.asarray(value)
+    if not tape.recording():
+        return value
+    return Node(value, (parent,), lambda g, grads: (vjp(g),), op)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -404,25 +247,34 @@ def backprop(root, cotangent):
 
 
 def vjp(fn, *args, **kwargs):
-    """Run `fn(*args, **kwargs)` on the tape; return `(output, pullback)`.
+    """Run `fn(*args, **kwargs)` on a tape of its own; return `(output, pullback)`.
 
     `pullback(cotangent)` returns one gradient per positional arg: an ndarray of the arg's shape
     (zeros where the output does not depend on it; integer args get `floatx` zeros). `kwargs` are
     passed through as constants.
     """
     arrays = [ops.convert_to_tensor(a) for a in args]
-    leaves = [Node(a) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in arrays]
-    out = fn(*leaves, **kwargs)
-    root = lift(out)
+    with tape.isolated():
+        leaves = [
+            tape.record(a, (), None, "input") if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+            else a
+            for a in arrays
+        ]
+        root = lift(fn(*leaves, **kwargs))
     value = root.value if isinstance(root, Node) else np.asarray(root)
+    nodes = [leaf for leaf in leaves if isinstance(leaf, Node)]
 
     def pullback(cotangent=None):
         seed = np.ones_like(value) if cotangent is None else np.asarray(cotangent, value.dtype)
-        grads = backprop(root, np.broadcast_to(seed, value.shape)) if isinstance(root, Node) else {}
+        reached = {}
+        if isinstance(root, Node):
+            reached = tape.backprop(
+                [root], [np.broadcast_to(seed, value.shape)], tape.Gradients(), nodes
+            )
         result = []
         for leaf, array in zip(leaves, arrays):
             dtype = array.dtype if isinstance(leaf, Node) else np.dtype(backend.floatx())
-            grad = grads.get(id(leaf))
+            grad = reached.get(id(leaf))
             result.append(np.zeros(array.shape, dtype) if grad is None else np.array(grad, dtype))
         return tuple(result)
 
@@ -433,31 +285,6 @@ def value_and_grad(fn, *args):
     """`(fn(*args), its gradient with respect to each arg)`; of its sum if it is not a scalar."""
     value, pullback = vjp(fn, *args)
     return value, pullback(np.ones_like(value))
-
-
-def layer_backward(layer, grad):
-    """Backward pass of a layer whose `call` is written with `ops`.
-
-    Re-runs `layer.call` on the input of its last training call (`layer._tape_input`) with each
-    trainable weight as a leaf, writes each weight's gradient into `variable.grad` and returns
-    the gradient of the input, given the gradient `grad` of the output.
-    """
-    if getattr(layer, "_tape_input", None) is None:
-        raise RuntimeError(
-            f"Layer '{getattr(layer, 'name', layer)}' has no recorded training call: call it "
-            "with `training=True` before asking for its backward pass."
-        )
-    weights = list(layer.trainable_weights)
-
-    def run(inputs, *leaves):
-        with _tracing(weights, leaves):
-            return layer._invoke(inputs, True)
-
-    _, pullback = vjp(run, layer._tape_input, *(w.value for w in weights))
-    grad_input, *weight_grads = pullback(grad)
-    for weight, weight_grad in zip(weights, weight_grads):
-        weight.grad = weight_grad.astype(weight.value.dtype, copy=False)
-    return grad_input
 
 
 from minikeras import ops  # noqa: E402  (ops is built on this module; Node's operators call it)

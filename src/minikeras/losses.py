@@ -625,6 +625,10 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The reduced loss (a scalar unless `reduction` is `"none"`)."""
         traced = _is_traced(y_pred)
+        if traced:
+            stable = self._at_logits(y_true, y_pred, sample_weight)
+            if stable is not None:
+                return stable
         arrays = self._convert(_plain(y_true), _plain(y_pred))
         result = self._forward(*arrays, differentiable=traced)
         loss, pullback = reduce_weighted_values(
@@ -649,6 +653,19 @@ class Loss:
         """`(loss, gradient with respect to the logits before `activation_name`)` where the
         loss has a stable form at the logits (see `LossFunctionWrapper`); None otherwise."""
         return None
+
+    def _at_logits(self, y_true, y_pred, sample_weight):
+        """The loss of a recorded softmax or sigmoid output, taken at that node's input (the
+        logits) where the loss has a stable form there, as Keras 3 on TensorFlow takes it
+        from the logits its activations keep: recorded with the logits as its parent."""
+        if y_pred.op not in ("softmax", "sigmoid") or self.reduction in (None, "none"):
+            return None
+        logits = y_pred.parents[0]
+        fused = self.logits_value_and_grad(_plain(y_true), logits.value, sample_weight, y_pred.op)
+        if fused is None:
+            return None
+        value, grad = fused
+        return autodiff.primitive(value, lambda g: grad * g, logits, "loss")
 
     def _reduce_with_gradient(self, result, sample_weight, like):
         loss, pullback = reduce_weighted_values(

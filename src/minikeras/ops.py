@@ -1,9 +1,9 @@
 """`keras.ops`: the numpy-like functions custom losses, metrics, regularizers, constraints,
 initializers, activations and `Layer.call` methods are written with.
 
-On arrays they compute plainly and return ndarrays. On `autodiff.Node`s (and on the Variables a
-layer's backward pass is tracing) the differentiable ones record themselves on the autodiff tape,
-so user code gets its gradient for free; the others (comparisons, argmax, sign, floor, round...)
+On arrays they compute plainly. While a `GradientTape` records, on its `Node`s (and on the
+trainable Variables it watches) the differentiable ones record themselves on the tape, so user
+code gets its gradient for free; the others (comparisons, argmax, sign, floor, round...)
 return constants, which carry no gradient.
 
 Dtypes follow Keras 3: float32 stays float32. Python numbers are weakly typed (`x * 0.5` keeps
@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from minikeras import autodiff, backend
+from minikeras.core import tape
 from minikeras.autodiff import Node, apply
 
 # ----------------------------------------------------------------------------------------------
@@ -816,3 +817,17 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         labels = np.squeeze(labels, axis=-1)
     onehot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
     return categorical_crossentropy(onehot, output, from_logits=from_logits, axis=axis)
+
+
+def _getitem(x, index):
+    return apply("getitem", x, index=autodiff.plain_index(index))
+
+
+# Node's operators are these functions (the tape itself knows no op).
+tape.define_operators({
+    **{name: globals()[name] for name in (
+        *tape._BINARY.values(), *tape._COMPARISONS.values(), "negative", "absolute",
+        "transpose",
+    )},
+    "getitem": _getitem,
+})

@@ -19,26 +19,9 @@ import numpy as np
 
 from minikeras import backend, ops
 from minikeras.autodiff import Node
+from minikeras.core.tensor import Tensor
 
 __version__ = "2.21.0+minikeras"
-
-
-class Tensor(np.ndarray):
-    """What the functions here return: a numpy array with TensorFlow's `.numpy()`."""
-
-    def numpy(self):
-        """The values, as a plain numpy array (a copy)."""
-        return np.array(self)
-
-    def __getitem__(self, index):
-        item = super().__getitem__(index)
-        return item if isinstance(item, np.ndarray) else np.asarray(item).view(Tensor)
-
-    def __repr__(self):
-        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype}, numpy={np.asarray(self)!r}>"
-
-    def __str__(self):
-        return f"tf.Tensor({np.asarray(self)}, shape={self.shape}, dtype={self.dtype})"
 
 
 def _tensor(x):

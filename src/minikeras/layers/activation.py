@@ -1,7 +1,8 @@
 """`Activation` and `Softmax`: an activation function applied as a layer."""
 
 from minikeras import activations
-from minikeras.layers.base import Layer, activation_backward
+from minikeras import ops
+from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
 
@@ -14,14 +15,12 @@ class Activation(Layer):
         self.activation = activations.get(activation)
         self.built = True
 
-    def call(self, inputs, training=False):
-        outputs = self.activation(inputs)
-        if training:
-            self._saved = (inputs, outputs)
-        return outputs
+        self.supports_masking = True
 
-    def backward(self, grad, input_grad=True):
-        return activation_backward(self.activation, *self._saved, grad)
+    def call(self, inputs):
+        # A built-in activation records itself on the tape with its own gradient rule; a
+        # user's, written with `ops`, op by op.
+        return self.activation(inputs)
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
@@ -29,21 +28,24 @@ class Activation(Layer):
 
 @registry.register("layer", module="keras.layers")
 class Softmax(Layer):
-    """Softmax over `axis` (default the last)."""
+    """Softmax over `axis` (default the last); entries where `mask` is False get none."""
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
         self.built = True
 
-    def call(self, inputs, training=False):
-        outputs = activations.softmax(inputs, axis=self.axis)
-        if training:
-            self._outputs = outputs
-        return outputs
+        self.supports_masking = True
 
-    def backward(self, grad, input_grad=True):
-        return activations.softmax.backward(None, self._outputs, grad, axis=self.axis)
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            # As Keras: masked-out entries get a large negative logit, so their share is ~0.
+            large_negative = -1e9 if inputs.dtype.itemsize > 2 else -3e4
+            inputs = inputs + (1.0 - ops.cast(mask, inputs.dtype)) * large_negative
+        return activations.softmax(inputs, axis=self.axis)
+
+    def compute_mask(self, inputs, previous_mask):
+        return None
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

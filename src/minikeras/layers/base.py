@@ -1,171 +1,38 @@
-"""`Layer`, the base of every layer, and `Variable`, the weight it owns.
+"""`Layer`, the base of every layer: its state, its call, and the contract of its gradient.
 
-A layer's forward pass is `call(inputs, training)`; when `training` is true the layer keeps what
-its backward pass needs, and `backward(grad)` then writes the gradient of each of its own
-trainable weights into `variable.grad` and returns the gradient of its input. Layers whose
-`call` is written with `minikeras.ops` (user layers) get `backward` from the autodiff tape.
+Two ways to write a layer, one engine under both (`minikeras.core.tape`):
+- A user layer writes `call` with `minikeras.ops`. While a tape records, its ops record
+  themselves on it, once: `call` is never replayed.
+- A built-in layer writes `forward(inputs, training=False) -> (outputs, ctx)` and
+  `backward(ctx, grad, grads) -> input gradient`: `ctx` is what this one call's backward needs
+  (it is never stored on the layer, so a layer may be called any number of times, in any
+  order, from several threads, inside several models), and `backward` adds its weights'
+  gradients into `grads` (a `tape.Gradients`). While a tape records, the call is one Node of
+  the tape whose vjp is `backward`; otherwise `ctx` is dropped and nothing is recorded.
 """
 
 import inspect
-import operator
 import sys
+import threading
 import warnings
 
 import numpy as np
 
-from minikeras import backend
+from minikeras import backend, tree
+from minikeras.core import tape
+from minikeras.core.tape import Node
+from minikeras.core.tensor import Tensor, as_array, as_tensor
+from minikeras.core.variables import Variable, standardize_shape  # noqa: F401  (re-exported)
 from minikeras.saving import registry
 
-
-class Variable:
-    """A named, mutable array (Keras' `Variable`), most often a layer's weight.
-
-    `value` is the live numpy array the layer computes with; optimizers update it in place.
-    `grad` holds the gradient of the last backward pass.
-
-    Args:
-        initializer: the starting value (an array, a list or a number: numpy arrays keep their
-            dtype, Python floats become `floatx()`, ints int32), or an initializer (a name, an
-            `Initializer`, a function of `(shape, dtype)`) to draw it with, given `shape`.
-        shape, dtype: for an initializer; `dtype` also converts a given value.
-        trainable: whether training updates it.
-        autocast, aggregation, synchronization: Keras' distribution settings, ignored.
-        name: by default `variable`, `variable_1`, ...
-        path, regularizer, constraint: set by the layer that owns the weight.
-    """
-
-    __array_priority__ = 100
-
-    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
-                 aggregation="none", synchronization="auto", name=None, *, path=None,
-                 regularizer=None, constraint=None):
-        self.value = _initial_value(initializer, shape, dtype)
-        self.name = name if name is not None else backend.unique_name("variable")
-        self.path = path or self.name
-        self.trainable = trainable
-        self._created_trainable = trainable  # a layer's trainable flag moves only these
-        self.regularizer = regularizer
-        self.constraint = constraint
-        self.grad = None
-
-    @property
-    def shape(self):
-        return self.value.shape
-
-    @property
-    def dtype(self):
-        return self.value.dtype.name
-
-    @property
-    def ndim(self):
-        return self.value.ndim
-
-    def numpy(self):
-        return self.value.copy()
-
-    def assign(self, value):
-        value = np.asarray(value)
-        if value.shape != self.value.shape:
-            raise ValueError(
-                "The shape of the target variable and the shape of the target value in "
-                "`variable.assign(value)` must match. "
-                f"variable.shape={self.value.shape}, Received: value.shape={value.shape}. "
-                f"Target variable: {self!r}"
-            )
-        np.copyto(self.value, value, casting="unsafe")
-        return self
-
-    def assign_add(self, value):
-        self.value += np.asarray(value, dtype=self.value.dtype)
-        return self
-
-    def assign_sub(self, value):
-        self.value -= np.asarray(value, dtype=self.value.dtype)
-        return self
-
-    def __array__(self, dtype=None, copy=None):
-        return self.value if dtype is None else self.value.astype(dtype)
-
-    def __len__(self):
-        return len(self.value)
-
-    def __getitem__(self, index):
-        return self._operand()[index]
-
-    def __float__(self):
-        return float(self.value)
-
-    def __int__(self):
-        return int(self.value)
-
-    def __repr__(self):
-        return (f"<Variable path={self.path}, shape={self.value.shape}, dtype={self.dtype}, "
-                f"value={self.value}>")
-
-    def _operand(self):
-        """What arithmetic reads: the current value, as Keras variables do; while autodiff
-        re-runs a user layer's `call`, the variable's node on the tape."""
-        from minikeras import autodiff
-
-        return autodiff.lift(self)
-
-    def __neg__(self):
-        return -self._operand()
-
-    def __abs__(self):
-        return abs(self._operand())
+# The call under way in this thread: its `training` value (Keras' call context), and the
+# layers that added losses during it. Outside any call, `training` is _OUTSIDE.
+_calls = threading.local()
+_OUTSIDE = object()
 
 
-def _initial_value(initializer, shape, dtype):
-    """A new Variable's array; an array already of the right dtype is kept, not copied."""
-    if isinstance(initializer, str) or callable(initializer):
-        from minikeras import initializers
-
-        if shape is None:
-            raise ValueError(
-                "When creating a Variable from an initializer, the `shape` argument should be "
-                f"specified. Received: initializer={initializer} and shape={shape}"
-            )
-        dtype = backend.standardize_dtype(dtype or backend.floatx())
-        return np.asarray(initializers.get(initializer)(standardize_shape(shape), dtype=dtype))
-    if dtype is None and not isinstance(initializer, np.ndarray):
-        probe = np.asarray(initializer)
-        dtype = {"f": backend.floatx(), "i": "int32"}.get(probe.dtype.kind, probe.dtype)
-    dtype = None if dtype is None else backend.standardize_dtype(dtype)
-    value = np.asarray(initializer, dtype=dtype)
-    if shape is not None and value.shape != standardize_shape(shape):
-        raise ValueError(
-            f"Initial value shape {value.shape} is not compatible with the provided `shape` "
-            f"{standardize_shape(shape)}."
-        )
-    return value
-
-
-def _binary(op):
-    return lambda self, other: op(self._operand(), other)
-
-
-def _reflected(op):
-    return lambda self, other: op(other, self._operand())
-
-
-for _name in ["add", "sub", "mul", "truediv", "pow", "matmul", "floordiv", "mod"]:
-    setattr(Variable, f"__{_name}__", _binary(getattr(operator, _name)))
-    setattr(Variable, f"__r{_name}__", _reflected(getattr(operator, _name)))
-for _name in ["lt", "le", "gt", "ge"]:
-    setattr(Variable, f"__{_name}__", _binary(getattr(operator, _name)))
-
-
-def standardize_shape(shape, what="shape"):
-    """A shape as a tuple of ints or None; Keras 3 refuses a bare int."""
-    if shape is None:
-        return None
-    if isinstance(shape, (int, np.integer)):
-        raise ValueError(f"Cannot convert '{shape}' to a shape.")
-    try:
-        return tuple(None if d is None else int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"Cannot convert '{shape}' to a shape.") from None
+def _outer_training():
+    return getattr(_calls, "training", _OUTSIDE)
 
 
 class Layer:
@@ -180,16 +47,28 @@ class Layer:
             `Sequential`, the shape of its inputs (Keras' legacy spellings).
     """
 
-    _call_takes_training = True
-    _uses_tape = False
+    # Built-in layers with an `activation` set this: `forward` returns the activation's input
+    # and the activation is applied (and recorded, as its own node) after it, so that a loss
+    # can see a softmax or sigmoid output and take its stable form at the logits.
+    _activation_after_forward = False
+    # Layers that take integer inputs as integers (embeddings, lookups) set this.
+    _keeps_integer_inputs = False
+    # Built-in layers with one input tensor refuse a list of several (Keras' input spec).
+    _single_input = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
-        # A layer without its own backward pass is differentiated by the autodiff tape,
-        # which replays `call` on the input the layer saw last.
-        cls._uses_tape = cls.backward is Layer.backward
-        _refuse_stale_backward(cls)
+        # A layer's call is its own `call` if it (or a user's subclass) defines one, else
+        # the forward/backward pair run by `Layer.call`.
+        signature = inspect.signature(cls.forward if cls.call is Layer.call else cls.call)
+        parameters = signature.parameters
+        cls._call_takes_training = "training" in parameters
+        cls._call_takes_mask = "mask" in parameters
+        training = parameters.get("training")
+        cls._default_training = (
+            None if training is None or training.default is inspect.Parameter.empty
+            else training.default
+        )
         if "build" in cls.__dict__:
             cls.build = _mark_built(cls.__dict__["build"])
 
@@ -222,6 +101,8 @@ class Layer:
             backend.to_snake_case(type(self).__name__)
         )
         self._weights = []
+        self._losses = []
+        self._loss_holders = ()  # the layers that added losses during this layer's last call
         self.trainable = trainable
         self.dtype = backend.standardize_dtype(dtype)
         self._np_dtype = np.dtype(self.dtype)
@@ -229,7 +110,7 @@ class Layer:
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
-        self._activity_losses = []
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._build_input_shape = None
         self._path_prefix = ""
         self._batch_input_shape = _legacy_input_shape(
@@ -248,30 +129,46 @@ class Layer:
     # State
 
     def build(self, input_shape=None):
-        """Create the layer's weights for inputs of `input_shape` (a tuple with a batch axis)."""
+        """Create the layer's weights for inputs of `input_shape` (a tuple with a batch axis,
+        or the structure of such tuples that the layer's inputs have)."""
 
     def add_weight(
         self,
-        shape=(),
+        shape=None,
         initializer=None,
         dtype=None,
         trainable=True,
+        autocast=True,
         regularizer=None,
         constraint=None,
+        aggregation="none",
+        overwrite_with_gradient=False,
         name=None,
+        **kwargs,
     ):
-        """Create, initialize and track a new `Variable`."""
+        """Create, initialize and track a new `Variable` (Keras 2's `add_weight(name, shape,
+        ...)` spelling is accepted too)."""
         from minikeras import constraints, initializers
 
+        if isinstance(shape, str):  # Keras 2: add_weight(name, shape, dtype, initializer, ...)
+            name, shape = shape, kwargs.pop("shape", initializer if not callable(initializer)
+                                             and not isinstance(initializer, str) else None)
+        for legacy in ("use_resource", "synchronization", "partitioner", "experimental_autocast",
+                       "caching_device", "getter"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(kwargs)}")
         if self.built:
             raise ValueError(
                 "You cannot add new elements of state (variables or sub-layers) to a layer "
                 "that is already built. All state must be created in the `__init__()` method or "
                 "in the `build()` method."
             )
-        shape = standardize_shape(shape)
+        shape = standardize_shape(() if shape is None else shape)
         dtype = backend.standardize_dtype(dtype or self.dtype)
-        initializer = initializers.get(initializer or ("glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"))
+        initializer = initializers.get(
+            initializer or ("glorot_uniform" if backend.is_float_dtype(dtype) else "zeros")
+        )
         value = np.ascontiguousarray(np.asarray(initializer(shape, dtype=dtype), dtype=dtype))
         name = name or f"variable_{len(self._weights)}"
         variable = Variable(
@@ -283,7 +180,11 @@ class Layer:
             constraint=constraints.get(constraint),
         )
         self._weights.append(variable)
+        if not self.trainable:
+            variable.trainable = False  # and back to trainable when the layer is unfrozen
         return variable
+
+    add_variable = add_weight
 
     @property
     def trainable(self):
@@ -294,18 +195,74 @@ class Layer:
         # As in Keras 3: the layer's sublayers and the weights it created trainable follow, so
         # unfreezing a model unfreezes everything in it.
         self._trainable = bool(value)
-        for variable in self._weights:
+        for variable in self._own_variables():
             if variable._created_trainable:
                 variable.trainable = self._trainable
         for layer in self._sublayers():
             layer.trainable = self._trainable
 
+    def _tracked(self, kind):
+        """The objects of `kind` held in this layer's attributes (directly, or in lists,
+        tuples and dicts of them), in the order they were first assigned: how Keras tracks
+        sublayers, variables and metrics."""
+        found, seen = [], set()
+        stack = list(reversed(list(vars(self).values())))
+        while stack:
+            value = stack.pop()
+            if isinstance(value, kind):
+                if id(value) not in seen and value is not self:
+                    seen.add(id(value))
+                    found.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(reversed(value))
+            elif isinstance(value, dict):
+                stack.extend(reversed(list(value.values())))
+        return found
+
     def _sublayers(self):
-        return ()
+        """The layers this layer holds (Keras' `_layers`)."""
+        if "_weights" not in vars(self):  # during Layer.__init__
+            return []
+        return self._tracked(Layer)
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        layers, seen = ([self] if include_self else []), {id(self)}
+        stack = list(reversed(self._sublayers()))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            layers.append(layer)
+            if recursive:
+                stack.extend(reversed(layer._sublayers()))
+        return layers
+
+    def _own_variables(self):
+        """This layer's own variables: those it made trainable, then the others (Keras'
+        `_trainable_variables + _non_trainable_variables`), attributes included."""
+        if "_weights" not in vars(self):
+            return []
+        own = self._weights
+        assigned = [v for v in self._tracked(Variable) if all(v is not w for w in own)]
+        own = own + assigned
+        return [v for v in own if v._created_trainable] + [
+            v for v in own if not v._created_trainable
+        ]
 
     @property
     def weights(self):
-        return self.trainable_weights + self.non_trainable_weights
+        weights, seen = [], set()
+        for variable in self._own_variables():
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                weights.append(variable)
+        for layer in self._sublayers():
+            for variable in layer.weights:
+                if id(variable) not in seen:
+                    seen.add(id(variable))
+                    weights.append(variable)
+        return weights
 
     @property
     def variables(self):
@@ -315,19 +272,30 @@ class Layer:
     def trainable_weights(self):
         if not self.trainable:
             return []
-        return [v for v in self._all_weights() if v.trainable]
+        return [v for v in self.weights if v.trainable]
 
     @property
     def non_trainable_weights(self):
         if not self.trainable:
-            return list(self._all_weights())
-        return [v for v in self._all_weights() if not v.trainable]
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
-    def _all_weights(self):
-        return self._weights
+    @property
+    def metrics(self):
+        """The metrics this layer and its sublayers hold as attributes."""
+        from minikeras.metrics import Metric
+
+        found = self._tracked(Metric)
+        for layer in self._sublayers():
+            found += [m for m in layer.metrics if all(m is not f for f in found)]
+        return found
+
+    @property
+    def metrics_variables(self):
+        return [v for metric in self.metrics for v in metric.variables]
 
     def get_weights(self):
         return [v.value.copy() for v in self.weights]
@@ -358,62 +326,161 @@ class Layer:
             )
         return int(sum(v.value.size for v in self.weights))
 
+    # ------------------------------------------------------------------------------------------
+    # Losses
+
+    def add_loss(self, loss):
+        """Add a scalar loss (a term of the training loss) from inside `call`."""
+        self._losses.append(loss)
+        holders = getattr(_calls, "holders", None)
+        if holders is not None and all(h is not self for h in holders):
+            holders.append(self)
+
     @property
     def losses(self):
-        """Regularization terms: the activity term of the last call, then the weight terms."""
-        terms = list(self._activity_losses)
-        for variable in self._all_weights():
+        """The losses added by this layer's and its sublayers' last calls (`add_loss`, activity
+        regularizers), then the penalties of the trainable weights' regularizers."""
+        terms = list(self._losses)
+        for layer in self._flatten_layers(include_self=False):
+            terms.extend(layer._losses)
+        for variable in self.trainable_weights:
             if variable.regularizer is not None:
-                terms.append(variable.value.dtype.type(variable.regularizer(variable.value)))
+                terms.append(_penalty(variable.regularizer, tape.read(variable),
+                                      variable.value))
         return terms
+
+    def _clear_losses(self):
+        for layer in self._loss_holders:
+            layer._losses.clear()
+        self._losses.clear()
 
     # ------------------------------------------------------------------------------------------
     # Computation
 
-    def call(self, inputs, training=False):
-        return inputs
+    def forward(self, inputs, training=False):
+        """Built-in layers: `(outputs, ctx)` from input arrays; `ctx` is whatever `backward`
+        needs from this call. The base layer is the identity."""
+        return inputs, None
 
-    def __call__(self, inputs, training=None, **kwargs):
-        if kwargs:
-            self._refuse_call_arguments(kwargs)
-        x = inputs
-        if type(x) is not np.ndarray or x.dtype != self._np_dtype:
-            x = self._convert_input(x)
+    def backward(self, ctx, grad, grads):
+        """Built-in layers: the gradient of the inputs from the gradient `grad` of the outputs
+        of the call that made `ctx`; the weights' gradients go into `grads` (see
+        `tape.Gradients`). The base layer is the identity."""
+        return grad
+
+    def call(self, inputs, training=False, **kwargs):
+        """The forward/backward pair as one call: `forward` on the arrays behind `inputs`,
+        recorded as one node of the tape when a tape records (user layers override `call`)."""
+        flat = tree.flatten(inputs)
+        values = inputs
+        if any(type(x) is Node for x in flat):
+            values = tree.map_structure(tape.value_of, inputs)
+        if self._call_takes_training:
+            kwargs["training"] = training
+        outputs, ctx = self.forward(values, **kwargs)
+        if tape.recording():
+            outputs = self._record(inputs, flat, outputs, ctx)
+        if self._activation_after_forward and not self._linear:
+            outputs = self.activation(outputs)
+        return outputs
+
+    def _record(self, inputs, flat_inputs, outputs, ctx):
+        """`outputs` as the tape node(s) of this call."""
+        parents = tuple(x if type(x) is Node else None for x in flat_inputs)
+        variables = tuple(v for v in self._weights if v.trainable) if self.trainable else ()
+        if not variables and all(p is None for p in parents):
+            return outputs
+        nested_inputs = tree.is_nested(inputs)
+
+        def vjp(grad, grads):
+            grad_inputs = self.backward(ctx, grad, grads)
+            return tree.flatten(grad_inputs) if nested_inputs else (grad_inputs,)
+
+        if not tree.is_nested(outputs):
+            return tape.record(outputs, parents, vjp, self.name, variables)
+        return _record_outputs(outputs, parents, vjp, self.name, variables)
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"Layer '{self.name}' was called without inputs.")
+        training = kwargs.pop("training", None)
+        mask = kwargs.pop("mask", None)
+        inputs = self._convert_inputs(inputs)
         if not self.built:
-            self._build_for(x.shape)
-        x = self._conform_input(x)
-        training = bool(training)
-        if training and self._uses_tape:
-            self._tape_input = x
-        out = self._invoke(x, training)
-        if self.activity_regularizer is not None:
-            self._activity_losses = [
-                out.dtype.type(self.activity_regularizer(out) / max(out.shape[0], 1))
-            ]
-            self._activity_output = out
-        return out
+            self._build_for(tree.map_structure(np.shape, inputs))
+        if not tree.is_nested(inputs):
+            inputs = self._conform_input(inputs)
+        outer = getattr(_calls, "training", _OUTSIDE)
+        if training is None:
+            training = self._default_training if outer is _OUTSIDE or outer is None else outer
+        if self._call_takes_training:
+            kwargs["training"] = training
+        if self._call_takes_mask:
+            kwargs["mask"] = mask if mask is not None else _mask_of(inputs)
+        elif mask is not None:
+            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) takes no `mask`.")
+        holders = getattr(_calls, "holders", None)
+        if outer is _OUTSIDE:
+            self._clear_losses()
+            _calls.holders = []
+        _calls.training = training
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_loss(outputs)
+        finally:
+            _calls.training = outer
+            if outer is _OUTSIDE:
+                self._loss_holders = tuple(_calls.holders)
+                _calls.holders = holders
+        if self.supports_masking:
+            outputs = _with_mask(outputs, self.compute_mask(inputs, kwargs.get("mask", mask)))
+        if outer is _OUTSIDE:
+            outputs = tree.map_structure(as_tensor, outputs) if tree.is_nested(outputs) \
+                else as_tensor(outputs)
+        return outputs
 
-    def _refuse_call_arguments(self, kwargs):
-        """Keras' `mask=` and the like are refused rather than silently dropped (None is fine)."""
-        given = sorted(key for key, value in kwargs.items() if value is not None)
-        if given:
-            raise NotImplementedError(
-                f"Layer '{self.name}' was called with {', '.join(given)}: minikeras layers take "
-                "the inputs and `training` only."
-            )
+    def _add_activity_loss(self, outputs):
+        """The activity regularizer's penalty on this call's output, per sample (Keras')."""
+        for output in tree.flatten(outputs):
+            value = tape.value_of(output)
+            scale = 1.0 / max(value.shape[0], 1) if value.ndim else 1.0
+            self.add_loss(_penalty(self.activity_regularizer, output, value, scale))
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of this call's outputs; layers that carry masks through override."""
+        return previous_mask if self.supports_masking else None
 
     def _invoke(self, inputs, training):
-        """`call`, handing it `training` where its signature takes it (user layers may not)."""
+        """`call` on inputs already converted and checked (predict's later batches)."""
         if self._call_takes_training:
             return self.call(inputs, training=training)
         return self.call(inputs)
 
-    def _add_activity_gradient(self, grad):
-        """`grad` plus the gradient of the activity term of the last call."""
-        out = self._activity_output
-        return grad + regularizer_gradient(self.activity_regularizer, out) / max(out.shape[0], 1)
+    def _convert_inputs(self, inputs):
+        """The call's inputs as the layer computes with them: arrays (float ones in the layer's
+        dtype), Nodes, or a structure of them."""
+        if type(inputs) is np.ndarray:
+            if tape.recording():
+                inputs = tape.lift(inputs)  # a watched array is its leaf
+            elif inputs.dtype == self._np_dtype:
+                return inputs
+        if type(inputs) is Node:
+            return self._convert_leaf(inputs)
+        if tree.is_nested(inputs) and _holds_tensors(inputs):
+            if self._single_input and len(tree.flatten(inputs)) > 1:
+                raise ValueError(
+                    f"Layer '{self.name}' expects 1 input(s), but it received "
+                    f"{len(tree.flatten(inputs))} input tensors. Inputs received: {inputs}"
+                )
+            return tree.map_structure(self._convert_leaf, inputs)
+        return self._convert_leaf(inputs)
 
-    def _convert_input(self, x):
+    def _convert_leaf(self, x):
         from minikeras.layers.input_layer import KerasTensor
 
         if isinstance(x, KerasTensor):
@@ -422,13 +489,27 @@ class Layer:
                 "builds models with `Sequential`, not Keras' functional API. Put the `Input` "
                 "first in a `Sequential` instead."
             )
-        array = np.asarray(x.value if isinstance(x, Variable) else x)
-        if array.dtype != self._np_dtype and (array.dtype.kind in "fiub"):
-            array = array.astype(self._np_dtype)
-        return array
+        if type(x) is np.ndarray and tape.recording():
+            x = tape.lift(x)
+        if type(x) is Node:
+            if x.dtype != self._np_dtype and x.dtype.kind == "f" and self._np_dtype.kind == "f":
+                from minikeras import ops
+
+                return ops.cast(x, self._np_dtype)
+            return x
+        if isinstance(x, Variable):
+            x = tape.read(x)
+            if type(x) is Node:
+                return self._convert_leaf(x)
+        mask = getattr(x, "_keras_mask", None)
+        array = as_array(np.asarray(x))
+        if array.dtype.kind in "fub" or (array.dtype.kind == "i" and not self._keeps_integer_inputs):
+            if array.dtype != self._np_dtype:
+                array = array.astype(self._np_dtype)
+        return array if mask is None else _with_mask(array, mask)
 
     def _build_for(self, input_shape):
-        self.build(tuple(input_shape))
+        self.build(_as_shape_structure(input_shape))
         self.built = True
 
     def _conform_input(self, x):
@@ -442,25 +523,14 @@ class Layer:
             f"{expected}"
         )
 
-    def backward(self, grad, input_grad=True):
-        """Gradient of the input from the gradient of the output of the last training call.
-
-        Also writes the gradient of each trainable weight into `variable.grad`. When
-        `input_grad` is false the caller does not need the input's gradient (first layer).
-        """
-        from minikeras import autodiff
-
-        return autodiff.layer_backward(self, grad)
-
     def compute_output_shape(self, input_shape):
-        """The output shape; a user layer (written with `ops`) is run once on zeros to find it,
+        """The output shape; a user layer (its own `call`) is run once on zeros to find it,
         where Keras traces it symbolically."""
-        if not self._uses_tape or not self.built:
+        if type(self).call is Layer.call or not self.built:
             return tuple(input_shape)
         probe = np.zeros([1 if d is None else d for d in input_shape], self._np_dtype)
-        out = self._invoke(probe, False)
-        shape = np.shape(out)
-        return (input_shape[0], *shape[1:]) if input_shape and shape else tuple(shape)
+        out = np.shape(self._invoke(probe, False))
+        return (input_shape[0], *out[1:]) if input_shape and out else tuple(out)
 
     # ------------------------------------------------------------------------------------------
     # Config
@@ -478,11 +548,11 @@ class Layer:
     def get_build_config(self):
         if self._build_input_shape is None:
             return None
-        return {"input_shape": list(self._build_input_shape)}
+        return {"input_shape": _shape_to_config(self._build_input_shape)}
 
     def build_from_config(self, config):
         if config and config.get("input_shape") is not None and not self.built:
-            self._build_for(tuple(config["input_shape"]))
+            self._build_for(_as_shape_structure(config["input_shape"]))
 
     @classmethod
     def from_config(cls, config):
@@ -492,39 +562,112 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _refuse_stale_backward(cls):
-    """A user's subclass of a built-in layer that redefines `call` but inherits its
-    hand-written backward pass would get gradients for a function it no longer computes: its
-    backward passes raise instead. (minikeras' own layers share backward passes on purpose,
-    and the finite-difference tests check each of them.)"""
-    if cls.__module__.split(".")[0] == "minikeras":
-        return
-    call_owner = next(c for c in cls.__mro__ if "call" in c.__dict__)
-    backward_owner = next(c for c in cls.__mro__ if "backward" in c.__dict__)
-    if backward_owner is Layer or call_owner is backward_owner:
-        return
-    if not issubclass(call_owner, backward_owner):  # backward is the newer of the two
-        return
+# ----------------------------------------------------------------------------------------------
+# Helpers of the call
 
-    def stale_backward(self, *args, **kwargs):
-        raise NotImplementedError(
-            f"Layer '{self.name}' ({cls.__name__}) redefines `call` of "
-            f"{backward_owner.__name__}, whose gradient minikeras computes by hand for "
-            f"{backward_owner.__name__}'s own `call`. To train it, give {cls.__name__} a "
-            "`backward` too, or subclass `Layer` and write `call` with `minikeras.ops` (its "
-            "gradient then comes from the autodiff tape)."
+
+def _holds_tensors(structure):
+    """Whether a list/tuple/dict input is a structure of tensors (Keras' reading) rather than
+    nested Python numbers, which are one array's data."""
+    if isinstance(structure, dict):
+        return True
+    return any(
+        isinstance(x, (np.ndarray, Node, Variable)) or hasattr(x, "__array__")
+        for x in tree.flatten(structure)
+    ) and not all(isinstance(x, (int, float, bool, np.number)) for x in tree.flatten(structure))
+
+
+def _mask_of(inputs):
+    masks = [getattr(x, "_keras_mask", None) for x in tree.flatten(inputs)]
+    if all(m is None for m in masks):
+        return None
+    return masks[0] if not tree.is_nested(inputs) else tree.pack_sequence_as(inputs, masks)
+
+
+def _with_mask(outputs, mask):
+    """`outputs` carrying `mask` (as Keras tensors carry `_keras_mask`)."""
+    if mask is None:
+        return outputs
+    if tree.is_nested(outputs):
+        masks = tree.flatten(mask) if tree.is_nested(mask) else [mask] * len(tree.flatten(outputs))
+        return tree.pack_sequence_as(
+            outputs, [_with_mask(o, m) for o, m in zip(tree.flatten(outputs), masks)]
+        )
+    if type(outputs) is np.ndarray:
+        outputs = outputs.view(Tensor)
+    outputs._keras_mask = mask
+    return outputs
+
+
+def _record_outputs(outputs, parents, vjp, op, variables):
+    """A call with several outputs: one node for the call, and one per output that hands its
+    gradient to the call's (the call's backward gets zeros for outputs nothing used)."""
+    flat = tree.flatten(outputs)
+
+    def call_vjp(grad_list, grads):
+        filled = [np.zeros_like(o) if g is None else g for g, o in zip(grad_list, flat)]
+        return vjp(tree.pack_sequence_as(outputs, filled), grads)
+
+    call = tape.record(tuple(flat), parents, call_vjp, op, variables)
+    nodes = []
+    for index, value in enumerate(flat):
+        def pick(grad, grads, index=index):
+            picked = [None] * len(flat)
+            picked[index] = grad
+            return (_GradientList(picked),)
+
+        nodes.append(tape.record(value, (call,), pick, f"{op}[{index}]"))
+    return tree.pack_sequence_as(outputs, nodes)
+
+
+class _GradientList(list):
+    """The gradients of a multi-output call's outputs, summed entry by entry by the sweep."""
+
+    shape = dtype = None
+
+    def __add__(self, other):
+        return _GradientList(
+            a if b is None else b if a is None else a + b for a, b in zip(self, other)
         )
 
-    cls.backward = stale_backward
-    if hasattr(cls, "backward_pre_activation"):
-        cls.backward_pre_activation = stale_backward
+    def astype(self, dtype):
+        return self
+
+
+def _penalty(regularizer, x, value, scale=1.0):
+    """`regularizer(value) * scale` as a loss term: recorded on the tape with the
+    regularizer's own gradient when `x` is a Node."""
+    term = value.dtype.type(regularizer(value) * scale)
+    if type(x) is not Node:
+        return term
+    return tape.record(
+        np.asarray(term), (x,),
+        lambda g, grads: (regularizer_gradient(regularizer, value) * (g * scale),), "regularizer",
+    )
+
+
+def _as_shape_structure(shape):
+    """A shape (tuple) or a structure of shapes, from arrays' shapes or a config's lists."""
+    if isinstance(shape, dict):
+        return {k: _as_shape_structure(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and any(isinstance(s, (list, tuple, dict)) for s in shape):
+        return [_as_shape_structure(s) for s in shape]
+    return standardize_shape(shape)
+
+
+def _shape_to_config(shape):
+    if isinstance(shape, dict):
+        return {k: _shape_to_config(v) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_shape_to_config(s) for s in shape]
+    return list(shape)
 
 
 def _mark_built(build):
     def wrapper(self, input_shape=None, *args, **kwargs):
         result = build(self, input_shape, *args, **kwargs)
         if input_shape is not None and not isinstance(input_shape, dict):
-            self._build_input_shape = standardize_shape(input_shape)
+            self._build_input_shape = _as_shape_structure(input_shape)
         self.built = True
         return result
 

@@ -4,13 +4,13 @@ import numpy as np
 
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras.compat import legacy
-from minikeras.layers.base import Layer, activation_backward
+from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
 
 @registry.register("layer", module="keras.layers")
 class Dense(Layer):
-    """A densely connected layer.
+    """A densely connected layer: `activation(inputs @ kernel + bias)`.
 
     Inputs of rank > 2 are contracted on their last axis: `(batch, d0, in) -> (batch, d0, units)`.
 
@@ -25,6 +25,9 @@ class Dense(Layer):
         **kwargs: base layer arguments (`name`, `trainable`, `dtype`, `input_shape`, ...).
             Keras 1's names (`output_dim`, `init`, `W_regularizer`, ...) work, with a warning.
     """
+
+    _activation_after_forward = True
+    _single_input = True
 
     @legacy.renamed_arguments(legacy.DENSE)
     def __init__(
@@ -63,6 +66,7 @@ class Dense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self._linear = self.activation is activations.linear
         self._kernel = self._bias = None
+        self.supports_masking = True
 
     def build(self, input_shape):
         if input_shape[-1] is None:
@@ -111,40 +115,21 @@ class Dense(Layer):
             )
         return x
 
-    def call(self, inputs, training=False):
+    def forward(self, inputs, training=False):
         z = np.matmul(inputs, self._kernel.value)
         if self._bias is not None:
             z += self._bias.value
-        y = z if self._linear else self.activation(z)
-        if training:
-            self._saved = (inputs, z, y)
-        return y
+        return z, inputs  # the activation follows, as its own node (Layer.call)
 
-    def backward(self, grad, input_grad=True):
-        inputs, z, y = self._saved
-        if not self._linear:
-            grad = activation_backward(self.activation, z, y, grad)
-        return self.backward_pre_activation(grad, input_grad)
-
-    @property
-    def logits(self):
-        """The activation's input in the last training call: `inputs @ kernel + bias`."""
-        return self._saved[1]
-
-    def backward_pre_activation(self, grad, input_grad=True):
-        """Backward from the gradient at `inputs @ kernel + bias` (the activation's input)."""
-        inputs = self._saved[0]
+    def backward(self, inputs, grad, grads):
+        kernel, bias = self._kernel, self._bias
         flat_grad = grad.reshape(-1, self.units)
-        if self.trainable:
-            kernel = self._kernel
-            if kernel.grad is None:
-                kernel.grad = np.empty_like(kernel.value)
-            np.matmul(inputs.reshape(-1, kernel.value.shape[0]).T, flat_grad, out=kernel.grad)
-            if self._bias is not None:
-                if self._bias.grad is None:
-                    self._bias.grad = np.empty_like(self._bias.value)
-                np.sum(flat_grad, axis=0, out=self._bias.grad)
-        return np.matmul(grad, self._kernel.value.T) if input_grad else None
+        if grads.wants(kernel):
+            flat_inputs = inputs.reshape(-1, kernel.value.shape[0])
+            grads.add(kernel, np.matmul(flat_inputs.T, flat_grad, out=grads.buffer(kernel)))
+        if bias is not None and grads.wants(bias):
+            grads.add(bias, np.sum(flat_grad, axis=0, out=grads.buffer(bias)))
+        return np.matmul(grad, kernel.value.T) if grads.needs_input else None
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self.units)

@@ -33,6 +33,7 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self._rng = np.random.default_rng(seed if seed is not None else backend.draw_seed())
+        self.supports_masking = True
         self.built = True
 
     def _mask_shape(self, shape):
@@ -40,17 +41,16 @@ class Dropout(Layer):
             return shape
         return tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
 
-    def call(self, inputs, training=False):
+    def forward(self, inputs, training=False):
         if not training or self.rate == 0:
-            self._mask = None
-            return inputs
+            return inputs, None
         keep = self._rng.random(self._mask_shape(inputs.shape), dtype=np.float32) >= self.rate
         scale = 0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)
-        self._mask = keep * inputs.dtype.type(scale)
-        return inputs * self._mask
+        mask = keep * inputs.dtype.type(scale)
+        return inputs * mask, mask
 
-    def backward(self, grad, input_grad=True):
-        return grad if self._mask is None else grad * self._mask
+    def backward(self, mask, grad, grads):
+        return grad if mask is None else grad * mask
 
     def get_config(self):
         return {

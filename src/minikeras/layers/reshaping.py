@@ -12,12 +12,11 @@ from minikeras.saving import registry
 class _Reshaping(Layer):
     """A layer whose output is its input reshaped; its gradient is reshaped back."""
 
-    def call(self, inputs, training=False):
-        self._input_shape = inputs.shape
-        return inputs.reshape(self.compute_output_shape(inputs.shape))
+    def forward(self, inputs, training=False):
+        return inputs.reshape(self.compute_output_shape(inputs.shape)), inputs.shape
 
-    def backward(self, grad, input_grad=True):
-        return grad.reshape(self._input_shape)
+    def backward(self, input_shape, grad, grads):
+        return grad.reshape(input_shape)
 
 
 @registry.register("layer", module="keras.layers")
@@ -45,16 +44,16 @@ class Flatten(_Reshaping):
         size = None if None in rest else math.prod(rest)
         return (input_shape[0], size)
 
-    def call(self, inputs, training=False):
-        self._input_shape = inputs.shape
+    def forward(self, inputs, training=False):
+        shape = inputs.shape
         if self._moves_channels(inputs.ndim):
             inputs = np.moveaxis(inputs, 1, -1)
-        return inputs.reshape(inputs.shape[0], -1) if inputs.ndim != 2 else inputs
+        return (inputs.reshape(inputs.shape[0], -1) if inputs.ndim != 2 else inputs), shape
 
-    def backward(self, grad, input_grad=True):
-        if not self._moves_channels(len(self._input_shape)):
-            return super().backward(grad, input_grad)
-        batch, channels, *rest = self._input_shape
+    def backward(self, input_shape, grad, grads):
+        if not self._moves_channels(len(input_shape)):
+            return grad.reshape(input_shape)
+        batch, channels, *rest = input_shape
         return np.moveaxis(grad.reshape(batch, *rest, channels), -1, 1)
 
     def _moves_channels(self, ndim):

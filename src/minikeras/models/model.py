@@ -9,45 +9,58 @@ from minikeras.models.trainer import Trainer
 
 
 class Model(Trainer, Layer):
-    """The base of `Sequential`: weights, inference, summary, JSON and saving over `layers`."""
+    """A layer made of layers, with training (`compile`, `fit`, ...), summary and saving.
+
+    Subclass it as Keras users do: create layers in `__init__` (they are tracked as
+    attributes, in lists and in dicts), compute in `call`; `fit` runs `train_step`, which a
+    subclass may override too. `Sequential` is a `Model` whose `call` runs a stack of layers.
+    """
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError(
-                "minikeras provides Sequential models only; the functional API "
+                "minikeras provides Sequential and subclassed models; the functional API "
                 "(`Model(inputs, outputs)`) is not available yet."
             )
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
 
-    # ------------------------------------------------------------------------------------------
-    # Weights, gathered from the layers
-
-    def _all_weights(self):
-        return [w for layer in self.layers for w in layer.weights]
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [w for layer in self.layers for w in layer.trainable_weights]
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Model {type(self).__name__} does not have a `call()` method implemented."
+        )
 
     @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self._all_weights()
-        return [w for layer in self.layers for w in layer.non_trainable_weights]
+    def layers(self):
+        """The layers the model holds, in the order they were assigned."""
+        return [layer for layer in self._sublayers() if not _is_input_layer(layer)]
 
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+    def build(self, input_shape=None):
+        """Build a subclassed model by running it once on zeros of `input_shape` (Keras runs
+        it symbolically): every layer it calls is built."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        if isinstance(input_shape, (list, dict)) or (
+            isinstance(input_shape, tuple) and input_shape and isinstance(input_shape[0], tuple)
+        ):
+            probe = _zeros_like_shapes(input_shape, self._np_dtype)
+        else:
+            probe = _zeros_like_shapes(tuple(input_shape), self._np_dtype)
+        self._build_input_shape = input_shape
+        self.built = True
+        self(probe, training=False)
 
-    @property
-    def weights(self):
-        return self._all_weights()
+    def _build_for(self, input_shape):
+        if type(self).build is Model.build:
+            self.built = True  # a subclassed model's layers build on its first call
+        else:
+            super()._build_for(input_shape)
 
-    @property
-    def losses(self):
-        return [term for layer in self.layers for term in layer.losses]
+    def _call_unchecked(self, inputs):
+        """Inference on inputs already checked (predict's later batches)."""
+        return self._invoke(inputs, False)
 
     def get_layer(self, name=None, index=None):
         """A layer by `name` or by `index` (exactly one of the two)."""
@@ -131,6 +144,21 @@ class Model(Trainer, Layer):
         saving_api.load_weights(
             self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs
         )
+
+
+def _is_input_layer(layer):
+    from minikeras.layers.input_layer import InputLayer
+
+    return isinstance(layer, InputLayer)
+
+
+def _zeros_like_shapes(shapes, dtype):
+    """Zeros of each shape (an unknown axis taken as 1)."""
+    if isinstance(shapes, dict):
+        return {k: _zeros_like_shapes(v, dtype) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
+        return [_zeros_like_shapes(s, dtype) for s in shapes]
+    return np.zeros([1 if d is None else d for d in shapes], dtype)
 
 
 def _json_default(value):

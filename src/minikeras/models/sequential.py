@@ -94,7 +94,7 @@ class Sequential(Model):
         return list(self._layers)
 
     def _sublayers(self):
-        return getattr(self, "_layers", ())  # none yet while Layer.__init__ runs
+        return list(getattr(self, "_layers", ()))  # none yet while Layer.__init__ runs
 
     @property
     def input_shape(self):
@@ -153,18 +153,6 @@ class Sequential(Model):
         for layer in self._layers:
             inputs = layer._invoke(inputs, False)
         return inputs
-
-    def backward(self, grad, input_grad=True):
-        return self._backward_through(len(self._layers), grad, input_grad)
-
-    def _backward_through(self, count, grad, input_grad=True):
-        """Backward through the first `count` layers, from the gradient of their output."""
-        for index in range(count - 1, -1, -1):
-            layer = self._layers[index]
-            if layer.activity_regularizer is not None:
-                grad = layer._add_activity_gradient(grad)
-            grad = layer.backward(grad, input_grad=input_grad or index > 0)
-        return grad
 
     # ------------------------------------------------------------------------------------------
     # Config

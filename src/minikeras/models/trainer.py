@@ -1,15 +1,20 @@
-"""`Trainer`: compile, fit, evaluate and predict for a model made of layers with backward passes.
+"""`Trainer`: compile, fit, evaluate and predict, over Keras 3's public steps.
 
-One training step is a forward loop that keeps what each layer needs, the loss and its
-gradient, a reverse loop through the layers' `backward`, regularization gradients, one
-optimizer step and the constraints. No graph is built: the layers hold their own gradients.
+`fit`, `evaluate` and `predict` loop over batches and call `train_step`, `test_step` and
+`predict_step`, which a subclass may override. The default `train_step` is the loop a user
+writes with a `GradientTape`: the forward pass under the tape, `compute_loss`, the tape's
+gradients of the trainable variables (into buffers kept across steps), one optimizer update.
 """
 
-import math
+import inspect
 import warnings
 
 import numpy as np
 
+from minikeras import tree
+from minikeras.core import tape
+from minikeras.core.tensor import as_array
+from minikeras.layers.base import Layer
 from minikeras.models import data as data_lib
 
 # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
@@ -24,8 +29,10 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._loss_fn = None
-        self._metrics = None
+        self._loss_tracker = self._compile_metrics = None
         self._compile_config = None
+        self._gradient_buffers = {}  # the gradients' arrays, kept across training steps
+        self._step_variables = None  # the trainable variables of the fit under way
 
     # ------------------------------------------------------------------------------------------
     # compile
@@ -48,7 +55,9 @@ class Trainer:
         Keras' backend-only arguments (`run_eagerly`, `jit_compile`, ...) are accepted and
         have no effect: minikeras always runs eagerly on numpy.
         """
+        from minikeras import metrics as metrics_module
         from minikeras import optimizers
+        from minikeras.models.compile_utils import CompileMetrics
 
         for legacy in ("sample_weight_mode", "target_tensors", "distribute", "pss_evaluation_shards"):
             kwargs.pop(legacy, None)
@@ -58,10 +67,14 @@ class Trainer:
         self.loss = loss
         self._loss_spec = _one_output(loss)
         self._loss_weight = _one_output(loss_weights)
-        self._metric_specs = _as_list(_one_output(metrics, nested=True))
-        self._weighted_metric_specs = _as_list(_one_output(weighted_metrics, nested=True))
+        metric_specs = _as_list(_one_output(metrics, nested=True))
+        weighted_metric_specs = _as_list(_one_output(weighted_metrics, nested=True))
         self._loss_fn = None
-        self._metrics = None
+        self._compile_metrics = (
+            CompileMetrics(metric_specs, weighted_metric_specs)
+            if metric_specs or weighted_metric_specs else None
+        )
+        self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {
             "loss": loss,
             "loss_weights": loss_weights,
@@ -102,140 +115,106 @@ class Trainer:
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
 
-    def _resolve_compiled(self, y, y_pred):
-        """Loss and metrics are chosen from the first batch's shapes, as Keras 3 does."""
-        from minikeras import losses, metrics
+    def _resolve_compiled(self, y, y_pred, need_loss=True):
+        """The loss is chosen from the first batch's shapes, as Keras 3 does."""
+        from minikeras import losses
 
-        if self._loss_fn is None:
-            if self._loss_spec is None:
-                raise ValueError(
-                    "No loss to compute. Provide a `loss` argument in `compile()`."
-                )
-            self._loss_fn = losses.resolve_compile_loss(self._loss_spec, y, y_pred)
-        if self._metrics is None:
-            self._metrics = [
-                metrics.resolve_compile_metric(spec, y, y_pred) for spec in self._metric_specs
-            ]
-            counts = {}
-            for metric in self._metrics:  # Keras numbers repeated names: accuracy, accuracy_1
-                count = counts[metric.name] = counts.get(metric.name, -1) + 1
-                if count:
-                    metric.name = f"{metric.name}_{count}"
-            self._weighted_metrics = [
-                metrics.resolve_compile_metric(spec, y, y_pred)
-                for spec in self._weighted_metric_specs
-            ]
-            for metric in self._weighted_metrics:
-                if any(metric.name == m.name for m in self._metrics):
-                    # Keras 3 renames it in the logs only: its list results still look it up
-                    # by the plain name, so that value comes twice and the weighted one last.
-                    metric._listed_name = metric.name
-                    metric.name = "weighted_" + metric.name
-
-    def _fused_activation(self):
-        """The last layer's activation name when the loss can take its gradient at the logits."""
-        from minikeras import activations
-
-        last = self.layers[-1] if self.layers else None
-        activation = getattr(last, "activation", None)
-        if hasattr(last, "backward_pre_activation"):
-            for fused in (activations.softmax, activations.sigmoid):
-                if activation is fused:
-                    return fused.__name__
-        return None
-
-    @property
-    def metrics_names(self):
-        if not self.compiled:
-            return []
-        return ["loss", "compile_metrics"] if self._metric_specs or self._weighted_metric_specs else ["loss"]
+        if self._loss_fn is None and self._loss_spec is not None:
+            self._loss_fn = losses.resolve_compile_loss(
+                self._loss_spec, y, tree.map_structure(tape.value_of, y_pred)
+            )
 
     @property
     def metrics(self):
-        return list(self._metrics or []) + list(getattr(self, "_weighted_metrics", []) or [])
+        """Keras' order: the loss tracker, the compiled metrics, then metrics held as
+        attributes by the model and its layers."""
+        own = []
+        if self.compiled:
+            own.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                own.append(self._compile_metrics)
+        return own + [m for m in Layer.metrics.fget(self) if all(m is not o for o in own)]
 
-    # ------------------------------------------------------------------------------------------
-    # One batch
+    @property
+    def metrics_names(self):
+        return [metric.name for metric in self.metrics]
 
-    def _train_step(self, x, y, sample_weight):
-        with np.errstate(**_QUIET):
-            value, y_pred = self._loss_and_gradients(x, y, sample_weight)
-            self.optimizer.step(self.trainable_weights)  # applies the constraints too
-            self._update_metrics(y, y_pred, sample_weight)
-        return value
-
-    def _loss_and_gradients(self, x, y, sample_weight=None):
-        """One batch's total loss (regularization included) and predictions; the loss's
-        gradient is left in the `.grad` of every trainable weight, nothing is updated."""
-        y_pred = self(x, training=True)
-        self._resolve_compiled(y, y_pred)
-        loss = self._loss_fn
-        fused = None
-        activation_name = self._fused_activation()  # every step: layers may have changed
-        if activation_name:
-            # As Keras 3 on TensorFlow: the crossentropy of a softmax/sigmoid output is taken
-            # at its logits, stable and without clipping.
-            fused = loss.logits_value_and_grad(
-                y, self.layers[-1].logits, sample_weight, activation_name
-            )
-        value, grad = fused or loss.value_and_grad(y, y_pred, sample_weight)
-        if self._loss_weight is not None:
-            weight = grad.dtype.type(self._loss_weight)
-            value, grad = value * weight, grad * weight
-        if fused is None:
-            self.backward(grad, input_grad=False)
-        else:
-            self._backward_from_logits(grad)
-        value = float(value) + self._regularization(add_gradients=True)
-        return value, y_pred
-
-    def _backward_from_logits(self, grad):
-        layers = self.layers
-        last = layers[-1]
-        if last.activity_regularizer is not None:
-            # The activity term is taken on the activation's output: carry it to the logits.
-            from minikeras.layers.base import activation_backward
-
-            output = last._activity_output
-            output_grad = last._add_activity_gradient(np.zeros_like(output))
-            grad = grad + activation_backward(last.activation, last.logits, output, output_grad)
-        grad = last.backward_pre_activation(grad, input_grad=len(layers) > 1)
-        self._backward_through(len(layers) - 1, grad, input_grad=False)
-
-    def _regularization(self, add_gradients=False):
-        """The sum of all regularization terms; optionally adds their gradients to `.grad`."""
-        total = float(sum(self.losses, 0.0))
-        if add_gradients:
-            from minikeras.layers.base import regularizer_gradient
-
-            for variable in self.trainable_weights:
-                if variable.regularizer is not None:
-                    variable.grad += regularizer_gradient(variable.regularizer, variable.value)
-        return total
-
-    def _test_step(self, x, y, sample_weight):
-        with np.errstate(**_QUIET):
-            y_pred = self(x, training=False)
-            self._resolve_compiled(y, y_pred)
-            value = float(self._loss_fn(y, y_pred, sample_weight=sample_weight))
-            if self._loss_weight is not None:
-                value *= self._loss_weight
-            value += self._regularization()
-            self._update_metrics(y, y_pred, sample_weight)
-        return value
-
-    def _update_metrics(self, y, y_pred, sample_weight):
-        for metric in self._metrics:
-            metric.update_state(y, y_pred)
-        for metric in self._weighted_metrics:
-            metric.update_state(y, y_pred, sample_weight=sample_weight)
-
-    def _reset_metrics(self):
+    def reset_metrics(self):
         for metric in self.metrics:
             metric.reset_state()
 
-    def _logs(self, loss_mean):
-        logs = {"loss": loss_mean}
+    # ------------------------------------------------------------------------------------------
+    # One batch: the steps a subclass may override, as Keras 3 names them
+
+    def train_step(self, data):
+        """One optimizer step on one batch `(x, y, sample_weight)`; returns the logs."""
+        x, y, sample_weight = data_lib.unpack(data)
+        with np.errstate(**_QUIET), tape.GradientTape() as recording:
+            y_pred = self(x, training=True) if self._call_takes_training else self(x)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
+        variables = self._step_variables or self.trainable_variables
+        with np.errstate(**_QUIET):
+            if variables:
+                grads = recording.gradient(loss, variables, into=self._gradient_buffers)
+                self.optimizer.apply(grads, variables)
+            else:
+                warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """The loss and metrics of one batch, without training; returns the logs."""
+        x, y, sample_weight = data_lib.unpack(data)
+        # Recorded, though nothing is differentiated, so that a crossentropy sees a softmax or
+        # sigmoid output and takes its stable form at the logits, as in training.
+        with np.errstate(**_QUIET), tape.GradientTape(watch_accessed_variables=False):
+            y_pred = self(x, training=False) if self._call_takes_training else self(x)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
+        with np.errstate(**_QUIET):
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs for one batch."""
+        x, _, _ = data_lib.unpack(data)
+        return self(x, training=False) if self._call_takes_training else self(x)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss (weighted) plus every term of `self.losses`."""
+        self._resolve_compiled(y, y_pred)
+        losses = []
+        if self._loss_fn is not None:
+            loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
+            if self._loss_weight is not None:
+                loss = loss * np.float32(self._loss_weight)
+            losses.append(loss)
+        losses.extend(self.losses)
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = losses[0]
+        for term in losses[1:]:
+            total = total + term
+        return total
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """`compute_loss`, also when a subclass's override takes no `training` (Keras < 3.3)."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch; returns `get_metrics_result()`."""
+        if self._compile_metrics is not None:
+            self._resolve_compiled(y, y_pred, need_loss=False)
+            self._compile_metrics.update_state(
+                y, tree.map_structure(tape.value_of, y_pred), sample_weight
+            )
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """Every metric's result as a dict of floats (a metric giving a dict gives its
+        entries), in the order Keras' logs list them."""
+        logs = {}
         for metric in self.metrics:
             result = metric.result()
             if isinstance(result, dict):
@@ -243,6 +222,14 @@ class Trainer:
             else:
                 logs[metric.name] = float(result)
         return dict(sorted(logs.items()))
+
+    def _get_metrics_result_or_logs(self, logs):
+        """The metrics' results where a step's logs name the same entries (Keras' rule), else
+        the last step's logs, as a custom step returned them."""
+        results = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) == set(results):
+            return results
+        return logs
 
     # ------------------------------------------------------------------------------------------
     # fit / evaluate / predict
@@ -304,54 +291,54 @@ class Trainer:
             steps=batches.steps,
         )
         self.stop_training = False
+        self._step_variables = self.trainable_variables  # fixed for this fit, as in Keras
         callback_list.on_train_begin()
         epoch_logs = None
-        with _blas_threads_for(self, batches):
-            for epoch in range(initial_epoch, epochs):
-                self._reset_metrics()
-                callback_list.on_epoch_begin(epoch)
-                total, count, batch_logs = 0.0, 0, None
-                for step, (bx, by, bw) in enumerate(batches.batches(resume=True)):
-                    callback_list.on_train_batch_begin(step)
-                    value = self._train_step(bx, by, bw)
-                    total += value * len(bx)
-                    count += len(bx)
-                    batch_logs = self._logs(total / max(count, 1))
-                    callback_list.on_train_batch_end(step, batch_logs)
+        try:
+            with _blas_threads_for(self, batches):
+                for epoch in range(initial_epoch, epochs):
+                    self.reset_metrics()
+                    callback_list.on_epoch_begin(epoch)
+                    logs = None
+                    for step, data in enumerate(batches.batches(resume=True)):
+                        callback_list.on_train_batch_begin(step)
+                        logs = _python_logs(self.train_step(data))
+                        callback_list.on_train_batch_end(step, logs)
+                        if self.stop_training:
+                            break
+                    if logs is None:  # the data ran out before this epoch began
+                        break
+                    epoch_logs = dict(self._get_metrics_result_or_logs(logs))
+                    if validation is not None and _validates_after(epoch, validation_freq):
+                        # Validation is an evaluation: the test hooks run (the bar stays quiet).
+                        callback_list.on_test_begin()
+                        val_logs = self._evaluate_batches(validation, callback_list)
+                        callback_list.on_test_end(val_logs)
+                        epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    callback_list.on_epoch_end(epoch, epoch_logs)
                     if self.stop_training:
                         break
-                if batch_logs is None:  # the data ran out before this epoch began
-                    break
-                epoch_logs = dict(batch_logs)
-                if validation is not None and _validates_after(epoch, validation_freq):
-                    # Validation is an evaluation: the test hooks run (the bar stays quiet).
-                    callback_list.on_test_begin()
-                    val_logs = self._evaluate_batches(validation, callback_list)
-                    callback_list.on_test_end(val_logs)
-                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                callback_list.on_epoch_end(epoch, epoch_logs)
-                if self.stop_training:
-                    break
+        finally:
+            self._step_variables = None
         callback_list.on_train_end(epoch_logs)
         return self.history
 
     def _ensure_built(self, batches):
         if not self.built and isinstance(batches, data_lib.ArrayBatches):
+            if tree.is_nested(batches.x):
+                return  # built by its first call
             self.build((None, *batches.x.shape[1:]))
 
     def _evaluate_batches(self, batches, callback_list=None):
-        self._reset_metrics()
-        total, count = 0.0, 0
+        self.reset_metrics()
         logs = {}
-        for step, (bx, by, bw) in enumerate(batches.batches()):
+        for step, data in enumerate(batches.batches()):
             if callback_list:
                 callback_list.on_test_batch_begin(step)
-            total += self._test_step(bx, by, bw) * len(bx)
-            count += len(bx)
-            logs = self._logs(total / max(count, 1))
+            logs = _python_logs(self.test_step(data))
             if callback_list:
                 callback_list.on_test_batch_end(step, logs)
-        return logs
+        return self._get_metrics_result_or_logs(logs) if logs else logs
 
     def evaluate(
         self,
@@ -385,7 +372,9 @@ class Trainer:
         """A dict, or Keras' list: the loss, the metrics in compile order, the rest sorted."""
         if return_dict:
             return logs
-        names = ["loss"] + [getattr(metric, "_listed_name", metric.name) for metric in self.metrics]
+        names = ["loss"]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            names += self._compile_metrics.listed_names()
         ordered = [logs[name] for name in names if name in logs]
         ordered += [value for key, value in sorted(logs.items()) if key not in names]
         return ordered[0] if len(ordered) == 1 else ordered
@@ -396,9 +385,11 @@ class Trainer:
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
         quiet = verbose == 0 and not callbacks and steps is None
-        if quiet and isinstance(batches, data_lib.ArrayBatches):
+        own_step = type(self).predict_step is not Trainer.predict_step
+        if quiet and not own_step and isinstance(batches, data_lib.ArrayBatches) \
+                and not tree.is_nested(batches.x):
             if batches.num_samples <= batches.batch_size:
-                return self(batches.x, training=False)
+                return as_array(self(batches.x, training=False))
             return self._predict_arrays(batches)
         from minikeras import callbacks as callbacks_module
 
@@ -408,9 +399,9 @@ class Trainer:
         )
         callback_list.on_predict_begin()
         outputs = []
-        for step, (bx, _, _) in enumerate(batches.batches()):
+        for step, data in enumerate(batches.batches()):
             callback_list.on_predict_batch_begin(step)
-            outputs.append(self(bx, training=False))
+            outputs.append(as_array(tape.value_of(self.predict_step(data))))
             callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
         return np.concatenate(outputs) if outputs else np.empty((0,), np.float32)
@@ -431,7 +422,7 @@ class Trainer:
         x, size = self._conform_input(batches.x), batches.batch_size
         threads = backend.blas_threads_for(size, _widest_layer(self))
         with backend.blas_threads(1):
-            first = self(x[:size], training=False)
+            first = as_array(self(x[:size], training=False))
             out = np.empty((len(x), *first.shape[1:]), first.dtype)
             out[:size] = first
 
@@ -459,21 +450,44 @@ class Trainer:
         x, y = data_lib.as_array(x, "x"), data_lib.as_array(y, "y")
         if class_weight is not None:
             sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
-        if not self.built:
+        if not self.built and not tree.is_nested(x):
             self.build((None, *x.shape[1:]))
-        self._reset_metrics()  # each call reports its own batch, as in Keras 3
-        value = self._train_step(x, y, data_lib.as_array(sample_weight, "sample_weight"))
-        return self._format_results(self._logs(value), return_dict)
+        self.reset_metrics()  # each call reports its own batch, as in Keras 3
+        logs = self.train_step((x, y, data_lib.as_array(sample_weight, "sample_weight")))
+        logs = self._get_metrics_result_or_logs(_python_logs(logs))
+        return self._format_results(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
         self._assert_compiled()
-        self._reset_metrics()
-        value = self._test_step(
+        self.reset_metrics()
+        logs = self.test_step((
             data_lib.as_array(x, "x"), data_lib.as_array(y, "y"),
             data_lib.as_array(sample_weight, "sample_weight"),
-        )
-        return self._format_results(self._logs(value), return_dict)
+        ))
+        logs = self._get_metrics_result_or_logs(_python_logs(logs))
+        return self._format_results(logs, return_dict)
+
+
+def _batch_size(x):
+    return len(next(leaf for leaf in tree.flatten(x) if leaf is not None))
+
+
+def _python_logs(logs):
+    """A step's logs as Python floats (Keras' `pythonify_logs`)."""
+    if not isinstance(logs, dict):
+        return logs
+    result = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            result.update(_python_logs(value))
+        else:
+            value = tape.value_of(value)
+            try:
+                result[key] = float(np.asarray(value)) if np.size(value) == 1 else value
+            except (TypeError, ValueError):
+                result[key] = value
+    return result
 
 
 def _validates_after(epoch, validation_freq):
