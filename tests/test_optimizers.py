@@ -52,11 +52,7 @@ def without_name(config):
 
 def update(optimizer, variables, grads, api):
     """One update through each public entry point."""
-    if api == "step":
-        for variable, grad in zip(variables, grads):
-            variable.grad = grad
-        optimizer.step(variables)
-    elif api == "apply_gradients":
+    if api == "apply_gradients":
         optimizer.apply_gradients(zip(grads, variables))
     else:
         optimizer.apply(grads, variables)
@@ -66,7 +62,7 @@ def update(optimizer, variables, grads, api):
 # Updates
 
 
-@pytest.mark.parametrize("api", ["step", "apply_gradients", "apply"])
+@pytest.mark.parametrize("api", ["apply_gradients", "apply"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_weights_follow_keras_step_by_step(case, api):
     optimizer = make(case)
@@ -98,13 +94,12 @@ def test_updates_allocate_nothing_parameter_sized(case):
         Variable(np.full((256, 256), 0.5, "float32"), name="kernel", path="big/kernel"),
         Variable(np.full((256,), 0.5, "float32"), name="bias", path="big/bias"),
     ]
-    for variable in variables:
-        variable.grad = np.full(variable.shape, 0.25, "float32")
+    grads = [np.full(variable.shape, 0.25, "float32") for variable in variables]
     optimizer = make(case)
-    optimizer.step(variables)  # builds: slots and scratch arrays are made here
+    optimizer.apply(grads, variables)  # builds: slots and scratch arrays are made here
     tracemalloc.start()
-    optimizer.step(variables)
-    optimizer.step(variables)
+    optimizer.apply(grads, variables)
+    optimizer.apply(grads, variables)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < variables[0].value.nbytes / 4, f"{case}: {peak} bytes allocated by a step"

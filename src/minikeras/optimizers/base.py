@@ -328,11 +328,6 @@ class Optimizer:
     # ------------------------------------------------------------------------------------------
     # Updates
 
-    def step(self, variables):
-        """One update of `variables` from their `.grad` (what `fit` does after backprop)."""
-        variables = list(variables)
-        self.apply([v.grad for v in variables], variables)
-
     def apply_gradients(self, grads_and_vars):
         """One update from `(gradient, variable)` pairs; returns `iterations`."""
         grads, variables = zip(*grads_and_vars)
