@@ -9,6 +9,7 @@ from minikeras.saving.registry import (
     get_registered_object,
     register_keras_serializable,
 )
+from minikeras.utils.file_utils import get_file
 from minikeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from minikeras.utils.numerical_utils import normalize, to_categorical
 from minikeras.utils.sequence_utils import pad_sequences
@@ -25,6 +26,7 @@ def __getattr__(name):
 
 __all__ = [
     "CustomObjectScope", "Progbar", "array_to_img", "custom_object_scope", "get_custom_objects",
+    "get_file",
     "get_registered_name", "get_registered_object", "img_to_array", "load_img", "normalize",
     "pad_sequences", "register_keras_serializable", "save_img", "set_random_seed",
     "to_categorical",
