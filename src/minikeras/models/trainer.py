@@ -305,6 +305,7 @@ class Trainer:
         )
         self.stop_training = False
         callback_list.on_train_begin()
+        initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch  # BackupAndRestore
         epoch_logs = None
         with _blas_threads_for(self, batches):
             for epoch in range(initial_epoch, epochs):
