@@ -25,6 +25,7 @@ from minikeras.datasets import (
     mnist,
     reuters,
 )
+from minikeras.utils import file_utils
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "compat" / "data" / "datasets.json").read_text())
 LOADERS = {"boston_housing": boston_housing, "california_housing": california_housing,
@@ -40,7 +41,7 @@ def attempts(monkeypatch):
         urls.append(url)
         raise urllib.error.URLError("[Errno -2] Name or service not known")
 
-    monkeypatch.setattr(_files, "download", offline)
+    monkeypatch.setattr(file_utils, "download", offline)
     return urls
 
 
@@ -157,7 +158,7 @@ def test_stale_file_is_downloaded_again_atomically(cache, monkeypatch, capsys):
                  y_test=np.zeros(0, np.uint8))
     content = good.read_bytes()
     good.write_bytes(b"truncated")
-    monkeypatch.setattr(_files, "download", lambda url, out: out.write(content))
+    monkeypatch.setattr(file_utils, "download", lambda url, out: out.write(content))
     (_, y_train), _ = mnist.load_data()
     assert y_train.tolist() == [1]
     assert "does not match the original value" in capsys.readouterr().out
@@ -179,7 +180,7 @@ def test_download_fetches_verifies_and_caches(tmp_path, monkeypatch):
 
 
 def test_corrupt_download_is_rejected_and_not_cached(cache, monkeypatch):
-    monkeypatch.setattr(_files, "download", lambda url, out: out.write(b"not the file"))
+    monkeypatch.setattr(file_utils, "download", lambda url, out: out.write(b"not the file"))
     with pytest.raises(ValueError, match="Incomplete or corrupted file detected"):
         boston_housing.load_data()
     assert list(cache.iterdir()) == []
@@ -187,9 +188,9 @@ def test_corrupt_download_is_rejected_and_not_cached(cache, monkeypatch):
 
 def test_unwritable_cache_falls_back_to_tmp_keras(cache, monkeypatch, tmp_path):
     fallback = tmp_path / "fallback" / ".keras"
-    monkeypatch.setattr(_files, "FALLBACK_HOME", str(fallback))
+    monkeypatch.setattr(file_utils, "FALLBACK_HOME", str(fallback))
     real_access = os.access
-    monkeypatch.setattr(_files.os, "access", lambda p, mode: p != str(tmp_path) and real_access(p, mode))
+    monkeypatch.setattr(file_utils.os, "access", lambda p, mode: p != str(tmp_path) and real_access(p, mode))
     with pytest.raises(OSError, match=str(fallback / "datasets" / "imdb.npz")):
         imdb.load_data()
 

@@ -485,9 +485,329 @@ compat = _namespace("compat", {"v1": _namespace("compat.v1", {
     "TensorFlow 1 names.")
 globals()["print"] = _print  # tf.print; this module calls `builtins.print`
 
+# ----------------------------------------------------------------------------------------------
+# Breadth: the functions Keras tutorials and guides call around their models. Each is built on
+# `minikeras.ops` where it can be, so that it is differentiable on the tape where TF's is.
+
+
+def _split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """`value` cut along `axis` into `num_or_size_splits` equal pieces, or pieces of the
+    given sizes (one of which may be -1: the rest)."""
+    if np.ndim(num_or_size_splits) == 0:
+        return ops.split(value, int(num_or_size_splits), axis=axis)
+    sizes = [int(n) for n in num_or_size_splits]
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = ops.shape(value)[axis] - (builtins.sum(sizes) + 1)
+    return ops.split(value, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+
+
+def _boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
+    """The entries (or slices along `axis`, 0 by default) of `tensor` where `mask` holds."""
+    mask = np.asarray(ops.convert_to_numpy(mask), dtype=builtins.bool)
+    axis = 0 if axis is None else axis
+    leading = ops.shape(tensor)[:axis]
+    flat = ops.reshape(tensor, (*leading, -1, *ops.shape(tensor)[axis + mask.ndim:]))
+    return ops.take(flat, np.flatnonzero(mask.ravel()), axis=axis)
+
+
+def _sequence_mask(lengths, maxlen=None, dtype=bool, name=None):
+    """`mask[..., j] = j < lengths[...]`, `maxlen` columns (the largest length by default)."""
+    lengths = np.asarray(ops.convert_to_numpy(lengths))
+    maxlen = int(lengths.max()) if maxlen is None else int(maxlen)
+    return (np.arange(maxlen) < lengths[..., None]).astype(dtype)
+
+
+def _clip_by_norm(t, clip_norm, axes=None, name=None):
+    """`t` scaled down so that its L2 norm (over `axes`, all by default) is at most
+    `clip_norm`."""
+    norm = ops.sqrt(ops.sum(ops.square(t), axis=axes, keepdims=True))
+    return ops.divide(ops.multiply(t, clip_norm), ops.maximum(norm, clip_norm))
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """`(t_list scaled by clip_norm / max(global_norm, clip_norm), global_norm)`, the global
+    norm being that of all the tensors together (None entries stay None)."""
+    present = [t for t in t_list if t is not None]
+    if use_norm is None:
+        use_norm = ops.sqrt(add_n([ops.sum(ops.square(t)) for t in present]))
+    scale = ops.divide(clip_norm, ops.maximum(use_norm, clip_norm))
+    clipped = [None if t is None else _tensor(ops.multiply(t, scale)) for t in t_list]
+    return clipped, _tensor(use_norm)
+
+
+def _divide_no_nan(x, y, name=None):
+    """`x / y`, and 0 where `y` is 0."""
+    zero = ops.equal(y, 0)
+    return ops.where(zero, ops.zeros_like(x), ops.divide(x, ops.where(zero, ops.ones_like(y), y)))
+
+
+def _reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    return ops.sqrt(ops.sum(ops.square(input_tensor), axis=axis, keepdims=keepdims))
+
+
+def _moments(x, axes, shift=None, keepdims=False, name=None):
+    """`(mean, variance)` over `axes`."""
+    axes = tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return (ops.mean(x, axis=axes, keepdims=keepdims), ops.var(x, axis=axes, keepdims=keepdims))
+
+
+def _dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """Entries of `x` zeroed with probability `rate`, the others scaled by `1 / (1 - rate)`."""
+    if not 0 <= rate < 1:
+        raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). "
+                         f"Received: rate={rate}")
+    shape = ops.shape(x) if noise_shape is None else tuple(noise_shape)
+    keep = (_generator(seed).random(shape) >= rate).astype(backend.floatx())
+    return ops.multiply(x, keep / (1.0 - rate))
+
+
+def _bias_add(value, bias, data_format=None, name=None):
+    if data_format == "NCHW":
+        bias = ops.reshape(bias, (-1, *([1] * (ops.ndim(value) - 2))))
+    return ops.add(value, bias)
+
+
+def _weighted_cross_entropy(labels, logits, pos_weight, name=None):
+    """`labels * -log(sigmoid(logits)) * pos_weight + (1 - labels) * -log(1 - sigmoid(logits))`,
+    in TensorFlow's stable form."""
+    log_weight = ops.add(1.0, ops.multiply(ops.subtract(pos_weight, 1.0), labels))
+    softplus_neg = ops.add(ops.log1p(ops.exp(ops.negative(ops.abs(logits)))),
+                           ops.relu(ops.negative(logits)))
+    return ops.add(ops.multiply(ops.subtract(1.0, labels), logits),
+                   ops.multiply(log_weight, softplus_neg))
+
+
+def _compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """The sum of the (weighted) per-example losses over `global_batch_size` (the batch's
+    size by default), as one replica of a distributed loop computes it."""
+    if sample_weight is not None:
+        per_example_loss = ops.multiply(per_example_loss, sample_weight)
+    if global_batch_size is None:
+        global_batch_size = ops.shape(per_example_loss)[0] if ops.ndim(per_example_loss) else 1
+    return ops.divide(ops.sum(per_example_loss), float(global_batch_size))
+
+
+def _embedding_lookup(params, ids, max_norm=None, name=None):
+    return ops.take(params, ids, axis=0)
+
+
+def _matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    return ops.swapaxes(a, -1, -2)
+
+
+def _linalg_diag(diagonal, name="diag", k=0, **_):
+    """Matrices with `diagonal` (its last axis) on their diagonal."""
+    values = ops.convert_to_numpy(diagonal)
+    return np.apply_along_axis(np.diag, -1, values) if values.ndim > 1 else ops.diag(diagonal, k)
+
+
+def _diag_part(input, name="diag_part", k=0, **_):
+    return ops.diagonal(input, offset=k, axis1=-2, axis2=-1)
+
+
+def _matvec(a, b, transpose_a=False, name=None, **_):
+    return ops.squeeze(matmul(a, ops.expand_dims(b, -1), transpose_a=transpose_a), -1)
+
+
+def _numpy_only(function):
+    """A linear-algebra function taken from numpy: values, no gradient."""
+    def wrapper(input, name=None):
+        return function(ops.convert_to_numpy(input))
+
+    return wrapper
+
+
+def _categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """`num_samples` class indices per row, drawn with probabilities `softmax(logits)`."""
+    logits = np.asarray(ops.convert_to_numpy(logits), dtype="float64")
+    probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    rng = _generator(seed)
+    draws = [rng.choice(len(p), size=num_samples, p=p) for p in probabilities]
+    return np.array(draws, dtype=dtype or "int64").reshape(len(probabilities), num_samples)
+
+
+def _truncated_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name=None):
+    """Normal draws, those beyond two standard deviations drawn again."""
+    rng = _generator(seed)
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2
+    while outside.any():
+        values[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2
+    return (values * stddev + mean).astype(dtype)
+
+
+class TensorShape:
+    """A shape whose dimensions may be unknown (None), as TensorFlow's `TensorShape`."""
+
+    def __init__(self, dims):
+        if isinstance(dims, TensorShape):
+            dims = dims.dims
+        self._dims = None if dims is None else [None if d is None else int(d) for d in (
+            [dims] if np.ndim(dims) == 0 else dims)]
+
+    @property
+    def dims(self):
+        return None if self._dims is None else list(self._dims)
+
+    @property
+    def rank(self):
+        return None if self._dims is None else len(self._dims)
+
+    ndims = rank
+
+    def as_list(self):
+        if self._dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self._dims)
+
+    def is_fully_defined(self):
+        return self._dims is not None and None not in self._dims
+
+    def num_elements(self):
+        return int(np.prod(self._dims, dtype="int64")) if self.is_fully_defined() else None
+
+    def __len__(self):
+        if self._dims is None:
+            raise ValueError("Cannot take the length of shape with unknown rank.")
+        return len(self._dims)
+
+    def __iter__(self):
+        return iter(self.as_list())
+
+    def __getitem__(self, key):
+        item = self.as_list()[key]
+        return TensorShape(item) if isinstance(key, slice) else item
+
+    def __eq__(self, other):
+        try:
+            return self._dims == TensorShape(other)._dims
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(None if self._dims is None else tuple(self._dims))
+
+    def __repr__(self):
+        return "TensorShape(None)" if self._dims is None else f"TensorShape({self._dims})"
+
+    def __str__(self):
+        if self._dims is None:
+            return "<unknown>"
+        return "(" + ", ".join(str(d) for d in self._dims) + ("," if len(self._dims) == 1 else "") + ")"
+
+
+class device:  # noqa: N801 (TensorFlow's name)
+    """`with tf.device("/CPU:0"):` places nothing: everything runs on numpy, on the CPU."""
+
+    def __init__(self, device_name):
+        self.device_name = device_name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
+LogicalDevice = collections.namedtuple("LogicalDevice", ["name", "device_type"])
+_CPU = PhysicalDevice("/physical_device:CPU:0", "CPU")
+_LOGICAL_CPU = LogicalDevice("/device:CPU:0", "CPU")
+
+
+def _physical_devices(device_type=None):
+    """The one CPU (there is no GPU or TPU)."""
+    return [_CPU] if device_type in (None, "CPU") else []
+
+
+def _logical_devices(device_type=None):
+    return [_LOGICAL_CPU] if device_type in (None, "CPU") else []
+
+
+def _memory_growth(device, *enable):
+    """What TensorFlow answers for its CPU: memory growth is for GPUs only (and there are no
+    GPUs here, so anything else is nothing to set)."""
+    if isinstance(device, PhysicalDevice) and device.device_type == "CPU":
+        raise ValueError("Cannot set memory growth on non-GPU and non-Pluggable devices"
+                         if enable else "Cannot get memory growth on non-GPU devices")
+    return None if enable else False
+
+
+class _Initializer:
+    """A TensorFlow 2 `tf.*_initializer`: the Keras initializer of the same name, called with
+    `(shape, dtype=tf.float32)` and returning a tensor."""
+
+    def __init__(self, keras_class, *args, **kwargs):
+        self._initializer = keras_class(*args, **kwargs)
+
+    def __call__(self, shape, dtype=float32, **kwargs):
+        return _tensor(self._initializer(shape, dtype=dtype))
+
+    def get_config(self):
+        return self._initializer.get_config()
+
+
+def _initializers():
+    from minikeras import initializers as keras_initializers
+
+    classes = {"random_normal": "RandomNormal", "random_uniform": "RandomUniform",
+               "truncated_normal": "TruncatedNormal", "zeros": "Zeros", "ones": "Ones",
+               "constant": "Constant", "glorot_uniform": "GlorotUniform",
+               "glorot_normal": "GlorotNormal", "orthogonal": "Orthogonal",
+               "variance_scaling": "VarianceScaling"}
+    return {f"{name}_initializer": functools.partial(_Initializer,
+                                                     getattr(keras_initializers, keras_name))
+            for name, keras_name in classes.items()}
+
+
+_MORE_TOP = {"split": _split, "boolean_mask": _boolean_mask, "sequence_mask": _sequence_mask,
+             "clip_by_norm": _clip_by_norm}
+_MORE_MATH = {"divide_no_nan": _divide_no_nan, "reduce_euclidean_norm": _reduce_euclidean_norm}
+_MORE_NN = {"moments": _moments, "dropout": _dropout, "bias_add": _bias_add,
+            "weighted_cross_entropy_with_logits": _weighted_cross_entropy,
+            "compute_average_loss": _compute_average_loss,
+            "embedding_lookup": _embedding_lookup, "log_sigmoid": ops.log_sigmoid}
+_LINALG = {"matmul": matmul, "matvec": _matvec, "norm": norm, "l2_normalize": _l2_normalize,
+           "trace": lambda x, name=None: ops.trace(x, axis1=-2, axis2=-1),
+           "matrix_transpose": _matrix_transpose, "adjoint": _matrix_transpose,
+           "diag": _linalg_diag, "diag_part": _diag_part, "einsum": ops.einsum,
+           "tensordot": ops.tensordot, "eye": eye, "inv": _numpy_only(np.linalg.inv),
+           "det": _numpy_only(np.linalg.det), "pinv": _numpy_only(np.linalg.pinv)}
+
+globals().update({n: _returns_tensors(f, n) for n, f in {**_MORE_TOP, **_MORE_MATH}.items()})
+globals().update(_initializers())
+for _name in _MORE_MATH:
+    setattr(math, _name, globals()[_name])
+for _name, _function in _MORE_NN.items():
+    setattr(nn, _name, _returns_tensors(_function, _name))
+setattr(nn, "moments", lambda *a, **k: tuple(map(_tensor, _moments(*a, **k))))
+for _name, _function in (("categorical", _categorical), ("truncated_normal", _truncated_normal)):
+    setattr(random, _name, _returns_tensors(_function, _name))
+linalg = _namespace("linalg", {n: _returns_tensors(f, n) for n, f in _LINALG.items()},
+                    "Matrix functions (inv, det and pinv from numpy, without gradients).")
+version = _namespace("version", {"VERSION": __version__, "GIT_VERSION": "minikeras",
+                                 "COMPILER_VERSION": "", "GRAPH_DEF_VERSION": 0},
+                     "The TensorFlow release the stand-in follows.")
+for _namespace_module in (config, config.experimental):
+    _namespace_module.list_physical_devices = _physical_devices
+config.list_logical_devices = _logical_devices
+config.get_visible_devices = _physical_devices
+config.experimental.set_memory_growth = _memory_growth
+config.experimental.get_memory_growth = _memory_growth
+config.LogicalDevice, config.PhysicalDevice = LogicalDevice, PhysicalDevice
+config.__doc__ = "Device and thread settings, answered for one CPU: there is no GPU."
+test.is_built_with_gpu_support = lambda: False
+for _module in (math, nn, random, config, config.experimental, test):
+    _module.__all__ = sorted(n for n in vars(_module) if not n.startswith("_") and n not in (
+        "__doc__",))
+
 # The public names, for docs/api.md and `dir(tf)`.
 __all__ = sorted(
-    {*_TOP, *_DTYPES, "DType", "Tensor", "as_dtype", "autograph", "compat", "config", "dtypes",
-     "executing_eagerly", "function", "get_logger", "half", "double", "is_tensor", "math",
-     "newaxis", "nn", "print", "random", "test", "__version__"}
+    {*_TOP, *_DTYPES, *_MORE_TOP, *_MORE_MATH, *_initializers(), "DType", "LogicalDevice",
+     "PhysicalDevice", "Tensor", "TensorShape", "as_dtype", "autograph", "clip_by_global_norm",
+     "compat", "config", "device", "dtypes", "executing_eagerly", "function", "get_logger",
+     "half", "double", "is_tensor", "linalg", "math", "newaxis", "nn", "print", "random",
+     "test", "version", "__version__"}
 )

@@ -7,6 +7,8 @@ download a missing file once; `digits` is bundled, so examples run offline.
 from minikeras.datasets import (
     boston_housing,
     california_housing,
+    cifar10,
+    cifar100,
     digits,
     fashion_mnist,
     imdb,
@@ -15,5 +17,6 @@ from minikeras.datasets import (
 )
 
 __all__ = [
-    "boston_housing", "california_housing", "digits", "fashion_mnist", "imdb", "mnist", "reuters",
+    "boston_housing", "california_housing", "cifar10", "cifar100", "digits", "fashion_mnist",
+    "imdb", "mnist", "reuters",
 ]

@@ -33,6 +33,7 @@ class Trainer:
         self._compile_config = None
         self._gradient_buffers = {}  # the gradients' arrays, kept across training steps
         self._step_variables = None  # the trainable variables of the fit under way
+        self._initial_epoch = None
 
     # ------------------------------------------------------------------------------------------
     # compile
@@ -293,6 +294,8 @@ class Trainer:
         self.stop_training = False
         self._step_variables = self.trainable_variables  # fixed for this fit, as in Keras
         callback_list.on_train_begin()
+        # A callback resuming an interrupted fit (BackupAndRestore) sets the epoch, as in Keras.
+        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = None
         try:
             with _blas_threads_for(self, batches):

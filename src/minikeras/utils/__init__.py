@@ -9,20 +9,28 @@ from minikeras.saving.registry import (
     get_registered_object,
     register_keras_serializable,
 )
+from minikeras.utils.file_utils import get_file
+from minikeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from minikeras.utils.numerical_utils import normalize, to_categorical
+from minikeras.utils.sequence_utils import pad_sequences
 
 
 def __getattr__(name):
-    # The progress bar is loaded on first use: it is not needed to import minikeras.
+    # Loaded on first use: they are not needed to import minikeras.
     if name == "Progbar":
         from minikeras.utils.progbar import Progbar
 
         return Progbar
+    if name in ("model_to_dot", "plot_model"):
+        from minikeras.utils import model_visualization
+
+        return getattr(model_visualization, name)
     raise AttributeError(f"module 'minikeras.utils' has no attribute '{name}'")
 
 
 __all__ = [
-    "CustomObjectScope", "Progbar", "custom_object_scope", "get_custom_objects",
-    "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
-    "set_random_seed", "to_categorical",
+    "CustomObjectScope", "Progbar", "array_to_img", "custom_object_scope", "get_custom_objects",
+    "get_file", "get_registered_name", "get_registered_object", "img_to_array", "load_img",
+    "model_to_dot", "normalize", "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed",
+    "to_categorical",
 ]

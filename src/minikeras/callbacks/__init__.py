@@ -14,9 +14,9 @@ import numpy as np
 from minikeras.utils.progbar import Progbar, print_msg
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
-    "TerminateOnNaN",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger",
+    "ReduceLROnPlateau", "RemoteMonitor", "TensorBoard", "TerminateOnNaN",
 ]
 
 # Hooks that take a batch or epoch index before `logs`, and those that take only `logs`.
@@ -825,3 +825,9 @@ class LambdaCallback(Callback):
         for name, function in hooks.items():
             if function is not None:
                 setattr(self, name, function)
+
+
+# The callbacks with modules of their own build on `Callback`, defined above.
+from minikeras.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
+from minikeras.callbacks.remote_monitor import RemoteMonitor  # noqa: E402
+from minikeras.callbacks.tensorboard import TensorBoard  # noqa: E402
