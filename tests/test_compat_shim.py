@@ -112,10 +112,9 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
 
 
 @pytest.mark.parametrize("statement, error, words", [
-    ("tf.GradientTape", AttributeError, ["tensorflow.GradientTape", "stand-in"]),
+    ("tf.distribute", AttributeError, ["tensorflow.distribute", "stand-in"]),
     ("tf.keras.layers.LSTM", AttributeError, ["tensorflow.keras.layers.LSTM", "recurrent layers"]),
     ("from keras.layers import Conv2D", ImportError, ["keras.layers.Conv2D", "convolution"]),
-    ("from tensorflow.keras.layers import Lambda", ImportError, ["Lambda", "never"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
     ("import tensorflow.data", ImportError, ["tensorflow.data", "stand-in"]),
     ("from keras.utils import FeatureSpace", ImportError, ["keras.utils.FeatureSpace"]),
@@ -129,7 +128,7 @@ def test_a_missing_symbol_raises_an_error_naming_it(tf, statement, error, words)
 
 
 def test_missing_attributes_stay_attribute_errors(tf):
-    assert not hasattr(tf, "GradientTape") and not hasattr(tf.keras.layers, "LSTM")
+    assert not hasattr(tf, "distribute") and not hasattr(tf.keras.layers, "LSTM")
     with pytest.raises(ModuleNotFoundError):  # a class is not a module, in Keras as here
         importlib.import_module("keras.layers.Dense")
 

@@ -381,7 +381,8 @@ LAMBDA_K2 = {"class_name": "Lambda", "config": {"name": "evil", "function": [
     "4wEAAAAAAAAAAAAAAAEAAAADAAAAQwAAAHMEAAAAfABTACkBTqkAKQE=", None, None],
     "function_type": "lambda", "module": "__main__"}}
 REFUSALS = {
-    "lambda layer (Keras 3 form)": (lambda c: layer_configs(c).insert(2, LAMBDA_K3), "Lambda"),
+    "lambda layer (Keras 3 form)": (lambda c: layer_configs(c).insert(2, LAMBDA_K3),
+                                    "'__lambda__' object, which would run code"),
     "lambda layer (Keras 2 marshalled bytecode)": (lambda c: layer_configs(c).insert(2, LAMBDA_K2),
                                                    "Lambda"),
     "bytecode in a custom layer": (lambda c: layer_configs(c)[1]["config"].update(

@@ -153,8 +153,11 @@ def render(names_path):
               + ".", ""]
     lines += _paths_section() + _spellings_section() + _tensorflow_section()
     lines += [NOT_YET, "## Never", "",
-              f"`Lambda`: {coverage.never('layers.Lambda')}. Loading a model file that holds "
-              "one fails with an error saying so.", ""]
+              "Running code a model file holds: a `Lambda` whose function is stored as "
+              "bytecode (Keras 3's `__lambda__`, Keras 2's marshalled functions) is refused on "
+              "loading, whatever `safe_mode` says. `Lambda` itself works in code, and loads "
+              "from a file when its function is a name found in `custom_objects` or the "
+              "registry.", ""]
     return "\n".join(lines)
 
 

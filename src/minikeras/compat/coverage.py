@@ -1,9 +1,7 @@
 """What minikeras does not provide, and the error that tells a script so.
 
-A Keras name missing from minikeras is either not there yet (minikeras covers multilayer
-perceptrons: convolutions, recurrent layers and the functional API beyond `Sequential` are for
-later) or never will be: `Lambda` runs Python code stored in a model file, and minikeras never
-executes anything a file names. The same table groups the names in docs/api.md.
+A Keras name missing from minikeras is either not there yet or never will be (a class that can
+only run code stored in a model file). The same table groups the names in docs/api.md.
 """
 
 import re
@@ -36,8 +34,8 @@ _NOT_YET = [(what, re.compile(pattern)) for what, pattern in NOT_YET]
 def never(keras_name):
     """Why minikeras will never provide `keras_name` ("layers.Lambda"), or None."""
     if keras_name.rpartition(".")[2] in FORBIDDEN_CLASSES:
-        return ("a Lambda layer runs Python code stored in the model file, and minikeras "
-                "never executes code a file names; write a Layer subclass instead")
+        return ("it runs Python code stored in the model file, and minikeras never executes "
+                "code a file holds; write a Layer subclass instead")
     return None
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from minikeras import backend, ops
 from minikeras.autodiff import Node
+from minikeras.core import tape, variables
 from minikeras.core.tensor import Tensor
 
 __version__ = "2.21.0+minikeras"
@@ -301,6 +302,20 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     matrix = np.zeros((num_classes, num_classes), dtype=dtype)
     np.add.at(matrix, (labels, predictions), 1 if weights is None else np.ravel(weights))
     return matrix
+
+
+# ----------------------------------------------------------------------------------------------
+# Training loops: minikeras' own tape and variables
+
+GradientTape = tape.GradientTape
+
+
+def Variable(initial_value, trainable=True, validate_shape=True, caching_device=None, name=None,
+             variable_def=None, dtype=None, import_scope=None, constraint=None,
+             synchronization="auto", aggregation="none", shape=None):
+    """`tf.Variable`: minikeras' `Variable` (a GradientTape watches it when trainable)."""
+    return variables.Variable(initial_value, dtype=dtype, trainable=trainable, name=name,
+                              constraint=constraint)
 
 
 def function(func=None, **options):
@@ -806,7 +821,7 @@ for _module in (math, nn, random, config, config.experimental, test):
 # The public names, for docs/api.md and `dir(tf)`.
 __all__ = sorted(
     {*_TOP, *_DTYPES, *_MORE_TOP, *_MORE_MATH, *_initializers(), "DType", "LogicalDevice",
-     "PhysicalDevice", "Tensor", "TensorShape", "as_dtype", "autograph", "clip_by_global_norm",
+     "PhysicalDevice", "GradientTape", "Tensor", "TensorShape", "Variable", "as_dtype", "autograph", "clip_by_global_norm",
      "compat", "config", "device", "dtypes", "executing_eagerly", "function", "get_logger",
      "half", "double", "is_tensor", "linalg", "math", "newaxis", "nn", "print", "random",
      "test", "version", "__version__"}

@@ -49,8 +49,8 @@ class Node:
         variables: the variables whose gradients `vjp` adds into `grads` (a layer's weights).
     """
 
-    __slots__ = ("value", "parents", "vjp", "op", "variables", "variable", "_keras_mask",
-                 "__weakref__")
+    __slots__ = ("value", "parents", "vjp", "op", "variables", "variable", "tapes",
+                 "_keras_mask", "__weakref__")
 
     # numpy must not unwrap a node into a plain array, which would silently drop its gradient:
     # `ndarray + node` defers to `Node.__radd__`, numpy functions raise a TypeError.
@@ -63,6 +63,7 @@ class Node:
         self.op = op
         self.variables = variables
         self.variable = None  # set on a variable's leaf
+        self.tapes = getattr(_state, "tapes", ())  # the tapes that recorded it
         self._keras_mask = None
 
     shape = property(lambda self: self.value.shape)
@@ -81,11 +82,15 @@ class Node:
         return len(self.value)
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            "A tensor traced for its gradient cannot become a numpy array, which would drop the "
-            "gradient: write this computation with `minikeras.ops` (`ops.stop_gradient(x)` "
-            "gives a constant)."
-        )
+        # Once nothing records, a node is just its value (a metric reads it, a loop logs it);
+        # while a tape records, numpy would silently drop its gradient.
+        if recording():
+            raise TypeError(
+                "A tensor traced for its gradient cannot become a numpy array, which would drop "
+                "the gradient: write this computation with `minikeras.ops` "
+                "(`ops.stop_gradient(x)` gives a constant)."
+            )
+        return self.value if dtype is None else self.value.astype(dtype)
 
     def __bool__(self):
         return bool(self.value)
@@ -184,7 +189,7 @@ def is_variable(x):
 def lift(x):
     """An op input as ops see it: a Variable becomes what `read` gives, an array watched by a
     recording tape its leaf; anything else is unchanged."""
-    if type(x) is np.ndarray:
+    if isinstance(x, np.ndarray):
         tapes = getattr(_state, "tapes", ())
         for tape in tapes:
             leaf = tape._leaves.get(id(x))
@@ -272,10 +277,11 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
-def _sweep_order(roots, wanted, sources):
-    """The nodes the roots depend on that lead to something wanted, each after its parents."""
+def _sweep_order(roots, wanted, sources, tape=None):
+    """The nodes the roots depend on that lead to something wanted, each after its parents;
+    with `tape`, only the nodes that tape recorded (the others are constants to it)."""
     order, relevant, visited = [], set(), set()
-    stack = [(root, False) for root in roots]
+    stack = [(root, False) for root in roots if tape is None or tape in root.tapes]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -291,18 +297,20 @@ def _sweep_order(roots, wanted, sources):
             visited.add(id(node))
             stack.append((node, True))
             stack.extend(
-                (p, False) for p in node.parents if p is not None and id(p) not in visited
+                (p, False) for p in node.parents
+                if p is not None and id(p) not in visited and (tape is None or tape in p.tapes)
             )
     return order, relevant
 
 
-def backprop(roots, seeds, grads, sources=()):
-    """Sweep from `roots` (Nodes) seeded with `seeds`; variables' gradients go into `grads`.
+def backprop(roots, seeds, grads, sources=(), tape=None):
+    """Sweep from `roots` (Nodes) seeded with `seeds` through what `tape` recorded (through
+    everything, without one); variables' gradients go into `grads`.
 
     Returns the gradients reaching the Nodes in `sources` (id -> array)."""
     wanted = grads._wanted
     source_ids = {id(s) for s in sources}
-    order, relevant = _sweep_order(roots, wanted, source_ids)
+    order, relevant = _sweep_order(roots, wanted, source_ids, tape)
     flowing = {}
     for root, seed in zip(roots, seeds):
         if id(root) in relevant:
@@ -370,6 +378,7 @@ class GradientTape:
             if is_variable(item):
                 self._leaves.setdefault(id(item), _new_leaf(item.value, item))
                 self._keep[id(item)] = item
+                self._own(self._leaves[id(item)])
             elif type(item) is Node:
                 self._keep[id(item)] = item
             else:
@@ -382,6 +391,11 @@ class GradientTape:
                     )
                 self._leaves.setdefault(id(item), _new_leaf(item))
                 self._keep[id(item)] = item
+                self._own(self._leaves[id(item)])
+
+    def _own(self, leaf):
+        if self not in leaf.tapes:  # watched before (or outside) the `with` block
+            leaf.tapes = (*leaf.tapes, self)
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -435,7 +449,9 @@ class GradientTape:
         variables = [s for s in flat_sources if is_variable(s)]
         source_nodes = [self._source_node(s) for s in flat_sources]
         grads = Gradients(variables, into)
-        reached = backprop(roots, root_seeds, grads, [n for n in source_nodes if n is not None])
+        reached = backprop(
+            roots, root_seeds, grads, [n for n in source_nodes if n is not None], tape=self
+        )
         results = []
         for source, node in zip(flat_sources, source_nodes):
             if is_variable(source):

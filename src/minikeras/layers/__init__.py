@@ -2,6 +2,7 @@
 
 from minikeras.layers.activation import Activation, Softmax
 from minikeras.layers.base import Layer, Variable
+from minikeras.layers.core.lambda_layer import Lambda
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
@@ -22,6 +23,6 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer",
+    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer",
     "Reshape", "Softmax", "Variable", "deserialize", "serialize",
 ]

@@ -552,7 +552,8 @@ class Layer:
 
     def build_from_config(self, config):
         if config and config.get("input_shape") is not None and not self.built:
-            self._build_for(_as_shape_structure(config["input_shape"]))
+            self.build(_as_shape_structure(config["input_shape"]))
+            self.built = True
 
     @classmethod
     def from_config(cls, config):

@@ -28,6 +28,13 @@ def is_array_like(data):
     return isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "__array__")
 
 
+def pack(x, y=None, sample_weight=None):
+    """A batch as Keras' steps receive it: `(x,)`, `(x, y)` or `(x, y, sample_weight)`."""
+    if y is None and sample_weight is None:
+        return (x,)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def unpack(batch):
     """Split a generator item into `(x, y, sample_weight)`."""
     if isinstance(batch, (tuple, list)) and not isinstance(batch, np.ndarray):
@@ -88,7 +95,7 @@ class ArrayBatches:
             rows = slice(start, start + size)
             self._done += 1
             index = rows if self._order is None else self._order[rows]
-            yield _rows((self.x, self.y, self.sample_weight), index)
+            yield pack(*_rows((self.x, self.y, self.sample_weight), index))
         if self._done == self._pass_length:
             self._done = None
 
@@ -147,7 +154,7 @@ class IterableBatches:
                 return
             x, y, sample_weight = unpack(batch)
             count += 1
-            yield as_array(x, "x"), as_array(y, "y"), as_array(sample_weight, "sample_weight")
+            yield pack(as_array(x, "x"), as_array(y, "y"), as_array(sample_weight, "sample_weight"))
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):

@@ -55,6 +55,7 @@ class Model(Trainer, Layer):
     def _build_for(self, input_shape):
         if type(self).build is Model.build:
             self.built = True  # a subclassed model's layers build on its first call
+            self._build_input_shape = input_shape
         else:
             super()._build_for(input_shape)
 
