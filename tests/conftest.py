@@ -36,3 +36,14 @@ def finite_difference(f, x, eps=1e-6):
         flat[i] = saved
         out[i] = (up - down) / (2 * eps)
     return grad
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A two-worker dask.distributed cluster of processes on this machine, shared by the tests
+    that need one (its workers start in a second each)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client

@@ -124,6 +124,12 @@ class Model(Trainer, Layer):
 
         saving_api.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
+    def __reduce__(self):
+        """Pickled as its `.keras` archive: no training scratch in the pickle."""
+        from minikeras.saving import pickling
+
+        return pickling.reduce_model(self)
+
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         """Load weights saved by minikeras, Keras 3 or Keras 2."""
         from minikeras.saving import saving_api
