@@ -124,6 +124,14 @@ class Model(Trainer, Layer):
 
         saving_api.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Export the inference pass for other runtimes: minikeras writes `format="onnx"`
+        (`opset_version=` among `kwargs`); Keras' other formats raise, saying why."""
+        from minikeras import export
+
+        export.export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     def __reduce__(self):
         """Pickled as its `.keras` archive: no training scratch in the pickle."""
         from minikeras.saving import pickling
