@@ -6,6 +6,8 @@ opset 18, its weights as initializers, and a dynamic batch axis.
 
 import numpy as np
 
+from minikeras import __version__
+
 # The opset the converters are written for: the first with `Split(num_outputs)` and the Reduce
 # operators' `axes` as an input.
 OPSET = 18
@@ -49,19 +51,21 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     graph.shapes[name] = shape
     output = convert_layer(model, graph, name)
     element_type = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
-    output_shape = tuple(model.compute_output_shape(shape))
     graph.nodes.append(onnx.helper.make_node("Identity", [output], ["output_0"]))
     proto = onnx.helper.make_model(
         onnx.helper.make_graph(
             graph.nodes, model.name,
             [onnx.helper.make_tensor_value_info(name, element_type, _dims(shape, name))],
-            [onnx.helper.make_tensor_value_info("output_0", element_type,
-                                                _dims(output_shape, "output_0"))],
+            [onnx.helper.make_tensor_value_info("output_0", element_type, None)],
             initializer=graph.initializers,
         ),
         opset_imports=[onnx.helper.make_opsetid("", opset)],
         producer_name="minikeras",
+        producer_version=__version__,
     )
+    # ONNX's shape inference gives the output's shape (and the batch axis' name) from the
+    # operators themselves, and fails on any operator misused.
+    proto = onnx.shape_inference.infer_shapes(proto, check_type=True, strict_mode=True)
     onnx.checker.check_model(proto)
     onnx.save(proto, str(filepath))
     if verbose is None or verbose:
@@ -111,6 +115,6 @@ def _input_name(model):
 
 
 def _dims(shape, name):
-    """ONNX dims: the batch axis is named `batch`, other unknown axes after the value."""
+    """ONNX dims: the batch axis is named `batch`, other unknown axes after the input."""
     return ["batch" if i == 0 else (f"{name}_dim_{i}" if d is None else d)
             for i, d in enumerate(shape)]
