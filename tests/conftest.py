@@ -48,3 +48,14 @@ def training_gradients(model, x, y, sample_weight=None):
         loss = model.compute_loss(x, y, y_pred, sample_weight)
     grads = tape.gradient(loss, model.trainable_variables)
     return float(getattr(loss, "value", loss)), grads
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A two-worker dask.distributed cluster of processes on this machine, shared by the tests
+    that need one (its workers start in a second each)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client

@@ -84,3 +84,87 @@ def test_floatx_refuses_bfloat16_at_once():
     with pytest.raises(ValueError, match="^Unknown `floatx` value: float8"):
         backend.set_floatx("float8")
     assert backend.floatx() == "float32"
+
+
+# ----------------------------------------------------------------------------------------------
+# The distribution
+
+
+@pytest.mark.slow  # builds the sdist and runs part of the suite from it (about 10 s)
+def test_the_sdist_carries_what_its_tests_need(tmp_path):
+    import os
+    import pathlib
+    import re
+    import tarfile
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    build = ("import sys; from setuptools import build_meta; "
+             "print(build_meta.build_sdist(sys.argv[1]))")
+    name = subprocess.run([sys.executable, "-c", build, str(tmp_path)], cwd=root, check=True,
+                          capture_output=True, text=True).stdout.split()[-1]
+    with tarfile.open(tmp_path / name) as archive:
+        archive.extractall(tmp_path, filter="data")
+    unpacked = tmp_path / name.removesuffix(".tar.gz")
+    for needed in ("LICENSE", "tests/conftest.py", "compat/data/keras_api_names.json",
+                   "compat/data/files", "src/minikeras/datasets/data"):
+        assert (unpacked / needed).exists(), needed
+    # The sdist's own code, not this checkout's, runs its tests.
+    env = {**os.environ, "PYTHONPATH": str(unpacked / "src")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-o", "addopts=-q", "-p", "no:cacheprovider",
+         "-m", "not slow",
+         "tests/test_package.py", "tests/test_optimizers.py", "tests/test_datasets.py",
+         "tests/test_progbar_summary.py"],
+        cwd=unpacked, env=env, capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert re.match(r"\d{2,} passed", run.stdout.splitlines()[-1]), run.stdout[-500:]
+
+
+def test_package_metadata_declares_the_license_and_the_extras():
+    from importlib import metadata
+
+    meta = metadata.metadata("minikeras-numpy")
+    assert meta["License-Expression"] == "Apache-2.0"
+    assert "LICENSE" in (meta.get_all("License-File") or [])
+    requires = meta.get_all("Requires-Dist")
+    assert not any(r.startswith("scipy") and "extra" not in r for r in requires)
+    assert {"scipy", "onnx", "test"} <= set(meta.get_all("Provides-Extra"))
+
+
+def test_version_flag_and_one_line_errors_for_file_commands(tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "minikeras", *args], capture_output=True,
+                              text=True, cwd=tmp_path)
+
+    import minikeras
+
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout == f"minikeras {minikeras.__version__}\n"
+    (tmp_path / "notes.keras").write_text("not a model")
+    (tmp_path / "junk.h5").write_bytes(bytes(range(256)) * 4)
+    cases = {
+        ("inspect", "missing.keras"): "minikeras inspect: error: No such file: 'missing.keras'",
+        ("convert", "missing.keras", "m.onnx"): "minikeras convert: error: No such file: "
+                                                "'missing.keras'",
+        ("inspect", "junk.h5"): "minikeras inspect: error: Unable to open 'junk.h5' as an HDF5",
+        ("convert", "notes.keras", "m.onnx"): "minikeras convert: error: 'notes.keras' is not a",
+    }
+    for args, start in cases.items():
+        out = cli(*args)
+        assert out.returncode == 1 and out.stdout == ""
+        assert out.stderr.startswith(start) and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_saving_without_h5py_says_it_needs_h5py(tmp_path):
+    code = (
+        "import sys; sys.modules['h5py'] = None\n"
+        "import minikeras as mk\n"
+        "model = mk.Sequential([mk.Input((4,)), mk.layers.Dense(2)])\n"
+        "try:\n"
+        f"    model.save({str(tmp_path / 'm.keras')!r})\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Saving and loading model and weights files needs h5py")

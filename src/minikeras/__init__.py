@@ -1,7 +1,7 @@
 """minikeras: Keras for multilayer perceptrons, re-made on numpy.
 
 Swap `from tensorflow.keras...` (or `from keras...`) for `from minikeras...`; the script runs
-the same, reads and writes the same files, and needs only numpy, scipy and h5py.
+the same, reads and writes the same files, and needs only numpy and h5py.
 """
 
 __version__ = "0.1.0"

@@ -4,11 +4,13 @@
     minikeras convert IN OUT [--architecture MODEL]
                                            rewrite a file in another format, chosen by OUT's name
     minikeras run SCRIPT [ARGS...]         run a Keras script, unmodified, on minikeras
+    minikeras --version
 
 Each subcommand is one entry of `COMMANDS`: its function, its help and its arguments.
 """
 
 import argparse
+import os
 import sys
 
 
@@ -71,6 +73,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="minikeras", description="minikeras: run Keras scripts on numpy, and inspect or convert Keras model files."
     )
+    from minikeras import __version__
+
+    parser.add_argument("--version", action="version", version=f"minikeras {__version__}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (run, help_text, arguments) in COMMANDS.items():
         subparser = subcommands.add_parser(name, help=help_text, description=help_text)
@@ -79,11 +84,36 @@ def main(argv=None):
         subparser.set_defaults(run=run)
     args = parser.parse_args(argv)
     try:
+        _check_input_files(args)
         args.run(args)
-    except (ValueError, OSError) as error:
-        print(f"minikeras {args.command}: error: {error}", file=sys.stderr)
+    except Exception as error:
+        # A file command fails in one line whatever went wrong; a script's own errors keep
+        # their traceback.
+        if args.command not in FILE_COMMANDS and not isinstance(error, (ValueError, OSError)):
+            raise
+        print(f"minikeras {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+# The commands that read model files, and the arguments naming the files they read.
+FILE_COMMANDS = ("inspect", "convert")
+_INPUT_FILES = ("file", "input", "architecture")
+
+
+def _check_input_files(args):
+    if args.command in FILE_COMMANDS:
+        for name in _INPUT_FILES:
+            path = getattr(args, name, None)
+            if path is not None and not os.path.exists(path):
+                raise FileNotFoundError(f"No such file: '{path}'")
+
+
+def _one_line(error):
+    text = " ".join(str(error).split())
+    if isinstance(error, (ValueError, OSError, ImportError)):
+        return text
+    return f"{type(error).__name__}: {text}"
 
 
 if __name__ == "__main__":

@@ -142,56 +142,43 @@ def is_int_dtype(dtype):
 # ----------------------------------------------------------------------------------------------
 # BLAS threads. OpenBLAS on few cores is slower with two threads than one on skinny matrices
 # (a small batch times a narrow layer), so training picks the count from the matrix sizes.
+# threadpoolctl finds numpy's BLAS (OpenBLAS, MKL, BLIS, Accelerate, on any OS); its controller
+# is made once and kept, and counts are set on its library controllers directly: a
+# `threadpool_limits` context per call would cost far more than the products it tunes.
 
-_blas = None
-
-
-def _openblas():
-    """numpy's OpenBLAS as (set, get) ctypes functions, or None where it cannot be found."""
-    global _blas
-    if _blas is None:
-        _blas = False
-        try:
-            import ctypes
-
-            with open("/proc/self/maps") as maps:
-                paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-            for path in sorted(paths):
-                library = ctypes.CDLL(path)
-                for suffix in ("scipy_openblas_%s_num_threads64_", "openblas_%s_num_threads64_",
-                               "openblas_%s_num_threads"):
-                    setter = getattr(library, suffix % "set", None)
-                    getter = getattr(library, suffix % "get", None)
-                    if setter is not None and getter is not None:
-                        _blas = (setter, getter)
-                        return _blas
-        except OSError:
-            pass
-    return _blas or None
-
-
+_blas = None  # numpy's BLAS controllers from threadpoolctl, () where there are none
 _blas_threads = None  # what we last set, so that an unchanged count costs no call
 _blas_budget = None  # the most threads minikeras asks for (see `blas_threads_for`)
 
 
+def _blas_controllers():
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _blas
+
+
 def get_blas_threads():
     """The number of BLAS threads numpy uses now (None if unknown)."""
-    blas = _openblas()
-    return blas[1]() if blas else None
+    controllers = _blas_controllers()
+    return controllers[0].get_num_threads() if controllers else None
 
 
 def set_blas_threads(count):
     """Set the number of BLAS threads; returns the previous count (None if unknown)."""
     global _blas_threads
-    blas = _openblas()
-    if not blas or count is None:
+    controllers = _blas_controllers()
+    if not controllers or count is None:
         return None
     if _blas_threads is None:
         _thread_budget()  # read the count BLAS started with before the first change
-        _blas_threads = blas[1]()
+        _blas_threads = get_blas_threads()
     previous = _blas_threads
     if count != previous:
-        blas[0](int(count))
+        for controller in controllers:
+            controller.set_num_threads(int(count))
         _blas_threads = int(count)
     return previous
 
@@ -213,7 +200,8 @@ def blas_threads_for(batch_size, width):
 
 def _thread_budget():
     """The CPUs this process may run on, capped by the thread count BLAS started with (which
-    honours `OPENBLAS_NUM_THREADS` and its kin): a user's limit is never raised."""
+    honours `OPENBLAS_NUM_THREADS` and its kin, and a Dask worker's one thread): a user's limit
+    is never raised."""
     global _blas_budget
     if _blas_budget is None:
         import os

@@ -114,8 +114,9 @@ class Identity(Initializer):
 @_export("STFTInitializer")
 class STFT(Initializer):
     """The real (`side="real"`) or imaginary part of a windowed DFT, for shape
-    `(frame_length, input_channels, fft_length)`. Args: side, window (a scipy window name, an
-    array or None), scaling ("density", "spectrum" or None), periodic."""
+    `(frame_length, input_channels, fft_length)`. Args: side, window (a scipy window name,
+    an array or None; the common windows need no scipy), scaling ("density", "spectrum" or
+    None), periodic."""
 
     def __init__(self, side="real", window="hann", scaling="density", periodic=False):
         if side not in ("real", "imag"):
@@ -162,9 +163,54 @@ class STFT(Initializer):
 
 
 def _window(name, length, periodic):
-    from scipy import signal
+    """scipy's `get_window(name, length, fftbins=periodic)`: computed with numpy for the windows
+    named in `_COSINE_SUMS` and `_OTHER_WINDOWS` (the ones STFT layers use), through scipy for
+    the rest of scipy's windows."""
+    key = _WINDOW_ALIASES.get(name, name)
+    if key not in _COSINE_SUMS and key not in _OTHER_WINDOWS:
+        try:
+            from scipy import signal
+        except ImportError:
+            known = sorted(set(_WINDOW_ALIASES.values()))
+            raise ImportError(
+                f"The STFT window {name!r} needs scipy: `pip install minikeras-numpy[scipy]`. "
+                f"Without scipy minikeras computes these windows: {', '.join(known)}."
+            ) from None
+        return signal.get_window(name, length, periodic)
+    if length <= 1:
+        return np.ones(length)
+    size = length + 1 if periodic else length  # a periodic window is a longer one, truncated
+    if key in _COSINE_SUMS:
+        angle = np.linspace(-np.pi, np.pi, size)
+        window = sum(a * np.cos(k * angle) for k, a in enumerate(_COSINE_SUMS[key]))
+    else:
+        window = _OTHER_WINDOWS[key](size)
+    return window[:length]
 
-    return signal.get_window(name, length, periodic)
+
+# The cosine-sum windows, by their coefficients (scipy's `general_cosine`).
+_COSINE_SUMS = {
+    "hann": (0.5, 0.5),
+    "hamming": (0.54, 0.46),
+    "blackman": (0.42, 0.50, 0.08),
+    "blackmanharris": (0.35875, 0.48829, 0.14128, 0.01168),
+    "nuttall": (0.3635819, 0.4891775, 0.1365995, 0.0106411),
+    "flattop": (0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368),
+}
+_OTHER_WINDOWS = {
+    "boxcar": np.ones,
+    "bartlett": lambda size: 1.0 - np.abs(2.0 * np.arange(size) / (size - 1) - 1.0),
+}
+_WINDOW_ALIASES = {
+    **{alias: "hann" for alias in ("hann", "han")},
+    **{alias: "hamming" for alias in ("hamming", "hamm", "ham")},
+    **{alias: "blackman" for alias in ("blackman", "black", "blk")},
+    **{alias: "blackmanharris" for alias in ("blackmanharris", "blackharr", "bkh")},
+    **{alias: "nuttall" for alias in ("nuttall", "nutl", "nut")},
+    **{alias: "flattop" for alias in ("flattop", "flat", "flt")},
+    **{alias: "boxcar" for alias in ("boxcar", "box", "ones", "rect", "rectangular")},
+    **{alias: "bartlett" for alias in ("bartlett", "bart", "brt")},
+}
 
 
 # ----------------------------------------------------------------------------------------------

@@ -559,6 +559,12 @@ class Layer:
     def from_config(cls, config):
         return cls(**config)
 
+    def __reduce__(self):
+        """Pickled as its config and weights: no training scratch in the pickle."""
+        from minikeras.saving import pickling
+
+        return pickling.reduce_layer(self)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

@@ -25,7 +25,8 @@ def model_from_config(config, custom_objects=None):
 
 
 def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
-    """A new model with the same architecture and freshly initialized weights."""
+    """A new model with the same architecture, freshly initialized weights and, if `model` is
+    compiled, the same compile settings with a fresh optimizer."""
     if not isinstance(model, Sequential):
         raise ValueError(f"Expected `model` to be a Sequential model. Received: {model}")
     clone_function = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
@@ -39,6 +40,8 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     clone._maybe_rebuild()
     if not clone.built and model.built:
         clone.build(model._build_input_shape)
+    if model.compiled:  # as Keras 3 does: the same settings, a fresh optimizer
+        clone.compile_from_config(model.get_compile_config())
     return clone
 
 

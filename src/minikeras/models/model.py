@@ -138,6 +138,20 @@ class Model(Trainer, Layer):
 
         saving_api.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Export the inference pass for other runtimes: minikeras writes `format="onnx"`
+        (`opset_version=` among `kwargs`); Keras' other formats raise, saying why."""
+        from minikeras import export
+
+        export.export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
+    def __reduce__(self):
+        """Pickled as its `.keras` archive: no training scratch in the pickle."""
+        from minikeras.saving import pickling
+
+        return pickling.reduce_model(self)
+
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         """Load weights saved by minikeras, Keras 3 or Keras 2."""
         from minikeras.saving import saving_api

@@ -181,11 +181,28 @@ class Optimizer:
             )
         self._trainable_variables = variables
         self._trainable_variables_indices = {id(v): i for i, v in enumerate(variables)}
+        self._make_buffers()
+        self.built = True
+
+    def _make_buffers(self):
+        """The gradient and scratch buffers each step reuses, one set per trained variable."""
+        variables = self._trainable_variables
         self._gradient_buffers = [np.empty_like(v.value) for v in variables]
         self._scratch = [
             [np.empty_like(v.value) for _ in range(self.scratch_buffers)] for v in variables
         ]
-        self.built = True
+
+    def __getstate__(self):
+        """Pickled without its buffers (parameter-sized, and only ever scratch)."""
+        state = dict(self.__dict__)
+        state.pop("_gradient_buffers", None)
+        state.pop("_scratch", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.built:
+            self._make_buffers()
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none",
                      layout=None, name=None):

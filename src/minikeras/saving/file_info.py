@@ -167,8 +167,8 @@ def convert(source, target, architecture=None):
 
     Args:
         source: a model file (`.keras`, `.h5`), or a weights file when `architecture` is given.
-        target: `.keras`, `.h5` (a model that tf_keras and Keras 3 load), `.weights.h5`, or
-            `.h5` weights when the source holds weights only.
+        target: `.keras`, `.h5` (a model that tf_keras and Keras 3 load), `.weights.h5`,
+            `.h5` weights when the source holds weights only, or `.onnx` (the inference pass).
         architecture: a model file giving the architecture for a weights-only `source`.
     """
     from minikeras.models import load_model
@@ -185,7 +185,9 @@ def convert(source, target, architecture=None):
         weights_only = False
     target_is_weights = str(target).endswith(".weights.h5") or (
         weights_only and str(target).endswith((".h5", ".hdf5")))
-    if target_is_weights:
+    if str(target).endswith(".onnx"):
+        model.export(target, format="onnx", verbose=False)
+    elif target_is_weights:
         model.save_weights(target)
     else:
         model.save(target)

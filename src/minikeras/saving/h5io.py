@@ -23,8 +23,13 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def h5py():
-    import h5py  # lazily: `import minikeras` must stay fast
-
+    try:
+        import h5py  # lazily: `import minikeras` must stay fast
+    except ImportError:  # Pyodide and other installs without it
+        raise ImportError(
+            "Saving and loading model and weights files needs h5py, which is not installed: "
+            "`pip install h5py`."
+        ) from None
     return h5py
 
 

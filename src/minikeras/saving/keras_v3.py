@@ -217,7 +217,7 @@ def _keras_version(metadata):
 def read_members(filepath):
     """`{name: bytes}` of the members minikeras reads, by exact name, from a zip or directory."""
     wanted = (METADATA, CONFIG, WEIGHTS)
-    if os.path.isdir(filepath):
+    if isinstance(filepath, (str, os.PathLike)) and os.path.isdir(filepath):  # else a file object
         members = {}
         for name in wanted:
             path = os.path.join(filepath, name)
