@@ -508,3 +508,9 @@ __all__ = sorted(
      "executing_eagerly", "function", "get_logger", "half", "double", "is_tensor", "math",
      "newaxis", "nn", "print", "random", "test", "__version__"}
 )
+
+# tf.data, a module of its own (it uses Tensor, above), and the spec its generators take.
+from minikeras.compat import tf_data as data  # noqa: E402
+
+TensorSpec = data.TensorSpec
+__all__ = sorted({*__all__, "TensorSpec", "data"})
