@@ -117,7 +117,7 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
     ("from keras.layers import Conv2D", ImportError, ["keras.layers.Conv2D", "convolution"]),
     ("from tensorflow.keras.layers import Lambda", ImportError, ["Lambda", "never"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
-    ("import tensorflow.data", ImportError, ["tensorflow.data", "stand-in"]),
+    ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
     ("from keras.utils import plot_model", ImportError, ["keras.utils.plot_model"]),
 ])
 def test_a_missing_symbol_raises_an_error_naming_it(tf, statement, error, words):

@@ -980,6 +980,12 @@ def cardinality(input_dataset):
 
 
 experimental = types.ModuleType(f"{__name__}.experimental", "tf.data.experimental")
+experimental.__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
+                         "cardinality"]
 experimental.__dict__.update(
     AUTOTUNE=AUTOTUNE, INFINITE_CARDINALITY=INFINITE_CARDINALITY,
     UNKNOWN_CARDINALITY=UNKNOWN_CARDINALITY, cardinality=cardinality)
+
+# `tf.data`'s public names (the helpers above serve this module and minikeras' utilities).
+__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Options", "UNKNOWN_CARDINALITY",
+           "experimental"]

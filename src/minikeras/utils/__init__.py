@@ -10,6 +10,7 @@ from minikeras.saving.registry import (
     register_keras_serializable,
 )
 from minikeras.utils.numerical_utils import normalize, to_categorical
+from minikeras.utils.py_dataset import PyDataset, Sequence
 
 
 def __getattr__(name):
@@ -22,7 +23,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "CustomObjectScope", "Progbar", "custom_object_scope", "get_custom_objects",
+    "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects",
     "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
     "set_random_seed", "to_categorical",
 ]
