@@ -15,6 +15,7 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
+import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +43,7 @@ def record_error(function, folder):
 def main():
     with tempfile.TemporaryDirectory() as folder:
         cases.make_files(folder)
+        cases.make_class_folders(folder)
         results = {
             "versions": {"tensorflow": tf.__version__},
             "cases": {name: record_dataset(f(tf, folder), folder)
@@ -51,6 +53,8 @@ def main():
             "constants": {name: int(eval(f"tf.data.{name}")) for name in cases.CONSTANTS},
             "errors": {name: record_error(f, folder) for name, f in cases.ERROR_CASES.items()},
             "shuffle": {name: f(tf, folder) for name, f in cases.SHUFFLE_CASES.items()},
+            "utilities": {name: record_dataset(f(keras.utils, tf, folder), folder)
+                          for name, f in cases.UTILITY_CASES.items()},
         }
     with open(OUT, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)

@@ -215,3 +215,77 @@ def test_element_spec_reads_like_tensorflow():
 def test_generators_without_a_signature_are_refused():
     with pytest.raises(TypeError, match="output_types"):
         tf.data.Dataset.from_generator(lambda: iter([1]))
+
+
+# ----------------------------------------------------------------------------------------------
+# keras.utils' dataset functions, against Keras 3.15 on TensorFlow (same files, same calls)
+
+
+@pytest.fixture(scope="module")
+def class_folders(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("classes"))
+    cases.make_class_folders(folder)
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(cases.UTILITY_CASES))
+def test_dataset_utilities_match_keras(name, reference, class_folders, capsys):
+    from minikeras import utils
+
+    expected = reference["utilities"][name]
+    dataset = cases.UTILITY_CASES[name](utils, tf, class_folders)
+    elements = [cases.encode(e, class_folders) for e in dataset.as_numpy_iterator()]
+    assert elements == expected["elements"]
+    assert int(dataset.cardinality()) == expected["cardinality"]
+    _assert_spec_matches(cases.spec_summary(dataset.element_spec), expected["element_spec"],
+                         exact=False)
+
+
+def test_directory_datasets_say_what_they_found_and_name_their_classes(class_folders, capsys):
+    from minikeras import utils
+
+    train, validation = utils.text_dataset_from_directory(
+        class_folders + "/text", validation_split=0.5, subset="both", seed=1, batch_size=2)
+    assert capsys.readouterr().out.splitlines() == [
+        "Found 6 files belonging to 3 classes.", "Using 3 files for training.",
+        "Using 3 files for validation."]
+    assert train.class_names == validation.class_names == ["neg", "pos", "zzz"]
+    names = sorted(t for batch, _ in train.as_numpy_iterator() for t in batch) + sorted(
+        t for batch, _ in validation.as_numpy_iterator() for t in batch)
+    assert sorted(names) == sorted([b"good film", b"great", b"loved it", b"bad", b"awful plot",
+                                    b"meh"])
+    with pytest.raises(ValueError, match="you must provide a `seed` argument"):
+        utils.image_dataset_from_directory(class_folders + "/images", validation_split=0.5,
+                                           subset="training")
+
+
+def test_shuffled_text_dataset_keeps_each_text_with_its_label(class_folders):
+    from minikeras import utils
+
+    labelled = utils.text_dataset_from_directory(class_folders + "/text", seed=5, batch_size=4,
+                                                 verbose=False)
+    pairs = {(t, int(l)) for texts, labels in labelled.as_numpy_iterator()
+             for t, l in zip(texts, labels)}
+    assert pairs == {(b"good film", 1), (b"great", 1), (b"loved it", 1), (b"bad", 0),
+                     (b"awful plot", 0), (b"meh", 2)}
+
+
+def test_image_dataset_names_pillow_when_it_is_missing(class_folders, monkeypatch):
+    import sys
+
+    from minikeras import utils
+
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ImportError, match="needs Pillow"):
+        utils.image_dataset_from_directory(class_folders + "/images")
+
+
+def test_timeseries_windows_are_cut_as_batches_are_read():
+    from minikeras import utils
+
+    data = np.arange(10**6, dtype="float32")
+    windows = utils.timeseries_dataset_from_array(data, None, sequence_length=100,
+                                                  batch_size=8, shuffle=True, seed=0)
+    first = next(iter(windows.as_numpy_iterator()))
+    assert first.shape == (8, 100)
+    np.testing.assert_array_equal(np.diff(first, axis=1), 1)

@@ -337,7 +337,7 @@ def prefetch(tf, _):
 
 
 @case(CASES)
-def enumerate(tf, _):
+def enumerate_from(tf, _):
     return slices_strings(tf, _).enumerate(start=5)
 
 
@@ -497,7 +497,7 @@ def semantics(tf, _):
         "fixed_order_repeats": fixed[0] == fixed[1],
         "same_seed_same_first_order": again == reshuffled[0],
         # With a buffer of 5, the k-th output is one of the first k + 5 inputs.
-        "within_window": all(value < k + 5 for k, value in builtins_enumerate(windowed)),
+        "within_window": all(value < k + 5 for k, value in enumerate(windowed)),
         "buffer_one_keeps_order": buffer_one == list(range(50)),
         "buffer_larger_than_data": sorted(full) == list(range(50)) and full != list(range(50)),
         "batch_after_shuffle_sizes": [len(b) for b in numbers.shuffle(10, seed=1).batch(16)
@@ -506,11 +506,6 @@ def semantics(tf, _):
             sorted(order[i * 50:(i + 1) * 50]) == list(range(50))
             for order in _orders(numbers.shuffle(50, seed=5).repeat(3), 1) for i in range(3)),
     }
-
-
-def builtins_enumerate(items):
-    # `enumerate` is a case name in this module.
-    return zip(range(len(items)), items)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -548,3 +543,123 @@ def spec_summary(spec):
     shape = None if unknown_rank else list(spec.shape.as_list())
     name = getattr(spec.dtype, "name", str(spec.dtype))
     return [shape, "string" if name in ("string", "object") else name]
+
+
+# ----------------------------------------------------------------------------------------------
+# keras.utils' dataset functions: cases take the `keras.utils` module too.
+
+UTILITY_CASES = {}
+SERIES = np.arange(40, dtype="float32").reshape(20, 2)
+
+
+@case(UTILITY_CASES)
+def timeseries_with_targets(utils, tf, _):
+    return utils.timeseries_dataset_from_array(SERIES, np.arange(20), sequence_length=3,
+                                               sequence_stride=2, batch_size=4)
+
+
+@case(UTILITY_CASES)
+def timeseries_sampled_and_cut(utils, tf, _):
+    return utils.timeseries_dataset_from_array(SERIES, None, sequence_length=4, sampling_rate=2,
+                                               start_index=3, end_index=17, batch_size=None)
+
+
+@case(UTILITY_CASES)
+def timeseries_targets_shorter(utils, tf, _):
+    return utils.timeseries_dataset_from_array(SERIES[:, 0], SERIES[:5, 1], sequence_length=5,
+                                               batch_size=2)
+
+
+@case(UTILITY_CASES)
+def split_arrays_left(utils, tf, _):
+    return utils.split_dataset(np.arange(10), left_size=0.7)[0]
+
+
+@case(UTILITY_CASES)
+def split_arrays_right(utils, tf, _):
+    return utils.split_dataset((SERIES, np.arange(20)), right_size=3)[1]
+
+
+@case(UTILITY_CASES)
+def split_shuffled_with_seed(utils, tf, _):
+    return utils.split_dataset(np.arange(12), left_size=5, shuffle=True, seed=3)[1]
+
+
+@case(UTILITY_CASES)
+def split_batched_dataset(utils, tf, _):
+    batched = tf.data.Dataset.from_tensor_slices((SERIES, np.arange(20))).batch(6)
+    return utils.split_dataset(batched, left_size=0.5, right_size=0.25)[0]
+
+
+@case(UTILITY_CASES)
+def text_int_labels(utils, tf, folder):
+    return utils.text_dataset_from_directory(os.path.join(folder, "text"), batch_size=2,
+                                             shuffle=False)
+
+
+@case(UTILITY_CASES)
+def text_categorical_cut(utils, tf, folder):
+    return utils.text_dataset_from_directory(os.path.join(folder, "text"), batch_size=None,
+                                             shuffle=False, label_mode="categorical",
+                                             max_length=4, class_names=["neg", "pos", "zzz"])
+
+
+@case(UTILITY_CASES)
+def text_validation_subset(utils, tf, folder):
+    return utils.text_dataset_from_directory(
+        os.path.join(folder, "text"), label_mode="binary", batch_size=3, shuffle=False,
+        validation_split=0.4, subset="validation", class_names=["neg", "pos"])
+
+
+@case(UTILITY_CASES)
+def text_no_labels(utils, tf, folder):
+    return utils.text_dataset_from_directory(os.path.join(folder, "text", "pos"), labels=None,
+                                             shuffle=False)
+
+
+@case(UTILITY_CASES)
+def images_rgb(utils, tf, folder):
+    return utils.image_dataset_from_directory(os.path.join(folder, "images"), image_size=(4, 6),
+                                              batch_size=2, shuffle=False)
+
+
+@case(UTILITY_CASES)
+def images_grayscale_categorical(utils, tf, folder):
+    return utils.image_dataset_from_directory(
+        os.path.join(folder, "images"), image_size=(4, 6), color_mode="grayscale",
+        label_mode="categorical", batch_size=None, shuffle=False)
+
+
+def make_class_folders(folder):
+    """Text files in class folders (pos, neg, zzz), and small PNG images in two."""
+    texts = {"pos": ["good film", "great", "loved it"], "neg": ["bad", "awful plot"],
+             "zzz": ["meh"]}
+    for label, items in texts.items():
+        os.makedirs(os.path.join(folder, "text", label))
+        for i, text in enumerate(items):
+            with open(os.path.join(folder, "text", label, f"{i}.txt"), "w") as f:
+                f.write(text)
+    rng = np.random.RandomState(0)
+    for label in ("cats", "dogs"):
+        os.makedirs(os.path.join(folder, "images", label))
+        for i in range(2):
+            pixels = rng.randint(0, 256, size=(4, 6, 3)).astype("uint8")
+            write_png(os.path.join(folder, "images", label, f"{i}.png"), pixels)
+
+
+def write_png(path, pixels):
+    """An RGB PNG of `pixels` (height, width, 3 uint8), written with zlib alone (the oracle
+    has no Pillow)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    height, width, _ = pixels.shape
+    rows = b"".join(b"\x00" + pixels[row].tobytes() for row in range(height))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
+                                                                  8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

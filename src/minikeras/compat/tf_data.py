@@ -44,8 +44,17 @@ def _is_namedtuple(value):
     return _is_tuple(value) and hasattr(value, "_fields")
 
 
+def _is_flat_tuple(structure):
+    """A plain tuple of arrays: the common element, given fast paths below."""
+    return type(structure) is tuple and all(type(item) is np.ndarray for item in structure)
+
+
 def flatten(structure):
     """The leaves of `structure`, depth first (dicts in sorted key order, as TensorFlow)."""
+    if type(structure) is np.ndarray:
+        return [structure]
+    if _is_flat_tuple(structure):
+        return list(structure)
     if isinstance(structure, dict):
         return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     if _is_tuple(structure):
@@ -55,6 +64,10 @@ def flatten(structure):
 
 def pack_as(template, leaves):
     """`leaves` (an iterable) arranged as `template` is."""
+    if type(template) is np.ndarray:
+        return next(iter(leaves))
+    if _is_flat_tuple(template):
+        return tuple(leaves)
     leaves = iter(leaves)
 
     def build(node):
@@ -77,6 +90,8 @@ def map_structure(function, structure):
 def _as_structure(value, lists_are_tuples=False):
     """`value` as an element: tuples and dicts are structures, anything else one array. A list
     is an array given to `from_tensor_slices`, a tuple returned by a `map` function."""
+    if type(value) is tuple and all(isinstance(item, np.ndarray) for item in value):
+        return tuple(map(to_array, value))
     if isinstance(value, list) and lists_are_tuples:
         return tuple(_as_structure(item, True) for item in value)
     if isinstance(value, dict):
@@ -92,6 +107,9 @@ def to_array(value, dtype=None):
     """`value` as TensorFlow would make a tensor of it, as a plain numpy array: Python floats
     become float32 and Python ints int32 (numpy arrays keep their dtype), text becomes an
     object array of UTF-8 `bytes` (TensorFlow's `tf.string`)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "USO" and (
+            dtype is None or value.dtype == dtype):
+        return value if type(value) is np.ndarray else value.view(np.ndarray)
     if dtype is not None and np.dtype(dtype) != object:
         return np.asarray(value, dtype=dtype).view(np.ndarray)
     from_python = not isinstance(value, (np.ndarray, np.generic))
@@ -119,15 +137,22 @@ def _as_bytes(array):
     return out
 
 
-def _tensor_type():
-    # The stand-in's Tensor lives with the `tensorflow` module, which imports this one.
-    from minikeras.compat.tensorflow import Tensor
+_TENSOR = []  # the stand-in's Tensor, found on first use
 
-    return Tensor
+
+def _tensor_type():
+    if not _TENSOR:
+        # It lives with the `tensorflow` module, which imports this one.
+        from minikeras.compat.tensorflow import Tensor
+
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
 
 
 def _as_tensors(element):
     tensor = _tensor_type()
+    if type(element) is np.ndarray:
+        return element.view(tensor)
     return map_structure(lambda leaf: leaf.view(tensor), element)
 
 
@@ -527,11 +552,20 @@ class _FromGenerator(Dataset):
         self._signature = _as_spec_template(signature)
 
     def _elements(self):
-        specs = flatten(self._signature)
+        signature = self._signature
+        checks = [(spec.dtype, spec.shape) for spec in flatten(signature)]
+        lone = isinstance(signature, TensorSpec)
+        flat = type(signature) is tuple and all(isinstance(s, TensorSpec) for s in signature)
         for value in self._generator(*self._args):
-            yield pack_as(self._signature, [
-                _conform(leaf, spec) for leaf, spec in zip(_flatten_like(value, self._signature),
-                                                           specs)])
+            if lone:
+                yield _conform(value, *checks[0])
+                continue
+            if flat and type(value) in (tuple, list) and len(value) == len(checks):
+                leaves = value  # the common case, without walking the structure
+            else:
+                leaves = _flatten_like(value, signature)
+            arrays = [_conform(leaf, *check) for leaf, check in zip(leaves, checks)]
+            yield tuple(arrays) if flat else pack_as(signature, arrays)
 
     def _cardinality(self):
         return UNKNOWN_CARDINALITY
@@ -585,12 +619,13 @@ def _flatten_like(value, template):
     return [value]
 
 
-def _conform(value, spec):
-    """A generated value as an array of `spec`'s dtype, refusing one of another shape."""
-    array = to_array(value, None if spec.dtype == object else spec.dtype)
-    if not spec.is_compatible_with(array):
+def _conform(value, dtype, shape):
+    """A generated value as an array of `dtype`, refusing one not of `shape` (None: any)."""
+    array = to_array(value, None if dtype == object else dtype)
+    if shape is not None and (len(shape) != array.ndim or any(
+            wanted is not None and wanted != n for wanted, n in zip(shape, array.shape))):
         raise TypeError(f"`generator` yielded an element of shape {array.shape} where an "
-                        f"element of shape {tuple(spec.shape)} was expected.")
+                        f"element of shape {tuple(shape)} was expected.")
     return array
 
 

@@ -10,7 +10,11 @@ from minikeras.saving.registry import (
     register_keras_serializable,
 )
 from minikeras.utils.numerical_utils import normalize, to_categorical
+from minikeras.utils.dataset_utils import split_dataset
+from minikeras.utils.image_dataset_utils import image_dataset_from_directory
 from minikeras.utils.py_dataset import PyDataset, Sequence
+from minikeras.utils.text_dataset_utils import text_dataset_from_directory
+from minikeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 
 
 def __getattr__(name):
@@ -23,7 +27,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects",
-    "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
-    "set_random_seed", "to_categorical",
+    "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "custom_object_scope",
+    "get_custom_objects", "get_registered_name", "get_registered_object", "image_dataset_from_directory", "normalize",
+    "register_keras_serializable", "set_random_seed", "split_dataset",
+    "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical",
 ]
