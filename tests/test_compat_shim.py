@@ -513,6 +513,10 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "mnist_mlp.py": lambda r: r["test_accuracy"] > 0.7,
     "regression_early_stopping.py": lambda r: 0 < r["test_mae"] < 20 and r["epochs_run"] == 2,
     "reuters_mlp.py": lambda r: r["test_accuracy"] > 0.4,
+    "tf_data_pipelines.py": lambda r: (
+        r["pipeline_test_accuracy"] > 0.7 and r["sequence_test_accuracy"] > 0.7
+        and r["sequence_steps_per_epoch"] == r["train_batches"] == 23
+        and r["sequence_epoch_ends_at_least_epochs"]),
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]

@@ -28,7 +28,8 @@ def __getattr__(name):
 
 __all__ = [
     "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "custom_object_scope",
-    "get_custom_objects", "get_registered_name", "get_registered_object", "image_dataset_from_directory", "normalize",
-    "register_keras_serializable", "set_random_seed", "split_dataset",
-    "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical",
+    "get_custom_objects", "get_registered_name", "get_registered_object",
+    "image_dataset_from_directory", "normalize", "register_keras_serializable", "set_random_seed",
+    "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array",
+    "to_categorical",
 ]
