@@ -317,12 +317,6 @@ class Dataset:
         files = Dataset.from_tensor_slices(np.array([os.fsencode(n) for n in names], object))
         return files.shuffle(len(names), seed=seed) if shuffle is None or shuffle else files
 
-    @staticmethod
-    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
-                             rerandomize_each_iteration=None):
-        raise NotImplementedError(
-            "minikeras does not provide tf.data.Dataset.sample_from_datasets yet.")
-
     # -- transformations -----------------------------------------------------------------------
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
