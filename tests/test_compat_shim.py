@@ -116,7 +116,7 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
     ("tf.keras.layers.LSTM", AttributeError, ["tensorflow.keras.layers.LSTM", "recurrent layers"]),
     ("from keras.layers import Conv2D", ImportError, ["keras.layers.Conv2D", "convolution"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
-    ("import tensorflow.data", ImportError, ["tensorflow.data", "stand-in"]),
+    ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
     ("from keras.utils import FeatureSpace", ImportError, ["keras.utils.FeatureSpace"]),
 ])
 def test_a_missing_symbol_raises_an_error_naming_it(tf, statement, error, words):
@@ -512,6 +512,10 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "mnist_mlp.py": lambda r: r["test_accuracy"] > 0.7,
     "regression_early_stopping.py": lambda r: 0 < r["test_mae"] < 20 and r["epochs_run"] == 2,
     "reuters_mlp.py": lambda r: r["test_accuracy"] > 0.4,
+    "tf_data_pipelines.py": lambda r: (
+        r["pipeline_test_accuracy"] > 0.7 and r["sequence_test_accuracy"] > 0.7
+        and r["sequence_steps_per_epoch"] == r["train_batches"] == 23
+        and r["sequence_epoch_ends_at_least_epochs"]),
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]

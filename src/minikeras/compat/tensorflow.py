@@ -826,3 +826,9 @@ __all__ = sorted(
      "half", "double", "is_tensor", "linalg", "math", "newaxis", "nn", "print", "random",
      "test", "version", "__version__"}
 )
+
+# tf.data, a module of its own (it uses Tensor, above), and the spec its generators take.
+from minikeras.compat import tf_data as data  # noqa: E402
+
+TensorSpec = data.TensorSpec
+__all__ = sorted({*__all__, "TensorSpec", "data"})

@@ -1,15 +1,21 @@
 """Turn what users pass to `fit`/`evaluate`/`predict` into batches of float32 arrays.
 
 Arrays (numpy, lists, pandas: anything `np.asarray` takes) are sliced into batches; Python
-generators and other iterables yield ready-made `(x, y)` or `(x, y, sample_weight)` batches.
+generators and other iterables yield ready-made `(x, y)` or `(x, y, sample_weight)` batches;
+`tf.data` datasets (the `tensorflow` stand-in's, or anything with `cardinality`,
+`element_spec` and `as_numpy_iterator`) and `PyDataset`s give batches that know how many
+there are in an epoch. Batch parts that are tuples or dicts (several inputs) stay so.
 """
 
+import collections.abc
+import itertools
 import math
 import warnings
 
 import numpy as np
 
 from minikeras import backend
+from minikeras.utils.py_dataset import PyDataset
 
 
 def as_array(data, name="x"):
@@ -24,6 +30,15 @@ def as_array(data, name="x"):
     return array
 
 
+def as_arrays(data, name="x"):
+    """`as_array` for each array of a batch part, keeping tuples and dicts (several inputs)."""
+    if isinstance(data, dict):
+        return {key: as_arrays(value, name) for key, value in data.items()}
+    if isinstance(data, tuple):
+        return tuple(as_arrays(value, name) for value in data)
+    return as_array(data, name)
+
+
 def is_array_like(data):
     return isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "__array__")
 
@@ -33,6 +48,22 @@ def pack(x, y=None, sample_weight=None):
     if y is None and sample_weight is None:
         return (x,)
     return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def is_dataset(data):
+    """Whether `data` is a `tf.data.Dataset` (the stand-in's or TensorFlow's)."""
+    return all(hasattr(data, name) for name in ("cardinality", "element_spec",
+                                                "as_numpy_iterator"))
+
+
+def is_py_dataset(data):
+    """Whether `data` is a `PyDataset`/`Sequence`, or any sequence of batches (`__len__` and
+    `__getitem__`) that is not an array."""
+    if isinstance(data, PyDataset):
+        return True
+    return (hasattr(data, "__len__") and hasattr(data, "__getitem__")
+            and not isinstance(data, (collections.abc.Mapping, str, bytes))
+            and not is_array_like(data))
 
 
 def unpack(batch):
@@ -157,21 +188,174 @@ class IterableBatches:
             yield pack(as_array(x, "x"), as_array(y, "y"), as_array(sample_weight, "sample_weight"))
 
 
+class DatasetBatches:
+    """An epoch of batches from a dataset that knows its length, as Keras 3 runs it.
+
+    An epoch is `steps` batches when given, else the whole dataset. With `steps`, training
+    continues from where the last epoch stopped and a dataset that runs out ends its epoch,
+    with Keras' warning, the next one starting it again. A dataset of unknown length (a
+    generator behind it, a `filter`) is read to its end every epoch, and Keras warns then too.
+    """
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.num_batches = source.num_batches or None  # None: unknown, or endless
+        if source.endless and steps is None:
+            raise ValueError(
+                "When passing an infinitely repeating dataset, please specify a "
+                "`steps_per_epoch` value so that epoch level callbacks continue to work. The "
+                "value can be arbitrary, or a number that you think correctly defines the size "
+                "of an epoch. Epoch-level callbacks will then be called at this interval.")
+        self._steps_given = steps
+        self.steps = steps or self.num_batches
+        self.batch_size = source.batch_size
+        self.num_samples = None
+        self._iterator, self._seen = None, 0  # the pass under way, batches taken from it
+
+    def batches(self, resume=False):
+        """One epoch's `(x, y, sample_weight)` batches, between the source's epoch hooks; with
+        `resume` (training) and `steps`, the epoch continues the last one's pass."""
+        self.source.on_epoch_begin()
+        try:
+            yield from self._epoch(resume)
+        finally:
+            self.source.on_epoch_end()
+
+    def _epoch(self, resume):
+        if self._iterator is None or not (self._steps_given and resume):
+            self._iterator, self._seen = self.source.iterate(), 0
+        for _ in itertools.count() if self.steps is None else range(self.steps):
+            if self.num_batches is not None and self._seen == self.num_batches:
+                if self._steps_given:
+                    warn_ran_out_of_data()
+                break
+            batch = next(self._iterator, None)
+            if batch is None:
+                warn_ran_out_of_data()
+                self._iterator = None
+                return
+            self._seen += 1
+            x, y, sample_weight = unpack(batch)
+            yield as_arrays(x, "x"), as_arrays(y, "y"), as_arrays(sample_weight, "sample_weight")
+        if self.num_batches is not None and self._seen == self.num_batches:
+            self._iterator = None
+
+
+class TFDataSource:
+    """A `tf.data.Dataset` as `DatasetBatches` reads it: its elements are the batches."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+        cardinality = int(dataset.cardinality())
+        self.endless = cardinality == -1  # tf.data.INFINITE_CARDINALITY
+        self.num_batches = cardinality if cardinality >= 0 else None
+        first_spec = _first_leaf(dataset.element_spec)
+        shape = getattr(first_spec, "shape", None)
+        self.batch_size = shape[0] if shape is not None and len(shape) else None
+
+    def iterate(self):
+        return iter(self.dataset.as_numpy_iterator())
+
+    def on_epoch_begin(self):
+        pass
+
+    def on_epoch_end(self):
+        pass
+
+
+def _first_leaf(structure):
+    if isinstance(structure, dict):
+        return _first_leaf(next(iter(structure.values()), None))
+    if isinstance(structure, tuple):
+        return _first_leaf(structure[0]) if structure else None
+    return structure
+
+
+class PyDatasetSource:
+    """A `PyDataset` as `DatasetBatches` reads it: batch `i` is `dataset[i]`, in shuffled
+    order when asked (a new order every pass), and its epoch hooks run around each epoch."""
+
+    def __init__(self, dataset, shuffle=False):
+        self.dataset = dataset
+        if isinstance(dataset, PyDataset):
+            dataset.workers  # noqa: B018 - warns, as Keras does, if super().__init__ was skipped
+            self.num_batches = dataset.num_batches
+        else:  # a sequence of batches that does not subclass PyDataset
+            self.num_batches = len(dataset)
+        self.endless = self.num_batches is None
+        if self.endless and shuffle:
+            warnings.warn(
+                "`shuffle=True` was passed, but will be ignored since the data `x` was provided "
+                "as an infinite PyDataset. The PyDataset is expected to already be shuffled.",
+                stacklevel=4)
+        self.shuffle = shuffle and not self.endless
+        self.batch_size = None
+
+    def iterate(self):
+        if self.endless:
+            indices = itertools.count()
+        else:
+            indices = np.random.permutation(self.num_batches) if self.shuffle else range(
+                self.num_batches)
+        return (_standardize_py_batch(self.dataset[int(i)]) for i in indices)
+
+    def on_epoch_begin(self):
+        getattr(self.dataset, "on_epoch_begin", lambda: None)()
+
+    def on_epoch_end(self):
+        getattr(self.dataset, "on_epoch_end", lambda: None)()
+
+
+def _standardize_py_batch(batch):
+    """A `__getitem__` result as Keras reads it: a dict or an array is `x`; a list is a tuple."""
+    if isinstance(batch, (dict, np.ndarray)):
+        return (batch,)
+    if isinstance(batch, list):
+        batch = tuple(batch)
+    if not isinstance(batch, tuple) or len(batch) not in (1, 2, 3):
+        raise ValueError(
+            "PyDataset.__getitem__() must return a tuple or a dict. If a tuple, it must be "
+            "ordered either (input,) or (inputs, targets) or (inputs, targets, sample_weights). "
+            f"Received: {str(batch)[:100]}... of type {type(batch)}")
+    return batch
+
+
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
-    """The right batch source for `x`: arrays or an iterable of ready batches."""
+    """The right batch source for `x`: arrays, a dataset, a PyDataset, or an iterable of
+    ready batches."""
     if is_array_like(x):
         return ArrayBatches(x, y, sample_weight, batch_size, shuffle, steps)
+    if is_dataset(x):
+        _refuse_separate_targets(y, sample_weight, "tf.data.Dataset")
+        if shuffle:
+            warnings.warn(
+                "`shuffle=True` was passed, but will be ignored since the data `x` was provided "
+                "as a tf.data.Dataset. The Dataset is expected to already be shuffled (via "
+                "`.shuffle(buffer_size)`).", UserWarning, stacklevel=3)
+        return DatasetBatches(TFDataSource(x), steps)
+    if is_py_dataset(x):
+        _refuse_separate_targets(y, sample_weight, "PyDataset")
+        return DatasetBatches(PyDatasetSource(x, shuffle), steps)
     if y is not None:
         raise ValueError("`y` argument is not supported when using a generator or iterable as `x`.")
     return IterableBatches(x, steps)
+
+
+def _refuse_separate_targets(y, sample_weight, kind):
+    for given, argument, what in ((y, "y", "the targets"),
+                                  (sample_weight, "sample_weights", "the sample weights")):
+        if given is not None:
+            raise ValueError(
+                f"When providing `x` as a {kind}, `{argument}` should not be passed. Instead, "
+                f"{what} should be included as part of the {kind}.")
 
 
 def split_validation(x, y, sample_weight, validation_split):
     """Keras' rule: the last `validation_split` fraction of the rows, before shuffling."""
     if not is_array_like(x):
         raise ValueError(
-            "`validation_split` is only supported for Tensors or NumPy arrays, "
-            f"found following types in the input: {[type(x)]}"
+            "Argument `validation_split` is only supported for tensors or NumPy arrays."
+            f"Found incompatible type in the input: {[type(x)]}"
         )
     x = as_array(x, "x")
     n = len(x)
