@@ -17,6 +17,9 @@ SRC = os.path.join(os.path.dirname(HERE), "src")
 
 LIBRARIES = {
     "minikeras": (sys.executable, {}),
+    # Another checkout of minikeras (`MINIKERAS_BASELINE=/path/to/src`), e.g. the commit
+    # before a change, to measure the change in one run.
+    "minikeras-baseline": (sys.executable, {"BASELINE": "1"}),
     "keras3-jax": (ORACLE, {"KERAS_BACKEND": "jax"}),
     "keras3-tf": (ORACLE, {"KERAS_BACKEND": "tensorflow"}),
 }
@@ -25,7 +28,7 @@ LIBRARIES = {
 def import_keras(library):
     """(keras-like module, seconds the import took)."""
     start = time.perf_counter()
-    if library == "minikeras":
+    if library.startswith("minikeras"):
         import minikeras as keras
     else:
         import keras
@@ -82,9 +85,14 @@ def _run_worker(script, library):
     """One worker process's `{metric: seconds}`, or None (no such Python, or it failed)."""
     # Names outside LIBRARIES (a hand-written baseline) run on this Python.
     python, extra_env = LIBRARIES.get(library, (sys.executable, {}))
+    source = SRC
+    if library == "minikeras-baseline":
+        source = os.environ.get("MINIKERAS_BASELINE")
+        if not source:
+            return None
     if not os.path.exists(python):
         return None
-    env = {**os.environ, **extra_env, "PYTHONPATH": SRC, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, **extra_env, "PYTHONPATH": source, "TF_CPP_MIN_LOG_LEVEL": "3"}
     run = subprocess.run(
         [python, script, "--worker", library], env=env, capture_output=True, text=True
     )

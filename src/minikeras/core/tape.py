@@ -23,15 +23,29 @@ import numpy as np
 from minikeras import tree
 
 _state = threading.local()  # .tapes: the tapes recording in this thread, innermost last
+# How many threads have a tape recording: while none has (inference), `recording()` answers
+# without a thread-local lookup.
+_threads_recording = 0
+_lock = threading.Lock()
 
 
 def _recording_tapes():
     return getattr(_state, "tapes", ())
 
 
+def _set_tapes(tapes):
+    """This thread's recording tapes become `tapes`."""
+    global _threads_recording
+    before = getattr(_state, "tapes", ())
+    if bool(before) != bool(tapes):
+        with _lock:
+            _threads_recording += 1 if tapes else -1
+    _state.tapes = tapes
+
+
 def recording():
     """Whether a tape records in this thread."""
-    return bool(getattr(_state, "tapes", ()))
+    return _threads_recording > 0 and bool(getattr(_state, "tapes", ()))
 
 
 class Node:
@@ -166,6 +180,8 @@ def value_of(x):
 def read(variable):
     """What code reads for `variable`: its value, or while tapes record that watch it, its leaf
     (one leaf shared by every recording tape that watches it)."""
+    if not _threads_recording:
+        return variable.value
     tapes = getattr(_state, "tapes", ())
     if not tapes:
         return variable.value
@@ -190,7 +206,7 @@ def lift(x):
     """An op input as ops see it: a Variable becomes what `read` gives, an array watched by a
     recording tape its leaf; anything else is unchanged."""
     if isinstance(x, np.ndarray):
-        tapes = getattr(_state, "tapes", ())
+        tapes = getattr(_state, "tapes", ()) if _threads_recording else ()
         for tape in tapes:
             leaf = tape._leaves.get(id(x))
             if leaf is not None and tape._keep.get(id(x)) is x:
@@ -333,7 +349,8 @@ def backprop(roots, seeds, grads, sources=(), tape=None):
         for parent, parent_grad in zip(node.parents, node.vjp(grad, grads)):
             if parent is None or parent_grad is None or id(parent) not in relevant:
                 continue
-            parent_grad = unbroadcast(parent_grad, parent.value.shape)
+            if type(parent_grad) is not np.ndarray or parent_grad.shape != parent.value.shape:
+                parent_grad = unbroadcast(parent_grad, parent.value.shape)
             if parent_grad.dtype != parent.value.dtype:
                 parent_grad = parent_grad.astype(parent.value.dtype)
             previous = flowing.get(id(parent))
@@ -362,11 +379,11 @@ class GradientTape:
         self._used = False
 
     def __enter__(self):
-        _state.tapes = (*_recording_tapes(), self)
+        _set_tapes((*_recording_tapes(), self))
         return self
 
     def __exit__(self, *exc):
-        _state.tapes = tuple(t for t in _recording_tapes() if t is not self)
+        _set_tapes(tuple(t for t in _recording_tapes() if t is not self))
         return False
 
     def _watches(self, variable):
@@ -401,11 +418,11 @@ class GradientTape:
     def stop_recording(self):
         """Within this block the tape records nothing."""
         before = _recording_tapes()
-        _state.tapes = tuple(t for t in before if t is not self)
+        _set_tapes(tuple(t for t in before if t is not self))
         try:
             yield
         finally:
-            _state.tapes = before
+            _set_tapes(before)
 
     def reset(self):
         """Forget everything recorded so far."""
@@ -447,6 +464,10 @@ class GradientTape:
                 )
         flat_sources = tree.flatten(sources)
         variables = [s for s in flat_sources if is_variable(s)]
+        if into is not None and len(variables) == len(flat_sources):  # fit's step: variables
+            grads = Gradients(variables, into)
+            backprop(roots, root_seeds, grads, tape=self)
+            return [grads.get(v) for v in variables]
         source_nodes = [self._source_node(s) for s in flat_sources]
         grads = Gradients(variables, into)
         reached = backprop(
@@ -484,8 +505,8 @@ def isolated():
     how `autodiff.vjp` differentiates a function without touching the caller's tapes."""
     before = _recording_tapes()
     own = GradientTape(watch_accessed_variables=False)
-    _state.tapes = (own,)
+    _set_tapes((own,))
     try:
         yield own
     finally:
-        _state.tapes = before
+        _set_tapes(before)

@@ -29,6 +29,7 @@ from minikeras.saving import registry
 # layers that added losses during it. Outside any call, `training` is _OUTSIDE.
 _calls = threading.local()
 _OUTSIDE = object()
+_STRUCTURES = (list, tuple, dict)
 
 
 def _outer_training():
@@ -55,6 +56,9 @@ class Layer:
     _keeps_integer_inputs = False
     # Built-in layers with one input tensor refuse a list of several (Keras' input spec).
     _single_input = False
+    # What __init_subclass__ reads off each subclass's call (here: the base's forward).
+    _call_takes_training, _call_takes_mask, _computes_mask, _default_training = (
+        True, False, False, False)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -64,6 +68,7 @@ class Layer:
         parameters = signature.parameters
         cls._call_takes_training = "training" in parameters
         cls._call_takes_mask = "mask" in parameters
+        cls._computes_mask = cls.compute_mask is not Layer.compute_mask
         training = parameters.get("training")
         cls._default_training = (
             None if training is None or training.default is inspect.Parameter.empty
@@ -332,21 +337,26 @@ class Layer:
     def add_loss(self, loss):
         """Add a scalar loss (a term of the training loss) from inside `call`."""
         self._losses.append(loss)
-        holders = getattr(_calls, "holders", None)
-        if holders is not None and all(h is not self for h in holders):
-            holders.append(self)
+        if getattr(_calls, "training", _OUTSIDE) is not _OUTSIDE:  # inside a call
+            holders = _calls.holders
+            if holders is None:
+                holders = _calls.holders = []
+            if all(h is not self for h in holders):
+                holders.append(self)
 
     @property
     def losses(self):
         """The losses added by this layer's and its sublayers' last calls (`add_loss`, activity
         regularizers), then the penalties of the trainable weights' regularizers."""
-        terms = list(self._losses)
-        for layer in self._flatten_layers(include_self=False):
-            terms.extend(layer._losses)
-        for variable in self.trainable_weights:
-            if variable.regularizer is not None:
-                terms.append(_penalty(variable.regularizer, tape.read(variable),
-                                      variable.value))
+        regularized = [v for v in self.trainable_weights if v.regularizer is not None]
+        return self._losses_of(self._flatten_layers(), regularized)
+
+    @staticmethod
+    def _losses_of(layers, regularized):
+        """The losses the calls of `layers` added, then the penalties of `regularized`."""
+        terms = [loss for layer in layers for loss in layer._losses]
+        for variable in regularized:
+            terms.append(_penalty(variable.regularizer, tape.read(variable), variable.value))
         return terms
 
     def _clear_losses(self):
@@ -371,12 +381,16 @@ class Layer:
     def call(self, inputs, training=False, **kwargs):
         """The forward/backward pair as one call: `forward` on the arrays behind `inputs`,
         recorded as one node of the tape when a tape records (user layers override `call`)."""
-        flat = tree.flatten(inputs)
-        values = inputs
-        if any(type(x) is Node for x in flat):
-            values = tree.map_structure(tape.value_of, inputs)
         if self._call_takes_training:
             kwargs["training"] = training
+        kind = type(inputs)
+        if kind is np.ndarray:  # the common cases, kept cheap
+            flat, values = (inputs,), inputs
+        elif kind is Node:
+            flat, values = (inputs,), inputs.value
+        else:
+            flat = tree.flatten(inputs)
+            values = tree.map_structure(tape.value_of, inputs)
         outputs, ctx = self.forward(values, **kwargs)
         if tape.recording():
             outputs = self._record(inputs, flat, outputs, ctx)
@@ -390,7 +404,7 @@ class Layer:
         variables = tuple(v for v in self._weights if v.trainable) if self.trainable else ()
         if not variables and all(p is None for p in parents):
             return outputs
-        nested_inputs = tree.is_nested(inputs)
+        nested_inputs = type(inputs) in _STRUCTURES
 
         def vjp(grad, grads):
             grad_inputs = self.backward(ctx, grad, grads)
@@ -407,12 +421,17 @@ class Layer:
             inputs = kwargs.pop("inputs")
         else:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
-        training = kwargs.pop("training", None)
-        mask = kwargs.pop("mask", None)
-        inputs = self._convert_inputs(inputs)
+        training = mask = explicit_mask = None
+        if kwargs:
+            training = kwargs.pop("training", None)
+            mask = explicit_mask = kwargs.pop("mask", None)
+        if type(inputs) is not np.ndarray or inputs.dtype != self._np_dtype or tape.recording():
+            inputs = self._convert_inputs(inputs)
+            if mask is None and type(inputs) is not np.ndarray:
+                mask = _mask_of(inputs)
         if not self.built:
             self._build_for(tree.map_structure(np.shape, inputs))
-        if not tree.is_nested(inputs):
+        if type(inputs) not in _STRUCTURES:
             inputs = self._conform_input(inputs)
         outer = getattr(_calls, "training", _OUTSIDE)
         if training is None:
@@ -420,13 +439,12 @@ class Layer:
         if self._call_takes_training:
             kwargs["training"] = training
         if self._call_takes_mask:
-            kwargs["mask"] = mask if mask is not None else _mask_of(inputs)
-        elif mask is not None:
+            kwargs["mask"] = mask
+        elif explicit_mask is not None and not self.supports_masking:
             raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) takes no `mask`.")
-        holders = getattr(_calls, "holders", None)
         if outer is _OUTSIDE:
             self._clear_losses()
-            _calls.holders = []
+            holders, _calls.holders = getattr(_calls, "holders", None), None
         _calls.training = training
         try:
             outputs = self.call(inputs, *args, **kwargs)
@@ -435,13 +453,15 @@ class Layer:
         finally:
             _calls.training = outer
             if outer is _OUTSIDE:
-                self._loss_holders = tuple(_calls.holders)
+                self._loss_holders = _calls.holders or ()
                 _calls.holders = holders
-        if self.supports_masking:
-            outputs = _with_mask(outputs, self.compute_mask(inputs, kwargs.get("mask", mask)))
+        if self._computes_mask or (mask is not None and self.supports_masking):
+            outputs = _with_mask(outputs, self.compute_mask(inputs, mask))
         if outer is _OUTSIDE:
-            outputs = tree.map_structure(as_tensor, outputs) if tree.is_nested(outputs) \
-                else as_tensor(outputs)
+            if type(outputs) is np.ndarray:
+                return outputs.view(Tensor)
+            if tree.is_nested(outputs):
+                return tree.map_structure(as_tensor, outputs)
         return outputs
 
     def _add_activity_loss(self, outputs):
@@ -454,6 +474,20 @@ class Layer:
     def compute_mask(self, inputs, previous_mask):
         """The mask of this call's outputs; layers that carry masks through override."""
         return previous_mask if self.supports_masking else None
+
+    def _is_plain_function(self):
+        """Whether an inference call of this layer on an array is `forward` and nothing else:
+        a built layer with its own forward/backward pair, no sublayers to hand a context to,
+        no losses to add and no mask to make (`_apply_plain` then does the whole call)."""
+        return (self.built and type(self).call is Layer.call and self.activity_regularizer is None
+                and not self._computes_mask)
+
+    def _apply_plain(self, x, training):
+        """The call of a layer `_is_plain_function` says is plain, on an array: what
+        `__call__` would do, without its bookkeeping (models' inference loops use it)."""
+        if x.dtype != self._np_dtype:
+            x = self._convert_leaf(x)
+        return self.call(self._conform_input(x), training=training)
 
     def _invoke(self, inputs, training):
         """`call` on inputs already converted and checked (predict's later batches)."""
@@ -481,9 +515,7 @@ class Layer:
         return self._convert_leaf(inputs)
 
     def _convert_leaf(self, x):
-        from minikeras.layers.input_layer import KerasTensor
-
-        if isinstance(x, KerasTensor):
+        if type(x).__name__ == "KerasTensor":
             raise NotImplementedError(
                 f"Layer '{self.name}' was called on the symbolic `Input` {x.name!r}: minikeras "
                 "builds models with `Sequential`, not Keras' functional API. Put the `Input` "

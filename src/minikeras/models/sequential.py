@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minikeras.core import tape
 from minikeras.layers.base import Layer, standardize_shape
 from minikeras.layers.input_layer import InputLayer, KerasTensor
 from minikeras.models.model import Model
@@ -143,8 +144,12 @@ class Sequential(Model):
         )
 
     def call(self, inputs, training=False):
+        recording = tape.recording()
         for layer in self._layers:
-            inputs = layer(inputs, training=training)
+            if not recording and type(inputs) is np.ndarray and layer._is_plain_function():
+                inputs = layer._apply_plain(inputs, training)
+            else:
+                inputs = layer(inputs, training=training)
         return inputs
 
     def _call_unchecked(self, inputs):

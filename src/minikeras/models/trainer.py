@@ -6,6 +6,7 @@ writes with a `GradientTape`: the forward pass under the tape, `compute_loss`, t
 gradients of the trainable variables (into buffers kept across steps), one optimizer update.
 """
 
+import functools
 import inspect
 import warnings
 
@@ -32,7 +33,7 @@ class Trainer:
         self._loss_tracker = self._compile_metrics = None
         self._compile_config = None
         self._gradient_buffers = {}  # the gradients' arrays, kept across training steps
-        self._step_variables = None  # the trainable variables of the fit under way
+        self._steps = None  # what the steps of the fit under way read, found once (_Steps)
         self._initial_epoch = None
 
     # ------------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ class Trainer:
             y_pred = self(x, training=True) if self._call_takes_training else self(x)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
-        variables = self._step_variables or self.trainable_variables
+        variables = self._steps.variables if self._steps else self.trainable_variables
         with np.errstate(**_QUIET):
             if variables:
                 grads = recording.gradient(loss, variables, into=self._gradient_buffers)
@@ -189,7 +190,7 @@ class Trainer:
             if self._loss_weight is not None:
                 loss = loss * np.float32(self._loss_weight)
             losses.append(loss)
-        losses.extend(self.losses)
+        losses.extend(self._steps.losses() if self._steps else self.losses)
         if not losses:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         total = losses[0]
@@ -199,7 +200,7 @@ class Trainer:
 
     def _compute_loss(self, x, y, y_pred, sample_weight, training):
         """`compute_loss`, also when a subclass's override takes no `training` (Keras < 3.3)."""
-        if "training" in inspect.signature(self.compute_loss).parameters:
+        if _takes_training(type(self).compute_loss):
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
@@ -216,7 +217,7 @@ class Trainer:
         """Every metric's result as a dict of floats (a metric giving a dict gives its
         entries), in the order Keras' logs list them."""
         logs = {}
-        for metric in self.metrics:
+        for metric in self._steps.metrics if self._steps else self.metrics:
             result = metric.result()
             if isinstance(result, dict):
                 logs.update({k: float(v) for k, v in result.items()})
@@ -292,7 +293,7 @@ class Trainer:
             steps=batches.steps,
         )
         self.stop_training = False
-        self._step_variables = self.trainable_variables  # fixed for this fit, as in Keras
+        self._steps = _Steps(self)  # fixed for this fit, as Keras fixes its train function
         callback_list.on_train_begin()
         # A callback resuming an interrupted fit (BackupAndRestore) sets the epoch, as in Keras.
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
@@ -322,7 +323,7 @@ class Trainer:
                     if self.stop_training:
                         break
         finally:
-            self._step_variables = None
+            self._steps = None
         callback_list.on_train_end(epoch_logs)
         return self.history
 
@@ -470,6 +471,26 @@ class Trainer:
         ))
         logs = self._get_metrics_result_or_logs(_python_logs(logs))
         return self._format_results(logs, return_dict)
+
+
+class _Steps:
+    """What every step of one `fit` reads, found once: Keras fixes them in its compiled train
+    function too (a layer frozen mid-fit takes effect at the next fit)."""
+
+    def __init__(self, model):
+        self.variables = model.trainable_variables
+        self.metrics = model.metrics
+        self._layers = model._flatten_layers()
+        self._regularized = [v for v in self.variables if v.regularizer is not None]
+
+    def losses(self):
+        """`model.losses`, from the layers and variables found once."""
+        return Layer._losses_of(self._layers, self._regularized)
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(compute_loss):
+    return "training" in inspect.signature(compute_loss).parameters
 
 
 def _batch_size(x):
