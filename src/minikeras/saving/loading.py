@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from minikeras import backend
-from minikeras.saving import registry
+from minikeras.saving import h5io, registry
 
 MAX_CONFIG_DEPTH = 64
 # The roots of the `module` entries Keras configs carry (minikeras never imports them).
@@ -40,7 +40,8 @@ def reading(filepath):
     """Re-raise anything that goes wrong while loading `filepath` with the file named."""
     where = f"'{filepath}'"
     try:
-        yield
+        with h5io.read_budget():
+            yield
     except LoadError as error:
         raise type(error)(_with_file(error, filepath)) from None
     except OSError as error:
