@@ -166,7 +166,7 @@ def read_members(filepath):
     if os.path.isdir(filepath):
         members = {}
         for name in wanted:
-            path = os.path.join(filepath, name)
+            path = _inside(filepath, name)
             if os.path.isfile(path):
                 _check_size(name, os.path.getsize(path), os.path.getsize(path))
                 with open(path, "rb") as f:
@@ -186,6 +186,19 @@ def read_members(filepath):
                 _check_size(name, info.file_size, info.compress_size)
                 members[name] = archive.read(info)
         return members, names
+
+
+def _inside(directory, name):
+    """The path of `name` in an unzipped archive; a symlink may not lead out of the folder (a
+    `model.weights.h5` linking to another file would load that file's weights)."""
+    path = os.path.join(directory, name)
+    folder, target = os.path.realpath(directory), os.path.realpath(path)
+    if os.path.lexists(path) and os.path.commonpath([folder, target]) != folder:
+        raise loading.LoadError(
+            f"The member '{name}' is a link to '{target}', outside the model's folder "
+            f"'{directory}'; refusing to read it."
+        )
+    return path
 
 
 def _check_size(name, size, stored):
