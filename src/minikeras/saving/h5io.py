@@ -20,9 +20,11 @@ float64 array of shape (0,), and lists over 64512 bytes split into `name0`, `nam
 
 import contextlib
 import contextvars
+import errno
 import io
 import mmap
 import os
+import re
 
 import numpy as np
 
@@ -62,6 +64,19 @@ def open_file(source, filepath, mode="r"):
         raise OSError(
             f"Unable to open '{filepath}' as an HDF5 file ({error}); found {found}."
         ) from None
+
+
+@contextlib.contextmanager
+def create_file(target):
+    """A new `h5py.File` to write at `target` (a path or a buffer). A failed write (a full
+    disk) is an `OSError` with the system's errno, where h5py raises `RuntimeError` on close."""
+    try:
+        with h5py().File(target, "w") as h5file:
+            yield h5file
+    except RuntimeError as error:
+        found = re.search(r"errno = (\d+)", str(error))
+        code = int(found.group(1)) if found else errno.EIO
+        raise OSError(code, f"{os.strerror(code)} (HDF5: {error})") from error
 
 
 def check_global_heaps(source, filepath):

@@ -274,7 +274,7 @@ def archive_members(model):
 
 def weights_bytes(model):
     buffer = io.BytesIO()
-    with h5io.h5py().File(buffer, "w") as h5file:
+    with h5io.create_file(buffer) as h5file:
         write_weights(h5file, model)
     return buffer.getvalue()
 
@@ -303,5 +303,5 @@ def save_model(model, filepath, zipped=True):
 def save_weights(model, filepath):
     """Write `model`'s weights (and optimizer state) as a Keras 3 `.weights.h5` file."""
     with atomic.atomic_path(filepath) as temporary:
-        with h5io.h5py().File(temporary, "w") as h5file:
+        with h5io.create_file(temporary) as h5file:
             write_weights(h5file, model)
