@@ -9,7 +9,6 @@ import errno
 import os
 import resource
 import signal
-import warnings
 
 import numpy as np
 import pytest
@@ -19,13 +18,7 @@ from minikeras.saving import atomic
 from save_faults import KINDS, kill_trial, save, small_model
 
 FORMATS = ["m.keras", "m.h5", "w.weights.h5", "w.h5"]
-
-
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore")
 
 
 def weights_of(path, template):
@@ -90,13 +83,16 @@ def file_size_limit():
     signal.signal(signal.SIGXFSZ, handler)
 
 
-@pytest.mark.parametrize("filename", FORMATS)
-def test_a_write_refused_midway_by_the_kernel_leaves_the_old_file(tmp_path, filename,
-                                                                   file_size_limit):
-    model = small_model()
-    path = tmp_path / filename
+@pytest.fixture(params=FORMATS)
+def saved(tmp_path, request):
+    """`(model, path, bytes)`: a model saved in one format, and the file it wrote."""
+    model, path = small_model(), tmp_path / request.param
     save(model, path)
-    before = path.read_bytes()
+    return model, path, path.read_bytes()
+
+
+def test_a_write_refused_midway_by_the_kernel_leaves_the_old_file(saved, file_size_limit):
+    model, path, before = saved
     for weight in model.weights:
         weight.value[...] = 7
     file_size_limit(len(before) // 3)
@@ -105,22 +101,17 @@ def test_a_write_refused_midway_by_the_kernel_leaves_the_old_file(tmp_path, file
     file_size_limit(resource.RLIM_INFINITY)
     assert str(path) in str(error.value) and "previous file is left as it was" in str(error.value)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == [filename]
+    assert os.listdir(path.parent) == [path.name]
     assert not np.any(weights_of(path, small_model())[0] == 7)
 
 
-@pytest.mark.parametrize("filename", FORMATS)
-def test_a_read_only_folder_leaves_the_old_file_with_a_clear_error(tmp_path, filename,
-                                                                   monkeypatch):
-    model = small_model()
-    path = tmp_path / filename
-    save(model, path)
-    before = path.read_bytes()
+def test_a_read_only_folder_leaves_the_old_file_with_a_clear_error(saved, monkeypatch):
+    model, path, before = saved
     real_open = os.open
 
     def read_only(name, flags, *args):
         # What a read-only mount answers (permission bits do not stop root, who runs CI).
-        if os.path.dirname(os.fspath(name)) == str(tmp_path) and flags & os.O_CREAT:
+        if os.path.dirname(os.fspath(name)) == str(path.parent) and flags & os.O_CREAT:
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), name)
         return real_open(name, flags, *args)
 
@@ -129,4 +120,4 @@ def test_a_read_only_folder_leaves_the_old_file_with_a_clear_error(tmp_path, fil
         save(model, path)
     monkeypatch.undo()
     assert error.value.errno == errno.EROFS and error.value.filename == str(path)
-    assert path.read_bytes() == before and os.listdir(tmp_path) == [filename]
+    assert path.read_bytes() == before and os.listdir(path.parent) == [path.name]

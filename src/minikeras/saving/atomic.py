@@ -52,7 +52,8 @@ def atomic_path(filepath):
 
 def _naming(error, filepath):
     """`error` (same type and errno) saying which save failed and that nothing was lost."""
-    reason = error.strerror or str(error)
+    # The system's words for the errno: h5py's own strerror is a page of libhdf5's stack.
+    reason = os.strerror(error.errno) if error.errno else str(error)
     previous = ("the previous file is left as it was" if os.path.exists(filepath)
                 else "no file was written")
     return type(error)(error.errno, f"Could not save '{filepath}' ({reason}); {previous}",

@@ -32,7 +32,7 @@ import numpy as np
 HDF5_OBJECT_HEADER_LIMIT = 64512
 # The datasets one load reads may declare more bytes than they store (compression) only up to
 # this ratio, or this floor; an attribute, up to `_ATTRIBUTE_FLOOR_BYTES`.
-_UNBACKED_FLOOR_BYTES = 1 << 26
+_UNBACKED_FLOOR_BYTES = 1 << 24
 _MAX_EXPANSION = 16
 _ATTRIBUTE_FLOOR_BYTES = 1 << 20
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -284,6 +284,14 @@ def read_string(node, name, where):
 def _attribute(node, name, where):
     """The value of an attribute, after checking that its declared size is stored."""
     attribute = node.attrs.get_id(name)
+    if h5py().check_string_dtype(attribute.dtype) is None and attribute.dtype.kind not in "biuf":
+        # Keras stores text and numbers only; other types (a variable-length sequence made
+        # of a string by one changed byte) can crash libhdf5's conversion when read.
+        raise ValueError(
+            f"{where}: the attribute '{name}' has the HDF5 type {attribute.dtype!r} "
+            f"({h5py().check_vlen_dtype(attribute.dtype) and 'a variable-length sequence'}); "
+            "expected text or numbers."
+        )
     count = int(np.prod(attribute.shape or (), dtype=np.float64))
     declared = count * attribute.dtype.itemsize
     try:

@@ -331,7 +331,7 @@ def get(kind, identifier, custom_objects=None, instantiate=True):
             obj = deserialize(kind, identifier, custom_objects)
         except TypeError as error:
             raise ValueError(
-                f"Could not interpret {_KINDS[kind][0]} identifier: {identifier}"
+                f"Could not interpret {_KINDS[kind][0]} identifier: {identifier} ({error})"
             ) from error
     elif isinstance(identifier, str):
         obj = _resolve(kind, identifier, custom_objects)
