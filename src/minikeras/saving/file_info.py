@@ -76,8 +76,8 @@ def _read(filepath):
         members, names = keras_v3.read_members(filepath)
         metadata = loading.parse_config(members.get(keras_v3.METADATA, b"{}"), "metadata.json")
         if not isinstance(metadata, dict):
-            raise loading.LoadError(f"metadata.json holds {loading._preview(metadata)}; "
-                                    "expected an object.")
+            raise loading.LoadError(
+                f"metadata.json holds a {type(metadata).__name__}; expected an object.")
         if keras_v3.CONFIG in members:
             facts["config"] = loading.parse_config(members[keras_v3.CONFIG], "config.json")
             if isinstance(facts["config"], dict):

@@ -287,9 +287,10 @@ def _attribute(node, name, where):
     if h5py().check_string_dtype(attribute.dtype) is None and attribute.dtype.kind not in "biuf":
         # Keras stores text and numbers only; other types (a variable-length sequence made
         # of a string by one changed byte) can crash libhdf5's conversion when read.
+        vlen = h5py().check_vlen_dtype(attribute.dtype)
+        sequence = ", a variable-length sequence" if vlen else ""
         raise ValueError(
-            f"{where}: the attribute '{name}' has the HDF5 type {attribute.dtype!r} "
-            f"({h5py().check_vlen_dtype(attribute.dtype) and 'a variable-length sequence'}); "
+            f"{where}: the attribute '{name}' has the type {attribute.dtype!r}{sequence}; "
             "expected text or numbers."
         )
     count = int(np.prod(attribute.shape or (), dtype=np.float64))
