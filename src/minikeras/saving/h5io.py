@@ -244,9 +244,22 @@ def dataset_at(group, path, where):
         raise ValueError(f"{where}: the dataset '{path}' stores its data outside the file.")
     declared = int(np.prod(dataset.shape, dtype=np.float64)) * dataset.dtype.itemsize
     budget = _budget.get() or _ReadBudget()
-    budget.charge(declared, dataset.id.get_storage_size(),
+    budget.charge(declared, _stored_bytes(dataset, where, path),
                   f"{where}: the dataset '{path}' of shape {dataset.shape}")
     return dataset
+
+
+def _stored_bytes(dataset, where, path):
+    """The bytes `dataset` really stores: what its layout message says, which a damaged file
+    can inflate, is believed only as far as the file's own size allows."""
+    stored, size = dataset.id.get_storage_size(), dataset.file.id.get_filesize()
+    offset = dataset.id.get_offset()  # None unless contiguous and allocated
+    if offset is not None and offset + stored > size:
+        raise ValueError(
+            f"{where}: the dataset '{path}' says it stores {stored} bytes at byte {offset}, past "
+            f"the end of the file ({size} bytes)."
+        )
+    return min(stored, size)
 
 
 def read_strings(node, name, where):
