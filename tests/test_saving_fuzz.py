@@ -2,9 +2,9 @@
 
 Hypothesis mutates real files Keras saved: flipped bytes and truncations, edited JSON configs,
 and edited HDF5 attributes, groups and datasets. Bytes are flipped inside `.keras` archives
-(whose members carry CRCs); bare HDF5 files are truncated or edited through h5py rather than
-byte-flipped, because some flipped metadata bytes make libhdf5 itself hang or crash, below
-anything a Python reader can guard (see docs/compat.md).
+(whose members carry CRCs); bare HDF5 files are truncated or edited through h5py here, and
+byte-flipped where their metadata lives by tests/test_loader_safety.py, which runs its mutants
+in a child process so that a hang inside libhdf5 fails the test instead of stopping the suite.
 """
 
 import json

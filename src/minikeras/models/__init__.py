@@ -1,22 +1,13 @@
 """Models (`minikeras.models`), as in `keras.models`."""
 
-import json
-
 from minikeras.models.model import Model
 from minikeras.models.sequential import Sequential
-from minikeras.saving import registry
+from minikeras.saving import loading, registry
 
 
 def model_from_json(json_string, custom_objects=None):
     """A model from the JSON of `to_json()`, as written by Keras 3, Keras 2 or minikeras."""
-    try:
-        config = json.loads(json_string)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"Could not parse the model JSON: {error}") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"The model JSON must hold an object. Received: {json_string[:100]!r}")
-    with registry.keras2_objects(config.get("keras_version")):
-        return registry.deserialize("layer", config, custom_objects)
+    return loading.model_from_json(json_string, custom_objects)  # with load_model's guards
 
 
 def model_from_config(config, custom_objects=None):

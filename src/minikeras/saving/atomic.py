@@ -4,11 +4,18 @@ Everything minikeras saves (`.keras`, `.h5`, `.weights.h5`, ModelCheckpoint's fi
 `atomic_path`: the file is written under a temporary name in the same directory, flushed to
 disk, then renamed over the target in one step (`os.replace` is atomic on POSIX and Windows).
 An exception, a full disk or a killed process during the write cannot corrupt the old file.
+
+A process killed mid-save (`kill -9`, a power cut) leaves its temporary file behind. Temporary
+names carry the writer's process id (`.NAME.PID-XXXXXXXX.tmp`), and every save first removes
+the temporaries of the same target whose writer is no longer running, so a `ModelCheckpoint`
+killed again and again does not fill the disk. (A writer is only known dead on POSIX and
+inside the same process namespace; elsewhere a leftover is kept, never a live one removed.)
 """
 
 import contextlib
 import errno
 import os
+import re
 import secrets
 
 
@@ -27,17 +34,65 @@ def atomic_path(filepath):
     filepath = os.fspath(filepath)
     target = os.path.realpath(filepath)
     directory = os.path.dirname(target)
+    remove_stale_temporaries(target)
     temporary, mode = _create_temporary(target, filepath)
     try:
         yield temporary
         _fsync(temporary)
         os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+            raise _naming(error, filepath) from error
         raise
     _fsync_directory(directory)
+
+
+def _naming(error, filepath):
+    """`error` (same type and errno) saying which save failed and that nothing was lost."""
+    # The system's words for the errno: h5py's own strerror is a page of libhdf5's stack.
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    previous = ("the previous file is left as it was" if os.path.exists(filepath)
+                else "no file was written")
+    return type(error)(error.errno, f"Could not save '{filepath}' ({reason}); {previous}",
+                       filepath)
+
+
+def _temporary_prefix(target):
+    return os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.")
+
+
+_TEMPORARY = re.compile(r"(\d+)-[0-9a-f]{8}\.tmp")
+
+
+def remove_stale_temporaries(target):
+    """Remove the temporary files earlier saves of `target` left when their process died."""
+    if os.name != "posix":
+        return
+    directory, prefix = os.path.split(_temporary_prefix(target))
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return  # the save itself will report the directory
+    for name in names:
+        match = name.startswith(prefix) and _TEMPORARY.fullmatch(name[len(prefix):])
+        if match and not _running(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+
+
+def _running(pid):
+    if pid == os.getpid():
+        return True  # this process' own saves (another thread's) are in progress
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but belongs to someone else
+        return True
+    return True
 
 
 def write_bytes(filepath, data):
@@ -59,7 +114,7 @@ def _create_temporary(target, filepath):
         existing = os.stat(target).st_mode & 0o7777
     except OSError:
         existing = None
-    prefix = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.")
+    prefix = f"{_temporary_prefix(target)}{os.getpid()}-"
     for _ in range(100):
         temporary = f"{prefix}{secrets.token_hex(4)}.tmp"
         try:

@@ -3,8 +3,11 @@
 `describe(path)` reports the format, the Keras (or minikeras) version that wrote the file, the
 architecture as `summary()` prints it (from a model built on placeholder weights, so nothing
 the size of the weights is allocated beyond the stored arrays read for their statistics),
-every stored array with its shape, dtype, mean, std, min and max, and whether compile
-settings and optimizer state are present. `convert(source, target)` loads and re-saves.
+every array the layout refers to (a legacy file's `layer_names`/`weight_names`, a Keras 3 file's
+`vars` groups) with its shape, dtype, mean, std, min and max, and whether compile settings and
+optimizer state are present. Datasets the layout does not refer to are counted, never read.
+Whatever the file holds, the result is a report or a `ValueError`/`OSError` naming the file.
+`convert(source, target)` loads and re-saves.
 """
 
 import json
@@ -20,27 +23,48 @@ from minikeras.saving import h5io, keras_v3, legacy_h5, loading
 def describe(filepath):
     """A text report on `filepath` (`.keras`, legacy `.h5`, `.weights.h5`)."""
     with loading.reading(filepath):
-        facts = _read(filepath)
-        # Summarized inside `reading`: a malformed compile config is an error naming the file.
-        compile_line = (_compile_summary(facts["compile"]) if facts["config"]
-                        else "not stored (a weights-only file)")
+        return _report(filepath, _read(filepath))
+
+
+def _report(filepath, facts):
+    compile_line = (_compile_summary(facts["compile"]) if facts["config"]
+                    else "not stored (a weights-only file)")
     lines = [f"File:       {filepath}", f"Format:     {facts['format']}",
              f"Written by: {facts['writer']}", f"Compile:    {compile_line}"]
     optimizer = facts["optimizer"]
     lines.append("Optimizer state: " + (
-        f"{len(optimizer)} variables, iterations={int(np.asarray(optimizer[0]))}"
+        f"{len(optimizer)} variables, iterations={_iterations(optimizer[0])}"
         if optimizer else "none"))
     lines += ["", _architecture(facts["config"]), "", "Stored arrays:"]
     rows = [("path", "shape", "dtype", "mean", "std", "min", "max")]
     for path, array in facts["arrays"]:
-        values = array.astype(np.float64)
-        stats = ([f"{f(values):.6g}" for f in (np.mean, np.std, np.min, np.max)]
-                 if values.size else ["-"] * 4)
-        rows.append((path, str(tuple(array.shape)), array.dtype.name, *stats))
+        rows.append((path, str(tuple(array.shape)), array.dtype.name, *_statistics(array)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
               for row in rows]
+    if facts["unread"]:
+        lines.append(f"  ({facts['unread']} other datasets, which the layout does not refer to, "
+                     "were not read)")
     return "\n".join(lines)
+
+
+def _statistics(array):
+    if not array.size:
+        return ["-"] * 4
+    # Accumulated in float64 without a float64 copy of the array.
+    values = (np.mean(array, dtype=np.float64), np.std(array, dtype=np.float64),
+              np.min(array), np.max(array))
+    return [f"{float(value):.6g}" for value in values]
+
+
+def _iterations(stored):
+    """The optimizer's step count as stored, or what the file holds instead of a count."""
+    if stored.size == 1 and stored.dtype.kind in "iuf":
+        value = stored.reshape(()).item()
+        if np.isfinite(value) and float(value).is_integer():
+            return str(int(value))
+        return f"{value} (not a count)"
+    return f"an array of shape {stored.shape} (not a count)"
 
 
 def _read(filepath):
@@ -51,9 +75,13 @@ def _read(filepath):
     if archive:
         members, names = keras_v3.read_members(filepath)
         metadata = loading.parse_config(members.get(keras_v3.METADATA, b"{}"), "metadata.json")
+        if not isinstance(metadata, dict):
+            raise loading.LoadError(
+                f"metadata.json holds a {type(metadata).__name__}; expected an object.")
         if keras_v3.CONFIG in members:
             facts["config"] = loading.parse_config(members[keras_v3.CONFIG], "config.json")
-            facts["compile"] = facts["config"].get("compile_config")
+            if isinstance(facts["config"], dict):
+                facts["compile"] = facts["config"].get("compile_config")
         facts["format"] = "Keras native archive (.keras): " + ", ".join(names[:6])
         facts["writer"] = _writer(metadata.get("keras_version"), metadata.get("minikeras_version"),
                                   metadata.get("date_saved"))
@@ -61,13 +89,15 @@ def _read(filepath):
         if source is None:
             raise loading.LoadError(f"The archive has no {keras_v3.WEIGHTS}.")
     with h5io.open_file(source, filepath) as h5file:
-        arrays = _arrays(h5file, str(filepath))
         if not archive:
             _read_hdf5_facts(h5file, str(filepath), facts)
-        if archive or facts["format"].startswith("Keras 3 weights"):
+        keras3 = archive or facts["format"].startswith("Keras 3 weights")
+        facts["arrays"] = (_keras3_arrays(h5file, str(filepath)) if keras3
+                           else _legacy_arrays(h5file, str(filepath), facts["optimizer"]))
+        if keras3:
             stored = keras_v3.WeightsFile(h5file, str(filepath)).vars("optimizer")
             facts["optimizer"] = stored[1] if stored else None
-    facts["arrays"] = arrays
+        facts["unread"] = _count_datasets(h5file) - len(facts["arrays"])
     return facts
 
 
@@ -124,12 +154,38 @@ def _writer(keras_version, minikeras_version, date=None, backend=None):
     return text + (f", saved {date}" if date else "")
 
 
-def _arrays(h5file, where):
-    """Every stored dataset, `(path, array)`, in the file's (alphabetical) order."""
-    paths = []
-    h5file.visititems(lambda path, node: paths.append(path)
+def _keras3_arrays(h5file, where):
+    """`(path, array)` of every `vars` group's datasets, in the file's (alphabetical) order."""
+    weights = keras_v3.WeightsFile(h5file, where)
+    arrays = []
+    for group in _vars_groups(h5file):
+        path = group.name.strip("/").rpartition("vars")[0].rstrip("/")
+        stored = weights.vars(path)
+        arrays += [(f"{group.name.strip('/')}/{index}", array)
+                   for index, array in enumerate(stored[1] if stored else ())]
+    return arrays
+
+
+def _legacy_arrays(h5file, where, optimizer_arrays):
+    """`(path, array)` of the weights `layer_names`/`weight_names` list, then the optimizer's
+    (already read, in its `weight_names` order)."""
+    prefix = "model_weights/" if legacy_h5.layout(h5file) == "legacy_model" else ""
+    group = h5io.group_at(h5file, prefix.rstrip("/"), where) if prefix else h5file
+    arrays = [(f"{prefix}{layer.name}/{name}", array)
+              for layer in legacy_h5.read_layers(group, where)
+              for name, array in zip(layer.weight_names, layer.arrays)]
+    if optimizer_arrays:
+        names = h5io.read_strings(h5file["optimizer_weights"], "weight_names", where)
+        arrays += [(f"optimizer_weights/{name}", array)
+                   for name, array in zip(names, optimizer_arrays)]
+    return arrays
+
+
+def _count_datasets(h5file):
+    count = []
+    h5file.visititems(lambda _, node: count.append(1)
                       if isinstance(node, h5io.h5py().Dataset) else None)
-    return [(path, h5io.read_array(h5file, path, where)) for path in paths]
+    return len(count)
 
 
 def _compile_summary(compile_config):
@@ -158,8 +214,8 @@ def _architecture(config):
         lines = []
         model.summary(print_fn=lambda text, *args, **kwargs: lines.append(text))
         return "\n".join(lines).rstrip()
-    except (ValueError, TypeError) as error:
-        return f"Architecture: cannot be rebuilt by minikeras ({error})."
+    except Exception as error:  # best effort: the rest of the report stands without it
+        return f"Architecture: cannot be rebuilt by minikeras ({type(error).__name__}: {error})."
 
 
 def convert(source, target, architecture=None):

@@ -220,7 +220,7 @@ def read_members(filepath):
     if isinstance(filepath, (str, os.PathLike)) and os.path.isdir(filepath):  # else a file object
         members = {}
         for name in wanted:
-            path = os.path.join(filepath, name)
+            path = _inside(filepath, name)
             if os.path.isfile(path):
                 _check_size(name, os.path.getsize(path), os.path.getsize(path))
                 with open(path, "rb") as f:
@@ -240,6 +240,19 @@ def read_members(filepath):
                 _check_size(name, info.file_size, info.compress_size)
                 members[name] = archive.read(info)
         return members, names
+
+
+def _inside(directory, name):
+    """The path of `name` in an unzipped archive; a symlink may not lead out of the folder (a
+    `model.weights.h5` linking to another file would load that file's weights)."""
+    path = os.path.join(directory, name)
+    folder, target = os.path.realpath(directory), os.path.realpath(path)
+    if os.path.lexists(path) and os.path.commonpath([folder, target]) != folder:
+        raise loading.LoadError(
+            f"The member '{name}' is a link to '{target}', outside the model's folder "
+            f"'{directory}'; refusing to read it."
+        )
+    return path
 
 
 def _check_size(name, size, stored):
@@ -315,7 +328,7 @@ def archive_members(model):
 
 def weights_bytes(model):
     buffer = io.BytesIO()
-    with h5io.h5py().File(buffer, "w") as h5file:
+    with h5io.create_file(buffer) as h5file:
         write_weights(h5file, model)
     return buffer.getvalue()
 
@@ -344,5 +357,5 @@ def save_model(model, filepath, zipped=True):
 def save_weights(model, filepath):
     """Write `model`'s weights (and optimizer state) as a Keras 3 `.weights.h5` file."""
     with atomic.atomic_path(filepath) as temporary:
-        with h5io.h5py().File(temporary, "w") as h5file:
+        with h5io.create_file(temporary) as h5file:
             write_weights(h5file, model)

@@ -316,7 +316,7 @@ def save_model(model, filepath, include_optimizer=True):
 
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     with atomic.atomic_path(filepath) as temporary:
-        with h5io.h5py().File(temporary, "w") as h5file:
+        with h5io.create_file(temporary) as h5file:
             h5file.attrs["keras_version"] = keras_v3.KERAS_VERSION
             h5file.attrs["backend"] = backend.backend()
             h5file.attrs["minikeras_version"] = __version__
@@ -337,5 +337,5 @@ def save_model(model, filepath, include_optimizer=True):
 def save_weights(model, filepath):
     """Write `model`'s weights as a Keras 2 `save_weights("w.h5")` file."""
     with atomic.atomic_path(filepath) as temporary:
-        with h5io.h5py().File(temporary, "w") as h5file:
+        with h5io.create_file(temporary) as h5file:
             write_layers(h5file, model)

@@ -15,12 +15,13 @@
 import contextlib
 import functools
 import json
+import os
 import warnings
 
 import numpy as np
 
 from minikeras import backend
-from minikeras.saving import registry
+from minikeras.saving import h5io, registry
 
 MAX_CONFIG_DEPTH = 64
 # The roots of the `module` entries Keras configs carry (minikeras never imports them).
@@ -40,7 +41,8 @@ def reading(filepath):
     """Re-raise anything that goes wrong while loading `filepath` with the file named."""
     where = f"'{filepath}'"
     try:
-        yield
+        with h5io.read_budget():
+            yield
     except LoadError as error:
         raise type(error)(_with_file(error, filepath)) from None
     except OSError as error:
@@ -159,6 +161,93 @@ def plan_model(config, custom_objects=None):
     return planned
 
 
+def check_declared_shapes(config, planned, custom_objects=None):
+    """Raise unless every input shape the config declares for a layer (its `build_config`, a
+    nested Sequential's input) is the one the planned model gives it.
+
+    The real model is built from the config as written, and a layer whose `build_config` says
+    `(None, 10**6)` builds itself that large before the model would pass it `(None, 10)`: the
+    weights checked against the file must be the ones that will be allocated.
+    """
+    entries = [entry for entry in _layer_list(config)
+               if isinstance(entry, dict) and entry.get("class_name") != "InputLayer"]
+    for entry, layer in zip(entries, planned.layers):
+        if not layer.built:
+            continue
+        received = (layer.get_build_config() or {}).get("input_shape")
+        nested = entry.get("class_name") == "Sequential" and isinstance(
+            entry.get("config"), (dict, list))
+        build = entry.get("build_config")
+        declared = (_input_shape(entry, custom_objects) if nested
+                    else build.get("input_shape") if isinstance(build, dict) else None)
+        if declared is not None and received is not None and not _same_shape(declared, received):
+            raise LoadError(
+                f"Layer '{layer.name}' declares the input shape {_preview(declared)} in the "
+                f"config, but the model gives it {tuple(received)}; refusing a config whose "
+                "layers would be built with other weights than the ones checked."
+            )
+        if nested:
+            check_declared_shapes(entry, layer, custom_objects)
+
+
+def _same_shape(declared, received):
+    """Whether two input shapes agree, batch sizes and unknown (None) dimensions aside."""
+    if not isinstance(declared, (list, tuple)) or len(declared) != len(received):
+        return False
+    return all(a is None or b is None or a == b for a, b in zip(declared[1:], received[1:]))
+
+
+def planned_bytes(planned):
+    """`(bytes, largest variable)` of the weights a planned model would allocate."""
+    variables = planned.weights
+    sizes = [_nbytes(v.shape, v.dtype) for v in variables]
+    if not sizes:
+        return 0, None
+    return sum(sizes), variables[int(np.argmax(sizes))]
+
+
+def _nbytes(shape, dtype):
+    return int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model from `to_json()`'s text with `load_model`'s guards: nesting depth, names that
+    resolve only through the registry, and a plan of the weights before they are allocated
+    (no larger than the machine's memory, since no stored weights bound them)."""
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise ValueError(f"The model JSON must be a string. Received: {_preview(json_string)}")
+    try:
+        config = parse_config(json_string, "model JSON", custom_objects)
+    except UnicodeDecodeError as error:
+        raise LoadError(f"The model JSON is not valid UTF-8: {error}.") from None
+    if not isinstance(config, dict):
+        raise LoadError(f"The model JSON must hold an object. Received: {_preview(config)}")
+    try:
+        return build_model(config, custom_objects, _fits_in_memory,
+                           keras_version=config.get("keras_version"))
+    except (RecursionError, MemoryError) as error:
+        raise LoadError(f"The model JSON describes a model too large or too deeply nested to "
+                        f"build ({type(error).__name__}).") from None
+
+
+def _fits_in_memory(planned):
+    total, largest = planned_bytes(planned)
+    available = _physical_memory()
+    if available is not None and total > available:
+        raise LoadError(
+            f"The model JSON plans {total} bytes of weights, more than this machine's memory "
+            f"({available} bytes); the largest is '{largest.path}' of shape "
+            f"{tuple(largest.shape)}."
+        )
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not on this platform
+        return None
+
+
 def build_model(config, custom_objects, check_weights, keras_version=None):
     """The model `config` describes, built only after `check_weights` accepted its shapes.
 
@@ -171,7 +260,9 @@ def build_model(config, custom_objects, check_weights, keras_version=None):
             Keras 2 meant (`registry.keras2_objects`).
     """
     with registry.keras2_objects(keras_version):
-        check_weights(plan_model(config, custom_objects))
+        planned = plan_model(config, custom_objects)
+        check_weights(planned)
+        check_declared_shapes(config, planned, custom_objects)
         return registry.deserialize("layer", config, custom_objects)  # ignores compile_config
 
 
@@ -225,6 +316,11 @@ def _input_shape(config, custom_objects):
     build = config.get("build_config")
     if shape is None and isinstance(build, dict):
         shape = build.get("input_shape")
+    first_build = layers[0].get("build_config") if layers and isinstance(layers[0], dict) else None
+    if shape is None and isinstance(first_build, dict):
+        # Layers built one by one, then put in a Sequential that never was: each builds from
+        # its own build_config, planned here from the first one's.
+        shape = first_build.get("input_shape")
     return shape
 
 
@@ -266,11 +362,13 @@ def check_shapes(variables, arrays, where):
     """None if every array fits its variable, else Keras 3's assign error for the first misfit."""
     for index, (variable, array) in enumerate(zip(variables, arrays)):
         if tuple(variable.shape) != tuple(array.shape):
+            planned = _nbytes(variable.shape, variable.dtype)
             return (
                 "The shape of the target variable and the shape of the target value in "
                 f"`variable.assign(value)` must match. variable.shape={tuple(variable.shape)}, "
                 f"Received: value.shape={tuple(array.shape)}. Target variable: {variable.path} "
-                f"(item {index} of {where})."
+                f"(item {index} of {where}; the model needs {planned} bytes there, the file "
+                f"stores {_nbytes(array.shape, array.dtype)})."
             )
     return None
 

@@ -142,12 +142,21 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return found
 
 
+def _custom_tables(custom_objects):
+    return (custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS)
+
+
 def _lookup_custom(name, custom_objects):
-    for table in (custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS):
+    for table in _custom_tables(custom_objects):
         if name in table:
             return table[name]
-    # A registered class found by its bare class name too ("MyLayer" for "Custom>MyLayer").
-    for table in (custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS):
+    return None
+
+
+def _lookup_bare_registered(name, custom_objects):
+    # A registered object found by its bare name ("MyLayer" for "Custom>MyLayer"), as Keras 3
+    # reads the files of Keras <= 3.6, which saved custom functions by bare name.
+    for table in _custom_tables(custom_objects):
         for key, value in table.items():
             if ">" in key and key.split(">", 1)[1] == name:
                 return value
@@ -155,7 +164,13 @@ def _lookup_custom(name, custom_objects):
 
 
 def lookup(kind, name, custom_objects=None):
-    """The object registered under `name` for `kind`, or a custom object; None if unknown."""
+    """The object registered under `name` for `kind`, or a custom object; None if unknown.
+
+    In order: an object stored under exactly `name` (the caller's `custom_objects`, scopes,
+    `register_keras_serializable`'s `package>Name`), then the built-in, then a registered object
+    whose bare name is `name`. A user's `@register_keras_serializable() class Dense` thus never
+    replaces the built-in `Dense` of an unrelated file: it is found by `Custom>Dense` only.
+    """
     if not isinstance(name, str):
         return None
     if name in FORBIDDEN_CLASSES:
@@ -167,8 +182,8 @@ def lookup(kind, name, custom_objects=None):
     if found is not None:
         return found
     table = _BUILTINS.get(kind, {})
-    key = name.lower() if _KINDS[kind][1] else name
-    return table.get(key)
+    found = table.get(name.lower() if _KINDS[kind][1] else name)
+    return found if found is not None else _lookup_bare_registered(name, custom_objects)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -229,9 +244,7 @@ def deserialize(kind, config, custom_objects=None):
     if class_name == "function":
         return _resolve(kind, inner, custom_objects)
     if class_name == "__numpy__":
-        import numpy as np
-
-        return np.asarray(inner["value"], dtype=inner.get("dtype"))
+        return _numpy_value(inner)
     name = config.get("registered_name") or class_name
     obj = lookup(kind, name, custom_objects) or lookup(kind, class_name, custom_objects)
     if obj is None:
@@ -250,6 +263,28 @@ def deserialize(kind, config, custom_objects=None):
     if isinstance(build_config, dict) and hasattr(instance, "build_from_config"):
         instance.build_from_config(build_config)
     return instance
+
+
+def _numpy_value(inner):
+    """The array of a `__numpy__` config: numbers or booleans only, so that its size is the
+    size of the JSON list (a dtype such as '<U100000000' would make each item 400 MB)."""
+    import numpy as np
+
+    if not isinstance(inner, dict) or "value" not in inner:
+        raise TypeError(f"Could not parse a `__numpy__` config: {inner!r:.200}")
+    dtype = inner.get("dtype")
+    try:
+        dtype = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"Unknown dtype in a `__numpy__` config: {dtype!r:.100}") from None
+    if dtype is not None and (dtype.kind not in "biufc" or dtype.itemsize > 16):
+        raise TypeError(
+            f"A `__numpy__` config may hold numbers only; received dtype {dtype.str!r}."
+        )
+    value = np.asarray(inner["value"], dtype=dtype)
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"A `__numpy__` config may hold numbers only; received {value.dtype}.")
+    return value
 
 
 def _instantiate(obj, inner, custom_objects):
@@ -296,7 +331,7 @@ def get(kind, identifier, custom_objects=None, instantiate=True):
             obj = deserialize(kind, identifier, custom_objects)
         except TypeError as error:
             raise ValueError(
-                f"Could not interpret {_KINDS[kind][0]} identifier: {identifier}"
+                f"Could not interpret {_KINDS[kind][0]} identifier: {identifier} ({error})"
             ) from error
     elif isinstance(identifier, str):
         obj = _resolve(kind, identifier, custom_objects)

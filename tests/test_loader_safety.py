@@ -1,0 +1,304 @@
+"""Hostile and damaged files: no reader hangs, floods memory, reads outside the file or raises
+anything but a ValueError/OSError naming the file (docs/safety.md).
+
+Each hostile case below is a small file that, before these guards, hung libhdf5, allocated
+gigabytes, or loaded another file's weights. The mutation run (tests/loader_fuzz.py) goes in a
+child process with a time limit, so that a regression fails the test instead of hanging it.
+"""
+
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tracemalloc
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras.__main__ import main as cli
+from minikeras.saving import file_info
+from loader_fuzz import ARCHITECTURE, FILES, SOURCES
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+HEAP = b"GCOL\x01\x00\x00\x00"
+# No hostile file may make a reader allocate more than this (the real files need under 1 MB).
+MEMORY_LIMIT = 32 << 20
+
+
+def heap_objects(data):
+    """`[(offset, index, size)]` of the objects in the file's first global heap collection."""
+    start = data.find(HEAP)
+    end = start + int.from_bytes(data[start + 8:start + 16], "little")
+    objects, position = [], start + 16
+    while position + 16 <= end:
+        index = int.from_bytes(data[position:position + 2], "little")
+        size = int.from_bytes(data[position + 8:position + 16], "little")
+        objects.append((position, index, size))
+        position += 16 + (size + 7) // 8 * 8 if index else size
+    return objects
+
+
+def free_space_of_size_zero(data):
+    position = next(offset for offset, index, _ in heap_objects(data) if index == 0)
+    return data[:position + 8] + bytes(8) + data[position + 16:]
+
+
+def last_object_grown_into_free_space(data):
+    # The issue's one-byte change: a string's stored size grows past the free-space header,
+    # so that libhdf5 reads the next object header from the zeros of the free space.
+    offset, _, size = [obj for obj in heap_objects(data) if obj[1]][-1]
+    return data[:offset + 8] + (size + 24).to_bytes(8, "little") + data[offset + 16:]
+
+
+READERS = {
+    "load_model": lambda path: mk.models.load_model(path),
+    "load_weights": lambda path: mk.models.load_model(FILES / "k2_adam.h5").load_weights(path),
+    "inspect": file_info.describe,
+}
+
+
+def run_in_child(code, timeout=60):
+    """The JSON a Python snippet prints, run in a child process killed after `timeout` s."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=timeout, cwd=pathlib.Path(__file__).parent,
+                            env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_looping_global_heaps_are_refused_before_libhdf5_reads_them(tmp_path):
+    data = (FILES / "k2_adam.h5").read_bytes()
+    paths = []
+    for damage in (free_space_of_size_zero, last_object_grown_into_free_space):
+        path = tmp_path / f"{damage.__name__}.h5"
+        path.write_bytes(damage(data))
+        paths.append(str(path))
+    # In a child: were the check missing, libhdf5 would spin forever holding h5py's lock.
+    outcomes = run_in_child(f"""if True:
+        import json, test_loader_safety as t
+        outcomes = []
+        for path in {paths!r}:
+            for name, read in t.READERS.items():
+                try:
+                    read(path)
+                    outcomes.append("loaded")
+                except ValueError as error:
+                    outcomes.append(str(error))
+        print(json.dumps(outcomes))
+    """)
+    assert len(outcomes) == 6
+    for message in outcomes:
+        assert "global heap collection at byte" in message and str(tmp_path) in message
+
+
+def keras_archive(tmp_path, edit_config=None, source="k3_adam.keras", name="bad.keras"):
+    with zipfile.ZipFile(FILES / source) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    if edit_config:
+        config = json.loads(members["config.json"])
+        edit_config(config)
+        members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, content in members.items():
+            archive.writestr(member, content)
+    return path
+
+
+def layers_of(config):
+    return config["config"]["layers"]
+
+
+def huge_string_initializer(tmp_path):
+    value = {"class_name": "__numpy__", "config": {"value": ["a", "b", "c"],
+                                                   "dtype": "<U100000000"}}
+    return keras_archive(tmp_path, lambda c: layers_of(c)[1]["config"].update(
+        kernel_initializer={"class_name": "Constant", "config": {"value": value}}))
+
+
+def fill_value_datasets(tmp_path):
+    """A legacy weights file whose layer lists 24 weights of 60 MB that store no bytes."""
+    path = tmp_path / "w.h5"
+    path.write_bytes((FILES / "k2_adam_weights.h5").read_bytes())
+    with h5py.File(path, "a") as f:
+        layer = f["dense_4"]
+        names = [f"dense_4/w{i}:0" for i in range(24)]
+        del layer["dense_4"]
+        for name in names:
+            layer.create_dataset(name, shape=(15_000_000,), dtype="float32")
+        layer.attrs["weight_names"] = [name.encode() for name in names]
+    return path
+
+
+def build_config_kernel(tmp_path):
+    """The second Dense told to build itself on 2**26 inputs (a 1.3 GB kernel)."""
+    return keras_archive(tmp_path, lambda c: layers_of(c)[2].update(
+        build_config={"input_shape": [None, 2 ** 26]}))
+
+
+def nested_sequential_kernel(tmp_path):
+    """A nested Sequential whose own InputLayer makes its Dense 2**24 x 16 (1 GB)."""
+    model = mk.Sequential([mk.Input((4,)), mk.layers.Dense(3),
+                           mk.Sequential([mk.layers.Dense(16)])])
+    model.save(tmp_path / "nested.keras")
+    inner_input = {"class_name": "InputLayer", "config": {"batch_shape": [None, 2 ** 24]}}
+    return keras_archive(tmp_path, lambda c: layers_of(c)[2]["config"]["layers"].insert(
+        0, inner_input), source=tmp_path / "nested.keras")
+
+
+HOSTILE = {
+    "a string dtype of 400 MB per item in a config": (huge_string_initializer,
+                                                      "may hold numbers only"),
+    "24 weights that store nothing but a fill value": (fill_value_datasets,
+                                                       "refusing to allocate"),
+    "a build_config planning a 1.3 GB kernel": (build_config_kernel,
+                                                "declares the input shape"),
+    "a nested Sequential building 1 GB on its own": (nested_sequential_kernel,
+                                                     "declares the input shape"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_small_files_cannot_make_a_loader_allocate_much(tmp_path, case):
+    make, message = HOSTILE[case]
+    path = make(tmp_path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message) as error:
+            if path.name == "w.h5":
+                mk.models.load_model(FILES / "k2_adam.h5").load_weights(path)
+            else:
+                mk.models.load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(error.value)
+    assert peak < MEMORY_LIMIT
+
+
+def test_inspect_reads_only_the_arrays_the_layout_refers_to(tmp_path):
+    path = tmp_path / "w.weights.h5"
+    path.write_bytes((FILES / "k3_adam.weights.h5").read_bytes())
+    with h5py.File(path, "a") as f:
+        for i in range(30):  # 1.8 GB declared, nothing stored, nothing refers to them
+            f.create_dataset(f"junk/{i}", shape=(15_000_000,), dtype="float32")
+    tracemalloc.start()
+    try:
+        report = file_info.describe(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "30 other datasets, which the layout does not refer to, were not read" in report
+    assert "layers/dense/vars/0" in report and "junk" not in report.replace(str(path), "")
+    assert peak < MEMORY_LIMIT
+
+
+@pytest.mark.parametrize("iterations, shown", [
+    (np.float32(np.inf), "iterations=inf (not a count)"),
+    (np.arange(3), "iterations=an array of shape (3,) (not a count)"),
+    (np.float64(7.0), "iterations=7"),
+])
+def test_inspect_describes_an_odd_iteration_count_instead_of_failing(tmp_path, capsys,
+                                                                     iterations, shown):
+    path = tmp_path / "w.weights.h5"
+    path.write_bytes((FILES / "k3_adam.weights.h5").read_bytes())
+    with h5py.File(path, "a") as f:
+        del f["optimizer/vars/0"]
+        f["optimizer/vars/0"] = iterations
+    assert cli(["inspect", str(path)]) == 0
+    assert shown in capsys.readouterr().out
+
+
+def test_unzipped_archives_refuse_links_out_of_their_folder(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    with zipfile.ZipFile(FILES / "k3_adam.keras") as archive:
+        archive.extractall(folder)
+    mk.models.load_model(folder)
+    # A link inside the folder is fine.
+    (folder / "model.weights.h5").rename(folder / "stored.h5")
+    (folder / "model.weights.h5").symlink_to("stored.h5")
+    assert mk.models.load_model(folder).built
+    # A link to another model's weights is not.
+    other = tmp_path / "other.weights.h5"
+    other.write_bytes((FILES / "k3_sgd.weights.h5").read_bytes()
+                      if (FILES / "k3_sgd.weights.h5").exists()
+                      else (FILES / "k3_adam.weights.h5").read_bytes())
+    (folder / "model.weights.h5").unlink()
+    (folder / "model.weights.h5").symlink_to(other)
+    for read in (mk.models.load_model, file_info.describe):
+        with pytest.raises(ValueError, match="outside the model's folder"):
+            read(folder)
+
+
+@pytest.fixture
+def user_dense():
+    @mk.saving.register_keras_serializable(package="MyPkg")
+    class Dense(mk.layers.Dense):
+        pass
+
+    yield Dense
+    del mk.saving.get_custom_objects()["MyPkg>Dense"]
+
+
+@pytest.mark.parametrize("name", ["k3_adam.keras", "k2_adam.h5"])
+def test_a_registered_class_never_shadows_the_builtin_of_the_same_name(tmp_path, user_dense,
+                                                                       name):
+    model = mk.models.load_model(FILES / name)
+    assert {type(layer) for layer in model.layers} == {mk.layers.Dense}
+    # The user's own class is found by its full name.
+    mine = mk.Sequential([mk.Input((4,)), user_dense(2)])
+    mine.save(tmp_path / "mine.keras")
+    assert type(mk.models.load_model(tmp_path / "mine.keras").layers[0]) is user_dense
+
+
+def model_json(**dense_config):
+    model = mk.Sequential([mk.Input((4,)), mk.layers.Dense(3)])
+    config = json.loads(model.to_json())
+    layers_of(config)[1]["config"].update(dense_config)
+    return json.dumps(config)
+
+
+@pytest.mark.parametrize("text, message", [
+    (model_json(units=10 ** 12), "more than this machine's memory"),
+    ("[" * 200 + "]" * 200, "nested more than 64 levels"),
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    (model_json(activation={"class_name": "Lambda", "config": {}}), "Lambda"),
+    (model_json(kernel_initializer={"class_name": "__numpy__", "config": {
+        "value": ["a"], "dtype": "<U100000000"}}), "numbers only"),
+    (b"\xff{}", "not valid UTF-8"),
+])
+def test_model_from_json_has_the_guards_of_load_model(text, message):
+    with pytest.raises(ValueError, match=message):
+        mk.models.model_from_json(text)
+
+
+# The mutants per format in the suite; FUZZ_MUTANTS=2000 for a longer local run (or
+# bench/fuzz_loaders.py, which also counts hangs, crashes and memory per file).
+MUTANTS = int(os.environ.get("FUZZ_MUTANTS", 150))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("format", SOURCES)
+def test_mutated_files_load_or_are_refused_naming_the_file(tmp_path, format):
+    counts = run_in_child(f"""if True:
+        import collections, json, pathlib, loader_fuzz
+        model = loader_fuzz.architecture({format!r})
+        path = pathlib.Path({str(tmp_path)!r}) / "mutant.{format}"
+        counts, examples = collections.Counter(), {{}}
+        for what, data in loader_fuzz.mutants({format!r}, {MUTANTS}, seed=1):
+            path.write_bytes(data)
+            result = loader_fuzz.outcome(path, {format!r}, model)
+            counts[result] += 1
+            examples.setdefault(result, what)
+        print(json.dumps([counts, examples]))
+    """, timeout=max(120, MUTANTS))
+    counts, examples = counts
+    assert set(counts) <= {"loaded", "refused"}, examples
+    assert counts.get("refused", 0) > MUTANTS // 10  # the mutations do damage
+    assert format in ARCHITECTURE or counts.get("loaded", 0) > 0
