@@ -7,6 +7,7 @@ import pytest
 
 from conftest import finite_difference
 from minikeras import GradientTape, activations, autodiff, ops
+from minikeras.core.tensor import Tensor
 from minikeras.layers.base import Layer, Variable
 
 rng = np.random.default_rng(0)
@@ -377,9 +378,9 @@ PLAIN = [
 
 
 @pytest.mark.parametrize("fn, want", [c[1:] for c in PLAIN], ids=[c[0] for c in PLAIN])
-def test_plain_ops_return_ndarrays_equal_to_numpy(fn, want):
+def test_plain_ops_return_tensors_equal_to_numpy(fn, want):
     got = fn()
-    assert type(got) is np.ndarray
+    assert type(got) is Tensor
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
 
@@ -440,13 +441,13 @@ DTYPES = [  # (expression, dtype Keras 3 gives: run under the oracle, TensorFlow
 @pytest.mark.parametrize("fn, dtype", DTYPES)
 def test_dtypes_follow_keras(fn, dtype):
     out = fn()
-    assert type(out) is np.ndarray and out.dtype == np.dtype(dtype)
+    assert type(out) is Tensor and out.dtype == np.dtype(dtype)
 
 
 def test_ops_read_variables_and_shapes():
     v = Variable(X32.copy(), name="v")
     out = ops.matmul(v, ops.transpose(v))
-    assert type(out) is np.ndarray and out.dtype == np.float32
+    assert type(out) is Tensor and out.dtype == np.float32
     np.testing.assert_allclose(out, X32 @ X32.T, rtol=1e-6)
     assert ops.shape(v) == (3, 4) and ops.ndim(X32) == 2 and ops.size(X32) == 12
     assert ops.shape(autodiff.Node(X32)) == (3, 4)
@@ -460,7 +461,7 @@ def test_node_behaves_like_an_array():
     with GradientTape():
         node_behaves_like_an_array()
     outside = autodiff.Node(X32) * 2  # no tape records: nothing is recorded
-    assert type(outside) is np.ndarray
+    assert type(outside) is Tensor
 
 
 def node_behaves_like_an_array():
@@ -472,7 +473,7 @@ def node_behaves_like_an_array():
             numpy_function(node)
     assert [row.shape for row in node] == [(4,)] * 3
     assert isinstance(node[0] * 2, autodiff.Node) and isinstance(X32 + node, autodiff.Node)
-    assert type(node > 0) is np.ndarray
+    assert type(node > 0) is Tensor
     assert float(autodiff.Node(np.float32(2.5))) == 2.5
     assert "op=None" in repr(node)
 
@@ -505,7 +506,7 @@ def test_ops_activations_are_the_activations(name, kwargs, same):
     activation = getattr(activations, name)
     for x in (WIDE, WIDE.astype(np.float64) * 50):
         got = getattr(ops, name)(x, **kwargs)
-        assert type(got) is np.ndarray and got.dtype == x.dtype
+        assert type(got) is Tensor and got.dtype == x.dtype
         np.testing.assert_array_equal(got, activation(x, **same))
     # On the tape: the activation's own value and gradient rule, recorded as one primitive.
     x = normal(3, 4)

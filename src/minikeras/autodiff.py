@@ -16,6 +16,7 @@ import numpy as np
 from minikeras import backend
 from minikeras.core import tape
 from minikeras.core.tape import Node, unbroadcast
+from minikeras.core.tensor import as_array
 
 
 # ----------------------------------------------------------------------------------------------
@@ -253,7 +254,7 @@ def vjp(fn, *args, **kwargs):
     (zeros where the output does not depend on it; integer args get `floatx` zeros). `kwargs` are
     passed through as constants.
     """
-    arrays = [ops.convert_to_tensor(a) for a in args]
+    arrays = [as_array(ops.convert_to_tensor(a)) for a in args]
     with tape.isolated():
         leaves = [
             tape.record(a, (), None, "input") if isinstance(a, np.ndarray) and a.dtype.kind == "f"

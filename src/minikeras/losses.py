@@ -26,6 +26,7 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 from minikeras import autodiff, backend
+from minikeras.core.tensor import as_tensor
 from minikeras.activations import _as_float, _sigmoid, log_softmax, softmax
 from minikeras.autodiff import unbroadcast
 from minikeras.saving import registry
@@ -638,7 +639,7 @@ class Loss:
             return autodiff.primitive(
                 loss, lambda g: result.pullback(pullback(g)), y_pred, "loss"
             )
-        return loss
+        return as_tensor(np.asarray(loss))
 
     def value_and_grad(self, y_true, y_pred, sample_weight=None):
         """`(loss, gradient of loss with respect to y_pred)`, reduction and weights included.

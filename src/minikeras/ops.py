@@ -13,12 +13,14 @@ into `floatx`.
 """
 
 import builtins
+import functools
 import math
 
 import numpy as np
 
 from minikeras import autodiff, backend
 from minikeras.core import tape
+from minikeras.core.tensor import Tensor
 from minikeras.autodiff import Node, apply
 
 # ----------------------------------------------------------------------------------------------
@@ -821,6 +823,29 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def _getitem(x, index):
     return apply("getitem", x, index=autodiff.plain_index(index))
+
+
+def _eager_tensor(function):
+    """`function` returning a `Tensor` (with `.numpy()`, as Keras' eager tensors have) where
+    it returns an ndarray: a view, no copy."""
+
+    @functools.wraps(function)
+    def returns_tensor(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if type(result) is np.ndarray:
+            return result.view(Tensor)
+        if isinstance(result, tuple) and any(type(r) is np.ndarray for r in result):
+            items = [r.view(Tensor) if type(r) is np.ndarray else r for r in result]
+            return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
+        return result
+
+    return returns_tensor
+
+
+for _name, _function in list(globals().items()):
+    if (not _name.startswith("_") and callable(_function)
+            and getattr(_function, "__module__", None) == __name__):
+        globals()[_name] = _eager_tensor(_function)
 
 
 # Node's operators are these functions (the tape itself knows no op).
