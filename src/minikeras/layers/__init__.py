@@ -2,10 +2,24 @@
 
 from minikeras.layers.activation import Activation, Softmax
 from minikeras.layers.base import Layer, Variable
+from minikeras.layers.convolutional import (
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
+    Convolution2D, Convolution3D, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+    SeparableConv2D,
+)
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
-from minikeras.layers.reshaping import Flatten, Reshape
+from minikeras.layers.pooling import (
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
+    GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool2D, GlobalAvgPool3D,
+    GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D,
+    MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
+)
+from minikeras.layers.reshaping import (
+    Cropping2D, Cropping3D, Flatten, Reshape, UpSampling2D, UpSampling3D, ZeroPadding2D,
+    ZeroPadding3D,
+)
 from minikeras.saving import registry
 
 
@@ -22,6 +36,14 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer",
-    "Reshape", "Softmax", "Variable", "deserialize", "serialize",
+    "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D",
+    "AvgPool2D", "AvgPool3D", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
+    "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Cropping2D", "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout",
+    "Flatten", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D", "Input", "InputLayer", "KerasTensor", "Layer", "MaxPool1D",
+    "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Reshape",
+    "SeparableConv1D", "SeparableConv2D", "Softmax", "UpSampling2D", "UpSampling3D", "Variable",
+    "ZeroPadding2D", "ZeroPadding3D", "deserialize", "serialize",
 ]
