@@ -37,11 +37,12 @@ def standardize_tuple(value, n, name, allow_zero=False):
 
 def standardize_padding(value, allow_causal=False):
     padding = str(value).lower()
-    allowed = {"valid", "same", "causal"} if allow_causal else {"valid", "same"}
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
     if padding not in allowed:
+        listed = ", ".join(repr(a) for a in allowed)  # Keras prints a set, in no set order
         raise ValueError(
-            f"The `padding` argument must be a list/tuple or one of {allowed}. Received: {value}"
-        )
+            f"The `padding` argument must be a list/tuple or one of {{{listed}}}. "
+            f"Received: {value}")
     return padding
 
 

@@ -45,6 +45,10 @@ def convolve_backward(grad, cols, kernel, g, input_shape, groups, kernel_grad_ou
     return kernel_grad, input_grad
 
 
+# The size standing for an unknown spatial size while output sizes are computed (then None).
+_UNKNOWN = 1 << 20
+
+
 class BaseConv(SpatialLayer):
     """`activation(convolution(inputs, kernel) + bias)` over `rank` spatial axes.
 
@@ -196,7 +200,7 @@ class BaseConv(SpatialLayer):
                                   self._output_channels(channels), self.data_format)
 
     def _output_spatial(self, spatial_shape):
-        known = [1 if n is None else n for n in spatial_shape]
+        known = [_UNKNOWN if n is None else n for n in spatial_shape]
         output = self._geometry(known).output
         if min(output) <= 0:
             raise ValueError(

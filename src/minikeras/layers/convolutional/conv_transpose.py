@@ -132,3 +132,7 @@ class Conv3DTranspose(BaseConvTranspose):
     """Transposed 3D convolution (see `BaseConvTranspose`)."""
 
     rank = 3
+
+
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)

@@ -132,3 +132,6 @@ class SeparableConv2D(BaseSeparableConv):
     """Separable 2D convolution (see `BaseSeparableConv`)."""
 
     rank = 2
+
+
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

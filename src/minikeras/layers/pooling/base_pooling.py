@@ -43,7 +43,7 @@ class BasePooling(SpatialLayer):
 
     def compute_output_shape(self, input_shape):
         batch, spatial_shape, channels = spatial.split_shape(input_shape, self.data_format)
-        known = [1 if n is None else n for n in spatial_shape]
+        known = [1 << 20 if n is None else n for n in spatial_shape]  # then None
         output = self._geometry(known).output
         output = tuple(None if n is None else o for n, o in zip(spatial_shape, output))
         return spatial.join_shape(batch, output, channels, self.data_format)
