@@ -24,6 +24,8 @@ import numpy as np
 from make_saved_files import targets  # the same training targets as Keras' own files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import conv_cases  # noqa: E402  (the convnets of compat/make_conv.py)
 SECTION = "## Files: minikeras <-> Keras"
 FORMATS = {".keras": "Keras 3 `.keras`", ".h5": "legacy `.h5` model",
            ".weights.h5": "Keras 3 `.weights.h5`", "_weights.h5": "Keras 2 `.h5` weights"}
@@ -66,7 +68,16 @@ def minikeras_models(mk):
     chunked = mk.Sequential(
         [mk.Input((2,))] + [L.Dense(2, name=("long_" + "x" * 5400) if i == 0 else f"short_{i}")
                             for i in range(12)], name="chunked")
+    convnets = {
+        f"{name}_{data_format}": (
+            conv_cases.build_model(mk, name, data_format),
+            dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")
+            if name == "conv2d" else None)  # the 3-class one trains on `targets`
+        for data_format in ("channels_last", "channels_first")
+        for name in ("conv1d", "conv2d", "conv3d")
+    }
     return {
+        **convnets,
         "seed": (mk.Sequential([L.Dense(64, activation="relu", input_shape=(10,)),
                                 L.Dense(64, activation="relu"), L.Dense(10, activation="softmax")]),
                  dict(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])),

@@ -114,7 +114,8 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
 @pytest.mark.parametrize("statement, error, words", [
     ("tf.distribute", AttributeError, ["tensorflow.distribute", "stand-in"]),
     ("tf.keras.layers.LSTM", AttributeError, ["tensorflow.keras.layers.LSTM", "recurrent layers"]),
-    ("from keras.layers import Conv2D", ImportError, ["keras.layers.Conv2D", "convolution"]),
+    ("from keras.layers import SpatialDropout2D", ImportError,
+     ["keras.layers.SpatialDropout2D", "convolution"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
     ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
     ("from keras.utils import FeatureSpace", ImportError, ["keras.utils.FeatureSpace"]),
@@ -509,6 +510,7 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
         r["test_accuracy"] > 0.7 and r["smallest_weight"] >= 0 and r["penalty_error"] < 1e-5
         and r["custom_vs_builtin"] < 1e-5 and r["same_predictions"]
         and r["reloaded_strength"] == 0.001),
+    "mnist_convnet.py": lambda r: r["test_accuracy"] > 0.5,
     "mnist_mlp.py": lambda r: r["test_accuracy"] > 0.7,
     "regression_early_stopping.py": lambda r: 0 < r["test_mae"] < 20 and r["epochs_run"] == 2,
     "reuters_mlp.py": lambda r: r["test_accuracy"] > 0.4,

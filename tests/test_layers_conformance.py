@@ -25,6 +25,71 @@ LAYERS = {
     "flatten_channels_first": (lambda **kw: layers.Flatten("channels_first", **kw), (2, 3, 4), 0),
     "reshape": (lambda **kw: layers.Reshape((2, -1), **kw), (3, 6), 0),
     "dropout": (lambda **kw: layers.Dropout(0.5, seed=3, **kw), (4, 5), 0),
+    # Convolutions: every padding, strides, dilation, groups and data format.
+    "conv1d": (lambda **kw: layers.Conv1D(4, 3, **kw), (2, 7, 3), 2),
+    "conv1d_causal_dilated": (lambda **kw: layers.Conv1D(
+        4, 3, padding="causal", dilation_rate=2, activation="tanh", **kw), (2, 9, 2), 2),
+    "conv1d_same_strided_cf": (lambda **kw: layers.Conv1D(
+        4, 3, strides=2, padding="same", data_format="channels_first", **kw), (2, 3, 8), 2),
+    "conv2d": (lambda **kw: layers.Conv2D(4, 3, **kw), (2, 6, 6, 3), 2),
+    "conv2d_same_strides": (lambda **kw: layers.Conv2D(
+        4, (3, 2), strides=(2, 1), padding="same", activation="tanh", **kw), (2, 7, 6, 3), 2),
+    "conv2d_groups_cf": (lambda **kw: layers.Conv2D(
+        4, 3, groups=2, data_format="channels_first", use_bias=False, **kw), (2, 4, 6, 5), 1),
+    "conv2d_dilated_regularized": (lambda **kw: layers.Conv2D(
+        2, 2, dilation_rate=(2, 1), padding="same", kernel_regularizer="l2",
+        bias_constraint="non_neg", **kw), (2, 6, 5, 2), 2),
+    "conv3d_same_strided": (lambda **kw: layers.Conv3D(2, 2, padding="same", strides=2, **kw),
+                            (2, 4, 5, 3, 2), 2),
+    "conv3d_groups_cf": (lambda **kw: layers.Conv3D(
+        4, (2, 1, 2), groups=2, data_format="channels_first", **kw), (1, 2, 3, 3, 4), 2),
+    "conv1d_transpose": (lambda **kw: layers.Conv1DTranspose(3, 3, strides=2, **kw),
+                         (2, 5, 2), 2),
+    "conv2d_transpose_same_output_padding": (lambda **kw: layers.Conv2DTranspose(
+        3, 3, strides=2, padding="same", output_padding=1, **kw), (2, 4, 3, 2), 2),
+    "conv2d_transpose_dilated_cf": (lambda **kw: layers.Conv2DTranspose(
+        2, 3, dilation_rate=2, data_format="channels_first", activation="sigmoid", **kw),
+        (2, 3, 4, 4), 2),
+    "conv3d_transpose_same": (lambda **kw: layers.Conv3DTranspose(
+        2, 2, strides=(2, 1, 1), padding="same", **kw), (1, 3, 2, 3, 2), 2),
+    "separable_conv1d": (lambda **kw: layers.SeparableConv1D(
+        3, 3, depth_multiplier=2, padding="same", **kw), (2, 6, 2), 3),
+    "separable_conv2d_cf": (lambda **kw: layers.SeparableConv2D(
+        3, 2, strides=2, data_format="channels_first", **kw), (2, 2, 5, 5), 3),
+    "depthwise_conv1d": (lambda **kw: layers.DepthwiseConv1D(3, depth_multiplier=2, **kw),
+                         (2, 6, 3), 2),
+    "depthwise_conv2d_same_cf": (lambda **kw: layers.DepthwiseConv2D(
+        3, padding="same", data_format="channels_first", **kw), (2, 2, 5, 5), 2),
+    # Pooling, padding, cropping, upsampling.
+    "max_pooling1d": (lambda **kw: layers.MaxPooling1D(**kw), (2, 7, 3), 0),
+    "max_pooling2d_same_overlapping": (lambda **kw: layers.MaxPooling2D(
+        3, strides=2, padding="same", **kw), (2, 7, 6, 2), 0),
+    "max_pooling3d_cf": (lambda **kw: layers.MaxPooling3D(2, data_format="channels_first", **kw),
+                         (1, 2, 4, 4, 5), 0),
+    "average_pooling1d_same": (lambda **kw: layers.AveragePooling1D(
+        3, strides=2, padding="same", **kw), (2, 7, 2), 0),
+    "average_pooling2d": (lambda **kw: layers.AveragePooling2D((2, 3), strides=1, **kw),
+                          (2, 5, 6, 2), 0),
+    "average_pooling3d_same_cf": (lambda **kw: layers.AveragePooling3D(
+        2, padding="same", data_format="channels_first", **kw), (1, 2, 3, 5, 3), 0),
+    "global_average_pooling2d": (lambda **kw: layers.GlobalAveragePooling2D(**kw),
+                                 (2, 3, 4, 5), 0),
+    "global_max_pooling2d_keepdims": (lambda **kw: layers.GlobalMaxPooling2D(
+        keepdims=True, **kw), (2, 3, 4, 5), 0),
+    "global_average_pooling3d_cf_keepdims": (lambda **kw: layers.GlobalAveragePooling3D(
+        "channels_first", keepdims=True, **kw), (2, 3, 2, 3, 2), 0),
+    "global_max_pooling3d": (lambda **kw: layers.GlobalMaxPooling3D(**kw), (2, 2, 3, 2, 3), 0),
+    "zero_padding2d": (lambda **kw: layers.ZeroPadding2D(((1, 2), (0, 1)), **kw),
+                       (2, 3, 4, 2), 0),
+    "zero_padding3d_cf": (lambda **kw: layers.ZeroPadding3D(1, data_format="channels_first",
+                                                            **kw), (1, 2, 2, 3, 2), 0),
+    "cropping2d": (lambda **kw: layers.Cropping2D(((1, 0), (1, 2)), **kw), (2, 5, 6, 2), 0),
+    "cropping3d_cf": (lambda **kw: layers.Cropping3D((1, 0, 1), data_format="channels_first",
+                                                     **kw), (1, 2, 4, 3, 4), 0),
+    "up_sampling2d": (lambda **kw: layers.UpSampling2D((2, 3), **kw), (2, 3, 2, 2), 0),
+    "up_sampling2d_bilinear_cf": (lambda **kw: layers.UpSampling2D(
+        2, data_format="channels_first", interpolation="bilinear", **kw), (2, 2, 3, 4), 0),
+    "up_sampling3d": (lambda **kw: layers.UpSampling3D((1, 2, 2), **kw), (1, 2, 2, 3, 2), 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 

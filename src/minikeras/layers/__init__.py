@@ -3,10 +3,25 @@
 from minikeras.layers.activation import Activation, Softmax
 from minikeras.layers.base import Layer, Variable
 from minikeras.layers.core.lambda_layer import Lambda
+from minikeras.layers.convolutional import (
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
+    Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D,
+    Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+    SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D,
+)
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
-from minikeras.layers.reshaping import Flatten, Reshape
+from minikeras.layers.pooling import (
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
+    GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool2D, GlobalAvgPool3D,
+    GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D,
+    MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
+)
+from minikeras.layers.reshaping import (
+    Cropping2D, Cropping3D, Flatten, Reshape, UpSampling2D, UpSampling3D, ZeroPadding2D,
+    ZeroPadding3D,
+)
 from minikeras.saving import registry
 
 
@@ -23,6 +38,16 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer",
-    "Reshape", "Softmax", "Variable", "deserialize", "serialize",
+    "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D",
+    "AvgPool2D", "AvgPool3D", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
+    "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution1DTranspose", "Convolution2D",
+    "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose",
+    "Cropping2D", "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout",
+    "Flatten", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "MaxPool1D",
+    "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Reshape",
+    "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
+    "Softmax", "UpSampling2D", "UpSampling3D", "Variable",
+    "ZeroPadding2D", "ZeroPadding3D", "deserialize", "serialize",
 ]

@@ -572,7 +572,10 @@ def _deserialize_spec(kind, spec, custom_objects):
 
 
 def _widest_layer(model):
-    return max((w.value.shape[-1] for w in model.weights if w.value.ndim == 2), default=1)
+    """The widest output of a product among the model's kernels: a Dense kernel's units, a
+    convolution kernel's filters. (Not taps times filters: a convolution's kernel gradient is a
+    product with few rows and columns and a long inner axis, which threads slow down.)"""
+    return max((w.value.shape[-1] for w in model.weights if w.value.ndim >= 2), default=1)
 
 
 def _blas_threads_for(model, batches):

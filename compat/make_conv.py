@@ -1,0 +1,149 @@
+"""Convolution, pooling and spatial layers under real Keras -> compat/data/conv*.
+
+    /tmp/oracle/bin/python compat/make_conv.py        # runs the three parts below
+    KERAS_BACKEND=jax /tmp/oracle/bin/python compat/make_conv.py layers   # Keras 3 on JAX
+    /tmp/oracle/bin/python compat/make_conv.py k3     # Keras 3 on TensorFlow
+    TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_conv.py k2   # tf_keras
+
+For every case of tests/conv_cases.py.LAYER_CASES, Keras 3 on JAX gives (data/conv_layers.npz)
+the output of the layer on fixed weights and input, and the gradients of `sum(output * u)` with
+respect to the input and each weight (JAX, because Keras 3.15 on TensorFlow computes a strided
+"same" channels_first Conv1D wrongly: compare it with the channels_last one); both generations
+give its config (data/conv_configs.json).
+For every convnet of `conv_cases.model_specs` (Sequential, both data formats; tf_keras on
+channels_last only: TensorFlow's CPU kernels refuse channels_first), starting from fixed
+weights: the weights after 4 steps of Adam, then the model saved in every format with inputs and
+predictions (data/files/<k3|k2>_<model>_<format>.*, data/files/manifest_conv.json).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+FILES = os.path.join(DATA, "files")
+sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
+import conv_cases as cc  # noqa: E402
+
+FORMATS = {"k3": [".keras", ".weights.h5", ".h5"], "k2": [".h5", "_weights.h5", ".keras"]}
+
+
+def layer_references(keras):
+    import jax
+
+    arrays, configs = {}, {}
+    for name, (cls, args, kwargs, shape) in cc.LAYER_CASES.items():
+        layer = getattr(keras.layers, cls)(*args, **kwargs)
+        layer.build(shape)
+        x, weights = cc.layer_data(name, [tuple(w.shape) for w in layer.weights])
+        layer.set_weights(weights)
+        y = np.asarray(layer(x))
+        u = cc.upstream(name, y.shape)
+
+        def total(x, *weights, layer=layer, u=u):
+            out, _ = layer.stateless_call(list(weights), [], x)
+            return (out * u).sum()
+
+        grads = jax.grad(total, argnums=tuple(range(1 + len(weights))))(x, *weights)
+        arrays[f"{name}/y"] = y
+        for i, g in enumerate(grads):
+            arrays[f"{name}/g{i}"] = np.asarray(g)
+        configs[name] = layer.get_config()
+    return arrays, configs
+
+
+def legacy_configs(keras):
+    configs = {}
+    for name, (cls, args, kwargs, shape) in cc.LAYER_CASES.items():
+        layer = getattr(keras.layers, cls)(*args, **kwargs)
+        layer.build(shape)
+        configs[name] = layer.get_config()
+    return configs
+
+
+def save_models(keras, which):
+    manifest = {}
+    formats = ["channels_last"] if which == "k2" else ["channels_last", "channels_first"]
+    for data_format in formats:
+        for name in cc.model_specs(data_format):
+            keras.utils.set_random_seed(0)
+            model = cc.build_model(keras, name, data_format)
+            start = cc.initial_weights([w.shape for w in model.get_weights()], seed=len(name))
+            model.set_weights(start)
+            x, train_x, train_y = cc.model_data(name, data_format, model.input_shape[1:],
+                                                model.output_shape[-1])
+            loss = "categorical_crossentropy" if model.output_shape[-1] > 2 else "mse"
+            model.compile(optimizer=keras.optimizers.Adam(cc.LEARNING_RATE), loss=loss)
+            model.fit(train_x, train_y, **cc.TRAINING)
+            arrays = {"x": x, "train_x": train_x, "train_y": train_y,
+                      "pred": model.predict(x, verbose=0)}
+            arrays.update({f"start{i}": w for i, w in enumerate(start)})
+            arrays.update({f"w{i}": w for i, w in enumerate(model.get_weights())})
+            stem = f"{which}_{name}_{data_format}"
+            np.savez_compressed(os.path.join(FILES, stem + ".npz"), **arrays)
+            for suffix in FORMATS[which]:
+                path = os.path.join(FILES, stem + suffix)
+                (model.save if suffix in (".keras", ".h5") else model.save_weights)(path)
+                manifest[stem + suffix] = {
+                    "model": name, "data_format": data_format, "writer": which,
+                    "keras": keras.__version__, "loss": loss, "npz": stem + ".npz",
+                    "format": suffix.lstrip("._"),
+                }
+    return manifest
+
+
+def run(which):
+    if which == "layers":
+        import keras
+
+        arrays, configs = layer_references(keras)
+        np.savez_compressed(os.path.join(DATA, "conv_layers.npz"), **arrays)
+        with open(os.path.join(DATA, "conv_configs_k3.json"), "w") as f:
+            json.dump(configs, f)
+        return
+    if which == "k2":
+        import tf_keras as keras
+
+        with open(os.path.join(DATA, "conv_configs_k2.json"), "w") as f:
+            json.dump(legacy_configs(keras), f)
+    else:
+        import keras
+    with open(os.path.join(FILES, f"manifest_conv_{which}.json"), "w") as f:
+        json.dump(save_models(keras, which), f)
+
+
+def main():
+    if len(sys.argv) > 1:
+        run(sys.argv[1])
+        return
+    for which in ("layers", "k3", "k2"):
+        env = dict(os.environ)
+        env.pop("TF_USE_LEGACY_KERAS", None)
+        env.pop("KERAS_BACKEND", None)
+        if which == "layers":
+            env["KERAS_BACKEND"] = "jax"
+        if which == "k2":
+            env["TF_USE_LEGACY_KERAS"] = "1"
+        subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
+    configs, manifest = {}, {}
+    for which in ("k3", "k2"):
+        with open(os.path.join(DATA, f"conv_configs_{which}.json")) as f:
+            configs[which] = json.load(f)
+        os.remove(os.path.join(DATA, f"conv_configs_{which}.json"))
+        with open(os.path.join(FILES, f"manifest_conv_{which}.json")) as f:
+            manifest.update(json.load(f))
+        os.remove(os.path.join(FILES, f"manifest_conv_{which}.json"))
+    with open(os.path.join(DATA, "conv_configs.json"), "w") as f:
+        json.dump(configs, f, indent=1, sort_keys=True)
+    with open(os.path.join(FILES, "manifest_conv.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()

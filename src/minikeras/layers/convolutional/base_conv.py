@@ -1,0 +1,258 @@
+"""The convolution base of `Conv1D/2D/3D` (and, by its pieces, of every convolution): Keras'
+arguments and checks, and the grouped product `im2col(x) @ kernel` with its adjoints."""
+
+import numpy as np
+
+from minikeras import activations, constraints, initializers, regularizers
+from minikeras.layers import spatial, windows
+from minikeras.layers.spatial import SpatialLayer
+
+def grouped_kernel(kernel, groups):
+    """A kernel `(*kernel_size, channels // groups, filters)` as `(groups, taps * channels //
+    groups, filters // groups)`: one matrix per group, rows as `im2col` orders them."""
+    filters = kernel.shape[-1]
+    flat = kernel.reshape(-1, groups, filters // groups)
+    return flat.transpose(1, 0, 2)
+
+
+def stacked_matmul(a, b, out=None):
+    """`a @ b` over a leading axis of groups: numpy's stacked matmul is several times slower
+    than one 2-D BLAS product, so a single group is multiplied as a matrix."""
+    if a.shape[0] != 1:
+        return np.matmul(a, b, out=out)
+    return np.matmul(a[0], b[0], out=None if out is None else out[0])[None]
+
+
+def convolve(x, kernel, g, groups=1):
+    """`(outputs (batch, *output, filters), cols)` of the convolution of channels-last `x`;
+    `cols` is what `convolve_backward` needs."""
+    cols = windows.im2col(x, g, groups)
+    out = stacked_matmul(cols, grouped_kernel(kernel, groups))  # (groups, rows, filters/groups)
+    out = out[0] if groups == 1 else out.transpose(1, 0, 2).reshape(out.shape[1], -1)
+    return out.reshape(x.shape[0], *g.output, kernel.shape[-1]), cols
+
+
+def convolve_backward(grad, cols, kernel, g, input_shape, groups, kernel_grad_out=None,
+                      want_kernel=True, want_input=True):
+    """`(kernel gradient, input gradient)` of `convolve` from its output gradient `grad`
+    (channels-last); either may be skipped (None)."""
+    filters = kernel.shape[-1]
+    rows = cols.shape[1]
+    grad_g = grad.reshape(rows, groups, filters // groups).transpose(1, 0, 2)
+    kernel_grad = input_grad = None
+    if want_kernel:
+        if groups == 1:
+            out = None if kernel_grad_out is None else kernel_grad_out.reshape(1, -1, filters)
+            kernel_grad = stacked_matmul(cols.transpose(0, 2, 1), grad_g, out=out)
+        else:
+            kernel_grad = np.matmul(cols.transpose(0, 2, 1), grad_g).transpose(1, 0, 2)
+        kernel_grad = kernel_grad.reshape(kernel.shape)
+    if want_input:
+        dcols = stacked_matmul(grad_g, grouped_kernel(kernel, groups).transpose(0, 2, 1))
+        input_grad = windows.col2im(dcols, g, input_shape[0], input_shape[-1], groups)
+    return kernel_grad, input_grad
+
+
+# The size standing for an unknown spatial size while output sizes are computed (then None).
+_UNKNOWN = 1 << 20
+
+
+class BaseConv(SpatialLayer):
+    """`activation(convolution(inputs, kernel) + bias)` over `rank` spatial axes.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: an int or `rank` ints, the window's size.
+        strides: an int or `rank` ints, the step between windows.
+        padding: "valid" (no padding), "same" (output size `ceil(input / stride)`), or for 1D
+            "causal" (all padding before: output `t` sees no input after `t`).
+        data_format: "channels_last" (default, `(batch, *spatial, channels)`) or
+            "channels_first" (`(batch, channels, *spatial)`).
+        dilation_rate: an int or `rank` ints, the spacing of the kernel's taps.
+        groups: the number of groups the channels are split into, each convolved separately
+            with `filters // groups` filters.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as `Dense`.
+    """
+
+    _activation_after_forward = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 **kwargs):
+        if lora_rank is not None:
+            raise ValueError("minikeras' convolutions do not support LoRA.")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._set_window_arguments(kernel_size, strides, padding, data_format, dilation_rate,
+                                   allow_causal=self.rank == 1)
+        self.filters = filters
+        self.groups = groups
+        self._set_output_arguments(activation, use_bias, bias_initializer, bias_regularizer,
+                                   bias_constraint)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self._check_filters()
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(
+                f"The number of groups must be a positive integer. Received: groups={groups}.")
+        if filters % groups != 0:
+            raise ValueError(
+                "The number of filters must be evenly divisible by the number of groups. "
+                f"Received: groups={groups}, filters={filters}.")
+
+    def _set_window_arguments(self, kernel_size, strides, padding, data_format, dilation_rate,
+                              allow_causal=False):
+        self.kernel_size = spatial.standardize_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = spatial.standardize_tuple(strides, self.rank, "strides")
+        self.dilation_rate = spatial.standardize_tuple(dilation_rate, self.rank, "dilation_rate")
+        self.padding = spatial.standardize_padding(padding, allow_causal=allow_causal)
+        self.data_format = spatial.standardize_data_format(data_format)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
+
+    def _set_output_arguments(self, activation, use_bias, bias_initializer, bias_regularizer,
+                              bias_constraint):
+        self.activation = activations.get(activation)
+        self._linear = self.activation is activations.linear
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self._bias = None
+
+    def _check_filters(self):
+        if not isinstance(self.filters, int) or self.filters <= 0:
+            raise ValueError(
+                "Invalid value for argument `filters`. Expected a strictly positive value. "
+                f"Received filters={self.filters}.")
+
+    # ------------------------------------------------------------------------------------------
+
+    def build(self, input_shape):
+        channels = self._channels_of(input_shape)
+        if channels % self.groups != 0:
+            raise ValueError(
+                "The number of input channels must be evenly divisible by the number of groups. "
+                f"Received groups={self.groups}, but the input has {channels} channels (full "
+                f"input shape is {tuple(input_shape)}).")
+        self._input_channels = channels
+        self._kernel = self.add_weight(
+            shape=(*self.kernel_size, channels // self.groups, self.filters),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, name="kernel")
+        self._build_bias(self.filters)
+
+    def _build_bias(self, size):
+        if self.use_bias:
+            self._bias = self.add_weight(
+                shape=(size,), initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
+
+    @property
+    def kernel(self):
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        return self._kernel
+
+    @property
+    def bias(self):
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `bias`.")
+        return self._bias
+
+    def _geometry(self, spatial_shape):
+        return windows.geometry(spatial_shape, self.kernel_size, self.strides,
+                                self.dilation_rate, self.padding)
+
+    def forward(self, inputs, training=False):
+        x = spatial.to_channels_last(inputs, self.data_format)
+        g = self._geometry(x.shape[1:-1])
+        out, cols = convolve(x, self._kernel.value, g, self.groups)
+        out = self._add_bias(out)
+        return spatial.from_channels_last(out, self.data_format), (cols, g, x.shape)
+
+    def _add_bias(self, out):
+        if self._bias is not None:
+            out += self._bias.value
+        return out
+
+    def backward(self, ctx, grad, grads):
+        cols, g, input_shape = ctx
+        grad = spatial.to_channels_last(grad, self.data_format)
+        self._bias_gradient(grad, grads)
+        kernel = self._kernel
+        kernel_grad, input_grad = convolve_backward(
+            grad, cols, kernel.value, g, input_shape, self.groups,
+            kernel_grad_out=grads.buffer(kernel) if grads.wants(kernel) else None,
+            want_kernel=grads.wants(kernel), want_input=grads.needs_input)
+        if kernel_grad is not None:
+            grads.add(kernel, kernel_grad)
+        return None if input_grad is None else spatial.from_channels_last(
+            input_grad, self.data_format)
+
+    def _bias_gradient(self, grad, grads):
+        bias = self._bias
+        if bias is not None and grads.wants(bias):
+            flat = grad.reshape(-1, grad.shape[-1])
+            grads.add(bias, np.sum(flat, axis=0, out=grads.buffer(bias)))
+
+    def compute_output_shape(self, input_shape):
+        batch, spatial_shape, channels = spatial.split_shape(input_shape, self.data_format)
+        return spatial.join_shape(batch, self._output_spatial(spatial_shape),
+                                  self._output_channels(channels), self.data_format)
+
+    def _output_spatial(self, spatial_shape):
+        known = [_UNKNOWN if n is None else n for n in spatial_shape]
+        output = self._geometry(known).output
+        if min(output) <= 0:
+            raise ValueError(
+                "Computed output size would be negative. Received `inputs shape="
+                f"{tuple(spatial_shape)}`, `kernel shape={self.kernel_size}`, "
+                f"`dilation_rate={self.dilation_rate}`.")
+        return tuple(None if n is None else o for n, o in zip(spatial_shape, output))
+
+    def _output_channels(self, input_channels):
+        return self.filters
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            **self._window_config(),
+            "groups": self.groups,
+            **self._output_config(),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+
+    def _window_config(self):
+        return {"kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate}
+
+    def _output_config(self):
+        return {"activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+
+    # Keys of Keras 2's configs of this layer that Keras 3 dropped (unused there).
+    _keras2_unused = ()
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "groups" in cls._keras2_unused and config.get("groups", 1) != 1:
+            raise ValueError(
+                f"{cls.__name__} does not support `groups={config['groups']}`.")
+        for key in cls._keras2_unused:
+            config.pop(key, None)
+        return cls(**config)
