@@ -438,7 +438,8 @@ class Layer:
                 self._loss_holders = tuple(_calls.holders)
                 _calls.holders = holders
         if self.supports_masking:
-            outputs = _with_mask(outputs, self.compute_mask(inputs, kwargs.get("mask", mask)))
+            previous = kwargs["mask"] if self._call_takes_mask else _mask_of(inputs)
+            outputs = _with_mask(outputs, self.compute_mask(inputs, previous))
         if outer is _OUTSIDE:
             outputs = tree.map_structure(as_tensor, outputs) if tree.is_nested(outputs) \
                 else as_tensor(outputs)
@@ -456,10 +457,16 @@ class Layer:
         return previous_mask if self.supports_masking else None
 
     def _invoke(self, inputs, training):
-        """`call` on inputs already converted and checked (predict's later batches)."""
-        if self._call_takes_training:
-            return self.call(inputs, training=training)
-        return self.call(inputs)
+        """`call` on inputs already converted and checked (predict's later batches); masks
+        flow as in `__call__`."""
+        kwargs = {"training": training} if self._call_takes_training else {}
+        mask = _mask_of(inputs) if self._call_takes_mask or self.supports_masking else None
+        if self._call_takes_mask:
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, **kwargs)
+        if self.supports_masking:
+            outputs = _with_mask(outputs, self.compute_mask(inputs, mask))
+        return outputs
 
     def _convert_inputs(self, inputs):
         """The call's inputs as the layer computes with them: arrays (float ones in the layer's
