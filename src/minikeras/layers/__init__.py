@@ -1,12 +1,28 @@
 """Layers (`minikeras.layers`), as in `keras.layers`."""
 
 from minikeras.layers.activation import Activation, Softmax
+from minikeras.layers.activations import ELU, LeakyReLU, PReLU, ReLU, ThresholdedReLU
 from minikeras.layers.base import Layer, Variable
+from minikeras.layers.core import Embedding, Identity, Masking
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
-from minikeras.layers.reshaping import Flatten, Reshape
+from minikeras.layers.normalization import (
+    BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization,
+)
+from minikeras.layers.pooling import GlobalAveragePooling1D, GlobalMaxPooling1D
+from minikeras.layers.regularization import (
+    ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+    SpatialDropout2D, SpatialDropout3D,
+)
+from minikeras.layers.reshaping import (
+    Cropping1D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, ZeroPadding1D,
+)
 from minikeras.saving import registry
+
+# Keras' other spellings of the same classes.
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
 
 
 def serialize(layer):
@@ -22,6 +38,12 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer",
-    "Reshape", "Softmax", "Variable", "deserialize", "serialize",
+    "Activation", "ActivityRegularization", "AlphaDropout", "BatchNormalization", "Cropping1D",
+    "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D",
+    "GroupNormalization", "Identity", "Input", "InputLayer", "KerasTensor", "Layer",
+    "LayerNormalization", "LeakyReLU", "Masking", "PReLU", "ReLU", "RepeatVector", "Reshape",
+    "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ThresholdedReLU",
+    "UnitNormalization", "UpSampling1D", "Variable", "ZeroPadding1D", "deserialize",
+    "serialize",
 ]

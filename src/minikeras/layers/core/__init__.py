@@ -1,0 +1,8 @@
+"""Core layers, as in `keras.layers` (Dense and Input are `minikeras.layers.dense` and
+`minikeras.layers.input_layer`)."""
+
+from minikeras.layers.core.embedding import Embedding
+from minikeras.layers.core.identity import Identity
+from minikeras.layers.core.masking import Masking
+
+__all__ = ["Embedding", "Identity", "Masking"]
