@@ -25,10 +25,15 @@ from minikeras.__main__ import main as cli
 from minikeras.saving import atomic, file_info, h5io, keras_v3, legacy_h5, saving_api
 
 FILES = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data" / "files"
-MANIFEST = json.loads((FILES / "manifest.json").read_text())
+# manifest.json (compat/make_saved_files.py) and the others (manifest_layers.json: issue 11's
+# layers, compat/make_layer_files.py).
+MANIFEST = {name: entry for path in sorted(FILES.glob("manifest*.json"))
+            for name, entry in json.loads(path.read_text()).items()}
 MODEL_FILES = sorted(n for n, e in MANIFEST.items() if e["format"] in ("keras", "h5"))
 WEIGHT_FILES = sorted(n for n, e in MANIFEST.items() if e["format"] not in ("keras", "h5"))
-RESUMABLE = [n for n in MODEL_FILES if MANIFEST[n]["compiled"]]
+# Models with random layers in training (noise, dropout) do not resume to Keras' weights.
+RESUMABLE = [n for n in MODEL_FILES
+             if MANIFEST[n]["compiled"] and MANIFEST[n].get("resumable", True)]
 FORMATS = ["m.keras", "m.h5", "w.weights.h5", "w.h5"]
 
 
