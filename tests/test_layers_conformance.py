@@ -42,7 +42,7 @@ LAYERS = {
     "group_norm_channels_first": (lambda **kw: layers.GroupNormalization(
         2, axis=1, center=False, **kw), (3, 4, 5), 1),
     "instance_norm": (lambda **kw: layers.GroupNormalization(-1, **kw), (2, 5, 3), 2),
-    # Regularization (random in training: their gradients are checked in test_layers_more.py)
+    # Regularization (random in training: their gradients are checked in test_layer_outputs.py)
     "gaussian_noise": (lambda **kw: layers.GaussianNoise(0.3, seed=1, **kw), (4, 5), 0),
     "gaussian_dropout": (lambda **kw: layers.GaussianDropout(0.3, seed=1, **kw), (4, 5), 0),
     "alpha_dropout": (lambda **kw: layers.AlphaDropout(0.3, seed=1, **kw), (4, 5), 0),

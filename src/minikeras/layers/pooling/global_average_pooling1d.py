@@ -19,16 +19,22 @@ class GlobalAveragePooling1D(GlobalPooling1D):
         axis = self._steps_axis
         if mask is None:
             return np.mean(inputs, axis=axis, keepdims=self.keepdims), (inputs.shape, None)
-        kept = np.expand_dims(np.asarray(mask, bool), 2 if axis == 1 else 1)
-        count = np.sum(kept, axis=axis, keepdims=True, dtype=inputs.dtype)
-        # As Keras: masked steps are zeroed (so that a NaN there does not spread), summed, and
-        # divided by the number of kept steps.
-        total = np.sum(np.where(kept, inputs, inputs.dtype.type(0)), axis=axis, keepdims=True)
-        outputs = total / count
-        weights = kept / count
+        kept = np.asarray(mask, bool)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no step kept: NaN, as Keras
+            weights = kept / np.sum(kept, axis=1, keepdims=True, dtype=inputs.dtype)
+        # A weighted sum over the steps as one batched product, (1, steps) @ (steps, features).
+        if axis == 1:
+            outputs = np.matmul(weights[:, None, :], inputs)
+        else:
+            outputs = np.matmul(inputs, weights[:, :, None])
+        if not np.isfinite(outputs).all():
+            # As Keras, masked steps are zeroed before the sum: a NaN or inf there is no NaN.
+            zeroed = np.where(np.expand_dims(kept, 3 - axis), inputs, inputs.dtype.type(0))
+            outputs = np.sum(zeroed * np.expand_dims(weights, 3 - axis), axis=axis,
+                             keepdims=True)
         if not self.keepdims:
             outputs = np.squeeze(outputs, axis)
-        return outputs, (inputs.shape, weights)
+        return outputs, (inputs.shape, np.expand_dims(weights, 3 - axis))
 
     def backward(self, ctx, grad, grads):
         if not grads.needs_input:
