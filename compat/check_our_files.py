@@ -21,6 +21,7 @@ import tempfile
 
 import numpy as np
 
+from layer_models import layer_models  # issue 11's layers
 from make_saved_files import targets  # the same training targets as Keras' own files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -96,6 +97,10 @@ def minikeras_models(mk):
     }
 
 
+def uniform_inputs(shape):
+    return lambda rng, rows: rng.uniform(-1, 1, (rows, *shape)).astype("float32")
+
+
 def write(directory):
     import warnings
 
@@ -103,22 +108,26 @@ def write(directory):
 
     warnings.simplefilter("ignore")
     mk.utils.set_random_seed(0)
-    for name, (model, compile_args) in minikeras_models(mk).items():
+    models = {name: (model, compile_args, uniform_inputs(tuple(model.input_shape[1:])),
+                     lambda rng, rows, name=name: targets(name, rng, rows))
+              for name, (model, compile_args) in minikeras_models(mk).items()}
+    models.update({f"layers_{name}": (model, compile_args, inputs, make_targets)
+                   for name, (model, compile_args, inputs, make_targets, resumable)
+                   in layer_models(mk, "k3").items() if resumable})
+    for name, (model, compile_args, inputs, make_targets) in models.items():
         rng = np.random.default_rng(len(name))
-        shape = tuple(model.input_shape[1:])
-        x = rng.uniform(-1, 1, (4, *shape)).astype("float32")
+        x = inputs(rng, 4)
         arrays = {"x": x}
         if compile_args:
             model.compile(**compile_args)
-            model.fit(rng.uniform(-1, 1, (32, *shape)).astype("float32"), targets(name, rng, 32),
-                      batch_size=16, verbose=0)
+            model.fit(inputs(rng, 32), make_targets(rng, 32), batch_size=16, verbose=0)
         arrays["pred"] = model.predict(x, verbose=0)
         for suffix in FORMATS:
             path = os.path.join(directory, name + suffix)
             (model.save if suffix in (".keras", ".h5") else model.save_weights)(path)
         if compile_args:
-            arrays["resume_x"] = rng.uniform(-1, 1, (16, *shape)).astype("float32")
-            arrays["resume_y"] = targets(name, rng, 16)
+            arrays["resume_x"] = inputs(rng, 16)
+            arrays["resume_y"] = make_targets(rng, 16)
             model.fit(arrays["resume_x"], arrays["resume_y"], batch_size=8, shuffle=False,
                       verbose=0)
             arrays.update({f"resumed{i}": w for i, w in enumerate(model.get_weights())})

@@ -114,8 +114,6 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
 @pytest.mark.parametrize("statement, error, words", [
     ("tf.distribute", AttributeError, ["tensorflow.distribute", "stand-in"]),
     ("tf.keras.layers.LSTM", AttributeError, ["tensorflow.keras.layers.LSTM", "recurrent layers"]),
-    ("from keras.layers import SpatialDropout2D", ImportError,
-     ["keras.layers.SpatialDropout2D", "convolution"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
     ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
     ("from keras.utils import FeatureSpace", ImportError, ["keras.utils.FeatureSpace"]),

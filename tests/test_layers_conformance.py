@@ -9,7 +9,7 @@ from minikeras import GradientTape, layers, ops
 from minikeras.saving import registry
 from conftest import finite_difference
 
-# (factory, input shape incl. batch, number of weights)
+# (factory, input shape incl. batch, number of weights[, inputs(rng, shape)])
 LAYERS = {
     "dense": (lambda **kw: layers.Dense(3, **kw), (4, 5), 2),
     "dense_relu_no_bias": (lambda **kw: layers.Dense(3, activation="tanh", use_bias=False, **kw), (4, 5), 1),
@@ -90,13 +90,84 @@ LAYERS = {
     "up_sampling2d_bilinear_cf": (lambda **kw: layers.UpSampling2D(
         2, data_format="channels_first", interpolation="bilinear", **kw), (2, 2, 3, 4), 0),
     "up_sampling3d": (lambda **kw: layers.UpSampling3D((1, 2, 2), **kw), (1, 2, 2, 3, 2), 0),
+    # Normalization
+    "batch_norm": (lambda **kw: layers.BatchNormalization(**kw), (6, 4), 4),
+    "batch_norm_axis1_no_scale": (lambda **kw: layers.BatchNormalization(
+        axis=1, scale=False, momentum=0.9, beta_regularizer="l2", **kw), (3, 4, 5), 3),
+    "layer_norm": (lambda **kw: layers.LayerNormalization(**kw), (3, 5), 2),
+    "layer_norm_axes": (lambda **kw: layers.LayerNormalization(
+        axis=[2, 1], gamma_initializer="random_normal", **kw), (2, 3, 4), 2),
+    "layer_norm_middle_axis_no_center": (lambda **kw: layers.LayerNormalization(
+        axis=1, center=False, **kw), (2, 3, 4), 1),
+    "unit_norm": (lambda **kw: layers.UnitNormalization(**kw), (3, 5), 0),
+    "unit_norm_axes": (lambda **kw: layers.UnitNormalization([1, 2], **kw), (2, 3, 4), 0),
+    "group_norm": (lambda **kw: layers.GroupNormalization(
+        2, gamma_initializer="random_normal", beta_initializer="random_normal", **kw),
+        (3, 4, 6), 2),
+    "group_norm_channels_first": (lambda **kw: layers.GroupNormalization(
+        2, axis=1, center=False, **kw), (3, 4, 5), 1),
+    "instance_norm": (lambda **kw: layers.GroupNormalization(-1, **kw), (2, 5, 3), 2),
+    # Regularization (random in training: their gradients are checked in test_layer_outputs.py)
+    "gaussian_noise": (lambda **kw: layers.GaussianNoise(0.3, seed=1, **kw), (4, 5), 0),
+    "gaussian_dropout": (lambda **kw: layers.GaussianDropout(0.3, seed=1, **kw), (4, 5), 0),
+    "alpha_dropout": (lambda **kw: layers.AlphaDropout(0.3, seed=1, **kw), (4, 5), 0),
+    "spatial_dropout1d": (lambda **kw: layers.SpatialDropout1D(0.3, seed=1, **kw), (2, 3, 4), 0),
+    "spatial_dropout2d": (lambda **kw: layers.SpatialDropout2D(
+        0.3, "channels_first", seed=1, **kw), (2, 3, 3, 2), 0),
+    "spatial_dropout3d": (lambda **kw: layers.SpatialDropout3D(0.3, seed=1, **kw),
+                          (2, 2, 2, 2, 3), 0),
+    "activity_regularization": (lambda **kw: layers.ActivityRegularization(0.01, 0.02, **kw),
+                                (4, 5), 0),
+    # Activations
+    "relu": (lambda **kw: layers.ReLU(**kw), (4, 5), 0),
+    "relu_capped_leaky_threshold": (lambda **kw: layers.ReLU(
+        max_value=1.2, negative_slope=0.1, threshold=0.3, **kw), (4, 5), 0),
+    "leaky_relu": (lambda **kw: layers.LeakyReLU(0.2, **kw), (4, 5), 0),
+    "prelu": (lambda **kw: layers.PReLU(alpha_initializer="random_uniform", **kw), (4, 5), 1),
+    "prelu_shared_axes": (lambda **kw: layers.PReLU(
+        alpha_initializer="random_uniform", shared_axes=[1], **kw), (2, 3, 4), 1),
+    "elu": (lambda **kw: layers.ELU(0.7, **kw), (4, 5), 0),
+    "thresholded_relu": (lambda **kw: layers.ThresholdedReLU(0.3, **kw), (4, 5), 0),
+    # Core
+    "embedding": (lambda **kw: layers.Embedding(7, 3, **kw), (4, 5), 1,
+                  lambda rng, shape: rng.integers(0, 7, shape)),
+    "embedding_mask_zero": (lambda **kw: layers.Embedding(
+        6, 2, mask_zero=True, embeddings_regularizer="l2", **kw), (3, 4), 1,
+        lambda rng, shape: rng.integers(0, 6, shape)),
+    "masking": (lambda **kw: layers.Masking(**kw), (2, 4, 3), 0),
+    "identity": (lambda **kw: layers.Identity(**kw), (4, 5), 0),
+    # Pooling
+    "global_average_pooling1d": (lambda **kw: layers.GlobalAveragePooling1D(**kw), (2, 4, 3), 0),
+    "global_average_pooling1d_channels_first": (lambda **kw: layers.GlobalAveragePooling1D(
+        "channels_first", keepdims=True, **kw), (2, 4, 3), 0),
+    "global_max_pooling1d": (lambda **kw: layers.GlobalMaxPooling1D(**kw), (2, 4, 3), 0),
+    "global_max_pooling1d_channels_first": (lambda **kw: layers.GlobalMaxPooling1D(
+        "channels_first", keepdims=True, **kw), (2, 4, 3), 0),
+    # Reshaping
+    "repeat_vector": (lambda **kw: layers.RepeatVector(3, **kw), (2, 4), 0),
+    "permute": (lambda **kw: layers.Permute((3, 1, 2), **kw), (2, 3, 4, 5), 0),
+    "zero_padding1d": (lambda **kw: layers.ZeroPadding1D((1, 2), **kw), (2, 3, 4), 0),
+    "zero_padding1d_channels_first": (lambda **kw: layers.ZeroPadding1D(
+        2, "channels_first", **kw), (2, 3, 4), 0),
+    "cropping1d": (lambda **kw: layers.Cropping1D((1, 2), **kw), (2, 5, 3), 0),
+    "up_sampling1d": (lambda **kw: layers.UpSampling1D(3, **kw), (2, 3, 4), 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
+# Random in training: no finite differences (each call draws anew).
+RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spatial_dropout1d",
+          "spatial_dropout2d", "spatial_dropout3d"}
 
 
 def make(name, **kwargs):
-    factory, shape, count = LAYERS[name]
+    factory, shape, count, *_ = LAYERS[name]
     return factory(**kwargs), shape, count
+
+
+def sample_inputs(name, rng, shape=None):
+    """An input for layer `name`: normal floats, or what its entry's input maker draws."""
+    _, default_shape, _, *maker = LAYERS[name]
+    shape = shape or default_shape
+    return maker[0](rng, shape) if maker else rng.normal(size=shape)
 
 
 @pytest.mark.parametrize("name", SERIALIZABLE)
@@ -115,7 +186,8 @@ def test_config_round_trips_through_json(name):
 def test_weights_and_output_shape(name):
     layer, shape, count = make(name)
     assert layer.weights == [] or layer.built
-    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    x = sample_inputs(name, np.random.default_rng(0))
+    x = x.astype(np.float32) if x.dtype.kind == "f" else x
     y = layer(x)
     assert y.dtype == np.float32
     assert tuple(y.shape) == tuple(layer.compute_output_shape(shape))
@@ -134,6 +206,13 @@ def test_trainable_false_moves_weights(name):
     assert len(layer.non_trainable_weights) == count
 
 
+def another_input(x, change):
+    """An input unlike `x` of the same shape (for indices, the same ones reordered)."""
+    if x.dtype.kind != "f":
+        return np.flip(x)
+    return x * change if change > 0 else x + change
+
+
 def tape_gradients(layer, xs, upstreams, interleave=False):
     """The tape's gradients of `sum_i sum(upstreams[i] * layer(xs[i]))` with respect to each
     input and each trainable weight; with `interleave`, inference calls of the layer run
@@ -144,27 +223,32 @@ def tape_gradients(layer, xs, upstreams, interleave=False):
         for x, upstream in zip(xs, upstreams):
             total = total + ops.sum(layer(x, training=True) * upstream)
             if interleave:
-                layer(x * 3.0)
+                layer(another_input(x, 3.0))
     if interleave:
-        layer(xs[0] - 1.0, training=True)
+        layer(another_input(xs[0], -1.0), training=True)
     return tape.gradient(total, [*xs, *layer.trainable_weights])
 
 
 @pytest.mark.parametrize("calls", [1, 2])
-@pytest.mark.parametrize("name", [n for n in LAYERS if n != "dropout"])
+@pytest.mark.parametrize("name", [n for n in LAYERS if n not in RANDOM])
 def test_gradients_match_finite_differences(name, calls):
-    """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64: one call,
-    or the same layer called twice (each call's gradient is its own, and the weights' sum)."""
+    """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64, of calls
+    in training mode: one call, or the same layer called twice (each call's gradient is its
+    own, and the weights' sum)."""
     layer, shape, _ = make(name, dtype="float64")
     rng = np.random.default_rng(1)
-    xs = [rng.normal(size=shape) for _ in range(calls)]
+    xs = [sample_inputs(name, rng) for _ in range(calls)]
     upstreams = [rng.normal(size=np.shape(layer(x))) for x in xs]
 
     def objective(*values):
-        return float(sum(np.sum(u * np.asarray(layer(v))) for u, v in zip(upstreams, values)))
+        return float(sum(np.sum(u * np.asarray(layer(v, training=True)))
+                         for u, v in zip(upstreams, values)))
 
     grads = tape_gradients(layer, xs, upstreams, interleave=calls == 2)
     for i, x in enumerate(xs):
+        if x.dtype.kind != "f":  # indices: no gradient
+            assert grads[i] is None
+            continue
         expected = finite_difference(
             lambda value, i=i: objective(*xs[:i], value, *xs[i + 1:]), x)
         np.testing.assert_allclose(grads[i], expected, rtol=1e-6, atol=1e-7)

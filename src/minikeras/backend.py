@@ -54,12 +54,25 @@ def image_data_format():
 
 def set_image_data_format(data_format):
     global _IMAGE_DATA_FORMAT
+    _IMAGE_DATA_FORMAT = _checked_data_format(data_format)
+
+
+def standardize_data_format(data_format):
+    """`data_format` checked ("channels_first" or "channels_last", any case), or by default
+    `image_data_format()`: what layers with a `data_format` argument keep."""
+    if data_format is None:
+        return image_data_format()
+    return _checked_data_format(data_format)
+
+
+def _checked_data_format(data_format):
+    data_format = str(data_format).lower()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(
             "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
             f"Received: data_format={data_format}"
         )
-    _IMAGE_DATA_FORMAT = data_format
+    return data_format
 
 
 def backend():

@@ -1,8 +1,16 @@
 """Layers (`minikeras.layers`), as in `keras.layers`."""
 
 from minikeras.layers.activation import Activation, Softmax
+from minikeras.layers.activations import ELU, LeakyReLU, PReLU, ReLU, ThresholdedReLU
 from minikeras.layers.base import Layer, Variable
-from minikeras.layers.core.lambda_layer import Lambda
+from minikeras.layers.core import Embedding, Identity, Lambda, Masking
+from minikeras.layers.normalization import (
+    BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization,
+)
+from minikeras.layers.regularization import (
+    ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+    SpatialDropout2D, SpatialDropout3D,
+)
 from minikeras.layers.convolutional import (
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
     Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D,
@@ -13,16 +21,22 @@ from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
 from minikeras.layers.pooling import (
+    GlobalAveragePooling1D, GlobalMaxPooling1D,
     AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
     GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool2D, GlobalAvgPool3D,
     GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D,
     MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 )
 from minikeras.layers.reshaping import (
+    Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D,
     Cropping2D, Cropping3D, Flatten, Reshape, UpSampling2D, UpSampling3D, ZeroPadding2D,
     ZeroPadding3D,
 )
 from minikeras.saving import registry
+
+# Keras' other spellings of the same classes.
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
 
 
 def serialize(layer):
@@ -38,16 +52,19 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D",
-    "AvgPool2D", "AvgPool3D", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
-    "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution1DTranspose", "Convolution2D",
-    "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose",
-    "Cropping2D", "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout",
-    "Flatten", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool2D",
-    "GlobalAvgPool3D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling2D",
-    "GlobalMaxPooling3D", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "MaxPool1D",
-    "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Reshape",
-    "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
-    "Softmax", "UpSampling2D", "UpSampling3D", "Variable",
-    "ZeroPadding2D", "ZeroPadding3D", "deserialize", "serialize",
+    "Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization", "Conv1D", "Conv1DTranspose",
+    "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution1DTranspose",
+    "Convolution2D", "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D",
+    "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
+    "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization", "Identity",
+    "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization",
+    "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D",
+    "MaxPooling2D", "MaxPooling3D", "PReLU", "ReLU", "RepeatVector", "Reshape",
+    "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "Softmax", "SpatialDropout1D",
+    "SpatialDropout2D", "SpatialDropout3D", "ThresholdedReLU", "UnitNormalization", "UpSampling1D", "UpSampling2D",
+    "UpSampling3D", "Variable", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "deserialize",
+    "serialize",
 ]

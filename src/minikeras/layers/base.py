@@ -490,10 +490,16 @@ class Layer:
         return self.call(self._conform_input(x), training=training)
 
     def _invoke(self, inputs, training):
-        """`call` on inputs already converted and checked (predict's later batches)."""
-        if self._call_takes_training:
-            return self.call(inputs, training=training)
-        return self.call(inputs)
+        """`call` on inputs already converted and checked (predict's later batches); masks
+        flow as in `__call__`."""
+        kwargs = {"training": training} if self._call_takes_training else {}
+        mask = _mask_of(inputs) if self._call_takes_mask or self.supports_masking else None
+        if self._call_takes_mask:
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, **kwargs)
+        if self.supports_masking:
+            outputs = _with_mask(outputs, self.compute_mask(inputs, mask))
+        return outputs
 
     def _convert_inputs(self, inputs):
         """The call's inputs as the layer computes with them: arrays (float ones in the layer's

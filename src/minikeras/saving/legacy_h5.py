@@ -271,7 +271,27 @@ def _legacy_entry(entry):
     config = entry["config"]
     if entry["class_name"] == "Sequential":
         config = {"name": config["name"], "layers": [_legacy_entry(e) for e in config["layers"]]}
-    return {"class_name": entry["class_name"], "config": _tf_keras(config)}
+    return {"class_name": entry["class_name"],
+            "config": _keras2_arguments(entry["class_name"], _tf_keras(config))}
+
+
+def _keras2_arguments(class_name, config):
+    """A layer's config with Keras 3's new arguments in their tf_keras form, where tf_keras
+    would refuse them: renamed, or left out when they hold the only value tf_keras knows."""
+    config = dict(config)
+    if class_name == "LeakyReLU" and "negative_slope" in config:
+        config["alpha"] = config.pop("negative_slope")
+    for name, default in _KERAS3_ARGUMENTS.get(class_name, {}).items():
+        if config.get(name, default) == default:
+            config.pop(name, None)
+    return config
+
+
+# Keras 3 layer arguments tf_keras does not take, with the value that means tf_keras' behaviour.
+_KERAS3_ARGUMENTS = {
+    "LayerNormalization": {"rms_scaling": False},
+    "ZeroPadding1D": {"data_format": "channels_last"},
+}
 
 
 def training_config(model):

@@ -271,7 +271,8 @@ def _preview(value):
     return text if len(text) < 200 else text[:200] + "..."
 
 
-_INPUT_KEYS = ("batch_input_shape", "input_shape", "input_dim", "batch_size")
+# (Not `input_dim`: in configs it is Embedding's vocabulary size, not an input shape.)
+_INPUT_KEYS = ("batch_input_shape", "input_shape", "batch_size")
 
 
 def _layer_list(config):

@@ -1,0 +1,121 @@
+"""`Embedding`: integer indices to rows of a trainable matrix."""
+
+import warnings
+
+import numpy as np
+
+from minikeras import constraints, initializers, regularizers
+from minikeras.core import tape
+from minikeras.layers.base import Layer
+from minikeras.saving import registry
+
+
+@registry.register("layer", module="keras.layers")
+class Embedding(Layer):
+    """Map each integer index `i` in `[0, input_dim)` to row `i` of the `embeddings` matrix
+    `(input_dim, output_dim)`: `(batch, ...)` indices give `(batch, ..., output_dim)`.
+
+    Float inputs are truncated to integers, as Keras casts them. The matrix's gradient is a
+    scatter-add of the output's gradient into the rows that were looked up.
+
+    Args:
+        input_dim: the vocabulary size (a positive int).
+        output_dim: the size of each embedding vector (a positive int).
+        embeddings_initializer, embeddings_regularizer, embeddings_constraint: those of the
+            matrix.
+        mask_zero: whether index 0 is padding: the output then carries a mask (False where the
+            input is 0) that later layers honour, so index 0 should not be a real token.
+        weights: an initial matrix (or a one-item list of it), as Keras accepts.
+        input_length: Keras 2's sequence length; accepted with Keras 3's deprecation warning.
+    """
+
+    _keeps_integer_inputs = True
+    _single_input = True
+
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        weights=None,
+        lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
+        **kwargs,
+    ):
+        for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"`{name}` must be a positive integer. Received: {name}={value} (of type "
+                    f"{type(value).__name__})."
+                )
+        if lora_rank is not None or quantization_config is not None:
+            raise ValueError("minikeras' Embedding does not support LoRA or quantization.")
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
+        kwargs.pop("sparse", None)  # Keras 2: how TensorFlow held the gradient, nothing more
+        super().__init__(**kwargs)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self._embeddings = None
+        if weights is not None:
+            self.build()
+            self.set_weights(weights if isinstance(weights, list) and len(weights) == 1
+                             else [weights])
+
+    def build(self, input_shape=None):
+        self._embeddings = self.add_weight(
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+            name="embeddings",
+        )
+
+    @property
+    def embeddings(self):
+        if self._embeddings is None:
+            raise AttributeError("You must build the layer before accessing `embeddings`.")
+        return self._embeddings
+
+    def forward(self, inputs, training=False):
+        indices = inputs if inputs.dtype.kind in "iu" else inputs.astype(np.int32)
+        return np.take(self._embeddings.value, indices, axis=0), indices
+
+    def backward(self, indices, grad, grads):
+        embeddings = self._embeddings
+        if grads.wants(embeddings):
+            # One bincount over (row, column) pairs sums every looked-up row's gradient: no
+            # one-hot matrix, no Python loop.
+            width = self.output_dim
+            cells = (indices.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
+            total = np.bincount(cells, weights=grad.reshape(-1), minlength=embeddings.value.size)
+            grads.add(embeddings, total.reshape(embeddings.shape).astype(grad.dtype, copy=False))
+        return None  # indices have no gradient
+
+    def compute_mask(self, inputs, previous_mask):
+        return np.not_equal(tape.value_of(inputs), 0) if self.mask_zero else None
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape), self.output_dim)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+            "quantization_config": None,
+        }
