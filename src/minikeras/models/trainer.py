@@ -422,13 +422,16 @@ class Trainer:
             steps=batches.steps,
         )
         callback_list.on_predict_begin()
-        outputs = []
+        outputs = _Outputs(batches.num_samples)
         for step, data in enumerate(batches.batches()):
             callback_list.on_predict_batch_begin(step)
-            outputs.append(as_array(tape.value_of(self.predict_step(data))))
-            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            output = as_array(tape.value_of(self.predict_step(data)))
+            outputs.add(output)
+            callback_list.on_predict_batch_end(step, {"outputs": output})
         callback_list.on_predict_end()
-        return np.concatenate(outputs) if outputs else np.empty((0,), np.float32)
+        if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
+            return as_array(self(batches.x, training=False))  # no rows: the output's shape
+        return outputs.result()
 
     def _predict_arrays(self, batches):
         """The quiet path: no callbacks, one preallocated output, and after the first batch
@@ -455,8 +458,14 @@ class Trainer:
 
             starts = range(size, len(x), size)
             if threads > 1:
+                def predict_share(first):
+                    """Every `threads`-th batch: a future per batch would keep 2 KB for each
+                    of the 10,000 batches of 10 million rows."""
+                    for start in starts[first::threads]:
+                        predict_from(start)
+
                 with ThreadPoolExecutor(threads) as pool:
-                    for _ in pool.map(predict_from, starts):
+                    for _ in pool.map(predict_share, range(threads)):
                         pass
             else:
                 for start in starts:
@@ -491,6 +500,33 @@ class Trainer:
         ))
         logs = self._get_metrics_result_or_logs(_python_logs(logs))
         return self._format_results(logs, return_dict)
+
+
+class _Outputs:
+    """predict's batches of output, written into one array where the number of rows is known
+    (arrays), so that nothing but the output is kept; else gathered and joined at the end."""
+
+    def __init__(self, num_samples):
+        self._rows = num_samples
+        self._array, self._filled, self._batches = None, 0, []
+
+    @property
+    def empty(self):
+        return self._array is None and not self._batches
+
+    def add(self, output):
+        if self._rows is None or type(output) is not np.ndarray:
+            self._batches.append(output)
+            return
+        if self._array is None:
+            self._array = np.empty((self._rows, *output.shape[1:]), output.dtype)
+        self._array[self._filled:self._filled + len(output)] = output
+        self._filled += len(output)
+
+    def result(self):
+        if self._array is not None:
+            return self._array[:self._filled]  # fewer rows when `steps` stopped early
+        return np.concatenate(self._batches) if self._batches else np.empty((0,), np.float32)
 
 
 class _Steps:
