@@ -45,7 +45,8 @@ DATA = make_data()
 
 def model(lib, loss="mse", units=1, **compile_args):
     """A Dense model from fixed weights, compiled with SGD: its training is deterministic."""
-    net = lib.Sequential([lib.Input((FEATURES,)), lib.layers.Dense(units, kernel_initializer="ones")])
+    net = lib.Sequential([lib.Input((FEATURES,)),
+                          lib.layers.Dense(units, kernel_initializer="ones")])
     net.compile("sgd", loss, **compile_args)
     return net
 
@@ -74,13 +75,15 @@ CASES = {
     "evaluate_without_y": Case(lambda lib: model(lib).evaluate(x, verbose=0),
                                says=("`y`", "(x, y)")),
     "validation_data_without_y": Case(
-        lambda lib: fit(lib, x, y, validation_data=(x,)), says=("validation_data", "(x_val, y_val)")),
+        lambda lib: fit(lib, x, y, validation_data=(x,)),
+        says=("validation_data", "(x_val, y_val)")),
     "generator_of_bare_arrays": Case(lambda lib: fit(lib, batches(x)), says=("`y`", "(x, y)")),
     # Empty generators (minikeras returned an empty history).
     "fit_empty_generator": Case(lambda lib: fit(lib, nothing()),
                                 says=("must yield at least one batch",)),
     "fit_empty_generator_with_steps": Case(
-        lambda lib: fit(lib, nothing(), steps_per_epoch=2), says=("must yield at least one batch",)),
+        lambda lib: fit(lib, nothing(), steps_per_epoch=2),
+        says=("must yield at least one batch",)),
     "evaluate_empty_generator": Case(lambda lib: model(lib).evaluate(nothing(), verbose=0),
                                      says=("must yield at least one batch",)),
     "predict_empty_generator": Case(lambda lib: model(lib).predict(nothing(), verbose=0),

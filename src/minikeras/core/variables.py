@@ -168,5 +168,6 @@ def _dimension(d, shape):
             f"'{type(d)}'. "
         ) from None
     if d < 0:
-        raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+        raise ValueError(
+            f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
     return d

@@ -401,7 +401,8 @@ def class_weights_to_sample_weights(y, class_weight):
         warnings.warn(
             f"`class_weight` keys {ignored} are not class indices (non-negative integers): they "
             "weigh no row, and their classes keep weight 1.0, as in Keras. Key the weights by "
-            "integer class index, e.g. `{int(key): weight for key, weight in class_weight.items()}`.",
+            "integer class index, e.g. "
+            "`{int(key): weight for key, weight in class_weight.items()}`.",
             UserWarning, stacklevel=3)
     y = np.asarray(y)
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
