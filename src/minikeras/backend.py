@@ -141,7 +141,10 @@ def standardize_dtype(dtype):
     name = getattr(dtype, "name", dtype)
     if name in ("mixed_float16", "mixed_bfloat16"):
         return "float32"
-    return np.dtype(name).name
+    try:
+        return np.dtype(name).name
+    except TypeError:  # numpy's "data type 'bogus' not understood"; Keras' type and words
+        raise ValueError(f"Invalid dtype: {dtype}") from None
 
 
 def is_float_dtype(dtype):

@@ -145,12 +145,29 @@ for _name in ["lt", "le", "gt", "ge"]:
 
 
 def standardize_shape(shape, what="shape"):
-    """A shape as a tuple of ints or None; Keras 3 refuses a bare int."""
+    """A shape as a tuple of ints or None, refused as Keras 3 refuses it: a bare int, a
+    dimension that is a float or a string (even `2.0`), or a negative one."""
     if shape is None:
         return None
-    if isinstance(shape, (int, np.integer)):
+    if isinstance(shape, (int, np.integer)) or not hasattr(shape, "__iter__"):
         raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    shape = tuple(shape)
+    return tuple(_dimension(d, shape) for d in shape)
+
+
+def _dimension(d, shape):
+    if d is None:
+        return None
     try:
-        return tuple(None if d is None else int(d) for d in shape)
+        if isinstance(d, (str, float)):
+            raise TypeError
+        d = int(d)
     except (TypeError, ValueError):
-        raise ValueError(f"Cannot convert '{shape}' to a shape.") from None
+        raise ValueError(
+            f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type "
+            f"'{type(d)}'. "
+        ) from None
+    if d < 0:
+        raise ValueError(
+            f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+    return d

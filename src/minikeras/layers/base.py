@@ -541,10 +541,20 @@ class Layer:
                 return self._convert_leaf(x)
         mask = getattr(x, "_keras_mask", None)
         array = as_array(np.asarray(x))
+        if array.dtype.kind in "USO":
+            raise self._not_numbers(array.dtype)
         if array.dtype.kind in "fub" or (array.dtype.kind == "i" and not self._keeps_integer_inputs):
             if array.dtype != self._np_dtype:
                 array = array.astype(self._np_dtype)
         return array if mask is None else _with_mask(array, mask)
+
+    def _not_numbers(self, dtype):
+        what = "Python objects" if dtype.kind == "O" else "strings"
+        return ValueError(
+            f"Invalid dtype: {dtype.name}. Layer '{self.name}' ({type(self).__name__}) computes "
+            f"with numbers and received {what}: encode them as numbers first (indices of tokens "
+            "or categories, or one-hot vectors)."
+        )
 
     def _build_for(self, input_shape):
         self.build(_as_shape_structure(input_shape))

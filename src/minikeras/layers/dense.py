@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minikeras import activations, constraints, initializers, regularizers
+from minikeras import activations, backend, constraints, initializers, regularizers
 from minikeras.compat import legacy
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
@@ -54,6 +54,7 @@ class Dense(Layer):
             )
         if lora_rank is not None or quantization_config is not None:
             raise ValueError("minikeras' Dense does not support LoRA or quantization.")
+        _check_dtype(kwargs.get("dtype"))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
         self.activation = activations.get(activation)
@@ -148,3 +149,20 @@ class Dense(Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": None,
         }
+
+
+def _check_dtype(dtype):
+    """Refuse a dtype a kernel cannot hold (Keras refuses `object` on construction, complex
+    and string dtypes when the kernel is made): a real float or integer dtype, or None
+    (the layers' default)."""
+    try:
+        kind = np.dtype(backend.standardize_dtype(dtype)).kind
+    except ValueError:
+        kind = None
+    if kind not in ("f", "i", "u"):
+        name = getattr(dtype, "name", dtype)
+        raise ValueError(
+            f"Cannot convert '{name}' to a dtype policy for a Dense layer. Valid policies include "
+            "'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as "
+            "'float32' (or an integer dtype)."
+        )

@@ -10,6 +10,7 @@ there are in an epoch. Batch parts that are tuples or dicts (several inputs) sta
 import collections.abc
 import itertools
 import math
+import reprlib
 import warnings
 
 import numpy as np
@@ -22,9 +23,18 @@ def as_array(data, name="x"):
     """`data` as a numpy array: floats become floatx, integer labels stay integers."""
     if data is None:
         return None
-    array = np.asarray(getattr(data, "value", data))
+    try:
+        array = np.asarray(getattr(data, "value", data))
+    except ValueError:  # lists of rows of different lengths
+        array = np.empty((), object)
     if array.dtype == object:
-        raise ValueError(f"Unrecognized data type: {name}={data!r} (of type {type(data)})")
+        raise ValueError(
+            f"Unrecognized data type: {name}={reprlib.repr(data)} (of type {type(data)})")
+    if array.dtype.kind in "US":
+        raise ValueError(
+            f"Invalid dtype: {array.dtype.name}. `{name}` holds strings, and a model computes "
+            "with numbers: encode them as numbers first (indices of tokens or categories, or "
+            "one-hot vectors).")
     if array.dtype.kind in "fb" or (array.dtype.kind in "iu" and name == "x"):
         array = np.ascontiguousarray(array, dtype=backend.floatx())
     return array
@@ -107,9 +117,9 @@ class ArrayBatches:
         self.num_samples = len(self.x)
         self.batch_size = batch_size or 32
         self.shuffle = shuffle
-        self._pass_length = max(1, math.ceil(self.num_samples / self.batch_size))
-        self._steps_given = steps is not None
-        self.steps = steps or self._pass_length
+        self._pass_length = math.ceil(self.num_samples / self.batch_size)  # 0 for no rows
+        self._steps_given = bool(steps)
+        self.steps = steps or max(self._pass_length, 1)
         self._order = self._done = None  # the pass under way: row order, batches taken
 
     def batches(self, resume=False):
@@ -165,8 +175,9 @@ class IterableBatches:
 
     def __init__(self, data, steps=None):
         self.data = data
-        self.steps = steps
+        self.steps = steps or None
         self._iterator = None
+        self._yielded = False  # whether the source ever gave a batch
         self.num_samples = None
 
     def batches(self, resume=False):
@@ -180,11 +191,16 @@ class IterableBatches:
                 batch = next(self._iterator)
             except StopIteration:
                 self._iterator = None
+                if not self._yielded:
+                    raise ValueError(
+                        "When passing a Python generator to a Keras model, the generator must "
+                        "yield at least one batch. Received an empty generator.") from None
                 if self.steps is not None or count == 0:  # else the epoch simply ended
                     warn_ran_out_of_data()
                 return
-            x, y, sample_weight = unpack(batch)
+            x, y, sample_weight = unpack(batch)  # a bare array is `x` (Keras 2; 3 refuses)
             count += 1
+            self._yielded = True
             yield pack(as_array(x, "x"), as_array(y, "y"), as_array(sample_weight, "sample_weight"))
 
 
@@ -376,11 +392,42 @@ def split_validation(x, y, sample_weight, validation_split):
 
 
 def class_weights_to_sample_weights(y, class_weight):
-    """Per-row weights from a `{class: weight}` dict (labels as integers or one-hot)."""
+    """Per-row weights from a `{class index: weight}` dict (labels as integers or one-hot), as
+    Keras weighs them: `class_weight.get(label, 1.0)`. A key that is no class index (`"1"`)
+    weighs no row, as in Keras, which says nothing; minikeras warns."""
+    weights = {int(key): weight for key, weight in class_weight.items() if _is_class_index(key)}
+    ignored = [key for key in class_weight if not _is_class_index(key)]
+    if ignored:
+        warnings.warn(
+            f"`class_weight` keys {ignored} are not class indices (non-negative integers): they "
+            "weigh no row, and their classes keep weight 1.0, as in Keras. Key the weights by "
+            "integer class index, e.g. "
+            "`{int(key): weight for key, weight in class_weight.items()}`.",
+            UserWarning, stacklevel=3)
     y = np.asarray(y)
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = np.rint(labels).astype(np.int64)
-    table = np.ones(int(max(labels.max(initial=0), max(class_weight, default=0))) + 1, np.float32)
-    for label, weight in class_weight.items():
-        table[int(label)] = weight
+    table = np.ones(max(int(labels.max(initial=0)), max(weights, default=0)) + 1, np.float32)
+    for label, weight in weights.items():
+        table[label] = weight
     return table[labels]
+
+
+def _is_class_index(key):
+    if isinstance(key, (float, np.floating)):
+        return float(key).is_integer() and key >= 0
+    return isinstance(key, (int, np.integer)) and key >= 0
+
+
+def check_counts(**counts):
+    """Keras' batch sizes and step counts: positive integers, or None (or 0) for the default."""
+    for name, value in counts.items():
+        if value is None:
+            continue
+        if not isinstance(value, (int, np.integer)):
+            raise TypeError(
+                f"`{name}` must be an integer or None. Received: {name}={value!r} "
+                f"(of type {type(value)})")
+        if value < 0:
+            raise ValueError(
+                f"`{name}` must be a positive integer or None. Received: {name}={value}")

@@ -64,11 +64,16 @@ class Trainer:
         for legacy in ("sample_weight_mode", "target_tensors", "distribute", "pss_evaluation_shards"):
             kwargs.pop(legacy, None)
         if kwargs:
-            raise ValueError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
+            raise TypeError(
+                f"Trainer.compile() got an unexpected keyword argument '{next(iter(kwargs))}'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._loss_spec = _one_output(loss)
         self._loss_weight = _one_output(loss_weights)
+        if isinstance(self._loss_weight, (list, tuple)):  # Keras finds it at the first fit
+            raise ValueError(
+                "`loss_weights` must match the number of losses, got 1 losses and "
+                f"{len(self._loss_weight)} weights.")
         metric_specs = _as_list(_one_output(metrics, nested=True))
         weighted_metric_specs = _as_list(_one_output(weighted_metrics, nested=True))
         self._loss_fn = None
@@ -183,6 +188,10 @@ class Trainer:
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss (weighted) plus every term of `self.losses`."""
+        if y is None and self._loss_spec is not None:
+            raise ValueError(
+                "The compiled loss needs targets, and `y` is None: pass `y` (`fit(x, y)`), or "
+                "have the generator or dataset yield `(x, y)` or `(x, y, sample_weight)` tuples.")
         self._resolve_compiled(y, y_pred)
         losses = []
         if self._loss_fn is not None:
@@ -263,7 +272,10 @@ class Trainer:
             warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.",
                           UserWarning, stacklevel=2)
             epochs = kwargs.pop("nb_epoch")
-        _refuse_unknown(kwargs, "Unrecognized keyword arguments passed to fit")
+        _refuse_unknown(kwargs, "fit")
+        data_lib.check_counts(batch_size=batch_size, steps_per_epoch=steps_per_epoch,
+                              validation_batch_size=validation_batch_size,
+                              validation_steps=validation_steps)
         self._assert_compiled()
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_lib.split_validation(
@@ -279,6 +291,10 @@ class Trainer:
         validation = None
         if validation_data is not None:
             val_x, val_y, val_w = data_lib.unpack(validation_data)
+            if val_y is None and self._loss_spec is not None and data_lib.is_array_like(val_x):
+                raise ValueError(
+                    "The compiled loss needs targets, and `validation_data` has none: pass "
+                    "`validation_data=(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`.")
             validation = data_lib.make_batches(
                 val_x, val_y, val_w, validation_batch_size or batch_size, False, validation_steps
             )
@@ -310,9 +326,11 @@ class Trainer:
                         callback_list.on_train_batch_end(step, logs)
                         if self.stop_training:
                             break
-                    if logs is None:  # the data ran out before this epoch began
-                        break
-                    epoch_logs = dict(self._get_metrics_result_or_logs(logs))
+                    if logs is None and batches.num_samples != 0:
+                        break  # the data ran out before this epoch began
+                    # No rows: an epoch of no steps, validated all the same (Keras 3).
+                    epoch_logs = {} if logs is None else dict(
+                        self._get_metrics_result_or_logs(logs))
                     if validation is not None and _validates_after(epoch, validation_freq):
                         # Validation is an evaluation: the test hooks run (the bar stays quiet).
                         callback_list.on_test_begin()
@@ -359,7 +377,8 @@ class Trainer:
         """The loss and metrics over the data: a float, a list `[loss, *metrics]` or a dict."""
         from minikeras import callbacks as callbacks_module
 
-        _refuse_unknown(kwargs, "Arguments not recognized")
+        _refuse_unknown(kwargs, "evaluate")
+        data_lib.check_counts(batch_size=batch_size, steps=steps)
         self._assert_compiled()
         batches = data_lib.make_batches(x, y, sample_weight, batch_size, False, steps)
         self._ensure_built(batches)
@@ -385,7 +404,8 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
-        _refuse_unknown(kwargs, "Arguments not recognized")
+        _refuse_unknown(kwargs, "predict")
+        data_lib.check_counts(batch_size=batch_size, steps=steps)
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
         quiet = verbose == 0 and not callbacks and steps is None
@@ -402,13 +422,16 @@ class Trainer:
             steps=batches.steps,
         )
         callback_list.on_predict_begin()
-        outputs = []
+        outputs = _Outputs(batches.num_samples)
         for step, data in enumerate(batches.batches()):
             callback_list.on_predict_batch_begin(step)
-            outputs.append(as_array(tape.value_of(self.predict_step(data))))
-            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            output = as_array(tape.value_of(self.predict_step(data)))
+            outputs.add(output)
+            callback_list.on_predict_batch_end(step, {"outputs": output})
         callback_list.on_predict_end()
-        return np.concatenate(outputs) if outputs else np.empty((0,), np.float32)
+        if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
+            return as_array(self(batches.x, training=False))  # no rows: the output's shape
+        return outputs.result()
 
     def _predict_arrays(self, batches):
         """The quiet path: no callbacks, one preallocated output, and after the first batch
@@ -435,8 +458,14 @@ class Trainer:
 
             starts = range(size, len(x), size)
             if threads > 1:
+                def predict_share(first):
+                    """Every `threads`-th batch: a future per batch would keep 2 KB for each
+                    of the 10,000 batches of 10 million rows."""
+                    for start in starts[first::threads]:
+                        predict_from(start)
+
                 with ThreadPoolExecutor(threads) as pool:
-                    for _ in pool.map(predict_from, starts):
+                    for _ in pool.map(predict_share, range(threads)):
                         pass
             else:
                 for start in starts:
@@ -471,6 +500,33 @@ class Trainer:
         ))
         logs = self._get_metrics_result_or_logs(_python_logs(logs))
         return self._format_results(logs, return_dict)
+
+
+class _Outputs:
+    """predict's batches of output, written into one array where the number of rows is known
+    (arrays), so that nothing but the output is kept; else gathered and joined at the end."""
+
+    def __init__(self, num_samples):
+        self._rows = num_samples
+        self._array, self._filled, self._batches = None, 0, []
+
+    @property
+    def empty(self):
+        return self._array is None and not self._batches
+
+    def add(self, output):
+        if self._rows is None or type(output) is not np.ndarray:
+            self._batches.append(output)
+            return
+        if self._array is None:
+            self._array = np.empty((self._rows, *output.shape[1:]), output.dtype)
+        self._array[self._filled:self._filled + len(output)] = output
+        self._filled += len(output)
+
+    def result(self):
+        if self._array is not None:
+            return self._array[:self._filled]  # fewer rows when `steps` stopped early
+        return np.concatenate(self._batches) if self._batches else np.empty((0,), np.float32)
 
 
 class _Steps:
@@ -527,15 +583,19 @@ def _validates_after(epoch, validation_freq):
     )
 
 
-def _refuse_unknown(kwargs, message):
-    """Keras' error for unknown keyword arguments; Keras 2's data-loading ones (queue,
-    workers, processes: nothing to do on numpy) are accepted and dropped."""
+def _refuse_unknown(kwargs, method):
+    """Keras 3's error for unknown keyword arguments: `fit` and `predict` take none (Python's
+    TypeError), `evaluate` takes `**kwargs` and refuses them with a ValueError. Keras 2's
+    data-loading ones (queue, workers, processes: nothing to do on numpy) are dropped."""
     unknown = {
         key: value for key, value in kwargs.items()
         if key not in ("max_queue_size", "workers", "use_multiprocessing")
     }
+    if unknown and method == "evaluate":
+        raise ValueError(f"Arguments not recognized: {unknown}")
     if unknown:
-        raise ValueError(f"{message}: {unknown}")
+        raise TypeError(
+            f"Trainer.{method}() got an unexpected keyword argument '{next(iter(unknown))}'")
 
 
 def _one_output(spec, nested=False):
