@@ -5,6 +5,10 @@ from minikeras.layers.base import Layer, Variable
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
+from minikeras.layers.preprocessing import (
+    CategoryEncoding, Discretization, Hashing, IntegerLookup, Normalization, Rescaling,
+    StringLookup, TextVectorization,
+)
 from minikeras.layers.reshaping import Flatten, Reshape
 from minikeras.saving import registry
 
@@ -22,6 +26,8 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer",
-    "Reshape", "Softmax", "Variable", "deserialize", "serialize",
+    "Activation", "CategoryEncoding", "Dense", "Discretization", "Dropout", "Flatten", "Hashing",
+    "Input", "InputLayer", "IntegerLookup", "KerasTensor", "Layer", "Normalization", "Rescaling",
+    "Reshape", "Softmax", "StringLookup", "TextVectorization", "Variable", "deserialize",
+    "serialize",
 ]
