@@ -169,7 +169,8 @@ class Layer:
         initializer = initializers.get(
             initializer or ("glorot_uniform" if backend.is_float_dtype(dtype) else "zeros")
         )
-        value = np.ascontiguousarray(np.asarray(initializer(shape, dtype=dtype), dtype=dtype))
+        # order="C", not ascontiguousarray: that makes a scalar weight (Keras' `count`) 1-D.
+        value = np.asarray(initializer(shape, dtype=dtype), dtype=dtype, order="C")
         name = name or f"variable_{len(self._weights)}"
         variable = Variable(
             value,
