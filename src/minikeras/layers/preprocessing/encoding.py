@@ -41,7 +41,7 @@ def encode(indices, output_mode, depth, dtype, count_weights=None):
             f"Input arr must be non-negative! Received {output_mode} indices with minimum "
             f"{indices.min()}."
         )
-    rows = indices.reshape(-1, indices.shape[-1]) if indices.ndim else indices[None]
+    rows = indices[None] if indices.ndim == 1 else indices
     weights = None
     if count_weights is not None and output_mode == "count":
         weights = np.broadcast_to(np.asarray(count_weights), indices.shape).reshape(rows.shape)

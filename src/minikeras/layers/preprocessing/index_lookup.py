@@ -266,9 +266,9 @@ class IndexLookup(Layer):
         return values.astype(np.int64, copy=False)
 
     def forward(self, inputs, training=False):
-        values = self._standardize_tokens(np.asarray(inputs))
         if self.invert:
-            return self._invert(values), None
+            return self._invert(np.asarray(inputs).astype(np.int64, copy=False)), None
+        values = self._standardize_tokens(np.asarray(inputs))
         indices = self._lookup(values)
         if self.output_mode == "int":
             return indices, None

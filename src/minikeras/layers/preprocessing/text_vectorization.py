@@ -115,7 +115,8 @@ class TextVectorization(Layer):
             lookup.update_state(data)  # Keras' error
         if not hasattr(lookup, "_token_counts"):
             lookup.reset_state()
-        lookup._count(self._tokenize(adapting.as_array(data)))
+        tokens = self._tokenize(adapting.as_array(data))
+        lookup._count(tokens if isinstance(tokens, list) else tokens.reshape(len(tokens), -1))
 
     def finalize_state(self):
         self._lookup_layer.finalize_state()
@@ -213,8 +214,11 @@ class TextVectorization(Layer):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
+        length = self._output_sequence_length
+        if self._output_mode == "int" and self._split is None:
+            return input_shape if length is None else (*input_shape[:-1], length)
         if self._output_mode == "int":
-            return (input_shape[0], self._output_sequence_length)
+            return (input_shape[0], length)
         lookup = self._lookup_layer
         depth = lookup.max_tokens if lookup.pad_to_max_tokens else lookup._frozen_vocab_size
         return (input_shape[0], depth)
