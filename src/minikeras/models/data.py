@@ -13,15 +13,21 @@ from minikeras import backend
 
 
 def as_array(data, name="x"):
-    """`data` as a numpy array: floats become floatx, integer labels stay integers."""
+    """`data` as a numpy array: floats become floatx; integers and strings stay what they are
+    (labels, and inputs of the layers that take them: lookups, embeddings, text; the model
+    casts integer inputs for the others)."""
     if data is None:
         return None
     array = np.asarray(getattr(data, "value", data))
-    if array.dtype == object:
+    if array.dtype == object and not (name == "x" and _holds_strings(array)):
         raise ValueError(f"Unrecognized data type: {name}={data!r} (of type {type(data)})")
-    if array.dtype.kind in "fb" or (array.dtype.kind in "iu" and name == "x"):
+    if array.dtype.kind in "fb":
         array = np.ascontiguousarray(array, dtype=backend.floatx())
     return array
+
+
+def _holds_strings(array):
+    return array.size > 0 and isinstance(array.flat[0], (str, bytes))
 
 
 def is_array_like(data):
