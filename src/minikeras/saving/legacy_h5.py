@@ -263,14 +263,23 @@ def _tf_keras(value):
 
 
 def model_config(model):
-    """The model's config as tf_keras writes it: legacy `{class_name, config}` layer entries."""
-    return _legacy_entry(registry.serialize(model))
+    """The model's config as tf_keras writes it: legacy `{class_name, config}` layer entries.
+
+    A file without assets keeps a layer's adapted state (a vocabulary, bins) in its config,
+    where both Keras read a given one: the layer's `_state_config()` entries.
+    """
+    layers = {layer.name: layer for layer in model._flatten_layers()}
+    return _legacy_entry(registry.serialize(model), layers)
 
 
-def _legacy_entry(entry):
+def _legacy_entry(entry, layers):
     config = entry["config"]
     if entry["class_name"] == "Sequential":
-        config = {"name": config["name"], "layers": [_legacy_entry(e) for e in config["layers"]]}
+        config = {"name": config["name"],
+                  "layers": [_legacy_entry(e, layers) for e in config["layers"]]}
+    layer = layers.get(config.get("name"))
+    if hasattr(layer, "_state_config"):
+        config = {**config, **layer._state_config()}
     return {"class_name": entry["class_name"], "config": _tf_keras(config)}
 
 
