@@ -346,7 +346,8 @@ def asset_members(model):
                     relative = os.path.relpath(os.path.join(root, file), directory)
                     with open(os.path.join(root, file), "rb") as f:
                         members[f"{ASSETS}{path}/{relative.replace(os.sep, '/')}"] = f.read()
-    return members
+    # Keras zips its assets directory tree walking each directory's sorted entries.
+    return {name: members[name] for name in sorted(members, key=lambda n: n.split("/"))}
 
 
 def archive_members(model):
