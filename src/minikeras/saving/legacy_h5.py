@@ -286,7 +286,7 @@ def model_config(model):
     """The model's config as tf_keras writes it: legacy `{class_name, config}` layer entries.
 
     A file without assets keeps a layer's adapted state (a vocabulary, bins) in its config,
-    where both Keras read a given one: the layer's `_state_config()` entries.
+    where both Keras read a given one: the layer's `_legacy_config(config)` gives that config.
     """
     layers = {layer.name: layer for layer in model._flatten_layers()}
     return _legacy_entry(registry.serialize(model), layers)
@@ -298,8 +298,8 @@ def _legacy_entry(entry, layers):
         config = {"name": config["name"],
                   "layers": [_legacy_entry(e, layers) for e in config["layers"]]}
     layer = layers.get(config.get("name"))
-    if hasattr(layer, "_state_config"):
-        config = {**config, **layer._state_config()}
+    if hasattr(layer, "_legacy_config"):
+        config = layer._legacy_config(config)
     return {"class_name": entry["class_name"], "config": _tf_keras(config)}
 
 

@@ -127,10 +127,12 @@ class Discretization(Layer):
             "dtype": self.dtype,
         }
 
-    def _state_config(self):
-        """The config tf_keras reads back with the adapted bins (boundaries, no `num_bins`)."""
-        return {"bin_boundaries": self.bin_boundaries, "num_bins": None} \
-            if self.bin_boundaries is not None else {}
+    def _legacy_config(self, config):
+        """The legacy `.h5` config: the bins as boundaries, without `num_bins` (tf_keras
+        refuses both together)."""
+        if self.bin_boundaries is None:
+            return config
+        return {**config, "bin_boundaries": self.bin_boundaries, "num_bins": None}
 
     @classmethod
     def from_config(cls, config):

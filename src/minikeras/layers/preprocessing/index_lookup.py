@@ -7,7 +7,7 @@ the most frequent tokens (ties: the greater token first), up to `max_tokens` ind
 The vocabulary is state, not weights (`get_weights()` is empty, as in Keras 3). A `.keras`
 file keeps an adapted vocabulary in `assets/.../vocabulary.txt` (`save_assets`/`load_assets`)
 and TF-IDF weights in the layer's `vars/idf_weights` (`save_own_variables`); a legacy `.h5`
-file, which has neither, keeps both in the layer's config (`_state_config`), where tf_keras
+file, which has neither, keeps both in the layer's config (`_legacy_config`), where tf_keras
 and Keras 3 read a given vocabulary.
 """
 
@@ -364,14 +364,22 @@ class IndexLookup(Layer):
             "salt": self.salt,
         }
 
-    def _state_config(self):
-        """The config entries that hold an adapted vocabulary where there are no assets."""
-        if self.input_vocabulary is not None or not self._tokens:
-            return {}
-        state = {"vocabulary": self.get_vocabulary()}
-        if self.output_mode == "tf_idf":
-            state["idf_weights"] = self.idf_weights[: self.vocabulary_size()].tolist()
-        return state
+    def _legacy_config(self, config):
+        """`config` as a legacy `.h5` file keeps it, for tf_keras and Keras 3: with the adapted
+        vocabulary (and TF-IDF weights) given, as the file has no assets, the int64 dtype
+        tf_keras wants of indices, and without the Keras 3-only arguments tf_keras rejects
+        when they have their defaults."""
+        config = dict(config)
+        if self.input_vocabulary is None and self._tokens:
+            config["vocabulary"] = self.get_vocabulary()
+            if self.output_mode == "tf_idf":
+                config["idf_weights"] = self.idf_weights[: self.vocabulary_size()].tolist()
+        for key, default in (("oov_method", "floormod"), ("salt", None)):
+            if config.get(key) == default:
+                config.pop(key, None)
+        if self.output_mode == "int" and "dtype" in config:
+            config["dtype"] = "int64"  # tf_keras requires it; Keras 3 ignores it
+        return config
 
     def get_build_config(self):
         return {}

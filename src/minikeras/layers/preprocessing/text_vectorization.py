@@ -254,8 +254,15 @@ class TextVectorization(Layer):
                 config[key] = registry.deserialize("function", config[key])
         return cls(**config)
 
-    def _state_config(self):
-        return self._lookup_layer._state_config()
+    def _legacy_config(self, config):
+        """The legacy `.h5` config: the vocabulary given (see `IndexLookup._legacy_config`),
+        and the "string" dtype tf_keras requires."""
+        lookup_config = self._lookup_layer._legacy_config({})
+        config = {**config, "dtype": "string"}
+        for key in ("vocabulary", "idf_weights"):
+            if key in lookup_config:
+                config[key] = lookup_config[key]
+        return config
 
     def save_own_variables(self, store):
         self._lookup_layer.save_own_variables(store)
