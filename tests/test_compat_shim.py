@@ -513,6 +513,10 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "mnist_mlp.py": lambda r: r["test_accuracy"] > 0.7,
     "regression_early_stopping.py": lambda r: 0 < r["test_mae"] < 20 and r["epochs_run"] == 2,
     "reuters_mlp.py": lambda r: r["test_accuracy"] > 0.4,
+    "structured_data.py": lambda r: r["test_accuracy"] > 0.65 and r["features"] == 14,
+    "text_bag_of_words.py": lambda r: (
+        r["test_accuracy"] > 0.7 and r["vocabulary"] == 45
+        and r["positive_score"] > 0.5 > r["negative_score"]),
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]

@@ -25,6 +25,10 @@ LAYERS = {
     "flatten_channels_first": (lambda **kw: layers.Flatten("channels_first", **kw), (2, 3, 4), 0),
     "reshape": (lambda **kw: layers.Reshape((2, -1), **kw), (3, 6), 0),
     "dropout": (lambda **kw: layers.Dropout(0.5, seed=3, **kw), (4, 5), 0),
+    "rescaling": (lambda **kw: layers.Rescaling(0.5, offset=-1.0, **kw), (4, 5), 0),
+    "normalization": (lambda **kw: layers.Normalization(**kw), (4, 5), 3),
+    "normalization_given": (lambda **kw: layers.Normalization(
+        mean=[1.0, 2.0], variance=[4.0, 0.5], invert=True, **kw), (3, 2), 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 

@@ -164,9 +164,10 @@ class Normalization(Layer):
     # Computation
 
     def forward(self, inputs, training=False):
-        mean, variance = self._statistics()
-        inputs = inputs.astype(np.float32, copy=False)
-        scale = np.maximum(np.sqrt(variance), np.float32(backend.epsilon()))
+        dtype = self._np_dtype
+        mean, variance = (v.astype(dtype, copy=False) for v in self._statistics())
+        inputs = inputs.astype(dtype, copy=False)
+        scale = np.maximum(np.sqrt(variance), dtype.type(backend.epsilon()))
         if self.invert:
             return mean + inputs * scale, scale
         return (inputs - mean) / scale, scale
