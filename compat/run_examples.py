@@ -25,7 +25,9 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "compat" / "examples"
-HELPERS = {"example_data.py"}  # imported by the examples, not one of them
+HELPERS = {"example_data.py", "text_data.py"}  # imported by the examples, not one of them
+# Written, run under Keras, waiting for layers minikeras lacks (Embedding, pooling).
+PENDING = {"text_classification.py"}
 DOC = ROOT / "docs" / "compat.md"
 RAW = ROOT / "compat" / "data" / "examples_results.json"
 SECTION = "## Unmodified Keras scripts"
@@ -46,7 +48,7 @@ EXPLAINED = {
 
 def scripts():
     """The example scripts, by name."""
-    return sorted(p for p in EXAMPLES.glob("*.py") if p.name not in HELPERS)
+    return sorted(p for p in EXAMPLES.glob("*.py") if p.name not in HELPERS | PENDING)
 
 
 def command(runner, script):

@@ -516,6 +516,10 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
         r["pipeline_test_accuracy"] > 0.7 and r["sequence_test_accuracy"] > 0.7
         and r["sequence_steps_per_epoch"] == r["train_batches"] == 23
         and r["sequence_epoch_ends_at_least_epochs"]),
+    "structured_data.py": lambda r: r["test_accuracy"] > 0.65 and r["features"] == 14,
+    "text_bag_of_words.py": lambda r: (
+        r["test_accuracy"] > 0.7 and r["vocabulary"] == 45
+        and r["positive_score"] > 0.5 > r["negative_score"]),
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]

@@ -151,6 +151,10 @@ LAYERS = {
         2, "channels_first", **kw), (2, 3, 4), 0),
     "cropping1d": (lambda **kw: layers.Cropping1D((1, 2), **kw), (2, 5, 3), 0),
     "up_sampling1d": (lambda **kw: layers.UpSampling1D(3, **kw), (2, 3, 4), 0),
+    "rescaling": (lambda **kw: layers.Rescaling(0.5, offset=-1.0, **kw), (4, 5), 0),
+    "normalization": (lambda **kw: layers.Normalization(**kw), (4, 5), 3),
+    "normalization_given": (lambda **kw: layers.Normalization(
+        mean=[1.0, 2.0], variance=[4.0, 0.5], invert=True, **kw), (3, 2), 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 # Random in training: no finite differences (each call draws anew).

@@ -32,6 +32,10 @@ from minikeras.layers.reshaping import (
     Cropping2D, Cropping3D, Flatten, Reshape, UpSampling2D, UpSampling3D, ZeroPadding2D,
     ZeroPadding3D,
 )
+from minikeras.layers.preprocessing import (
+    CategoryEncoding, Discretization, Hashing, IntegerLookup, Normalization, Rescaling,
+    StringLookup, TextVectorization,
+)
 from minikeras.saving import registry
 
 # Keras' other spellings of the same classes.
@@ -53,18 +57,20 @@ def deserialize(config, custom_objects=None):
 
 __all__ = [
     "Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization", "Conv1D", "Conv1DTranspose",
-    "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution1DTranspose",
-    "Convolution2D", "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D",
-    "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
-    "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-    "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
-    "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization", "Identity",
-    "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization",
-    "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D",
-    "MaxPooling2D", "MaxPooling3D", "PReLU", "ReLU", "RepeatVector", "Reshape",
-    "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "Softmax", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "ThresholdedReLU", "UnitNormalization", "UpSampling1D", "UpSampling2D",
-    "UpSampling3D", "Variable", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "deserialize",
+    "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization", "CategoryEncoding", "Conv1D",
+    "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D",
+    "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "Cropping1D",
+    "Cropping2D", "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization",
+    "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GroupNormalization", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
+    "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
+    "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+    "Normalization", "PReLU", "Permute", "ReLU", "RepeatVector", "Rescaling",
+    "Reshape", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "Softmax",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StringLookup", "TextVectorization", "ThresholdedReLU",
+    "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Variable", "ZeroPadding1D",
+    "ZeroPadding2D", "ZeroPadding3D", "deserialize",
     "serialize",
 ]

@@ -54,6 +54,8 @@ class Layer:
     _activation_after_forward = False
     # Layers that take integer inputs as integers (embeddings, lookups) set this.
     _keeps_integer_inputs = False
+    # Layers that take strings (lookups, hashing, text) set this; the others refuse them.
+    _takes_strings = False
     # Built-in layers with one input tensor refuse a list of several (Keras' input spec).
     _single_input = False
     # What __init_subclass__ reads off each subclass's call (here: the base's forward).
@@ -174,7 +176,8 @@ class Layer:
         initializer = initializers.get(
             initializer or ("glorot_uniform" if backend.is_float_dtype(dtype) else "zeros")
         )
-        value = np.ascontiguousarray(np.asarray(initializer(shape, dtype=dtype), dtype=dtype))
+        # order="C", not ascontiguousarray: that makes a scalar weight (Keras' `count`) 1-D.
+        value = np.asarray(initializer(shape, dtype=dtype), dtype=dtype, order="C")
         name = name or f"variable_{len(self._weights)}"
         variable = Variable(
             value,
@@ -542,6 +545,8 @@ class Layer:
         mask = getattr(x, "_keras_mask", None)
         array = as_array(np.asarray(x))
         if array.dtype.kind in "USO":
+            if self._takes_strings:
+                return array
             raise self._not_numbers(array.dtype)
         if array.dtype.kind in "fub" or (array.dtype.kind == "i" and not self._keeps_integer_inputs):
             if array.dtype != self._np_dtype:

@@ -35,7 +35,10 @@ class InputLayer(Layer):
         shape = shape if shape is not None else legacy_shape
         batch_shape = batch_shape if batch_shape is not None else legacy_batch_shape
         kwargs.pop("trainable", None)
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        strings = dtype in ("string", "str")  # text inputs (TextVectorization, StringLookup)
+        super().__init__(name=name, dtype=None if strings else dtype, **kwargs)
+        if strings:
+            self.dtype = "string"
         if sparse or ragged:
             raise ValueError("minikeras does not support sparse or ragged inputs.")
         if batch_shape is not None:

@@ -20,13 +20,17 @@ from minikeras.utils.py_dataset import PyDataset
 
 
 def as_array(data, name="x"):
-    """`data` as a numpy array: floats become floatx, integer labels stay integers."""
+    """`data` as a numpy array: floats become floatx; integers and strings stay what they are
+    (labels, and inputs of the layers that take them: lookups, embeddings, text; the model
+    casts integer inputs for the others)."""
     if data is None:
         return None
     try:
         array = np.asarray(getattr(data, "value", data))
     except ValueError:  # lists of rows of different lengths
         array = np.empty((), object)
+    if name == "x" and (array.dtype.kind in "US" or array.dtype == object and _holds_strings(array)):
+        return array  # strings go to the layers that take them (lookups, text); others refuse
     if array.dtype == object:
         raise ValueError(
             f"Unrecognized data type: {name}={reprlib.repr(data)} (of type {type(data)})")
@@ -35,7 +39,7 @@ def as_array(data, name="x"):
             f"Invalid dtype: {array.dtype.name}. `{name}` holds strings, and a model computes "
             "with numbers: encode them as numbers first (indices of tokens or categories, or "
             "one-hot vectors).")
-    if array.dtype.kind in "fb" or (array.dtype.kind in "iu" and name == "x"):
+    if array.dtype.kind in "fb":
         array = np.ascontiguousarray(array, dtype=backend.floatx())
     return array
 
@@ -47,6 +51,10 @@ def as_arrays(data, name="x"):
     if isinstance(data, tuple):
         return tuple(as_arrays(value, name) for value in data)
     return as_array(data, name)
+
+
+def _holds_strings(array):
+    return array.size > 0 and isinstance(array.flat[0], (str, bytes))
 
 
 def is_array_like(data):

@@ -131,6 +131,8 @@ class Sequential(Model):
                 f"Sequential model {self.name} cannot be built because it has no layers. Call "
                 "`model.add(layer)`."
             )
+        if x.dtype.kind in "iu" and not self._keeps_integer_inputs:
+            x = x.astype(self._np_dtype)  # predict's later batches skip the layers' casts
         expected = None if self._input_layer is None else self._input_layer.batch_shape
         if expected is None or x.ndim == len(expected):
             return x
@@ -142,6 +144,15 @@ class Sequential(Model):
             f"Invalid input shape for the input of Sequential model '{self.name}'. Expected "
             f"shape {expected}, but input has incompatible shape {x.shape}"
         )
+
+    @property
+    def _keeps_integer_inputs(self):
+        # Integer inputs reach a first layer that takes them (a lookup, an embedding) intact.
+        return bool(self._layers) and self._layers[0]._keeps_integer_inputs
+
+    @property
+    def _takes_strings(self):
+        return bool(self._layers) and self._layers[0]._takes_strings
 
     def call(self, inputs, training=False):
         recording = tape.recording()

@@ -9,7 +9,15 @@ real name as `@name`; then come `optimizer/vars/0..` and the model's own, empty,
 tf_keras writes the same layout without `@name` and without the learning-rate variable, and
 Keras 2.13 called the container `_layer_checkpoint_dependencies`; both are read.
 
-Archive members are read in memory by exact name; nothing is ever extracted to disk.
+A layer that keeps state other than weights (a lookup's vocabulary) has Keras 3's hooks:
+`save_own_variables(store)` / `load_own_variables(store)` fill or read its `vars` group as a
+dict of named arrays, and `save_assets(dir)` / `load_assets(dir)` write or read files that the
+archive holds under `assets/<the layer's path>/`. Sublayers a layer holds as attributes
+(TextVectorization's `_lookup_layer`) sit below it at `<path>/<attribute>`, as Keras walks them.
+
+Archive members are read in memory by exact name; nothing else is ever extracted to disk. Only
+for a layer's `load_assets` are its own asset members (checked names and sizes) written to a
+temporary directory, removed when the hook returns.
 """
 
 import collections
@@ -17,6 +25,8 @@ import datetime
 import io
 import json
 import os
+import posixpath
+import tempfile
 import time
 import warnings
 import zipfile
@@ -25,6 +35,7 @@ from minikeras import __version__, backend
 from minikeras.saving import atomic, h5io, loading, registry
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+ASSETS = "assets/"
 # The Keras release whose formats minikeras writes (files also record `minikeras_version`).
 KERAS_VERSION = "3.15.1"
 _MAX_JSON_BYTES = 1 << 26
@@ -101,21 +112,33 @@ def _user_attributes(layer):
     return [(k, v) for k, v in vars(layer).items() if k not in _BASE_ATTRIBUTES[kind]]
 
 
+def own_store(layer):
+    """A layer's `vars` as `{key: array}`: its `save_own_variables` hook's, else its own
+    variables under `"0"`, `"1"`, ..."""
+    hook = getattr(layer, "save_own_variables", None)
+    if hook is None:
+        return {str(i): v.value for i, v in enumerate(loading.own_variables(layer))}
+    store = {}
+    hook(store)
+    return store
+
+
 def write_weights(h5file, model):
     """Write the model's (and its optimizer's) variables in Keras 3's layout."""
-    _write_vars(h5file, "", model.name, loading.own_variables(model))
+    _write_vars(h5file, "", model.name, own_store(model))
     for layer, path in layer_paths(model):
-        _write_vars(h5file, path, layer.name, loading.own_variables(layer))
+        _write_vars(h5file, path, layer.name, own_store(layer))
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        _write_vars(h5file, "optimizer", optimizer.name, optimizer.variables)
+        _write_vars(h5file, "optimizer", optimizer.name,
+                    {str(i): v.value for i, v in enumerate(optimizer.variables)})
 
 
-def _write_vars(h5file, path, name, variables):
+def _write_vars(h5file, path, name, store):
     group = h5file.create_group(f"{path}/vars" if path else "vars")
     group.attrs["name"] = name
-    for index, variable in enumerate(variables):
-        h5io.write_array(group, str(index), variable.value)
+    for key, array in store.items():
+        h5io.write_array(group, key, array)
 
 
 class WeightsFile:
@@ -125,11 +148,7 @@ class WeightsFile:
         self.h5file = h5file
         self.where = where
 
-    def vars(self, path, read=True):
-        """`(name, arrays)` stored at `path` (`"layers/dense"`, `"optimizer"`), or None.
-
-        With `read=False` the arrays are the checked but unread datasets: their shapes only.
-        """
+    def _group(self, path):
         full = f"{path}/vars" if path else "vars"
         group = h5io.group_at(self.h5file, full, self.where)
         if group is None and path.split("/")[0] == "layers":
@@ -137,6 +156,23 @@ class WeightsFile:
             old = "_layer_checkpoint_dependencies"
             full = "/".join([old if p == "layers" else p for p in path.split("/")] + ["vars"])
             group = h5io.group_at(self.h5file, full, self.where)
+        return group, full
+
+    def store(self, path):
+        """`{key: array}` of the `vars` group at `path` (empty if absent), for a layer's
+        `load_own_variables` hook."""
+        group, full = self._group(path)
+        if group is None:
+            return {}
+        where = f"{self.where}, group '{full}'"
+        return {key: h5io.read_array(group, key, where) for key in group.keys()}
+
+    def vars(self, path, read=True):
+        """`(name, arrays)` stored at `path` (`"layers/dense"`, `"optimizer"`), or None.
+
+        With `read=False` the arrays are the checked but unread datasets: their shapes only.
+        """
+        group, full = self._group(path)
         if group is None:
             return None
         keys = list(group.keys())
@@ -160,6 +196,11 @@ def load_weights_into(model, weights, skip_mismatch=False, check_only=False):
     """
     failures = []
     for layer, path in layer_paths(model):
+        hook = getattr(layer, "load_own_variables", None)
+        if hook is not None:  # the layer reads its own group (a lookup's TF-IDF weights)
+            if not check_only:
+                hook(weights.store(path))
+            continue
         variables = loading.own_variables(layer)
         # The check before building needs shapes only: no data is read twice.
         stored = weights.vars(path, read=not check_only)
@@ -214,14 +255,25 @@ def _keras_version(metadata):
     return version if isinstance(version, str) else None
 
 
+def _is_asset(name):
+    """Whether an archive member is a layer's asset file, named without any way out of
+    `assets/` (no absolute path, no `..`, no backslash)."""
+    parts = name.split("/")
+    return (name.startswith(ASSETS) and not name.endswith("/") and "\\" not in name
+            and ".." not in parts and "" not in parts[1:] and len(parts) > 2)
+
+
 def read_members(filepath):
-    """`{name: bytes}` of the members minikeras reads, by exact name, from a zip or directory."""
+    """`{name: bytes}` of the members minikeras reads, by exact name, from a zip or directory:
+    the three Keras members and the layers' asset files."""
     wanted = (METADATA, CONFIG, WEIGHTS)
     if isinstance(filepath, (str, os.PathLike)) and os.path.isdir(filepath):  # else a file object
+        names = [posixpath.join(os.path.relpath(root, filepath).replace(os.sep, "/"), f)
+                 .removeprefix("./") for root, _, files in os.walk(filepath) for f in files]
         members = {}
-        for name in wanted:
+        for name in names:
             path = _inside(filepath, name)
-            if os.path.isfile(path):
+            if (name in wanted or _is_asset(name)) and os.path.isfile(path):
                 _check_size(name, os.path.getsize(path), os.path.getsize(path))
                 with open(path, "rb") as f:
                     members[name] = f.read()
@@ -234,8 +286,8 @@ def read_members(filepath):
                 f"The archive holds several members named {repeated}; refusing an ambiguous file."
             )
         members = {}
-        for name in wanted:
-            if name in names:
+        for name in names:
+            if name in wanted or _is_asset(name):
                 info = archive.getinfo(name)
                 _check_size(name, info.file_size, info.compress_size)
                 members[name] = archive.read(info)
@@ -288,6 +340,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 keras_version=_keras_version(members.get(METADATA)),
             )
             load_weights_into(model, weights)
+            load_assets_into(model, members)
             if compile and compile_config:
                 loading.compile_model(model, compile_config, custom_objects)
                 restore_optimizer(model, weights)
@@ -309,6 +362,46 @@ def load_weights(model, filepath, skip_mismatch=False):
             restore_optimizer(model, weights)
 
 
+def load_assets_into(model, members):
+    """Call each layer's `load_assets` with a directory holding its asset members (None when
+    the archive has none for it, as Keras passes)."""
+    for layer, path in layer_paths(model):
+        hook = getattr(layer, "load_assets", None)
+        if hook is None:
+            continue
+        prefix = f"{ASSETS}{path}/"
+        own = {name[len(prefix):]: data for name, data in members.items()
+               if name.startswith(prefix)}
+        if not own:
+            hook(None)
+            continue
+        with tempfile.TemporaryDirectory() as directory:
+            for relative, data in own.items():
+                target = os.path.join(directory, *relative.split("/"))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(data)
+            hook(directory)
+
+
+def asset_members(model):
+    """`{name: bytes}` of the files the layers' `save_assets` write, under `assets/<path>/`."""
+    members = {}
+    for layer, path in layer_paths(model):
+        hook = getattr(layer, "save_assets", None)
+        if hook is None:
+            continue
+        with tempfile.TemporaryDirectory() as directory:
+            hook(directory)
+            for root, _, files in os.walk(directory):
+                for file in sorted(files):
+                    relative = os.path.relpath(os.path.join(root, file), directory)
+                    with open(os.path.join(root, file), "rb") as f:
+                        members[f"{ASSETS}{path}/{relative.replace(os.sep, '/')}"] = f.read()
+    # Keras zips its assets directory tree walking each directory's sorted entries.
+    return {name: members[name] for name in sorted(members, key=lambda n: n.split("/"))}
+
+
 def archive_members(model):
     """`{name: bytes}` of a `.keras` archive for `model`, in Keras' member order."""
     config = registry.serialize(model)
@@ -323,6 +416,7 @@ def archive_members(model):
         METADATA: json.dumps(metadata).encode(),
         CONFIG: json.dumps(config, default=_json_default).encode(),
         WEIGHTS: weights_bytes(model),
+        **asset_members(model),
     }
 
 
@@ -345,7 +439,9 @@ def save_model(model, filepath, zipped=True):
     if not zipped:
         os.makedirs(filepath, exist_ok=True)
         for name, data in members.items():
-            atomic.write_bytes(os.path.join(filepath, name), data)
+            target = os.path.join(filepath, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            atomic.write_bytes(target, data)
         return
     with atomic.atomic_path(filepath) as temporary, zipfile.ZipFile(temporary, "w") as archive:
         for name, data in members.items():

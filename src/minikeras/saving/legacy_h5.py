@@ -119,7 +119,12 @@ def read_optimizer(h5file, where):
 
 
 def load_layers(model, stored, by_name=False, skip_mismatch=False, check_only=False):
-    """Assign the stored layers to `model`'s layers with Keras 3's legacy rules and messages."""
+    """Assign the stored layers to `model`'s layers with Keras 3's legacy rules and messages.
+
+    A layer whose state is not weights (`load_own_variables`, no variables: tf_keras'
+    Discretization stores its quantile summary) gets its stored arrays by name.
+    """
+    stored = _load_state_layers(model, stored, check_only)
     if by_name:
         index = {layer.name: layer for layer in model.layers}
         pairs = [(k, index[entry.name], entry) for k, entry in enumerate(stored)
@@ -163,6 +168,21 @@ def load_layers(model, stored, by_name=False, skip_mismatch=False, check_only=Fa
                               f"mismatch in shape {detail}", stacklevel=4)
             elif not check_only:
                 variable.assign(array)
+
+
+def _load_state_layers(model, stored, check_only):
+    """Hand the stored arrays of the model's stateful, weightless layers to their
+    `load_own_variables`; the other stored layers, for the usual matching."""
+    hooks = {layer.name: layer for layer in model.layers
+             if hasattr(layer, "load_own_variables") and not loading.legacy_variables(layer)}
+    rest = []
+    for entry in stored:
+        layer = hooks.get(entry.name)
+        if layer is None:
+            rest.append(entry)
+        elif not check_only:
+            layer.load_own_variables({str(i): array for i, array in enumerate(entry.arrays)})
+    return rest
 
 
 def compile_config_from(training_config):
@@ -263,14 +283,23 @@ def _tf_keras(value):
 
 
 def model_config(model):
-    """The model's config as tf_keras writes it: legacy `{class_name, config}` layer entries."""
-    return _legacy_entry(registry.serialize(model))
+    """The model's config as tf_keras writes it: legacy `{class_name, config}` layer entries.
+
+    A file without assets keeps a layer's adapted state (a vocabulary, bins) in its config,
+    where both Keras read a given one: the layer's `_legacy_config(config)` gives that config.
+    """
+    layers = {layer.name: layer for layer in model._flatten_layers()}
+    return _legacy_entry(registry.serialize(model), layers)
 
 
-def _legacy_entry(entry):
+def _legacy_entry(entry, layers):
     config = entry["config"]
     if entry["class_name"] == "Sequential":
-        config = {"name": config["name"], "layers": [_legacy_entry(e) for e in config["layers"]]}
+        config = {"name": config["name"],
+                  "layers": [_legacy_entry(e, layers) for e in config["layers"]]}
+    layer = layers.get(config.get("name"))
+    if hasattr(layer, "_legacy_config"):
+        config = layer._legacy_config(config)
     return {"class_name": entry["class_name"],
             "config": _keras2_arguments(entry["class_name"], _tf_keras(config))}
 

@@ -191,10 +191,15 @@ def check_declared_shapes(config, planned, custom_objects=None):
 
 
 def _same_shape(declared, received):
-    """Whether two input shapes agree, batch sizes and unknown (None) dimensions aside."""
-    if not isinstance(declared, (list, tuple)) or len(declared) != len(received):
+    """Whether two input shapes agree, batch sizes, unknown (None) dimensions and axes of 1
+    aside (Keras declares (None, 1, 5) after a TextVectorization fed (None, 1) strings, where
+    the layer gives (None, 5): no weight's size depends on an axis of 1)."""
+    if not isinstance(declared, (list, tuple)):
         return False
-    return all(a is None or b is None or a == b for a, b in zip(declared[1:], received[1:]))
+    declared, received = ([d for d in shape[1:] if d != 1] for shape in (declared, received))
+    if len(declared) != len(received):
+        return False
+    return all(a is None or b is None or a == b for a, b in zip(declared, received))
 
 
 def planned_bytes(planned):

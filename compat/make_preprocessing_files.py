@@ -1,0 +1,130 @@
+"""Sequential models with adapted preprocessing layers and a trained Dense after them, saved by
+real Keras 3 and tf_keras in every format they can write, for tests/test_preprocessing_files.py.
+
+    /tmp/oracle/bin/python compat/make_preprocessing_files.py k3
+    /tmp/oracle/bin/python compat/make_preprocessing_files.py k2          # tf_keras 2.21
+
+Writes compat/data/files/prep/: `<keras>_<model>.keras`, `.h5` and `.weights.h5` (where that
+Keras can write them: tf_keras refuses adapted lookups in `.h5`), `<keras>_<model>.json` with
+the inputs and Keras' predictions, and manifest.json. Keras 3's own `.h5` of an adapted lookup
+keeps no vocabulary (the manifest marks it `"state_lost": true`): loading it gives Keras 3's
+vocabulary-less layer, whose predictions the json records too.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from preprocessing_layer_cases import FLOATS, INTS, TEXTS, TOKENS, VALUES  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "files", "prep")
+
+
+def models(keras):
+    """`name: (model, x, y)` for each model, its layers adapted on the cases' data."""
+    L = keras.layers
+    texts, labels = np.array(TEXTS), np.array([len(t) % 2 for t in TEXTS], np.float32)
+    tokens = np.array(TOKENS)
+    ints = np.array(INTS, np.int64)
+    floats = np.array(FLOATS, np.float32)
+    values = np.array(VALUES[:60], np.float32).reshape(-1, 1)
+
+    def adapted(layer, data):
+        layer.adapt(data)
+        return layer
+
+    built = {
+        "normalization": (keras.Sequential([
+            keras.Input(shape=(2,)), adapted(L.Normalization(), floats), L.Dense(3),
+            L.Dense(1)]), floats, labels[:len(floats)] if len(floats) <= len(labels) else None),
+        "rescaling": (keras.Sequential([
+            keras.Input(shape=(2,)), L.Rescaling(0.5, offset=1.0), L.Dense(1)]),
+            floats, None),
+        "discretization": (keras.Sequential([
+            keras.Input(shape=(1,)), adapted(L.Discretization(num_bins=4), values),
+            L.CategoryEncoding(4, output_mode="one_hot"), L.Dense(1)]), values, None),
+        "string_lookup": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"), adapted(L.StringLookup(), tokens),
+            L.CategoryEncoding(8, output_mode="one_hot"), L.Dense(1)]), tokens, None),
+        "string_lookup_multi_hot": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"),
+            adapted(L.StringLookup(output_mode="multi_hot", num_oov_indices=2), tokens),
+            L.Dense(1)]), tokens, None),
+        "integer_lookup": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="int64"), adapted(L.IntegerLookup(), ints),
+            L.CategoryEncoding(8, output_mode="one_hot"), L.Dense(1)]), ints, None),
+        "hashing": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"), L.Hashing(6, output_mode="one_hot"),
+            L.Dense(1)]), tokens, None),
+        "text_multi_hot": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"),
+            adapted(L.TextVectorization(max_tokens=20, output_mode="multi_hot"), texts),
+            L.Dense(4, activation="relu"), L.Dense(1, activation="sigmoid")]), texts, labels),
+        "text_tf_idf": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"),
+            adapted(L.TextVectorization(output_mode="tf_idf", ngrams=2), texts),
+            L.Dense(1, activation="sigmoid")]), texts, labels),
+        "text_vocabulary": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"),
+            L.TextVectorization(vocabulary=["the", "cat", "dog", "sat"], output_mode="count"),
+            L.Dense(1)]), texts, None),
+    }
+    return built
+
+
+def predictions(model, x):
+    try:
+        return np.asarray(model.predict(x, verbose=0)).tolist()
+    except Exception as error:  # noqa: BLE001
+        return f"{type(error).__name__}: {str(error)[:200]}"
+
+
+def main(which):
+    if which == "k2":
+        import tf_keras as keras
+    else:
+        import keras
+
+    os.makedirs(OUT, exist_ok=True)
+    keras.utils.set_random_seed(1)
+    manifest_path = os.path.join(OUT, "manifest.json")
+    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
+    for name, (model, x, y) in models(keras).items():
+        y = np.asarray([len(str(r)) % 3 for r in x], np.float32) if y is None else y
+        record = {"x": np.asarray(x).tolist()}
+        if x.dtype.kind == "U":
+            import tensorflow as tf
+
+            x = tf.constant(x)  # neither Keras fits on numpy arrays of strings
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x, y[:len(x)], epochs=2, batch_size=8, verbose=0)
+        record["pred"] = predictions(model, x)
+        stem = f"{which}_{name}"
+        formats = {"keras": ".keras", "h5": ".h5", "weights.h5": ".weights.h5"}
+        for fmt, suffix in formats.items():
+            path = os.path.join(OUT, stem + suffix)
+            try:
+                model.save_weights(path) if fmt == "weights.h5" else model.save(path)
+            except Exception as error:  # noqa: BLE001  (tf_keras: no lookups in .h5)
+                print(f"{stem}{suffix}: not written ({type(error).__name__})")
+                continue
+            entry = {"model": name, "keras": which, "format": fmt, "json": stem + ".json"}
+            if fmt == "h5" and which == "k3":
+                reloaded = keras.models.load_model(path, compile=False)
+                again = predictions(reloaded, x)
+                if again != record["pred"]:
+                    entry["state_lost"] = True
+                    record["pred_h5"] = again
+            manifest[stem + suffix] = entry
+        with open(os.path.join(OUT, stem + ".json"), "w") as f:
+            json.dump(record, f)
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    print(f"wrote {len(manifest)} entries in {manifest_path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "k3")

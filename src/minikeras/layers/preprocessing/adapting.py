@@ -1,0 +1,56 @@
+"""What `adapt(data, batch_size=None, steps=None)` reads: the batches of its `data`.
+
+Keras' preprocessing layers take a whole array (a numpy array, or a list of values), or an
+iterable of batches: a generator, a list of arrays, a `tf.data.Dataset` (the stand-in's, or
+anything iterable that yields batches), a `PyDataset`. `(x, y)` batches are read for `x`.
+"""
+
+import numpy as np
+
+
+def is_whole_array(data, lists="array"):
+    """Whether `data` is one array to adapt on at once (rather than an iterable of batches).
+
+    Keras' layers read lists differently: as one array (`lists="array"`: lookups, text), as
+    batches (`"batches"`: Discretization), or (`"auto"`: Normalization) as batches when they
+    hold arrays and as one array when they hold plain values.
+    """
+    if isinstance(data, np.ndarray) or hasattr(data, "__array_interface__"):
+        return True
+    if isinstance(data, (list, tuple)):
+        if lists == "auto":
+            return not data or not hasattr(data[0], "shape")
+        return lists == "array"
+    return not hasattr(data, "__iter__") or isinstance(data, (str, bytes))
+
+
+def batches(data, steps=None, batch_size=None, lists="array"):
+    """The batches of `data` (iterable of batches, or a whole array cut in `batch_size` rows
+    when given), at most `steps` of them; `lists` as for `is_whole_array`."""
+    if is_whole_array(data, lists):
+        array = as_array(data)
+        if batch_size is None:
+            yield array
+            return
+        for start in range(0, len(array), batch_size):
+            if steps is not None and start // batch_size >= steps:
+                return
+            yield array[start:start + batch_size]
+        return
+    source = data.as_numpy_iterator() if hasattr(data, "as_numpy_iterator") else data
+    if hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(
+            source, "__next__") and not isinstance(source, (list, tuple)):
+        source = (source[index] for index in range(len(source)))  # a PyDataset
+    for index, batch in enumerate(source):
+        if steps is not None and index >= steps:
+            return
+        yield as_array(batch[0] if isinstance(batch, tuple) else batch)
+
+
+def as_array(data):
+    """`data` as a numpy array; bytes become text, and `str` and object arrays stay what they
+    are (tokens), numbers keep their dtype."""
+    array = np.asarray(getattr(data, "value", data))
+    if array.dtype.kind == "S":
+        array = np.char.decode(array, "utf-8")
+    return array
