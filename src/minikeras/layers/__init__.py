@@ -6,6 +6,13 @@ from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
 from minikeras.layers.reshaping import Flatten, Reshape
+from minikeras.layers.rnn.bidirectional import Bidirectional
+from minikeras.layers.rnn.gru import GRU, GRUCell
+from minikeras.layers.rnn.lstm import LSTM, LSTMCell
+from minikeras.layers.rnn.rnn import RNN
+from minikeras.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from minikeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from minikeras.layers.rnn.time_distributed import TimeDistributed
 from minikeras.saving import registry
 
 
@@ -22,6 +29,8 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer",
-    "Reshape", "Softmax", "Variable", "deserialize", "serialize",
+    "Activation", "Bidirectional", "Dense", "Dropout", "Flatten", "GRU", "GRUCell", "Input",
+    "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Layer", "RNN", "Reshape", "SimpleRNN",
+    "SimpleRNNCell", "Softmax", "StackedRNNCells", "TimeDistributed", "Variable", "deserialize",
+    "serialize",
 ]
