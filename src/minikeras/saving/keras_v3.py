@@ -35,16 +35,70 @@ _MAX_EXPANSION = 100
 # The weights tree
 
 
-def layer_paths(model, prefix="layers"):
-    """`(layer, path)` for every layer below `model`, depth first, with Keras 3's paths."""
-    used = collections.Counter()
-    for layer in model.layers:
-        key = backend.to_snake_case(type(layer).__name__)
-        path = f"{prefix}/{key}" if not used[key] else f"{prefix}/{key}_{used[key]}"
-        used[key] += 1
-        yield layer, path
-        if hasattr(layer, "layers"):
-            yield from layer_paths(layer, f"{path}/layers")
+def layer_paths(model, prefix=None):
+    """`(layer, path)` for every layer below `model`, depth first, with Keras 3's paths: a
+    Sequential's layers under `layers/`, named by class (`dense`, `dense_1`, ...); any other
+    layer's sublayers under the names of the attributes holding them, public names in sorted
+    order before private ones, a list's or dict's items by class within it. A layer reached
+    twice is stored once, at its first path."""
+    yield from _layer_paths(model, prefix, set())
+
+
+def _layer_paths(layer, prefix, visited):
+    def join(name):
+        return f"{prefix}/{name}" if prefix else name
+
+    if hasattr(layer, "_layers"):  # Sequential: Keras 3 walks its layer list first
+        groups = [("layers", layer.layers)]
+    else:
+        groups = sorted(_user_attributes(layer), key=lambda item: _name_key(item[0]))
+    for name, value in groups:
+        if isinstance(value, (list, tuple, dict)):
+            used = collections.Counter()
+            items = value.values() if isinstance(value, dict) else value
+            for item in items:
+                if not _is_layer(item):
+                    continue
+                key = backend.to_snake_case(type(item).__name__)
+                path = join(f"{name}/{key}" if not used[key] else f"{name}/{key}_{used[key]}")
+                used[key] += 1
+                yield from _visit(item, path, visited)
+        elif _is_layer(value):
+            yield from _visit(value, join(name), visited)
+
+
+def _visit(layer, path, visited):
+    if id(layer) in visited:
+        return
+    visited.add(id(layer))
+    yield layer, path
+    yield from _layer_paths(layer, path, visited)
+
+
+def _is_layer(value):
+    from minikeras.layers.base import Layer
+
+    return isinstance(value, Layer)
+
+
+def _name_key(name):
+    return f"~{name}" if name.startswith("_") else name  # private attributes last, as Keras
+
+
+_BASE_ATTRIBUTES = {}  # class -> the attribute names minikeras' own __init__ sets
+
+
+def _user_attributes(layer):
+    """The attributes of `layer` that its own classes set, not minikeras' base classes."""
+    from minikeras.layers.base import Layer
+    from minikeras.models.model import Model
+
+    kind = Model if isinstance(layer, Model) else Layer
+    if kind not in _BASE_ATTRIBUTES:
+        probe = kind.__new__(kind)
+        kind.__init__(probe, name="probe")  # named: no automatic name is drawn
+        _BASE_ATTRIBUTES[kind] = set(vars(probe))
+    return [(k, v) for k, v in vars(layer).items() if k not in _BASE_ATTRIBUTES[kind]]
 
 
 def write_weights(h5file, model):

@@ -252,9 +252,9 @@ def _placeholder_weight(layer, shape=(), initializer=None, dtype=None, trainable
 
 
 def own_variables(layer):
-    """A layer's own variables in Keras' file order: trainable first, then non-trainable."""
-    own = layer._weights
-    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+    """A layer's own variables in Keras' file order: those it made trainable, then the others
+    (Keras' `_trainable_variables + _non_trainable_variables`, fixed when they are made)."""
+    return layer._own_variables()
 
 
 def legacy_variables(layer):
