@@ -178,7 +178,11 @@ class RNN(Layer):
         if self.stateful:
             for variable, value in zip(self._states.variables, outputs[1:]):
                 variable.assign(np.asarray(tape.value_of(value)))
-        return outputs if self.return_state else outputs[0]
+        if not self.return_state:
+            return outputs[0]
+        if isinstance(self.cell, StackedRNNCells):  # Keras: each cell's states as a list
+            return [outputs[0], *_per_cell(self.cell.cells, outputs[1:])]
+        return outputs
 
     def _returns_states(self):
         """Whether a call computes its final states as outputs: to return them, or to keep
@@ -201,6 +205,9 @@ class RNN(Layer):
 
     # The hand-written path: the whole call as one node -------------------------------------
 
+    def _backward_variables(self):
+        return tuple(self.trainable_weights)  # the cells' weights
+
     def forward(self, inputs, training=False, mask=None):
         if isinstance(inputs, list):
             sequences, states = inputs[0], list(inputs[1:])
@@ -219,7 +226,7 @@ class RNN(Layer):
         cells = _fused_cells(self.cell)
         if states is None:
             states = self._zero_states(batch)
-        states_per_cell = _split_states(cells, states)
+        states_per_cell = _per_cell(cells, states)
         contexts, finals = [], []
         for index, (cell, cell_states) in enumerate(zip(cells, states_per_cell)):
             last = index == len(cells) - 1
@@ -247,7 +254,7 @@ class RNN(Layer):
             grad_output, grad_finals = grad, [None] * sum(c._state_count for c in cells)
         if self.return_sequences and not self.time_major:
             grad_output = grad_output.transpose(1, 0, 2)
-        per_cell = _split_states(cells, grad_finals)
+        per_cell = _per_cell(cells, grad_finals)
         grad_initial = []
         for index in reversed(range(len(cells))):
             need_input = index > 0 or grads.needs_input
@@ -403,12 +410,13 @@ def _flat_sizes(cell):
     return [int(s) for s in tree.flatten(cell.state_size)]
 
 
-def _split_states(cells, flat):
-    """A flat list of states as one list per cell."""
+def _per_cell(cells, flat):
+    """Flat states as one list per cell."""
     per_cell, start = [], 0
     for cell in cells:
-        per_cell.append(list(flat[start:start + cell._state_count]))
-        start += cell._state_count
+        count = len(tree.flatten(cell.state_size))
+        per_cell.append(list(flat[start:start + count]))
+        start += count
     return per_cell
 
 

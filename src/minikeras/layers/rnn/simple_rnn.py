@@ -72,3 +72,11 @@ class SimpleRNN(BuiltinRNN):
                  return_state=False, go_backwards=False, stateful=False, unroll=False, seed=None,
                  **kwargs):
         super().__init__(locals())
+        # Keras 3's SimpleRNN drops its activity regularizer (never applied, None in its config):
+        # so does this one, so that losses and files are Keras'.
+        self.activity_regularizer = None
+
+    def get_config(self):
+        config = super().get_config()
+        del config["seed"]  # Keras 3's SimpleRNN leaves its cell's seed out of its config
+        return config
