@@ -25,10 +25,22 @@ from minikeras.__main__ import main as cli
 from minikeras.saving import atomic, file_info, h5io, keras_v3, legacy_h5, saving_api
 
 FILES = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data" / "files"
-MANIFEST = json.loads((FILES / "manifest.json").read_text())
-MODEL_FILES = sorted(n for n, e in MANIFEST.items() if e["format"] in ("keras", "h5"))
-WEIGHT_FILES = sorted(n for n, e in MANIFEST.items() if e["format"] not in ("keras", "h5"))
-RESUMABLE = [n for n in MODEL_FILES if MANIFEST[n]["compiled"]]
+# manifest.json (compat/make_saved_files.py) and the others (manifest_recurrent.json, ...).
+MANIFEST = {name: entry for path in sorted(FILES.glob("manifest*.json"))
+            for name, entry in json.loads(path.read_text()).items()}
+
+
+def _files(names):
+    """The files as test parameters, those needing layers minikeras lacks yet skipped."""
+    return [pytest.param(name, marks=pytest.mark.skip(reason=f"needs layers.{missing[0]}"))
+            if (missing := [n for n in MANIFEST[name].get("needs", [])
+                            if not hasattr(mk.layers, n)]) else name for name in sorted(names)]
+
+
+MODEL_FILES = _files(n for n, e in MANIFEST.items() if e["format"] in ("keras", "h5"))
+WEIGHT_FILES = _files(n for n, e in MANIFEST.items() if e["format"] not in ("keras", "h5"))
+RESUMABLE = _files(n for n, e in MANIFEST.items()
+                   if e["format"] in ("keras", "h5") and e["compiled"])
 FORMATS = ["m.keras", "m.h5", "w.weights.h5", "w.h5"]
 
 
@@ -52,8 +64,8 @@ def numbered(data, prefix):
 def architecture_for(name):
     """The model file Keras saved beside a weights file, loaded uncompiled, weights zeroed."""
     entry = MANIFEST[name]
-    source = next(n for n in MODEL_FILES if MANIFEST[n]["model"] == entry["model"]
-                  and MANIFEST[n]["writer"] == entry["writer"])
+    source = next(n for n, e in sorted(MANIFEST.items()) if e["format"] in ("keras", "h5")
+                  and e["model"] == entry["model"] and e["writer"] == entry["writer"])
     model = mk.models.load_model(FILES / source, compile=False)
     for weight in model.weights:
         weight.value[...] = 0
