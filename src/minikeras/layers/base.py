@@ -169,7 +169,8 @@ class Layer:
         initializer = initializers.get(
             initializer or ("glorot_uniform" if backend.is_float_dtype(dtype) else "zeros")
         )
-        value = np.ascontiguousarray(np.asarray(initializer(shape, dtype=dtype), dtype=dtype))
+        # np.array, not np.ascontiguousarray: that one makes a scalar weight 1-D.
+        value = np.array(initializer(shape, dtype=dtype), dtype=dtype, order="C")
         name = name or f"variable_{len(self._weights)}"
         variable = Variable(
             value,
