@@ -5,7 +5,8 @@
 For every case of tests/recurrent_cases.py: the layer's config, its outputs on the shared
 inputs with seeded weights (masked, with initial states, as the case says) and the gradients of
 `sum(output * upstream)` with respect to the inputs, the initial states and every weight, taken
-by TensorFlow. For every model of `TRAINING`: the weights after a few `train_on_batch` steps
+by TensorFlow. For every case of `ATTENTION`, the same with the query, value and key. For every model of
+`TRAINING`: the weights after a few `train_on_batch` steps
 from seeded weights. Writes data/recurrent.json (configs, weight shapes) and data/recurrent.npz.
 """
 
@@ -63,6 +64,30 @@ def run_case(keras, tf, name, spec, call):
     return arrays, info
 
 
+def run_attention(keras, tf, name, spec, call):
+    layer = cases.build(keras.layers, spec)
+    key_features = 2 if name.startswith("mha") else 3
+    query, value, key = (tf.constant(a) for a in cases.attention_inputs(key_features))
+    cases.attention_call(layer, call, query, value, key, tf.constant)  # build
+    weights = cases.weight_values([tuple(w.shape) for w in layer.weights])
+    layer.set_weights(weights)
+    with tf.GradientTape() as tape:
+        tape.watch([query, value, key])
+        outputs = keras.tree.flatten(
+            cases.attention_call(layer, call, query, value, key, tf.constant))
+        seeds = upstreams(outputs)
+        total = sum(tf.reduce_sum(o * u) for o, u in zip(outputs, seeds))
+    grads = tape.gradient(total, [query, value, key, *layer.trainable_weights],
+                          unconnected_gradients="zero")
+    arrays = {f"{name}/w{i}": w for i, w in enumerate(weights)}
+    arrays.update({f"{name}/out{i}": o.numpy() for i, o in enumerate(outputs)})
+    arrays.update({f"{name}/up{i}": u for i, u in enumerate(seeds)})
+    arrays.update({f"{name}/grad{i}": g.numpy() for i, g in enumerate(grads)})
+    info = {"config": keras.saving.serialize_keras_object(layer),
+            "weights": [w.path for w in layer.weights], "outputs": len(outputs)}
+    return arrays, info
+
+
 def run_training(keras, name, model_layers, loss, optimizer, target):
     model = keras.Sequential([keras.Input((cases.STEPS, cases.FEATURES)),
                               *[cases.build(keras.layers, spec) for spec in model_layers]])
@@ -98,6 +123,10 @@ def main():
     arrays, info = {}, {"keras": keras.__version__, "cases": {}, "training": {}}
     for name, (spec, call) in cases.CASES.items():
         case_arrays, info["cases"][name] = run_case(keras, tf, name, spec, call)
+        arrays.update(case_arrays)
+    info["attention"] = {}
+    for name, (spec, call) in cases.ATTENTION.items():
+        case_arrays, info["attention"][name] = run_attention(keras, tf, name, spec, call)
         arrays.update(case_arrays)
     for name, (model_layers, loss, optimizer, target) in cases.TRAINING.items():
         case_arrays, info["training"][name] = run_training(keras, name, model_layers, loss,

@@ -113,3 +113,55 @@ TRAINING = {
         "mse", ("Adam", {"learning_rate": 0.02}), 2),
 }
 TRAINING_STEPS, TRAINING_BATCH = 3, 4
+
+
+# Attention: a query (batch 2, 4 steps, 3 features) over values (5 steps, 3 features) and,
+# where the case says so, keys (5 steps, 2 features for MultiHeadAttention, 3 otherwise).
+# Call: "list" layers take `[query, value(, key)]` and `mask=[query_mask, value_mask]`; the
+# others `(query, value, key=...)` with `value_mask=`/`attention_mask=`.
+QUERY_MASK = np.array([[True, True, True, False], [True, False, True, True]])
+VALUE_MASK = np.array([[True, True, False, True, False], [True, True, True, True, True]])
+ATTENTION_MASK = np.array(
+    [[[i >= j or j == 4 for j in range(5)] for i in range(4)], [[j != i for j in range(5)]
+                                                               for i in range(4)]])
+ATTENTION = {
+    "attention_dot": (layer("Attention"), {"list": True}),
+    "attention_masked_scores": (layer("Attention", use_scale=True),
+                                {"list": True, "masks": True, "scores": True}),
+    "attention_concat_key_causal": (layer("Attention", score_mode="concat", use_scale=True),
+                                    {"list": True, "key": True, "causal": True}),
+    "additive": (layer("AdditiveAttention"), {"list": True, "masks": True}),
+    "additive_unscaled_causal": (layer("AdditiveAttention", use_scale=False),
+                                 {"list": True, "causal": True, "scores": True}),
+    "mha": (layer("MultiHeadAttention", 2, 3), {"scores": True}),
+    "mha_key_value_mask": (layer("MultiHeadAttention", 3, 2, value_dim=4, output_shape=5),
+                           {"key": True, "value_mask": True}),
+    "mha_causal_no_bias": (layer("MultiHeadAttention", 2, 2, use_bias=False),
+                           {"causal": True, "attention_mask": True, "scores": True}),
+}
+
+
+def attention_inputs(key_features=3, seed=6):
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(-1, 1, (BATCH, 4, 3)).astype("float32"),
+            rng.uniform(-1, 1, (BATCH, 5, 3)).astype("float32"),
+            rng.uniform(-1, 1, (BATCH, 5, key_features)).astype("float32"))
+
+
+def attention_call(layer_object, call, query, value, key, masks_of=lambda m: m):
+    """Call an attention layer as the case says (`masks_of` converts a mask for the library)."""
+    kwargs = {"return_attention_scores": True} if call.get("scores") else {}
+    if call.get("causal"):
+        kwargs["use_causal_mask"] = True
+    if call.get("list"):
+        inputs = [query, value, key] if call.get("key") else [query, value]
+        if call.get("masks"):
+            kwargs["mask"] = [masks_of(QUERY_MASK), masks_of(VALUE_MASK)]
+        return layer_object(inputs, **kwargs)
+    if call.get("key"):
+        kwargs["key"] = key
+    if call.get("value_mask"):
+        kwargs["value_mask"] = masks_of(VALUE_MASK)
+    if call.get("attention_mask"):
+        kwargs["attention_mask"] = masks_of(ATTENTION_MASK)
+    return layer_object(query, value, **kwargs)

@@ -1,6 +1,9 @@
 """Layers (`minikeras.layers`), as in `keras.layers`."""
 
 from minikeras.layers.activation import Activation, Softmax
+from minikeras.layers.attention.additive_attention import AdditiveAttention
+from minikeras.layers.attention.attention import Attention
+from minikeras.layers.attention.multi_head_attention import MultiHeadAttention
 from minikeras.layers.base import Layer, Variable
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
@@ -29,8 +32,8 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Bidirectional", "Dense", "Dropout", "Flatten", "GRU", "GRUCell", "Input",
-    "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Layer", "RNN", "Reshape", "SimpleRNN",
+    "Activation", "AdditiveAttention", "Attention", "Bidirectional", "Dense", "Dropout", "Flatten", "GRU", "GRUCell", "Input",
+    "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Layer", "MultiHeadAttention", "RNN", "Reshape", "SimpleRNN",
     "SimpleRNNCell", "Softmax", "StackedRNNCells", "TimeDistributed", "Variable", "deserialize",
     "serialize",
 ]
