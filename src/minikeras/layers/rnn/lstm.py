@@ -63,9 +63,8 @@ class LSTMCell(GatedCell):
         z = projected + recurrence.gated_matmul(h_prev, self.recurrent_kernel.value,
                                                 recurrent_masks)
         gates = trace["gates"][t]
-        gates[:, :2 * u] = self.recurrent_activation(z[:, :2 * u])
+        gates[...] = self.recurrent_activation(z)  # one call for all gates; then the candidate
         gates[:, 2 * u:3 * u] = self.activation(z[:, 2 * u:3 * u])
-        gates[:, 3 * u:] = self.recurrent_activation(z[:, 3 * u:])
         i, f, g, o = gates[:, :u], gates[:, u:2 * u], gates[:, 2 * u:3 * u], gates[:, 3 * u:]
         c = f * c_prev + i * g
         c_act = self.activation(c)

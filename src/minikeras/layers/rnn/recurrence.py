@@ -12,6 +12,8 @@ processed (reversed for `go_backwards`).
 
 import numpy as np
 
+from minikeras.core import tape
+
 
 def gated_matmul(x, kernel, masks):
     """`x @ kernel`, where with dropout each gate's block of columns sees `x` times its own
@@ -71,11 +73,15 @@ def run(cell, x, states, mask, masks, keep_sequence, zero_output_for_mask):
     input_masks, recurrent_masks = masks
     projected = cell._project(x, input_masks)
     steps, batch = x.shape[0], x.shape[1]
-    trace = cell._new_trace(steps, batch, x.dtype)
+    # Without a tape there is no backward pass: one slot of trace serves as every step's
+    # scratch space.
+    keep_trace = tape.recording()
+    trace = cell._new_trace(steps if keep_trace else 1, batch, x.dtype)
     outputs = np.empty((steps, batch, cell.output_size), x.dtype) if keep_sequence else None
     output = np.zeros((batch, cell.output_size), x.dtype)
     for t in range(steps):
-        step_output, new_states = cell._step(t, projected[t], states, recurrent_masks, trace)
+        step_output, new_states = cell._step(t if keep_trace else 0, projected[t], states,
+                                             recurrent_masks, trace)
         if mask is not None:
             keep = mask[t][:, None]
             new_states = [np.where(keep, n, s) for n, s in zip(new_states, states)]
