@@ -32,9 +32,9 @@ names it and says whether it is not there yet or never will be.
 
 NOT_YET = """## Not provided yet
 
-Convolutions and pooling, recurrent layers, the functional API beyond `Sequential`
-(`Model(inputs, outputs)` and the merging layers it needs), normalization, attention and
-embedding layers, preprocessing and data pipelines (`tf.data`), pretrained models, and
+Convolutions and pooling (ConvLSTM included), the functional API beyond `Sequential`
+(`Model(inputs, outputs)` and the merging layers it needs), normalization and embedding
+layers, grouped-query attention, preprocessing and data pipelines (`tf.data`), pretrained models, and
 TensorFlow itself beyond the stand-in above (`tf.GradientTape`, `tf.Variable`, `tf.data`,
 `tf.saved_model`, ...). Each module above lists its missing names.
 """
