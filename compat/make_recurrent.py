@@ -5,9 +5,9 @@
 For every case of tests/recurrent_cases.py: the layer's config, its outputs on the shared
 inputs with seeded weights (masked, with initial states, as the case says) and the gradients of
 `sum(output * upstream)` with respect to the inputs, the initial states and every weight, taken
-by TensorFlow. For every case of `ATTENTION`, the same with the query, value and key. For every model of
-`TRAINING`: the weights after a few `train_on_batch` steps
-from seeded weights. Writes data/recurrent.json (configs, weight shapes) and data/recurrent.npz.
+by TensorFlow. For every case of `ATTENTION`, the same with the query, value and key. For
+every model of `TRAINING`: the losses and weights after a few `train_on_batch` steps from
+seeded weights. Writes data/recurrent.json (configs, weight shapes) and data/recurrent.npz.
 """
 
 import json

@@ -92,8 +92,8 @@ def build_models(keras, legacy):
     ], name="masking")
     models = {
         "recurrent": (recurrent, dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")),
-        "bidirectional": (bidirectional, dict(optimizer=o.RMSprop(0.01), loss="categorical_crossentropy",
-                                              metrics=["accuracy"])),
+        "bidirectional": (bidirectional, dict(optimizer=o.RMSprop(0.01), metrics=["accuracy"],
+                                              loss="categorical_crossentropy")),
         "stacked": (stacked, dict(optimizer=o.SGD(0.1, momentum=0.9),
                                   loss="categorical_crossentropy")),
         "dropout": (dropout, None),

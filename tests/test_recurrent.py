@@ -313,3 +313,52 @@ def test_output_shapes_and_masks():
     both = layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode=None)
     assert both.compute_output_shape((None, 5, 3)) == [(None, 5, 2), (None, 5, 2)]
     assert layers.Bidirectional(layers.GRU(2)).compute_output_shape((None, 5, 3)) == (None, 4)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.SimpleRNNCell(3, **F64),
+    lambda: layers.LSTMCell(3, **F64),
+    lambda: layers.GRUCell(3, **F64),
+    lambda: layers.GRUCell(3, reset_after=False, **F64),
+    lambda: layers.StackedRNNCells([layers.LSTMCell(2, **F64), layers.GRUCell(3, **F64)], **F64),
+], ids=["simple_rnn", "lstm", "gru", "gru_reset_before", "stacked"])
+def test_a_cell_called_alone_steps_with_its_gradient(make):
+    """`cell(x, states)` is one step: the layer's first step, with the same gradient."""
+    cell = make()
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 3))
+    sizes = tree.flatten(cell.state_size)
+    states = [rng.normal(size=(2, s)) for s in sizes]
+    nested = _nest(cell, states)
+    output, new_states = cell(x, nested)
+    sequence = layers.RNN(cell, return_state=True, **F64)(x[:, None], initial_state=states)
+    np.testing.assert_allclose(output, sequence[0], atol=1e-12)
+    for state, reference in zip(tree.flatten(new_states), tree.flatten(sequence[1:]), strict=True):
+        np.testing.assert_allclose(state, reference, atol=1e-12)
+    upstream = rng.normal(size=np.shape(output))
+
+    def objective(value, index):
+        values = [x, *states]
+        values[index] = value
+        return float(np.sum(np.asarray(cell(values[0], _nest(cell, values[1:]))[0]) * upstream))
+
+    with GradientTape() as tape:
+        tape.watch([x, *states])
+        total = ops.sum(cell(x, nested)[0] * upstream)
+    grads = tape.gradient(total, [x, *states])
+    for index, value in enumerate([x, *states]):
+        np.testing.assert_allclose(
+            grads[index], finite_difference(lambda v, i=index: objective(v, i), value),
+            rtol=1e-6, atol=1e-7)
+
+
+def _nest(cell, flat):
+    """Flat states as a cell takes them (a StackedRNNCells: one list per cell)."""
+    if isinstance(cell, layers.StackedRNNCells):
+        out, start = [], 0
+        for c in cell.cells:
+            count = len(tree.flatten(c.state_size))
+            out.append(list(flat[start:start + count]))
+            start += count
+        return out
+    return list(flat)

@@ -1,4 +1,5 @@
-"""`SimpleRNNCell` and `SimpleRNN`: `h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)`."""
+"""`SimpleRNNCell` and `SimpleRNN`:
+`h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)`."""
 
 import numpy as np
 
