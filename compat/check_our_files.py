@@ -90,6 +90,20 @@ def minikeras_models(mk):
                 dict(optimizer=o.SGD(0.1, momentum=0.9, nesterov=True),
                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])),
         "chunked": (chunked, None),
+        "recurrent": (mk.Sequential([
+            mk.Input((5, 3)),
+            L.LSTM(4, return_sequences=True, kernel_regularizer="l2", unit_forget_bias=False),
+            L.GRU(3, return_sequences=True, reset_after=False),
+            L.TimeDistributed(L.Dense(2, activation="tanh")),
+            L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode="ave"),
+            L.RNN([L.LSTMCell(2), L.GRUCell(2)], go_backwards=True),
+            L.Dense(3, activation="softmax")], name="recurrent"),
+            dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")),
+        "bidirectional": (mk.Sequential([
+            mk.Input((5, 3)),
+            L.Bidirectional(L.LSTM(3), backward_layer=L.GRU(3, go_backwards=True)),
+            L.Dense(3, activation="softmax")], name="bidirectional"),
+            dict(optimizer=o.RMSprop(0.01), loss="categorical_crossentropy")),
         "nested": (mk.Sequential([mk.Input((4,)), mk.Sequential(
             [mk.Input((4,)), L.Dense(5, activation="tanh"), L.Dense(5)], name="inner"),
             L.Dense(3, activation="softmax")], name="outer"),

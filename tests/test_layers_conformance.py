@@ -155,6 +155,17 @@ LAYERS = {
     "normalization": (lambda **kw: layers.Normalization(**kw), (4, 5), 3),
     "normalization_given": (lambda **kw: layers.Normalization(
         mean=[1.0, 2.0], variance=[4.0, 0.5], invert=True, **kw), (3, 2), 0),
+    "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
+    "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
+    "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),
+    "gru_reset_before": (lambda **kw: layers.GRU(2, reset_after=False, **kw), (2, 4, 3), 3),
+    "rnn_stacked_cells": (lambda **kw: layers.RNN(
+        [layers.LSTMCell(2, dtype=kw.get("dtype")), layers.SimpleRNNCell(3, dtype=kw.get("dtype"))],
+        return_sequences=True, **kw), (2, 4, 3), 6),
+    "bidirectional": (lambda **kw: layers.Bidirectional(
+        layers.LSTM(2, return_sequences=True, dtype=kw.get("dtype")), **kw), (2, 4, 3), 6),
+    "time_distributed": (lambda **kw: layers.TimeDistributed(
+        layers.Dense(2, activation="relu", dtype=kw.get("dtype")), **kw), (2, 4, 3), 2),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 # Random in training: no finite differences (each call draws anew).

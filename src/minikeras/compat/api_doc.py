@@ -32,10 +32,9 @@ names it and says whether it is not there yet or never will be.
 
 NOT_YET = """## Not provided yet
 
-Recurrent layers, the functional API beyond `Sequential` (`Model(inputs, outputs)` and the
-merging layers it needs), the 1D padding, cropping and upsampling layers, adaptive pooling,
-normalization, attention and embedding layers, preprocessing layers and data pipelines
-(`tf.data`), pretrained models, and
+The functional API beyond `Sequential` (`Model(inputs, outputs)` and the merging layers it
+needs), image preprocessing and augmentation layers, grouped-query attention and ConvLSTM,
+pretrained models, and
 TensorFlow itself beyond the stand-in above (`tf.GradientTape`, `tf.Variable`, `tf.data`,
 `tf.saved_model`, ...). Each module above lists its missing names.
 """

@@ -349,10 +349,11 @@ def backprop(roots, seeds, grads, sources=(), tape=None):
         for parent, parent_grad in zip(node.parents, node.vjp(grad, grads)):
             if parent is None or parent_grad is None or id(parent) not in relevant:
                 continue
-            if type(parent_grad) is not np.ndarray or parent_grad.shape != parent.value.shape:
-                parent_grad = unbroadcast(parent_grad, parent.value.shape)
-            if parent_grad.dtype != parent.value.dtype:
-                parent_grad = parent_grad.astype(parent.value.dtype)
+            if type(parent.value) is not tuple:  # a multi-output call: a list, one per output
+                if type(parent_grad) is not np.ndarray or parent_grad.shape != parent.value.shape:
+                    parent_grad = unbroadcast(parent_grad, parent.value.shape)
+                if parent_grad.dtype != parent.value.dtype:
+                    parent_grad = parent_grad.astype(parent.value.dtype)
             previous = flowing.get(id(parent))
             flowing[id(parent)] = parent_grad if previous is None else previous + parent_grad
     return reached

@@ -2,6 +2,9 @@
 
 from minikeras.layers.activation import Activation, Softmax
 from minikeras.layers.activations import ELU, LeakyReLU, PReLU, ReLU, ThresholdedReLU
+from minikeras.layers.attention.additive_attention import AdditiveAttention
+from minikeras.layers.attention.attention import Attention
+from minikeras.layers.attention.multi_head_attention import MultiHeadAttention
 from minikeras.layers.base import Layer, Variable
 from minikeras.layers.core import Embedding, Identity, Lambda, Masking
 from minikeras.layers.normalization import (
@@ -36,6 +39,13 @@ from minikeras.layers.preprocessing import (
     CategoryEncoding, Discretization, Hashing, IntegerLookup, Normalization, Rescaling,
     StringLookup, TextVectorization,
 )
+from minikeras.layers.rnn.bidirectional import Bidirectional
+from minikeras.layers.rnn.gru import GRU, GRUCell
+from minikeras.layers.rnn.lstm import LSTM, LSTMCell
+from minikeras.layers.rnn.rnn import RNN
+from minikeras.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from minikeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from minikeras.layers.rnn.time_distributed import TimeDistributed
 from minikeras.saving import registry
 
 # Keras' other spellings of the same classes.
@@ -56,21 +66,23 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization", "CategoryEncoding", "Conv1D",
-    "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D",
-    "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "Cropping1D",
-    "Cropping2D", "Cropping3D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization",
-    "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
-    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "GroupNormalization", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
-    "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
-    "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
-    "Normalization", "PReLU", "Permute", "ReLU", "RepeatVector", "Rescaling",
-    "Reshape", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "Softmax",
-    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StringLookup", "TextVectorization", "ThresholdedReLU",
-    "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Variable", "ZeroPadding1D",
-    "ZeroPadding2D", "ZeroPadding3D", "deserialize",
+    "Activation", "ActivityRegularization", "AdditiveAttention", "AlphaDropout", "Attention", "AveragePooling1D",
+    "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization",
+    "Bidirectional", "CategoryEncoding", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
+    "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
+    "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D", "Dense",
+    "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dropout", "ELU", "Embedding",
+    "Flatten", "GRU", "GRUCell", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
+    "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization",
+    "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup", "KerasTensor",
+    "LSTM", "LSTMCell", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+    "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D",
+    "MaxPooling3D", "MultiHeadAttention", "Normalization", "PReLU", "Permute", "RNN",
+    "ReLU", "RepeatVector", "Rescaling", "Reshape", "SeparableConv1D", "SeparableConv2D",
+    "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax", "SpatialDropout1D",
+    "SpatialDropout2D", "SpatialDropout3D", "StackedRNNCells", "StringLookup", "TextVectorization", "ThresholdedReLU",
+    "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Variable",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "deserialize",
     "serialize",
 ]

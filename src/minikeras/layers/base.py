@@ -401,10 +401,16 @@ class Layer:
             outputs = self.activation(outputs)
         return outputs
 
+    def _backward_variables(self):
+        """The variables whose gradients `backward` adds: the layer's own trainable weights (a
+        layer whose backward also covers its sublayers' weights, such as an RNN's cell's,
+        returns those too)."""
+        return tuple(v for v in self._weights if v.trainable) if self.trainable else ()
+
     def _record(self, inputs, flat_inputs, outputs, ctx):
         """`outputs` as the tape node(s) of this call."""
         parents = tuple(x if type(x) is Node else None for x in flat_inputs)
-        variables = tuple(v for v in self._weights if v.trainable) if self.trainable else ()
+        variables = self._backward_variables()
         if not variables and all(p is None for p in parents):
             return outputs
         nested_inputs = type(inputs) in _STRUCTURES

@@ -28,6 +28,12 @@ _KERAS3_ONLY_KEYS = frozenset({
     "loss_scale_factor", "gradient_accumulation_steps",
 })
 
+# ... and arguments of some classes only (tf_keras' RNNs draw dropout masks without a seed).
+_KERAS3_ONLY_ARGUMENTS = {
+    name: frozenset({"seed"})
+    for name in ("SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell")
+}
+
 
 class StoredLayer(typing.NamedTuple):
     name: str
@@ -275,6 +281,8 @@ def _tf_keras(value):
         return value
     if value.get("class_name") == "DTypePolicy":
         return value.get("config", {}).get("name")
+    if value.get("class_name") in _KERAS3_ONLY_ARGUMENTS and isinstance(value.get("config"), dict):
+        value = {**value, "config": _without_keras3_arguments(value["class_name"], value["config"])}
     converted = {}
     for key, item in value.items():
         if key not in _KERAS3_ONLY_KEYS:
@@ -301,7 +309,9 @@ def _legacy_entry(entry, layers):
     if hasattr(layer, "_legacy_config"):
         config = layer._legacy_config(config)
     return {"class_name": entry["class_name"],
-            "config": _keras2_arguments(entry["class_name"], _tf_keras(config))}
+            "config": _keras2_arguments(
+                entry["class_name"],
+                _tf_keras(_without_keras3_arguments(entry["class_name"], config)))}
 
 
 def _keras2_arguments(class_name, config):
@@ -321,6 +331,11 @@ _KERAS3_ARGUMENTS = {
     "LayerNormalization": {"rms_scaling": False},
     "ZeroPadding1D": {"data_format": "channels_last"},
 }
+
+
+def _without_keras3_arguments(class_name, config):
+    dropped = _KERAS3_ONLY_ARGUMENTS.get(class_name, ())
+    return {k: v for k, v in config.items() if k not in dropped}
 
 
 def training_config(model):
@@ -348,8 +363,17 @@ def write_layers(group, model):
     group.attrs["keras_version"] = keras_v3.KERAS_VERSION.encode("utf8")
     for layer in sorted(model.layers, key=lambda layer: layer.name):
         _write_weights(group.create_group(layer.name), loading.legacy_variables(layer),
-                       lambda variable: "/".join(variable.path.split("/")[-2:]) + ":0")
+                       lambda variable: _legacy_weight_name(variable, layer))
     _write_weights(group.create_group("top_level_model_weights"), [], None)
+
+
+def _legacy_weight_name(variable, layer):
+    """tf_keras' name for a weight of `layer`: its path from the layer on (`dense/kernel:0`;
+    a nested layer's weights keep their sublayers, `lstm/lstm_cell/kernel:0`, which keeps the
+    two directions of a Bidirectional apart)."""
+    parts = variable.path.split("/")
+    start = parts.index(layer.name) if layer.name in parts[:-1] else len(parts) - 2
+    return "/".join(parts[start:]) + ":0"
 
 
 def _write_weights(group, variables, name_of):

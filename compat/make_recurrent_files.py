@@ -1,0 +1,191 @@
+"""Recurrent models saved by real Keras 3 and tf_keras in every format, for tests/test_saving.py.
+
+    /tmp/oracle/bin/python compat/make_recurrent_files.py        # both halves below
+    /tmp/oracle/bin/python compat/make_recurrent_files.py k3     # Keras 3 only
+    TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_recurrent_files.py k2
+
+Writes into compat/data/files/ the files, the `.npz` beside them and `manifest_recurrent.json`,
+in the layout of make_saved_files.py (tests/test_saving.py reads every manifest): the inputs,
+Keras' predictions, the weights and optimizer state at save time, and for compiled models the
+weights after two more `train_on_batch` steps. Models:
+  recurrent      LSTM (regularized, constrained, implementation=1), GRU (reset_after=False),
+                 TimeDistributed(Dense), SimpleRNN going backwards, Bidirectional with its own
+                 backward layer; Adam
+  bidirectional  Bidirectional GRU/SimpleRNN/LSTM in the merge modes mul, ave, concat; RMSprop
+  stacked        RNN of stacked LSTM/GRU cells, RNN(SimpleRNNCell); SGD with momentum
+  dropout        GRU and LSTM with dropout and recurrent dropout (predictions only)
+  embedding      Embedding(mask_zero=True) before an LSTM and a Bidirectional GRU: masked
+  masking        Masking before a GRU, TimeDistributed(Dense) and a SimpleRNN: masked
+  time_major     (tf_keras only) an LSTM with time_major=True, which Keras 3 refuses to load
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "files")
+SUFFIXES = {"keras": ".keras", "h5": ".h5", "weights.h5": ".weights.h5",
+            "weights_h5": "_weights.h5"}
+ALL = {"k3": ["keras", "weights.h5", "h5"], "k2": ["h5", "weights_h5", "keras", "weights.h5"]}
+# Every format for `recurrent`; one or two elsewhere keep the data small (HDF5 costs a few KB
+# per layer, and an RNN's cell is a layer of its own).
+FORMATS = {
+    "k3": {"recurrent": ALL["k3"], "bidirectional": ["keras", "h5"], "stacked": ["keras"],
+           "dropout": ["keras"], "embedding": ["keras"], "masking": ["h5"]},
+    "k2": {"recurrent": ALL["k2"], "bidirectional": ["h5", "weights_h5"], "stacked": ["h5"],
+           "dropout": ["h5"], "embedding": ["h5"], "masking": ["keras"], "time_major": ["h5"]},
+}
+# The layers a model needs beyond the recurrent ones (tests skip it until minikeras has them).
+NEEDS = {"embedding": ["Embedding"], "masking": ["Masking"]}
+
+
+def build_models(keras, legacy):
+    """name -> (model, compile arguments or None, input kind)."""
+    L, o = keras.layers, keras.optimizers
+    sequence = keras.Input((5, 3))
+    recurrent = keras.Sequential([
+        sequence,
+        L.LSTM(4, return_sequences=True, kernel_regularizer="l2", recurrent_constraint="max_norm",
+               unit_forget_bias=False, bias_initializer=keras.initializers.RandomNormal(0, 0.1),
+               implementation=1),
+        L.GRU(3, return_sequences=True, reset_after=False, activation="relu"),
+        L.TimeDistributed(L.Dense(2, activation="tanh")),
+        L.SimpleRNN(3, return_sequences=True, go_backwards=True, use_bias=False),
+        L.Bidirectional(L.LSTM(2), backward_layer=L.GRU(2, go_backwards=True)),
+        L.Dense(3, activation="softmax"),
+    ], name="recurrent")
+    bidirectional = keras.Sequential([
+        keras.Input((5, 3)),
+        L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="mul"),
+        L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode="ave"),
+        L.Bidirectional(L.LSTM(2, recurrent_regularizer="l1")),
+        L.Dense(3, activation="softmax"),
+    ], name="bidirectional")
+    stacked = keras.Sequential([
+        keras.Input((5, 3)),
+        L.RNN([L.LSTMCell(3), L.GRUCell(2)], return_sequences=True),
+        L.RNN(L.SimpleRNNCell(2, activation="sigmoid")),
+        L.Dense(3, activation="softmax"),
+    ], name="stacked")
+    dropout = keras.Sequential([
+        keras.Input((5, 3)),
+        L.GRU(3, dropout=0.3, recurrent_dropout=0.2, return_sequences=True),
+        L.LSTM(2, dropout=0.1),
+    ], name="dropout")
+    embedding = keras.Sequential([
+        keras.Input((6,), dtype="int32"),
+        L.Embedding(8, 3, mask_zero=True),
+        L.LSTM(3, return_sequences=True),
+        L.Bidirectional(L.GRU(2)),
+        L.Dense(3, activation="softmax"),
+    ], name="embedding")
+    masking = keras.Sequential([
+        keras.Input((5, 3)),
+        L.Masking(0.0),
+        L.GRU(3, return_sequences=True),
+        L.TimeDistributed(L.Dense(2)),
+        L.SimpleRNN(2),
+        L.Dense(3, activation="softmax"),
+    ], name="masking")
+    models = {
+        "recurrent": (recurrent, dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")),
+        "bidirectional": (bidirectional, dict(optimizer=o.RMSprop(0.01), metrics=["accuracy"],
+                                              loss="categorical_crossentropy")),
+        "stacked": (stacked, dict(optimizer=o.SGD(0.1, momentum=0.9),
+                                  loss="categorical_crossentropy")),
+        "dropout": (dropout, None),
+        "embedding": (embedding, dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")),
+        "masking": (masking, dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy")),
+    }
+    if legacy:
+        models["time_major"] = (keras.Sequential([
+            keras.Input((4, 3)), L.LSTM(2, time_major=True, return_sequences=True),
+            L.Dense(1)], name="time_major"), None)
+    return models
+
+
+def inputs(name, rng, n):
+    if name == "embedding":
+        x = rng.integers(1, 8, (n, 6)).astype("int32")
+        x[:, -2:] = 0  # padding at the end of every sequence
+        x[::3, 2] = 0  # and a gap inside some
+        return x
+    if name == "time_major":
+        return rng.uniform(-1, 1, (6, 4, 3)).astype("float32")
+    x = rng.uniform(-1, 1, (n, 5, 3)).astype("float32")
+    if name == "masking":
+        x[::2, -1] = 0.0
+        x[1::3, 1] = 0.0
+    return x
+
+
+def targets(rng, n):
+    return np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
+
+
+def run(which):
+    legacy = which == "k2"
+    if legacy:
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"
+        import tf_keras as keras
+    else:
+        import keras
+    keras.utils.set_random_seed(0)
+    manifest = {}
+    for name, (model, compile_args) in build_models(keras, legacy).items():
+        rng = np.random.default_rng(len(name))
+        x = inputs(name, rng, 4)
+        arrays, iterations = {"x": x}, 0
+        if compile_args:
+            model.compile(**compile_args)
+            model.fit(inputs(name, rng, 16), targets(rng, 16), batch_size=8, verbose=0)
+            iterations = int(model.optimizer.iterations.numpy())
+            arrays.update({f"opt{i}": np.asarray(v)
+                           for i, v in enumerate(model.optimizer.variables)})
+        arrays["pred"] = model.predict(x, verbose=0)
+        arrays.update({f"w{i}": w for i, w in enumerate(model.get_weights())})
+        stem = f"{which}_{name}"
+        for fmt in FORMATS[which][name]:
+            path = os.path.join(OUT, stem + SUFFIXES[fmt])
+            (model.save if fmt in ("keras", "h5") else model.save_weights)(path)
+            manifest[stem + SUFFIXES[fmt]] = {
+                "model": name, "keras": keras.__version__, "writer": which, "format": fmt,
+                "compiled": bool(compile_args), "iterations": iterations, "npz": stem + ".npz",
+                "needs": NEEDS.get(name, []),
+            }
+        if compile_args:
+            resume_x, resume_y = inputs(name, rng, 16), targets(rng, 16)
+            for start in (0, 8):
+                model.train_on_batch(resume_x[start:start + 8], resume_y[start:start + 8])
+            arrays.update(resume_x=resume_x, resume_y=resume_y)
+            arrays.update({f"resumed_w{i}": w for i, w in enumerate(model.get_weights())})
+        np.savez_compressed(os.path.join(OUT, stem + ".npz"), **arrays)
+    with open(os.path.join(OUT, f"manifest_recurrent_{which}.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+
+
+def main():
+    if len(sys.argv) > 1:
+        run(sys.argv[1])
+        return
+    manifest = {}
+    for which in ("k3", "k2"):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        env.pop("TF_USE_LEGACY_KERAS", None)
+        if which == "k2":
+            env["TF_USE_LEGACY_KERAS"] = "1"
+        subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
+        path = os.path.join(OUT, f"manifest_recurrent_{which}.json")
+        with open(path) as f:
+            manifest.update(json.load(f))
+        os.remove(path)
+    with open(os.path.join(OUT, "manifest_recurrent.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    print(f"wrote {len(manifest)} files")
+
+
+if __name__ == "__main__":
+    main()

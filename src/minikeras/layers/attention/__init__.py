@@ -1,0 +1,1 @@
+"""Attention layers: dot-product and additive attention, multi-head attention."""

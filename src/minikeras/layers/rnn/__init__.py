@@ -1,0 +1,1 @@
+"""Recurrent layers: the cells, `RNN` that runs one over a sequence, and the wrappers."""

@@ -1,0 +1,178 @@
+"""`GRUCell` and `GRU`: Cho et al.'s gated recurrent unit.
+
+Gates in Keras' order, update `z`, reset `r`, candidate `hh`; `h' = z * h + (1 - z) * hh`.
+With `reset_after` (Keras 3's default, cuDNN's form) the reset gate multiplies the recurrent
+product, which then has its own bias (`bias` is `(2, 3 * units)`: input and recurrent);
+without it (Keras 2 files before 2.3, and `reset_after=False`) it multiplies the state before
+the product and the bias is `(3 * units,)`.
+"""
+
+import numpy as np
+
+from minikeras.layers.base import activation_backward
+from minikeras.layers.rnn import recurrence
+from minikeras.layers.rnn.cell import GatedCell, constructor_arguments, sum_over_steps
+from minikeras.layers.rnn.rnn import BuiltinRNN
+from minikeras.saving import registry
+
+
+@registry.register("layer", module="keras.layers")
+class GRUCell(GatedCell):
+    """The cell of a GRU; one state `h`.
+
+    Args:
+        units: positive integer, the size of the output and state.
+        activation: of the candidate (default `tanh`).
+        recurrent_activation: of the update and reset gates (default `sigmoid`).
+        reset_after: apply the reset gate after the recurrent product (see the module).
+        implementation: Keras 2's; 1 draws one dropout mask per gate (implied by
+            `recurrent_dropout`), 2 one for all. The results are the same.
+        The other arguments are `SimpleRNNCell`'s.
+    """
+
+    _gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True,
+                 seed=None, implementation=2, **kwargs):
+        super().__init__(**constructor_arguments(locals(), "reset_after"))
+        self.reset_after = bool(reset_after)
+
+    def build(self, input_shape):
+        self._add_kernels(input_shape[-1])
+        if self.use_bias:
+            self._add_bias((2, 3 * self.units) if self.reset_after else (3 * self.units,))
+
+    def _input_bias(self):
+        return self.bias.value[0] if self.reset_after else self.bias.value
+
+    def _recurrent_masks(self, masks):
+        """The recurrent dropout masks of the update/reset block and of the candidate block."""
+        if masks is None:
+            return None, None
+        return (masks, masks[0]) if len(masks) == 1 else (masks[:2], masks[2])
+
+    def _new_trace(self, steps, batch, dtype):
+        u = self.units
+        return {"h_prev": np.empty((steps, batch, u), dtype),
+                "z": np.empty((steps, batch, 3 * u), dtype),  # pre-activations
+                "gates": np.empty((steps, batch, 3 * u), dtype),  # update, reset, candidate
+                # the recurrent product the reset gate scales (reset_after), or the scaled
+                # state that enters the candidate's product (not reset_after)
+                "reset_input": np.empty((steps, batch, u), dtype)}
+
+    def _step(self, t, projected, states, recurrent_masks, trace):
+        h_prev = states[0]
+        u = self.units
+        kernel = self.recurrent_kernel.value
+        z, gates = trace["z"][t], trace["gates"][t]
+        if self.reset_after:
+            recurrent = recurrence.gated_matmul(h_prev, kernel, recurrent_masks)
+            if self.bias is not None:
+                recurrent += self.bias.value[1]
+            z[:, :2 * u] = projected[:, :2 * u] + recurrent[:, :2 * u]
+            gates[:, :2 * u] = self.recurrent_activation(z[:, :2 * u])
+            reset_input = recurrent[:, 2 * u:]
+            z[:, 2 * u:] = projected[:, 2 * u:] + gates[:, u:2 * u] * reset_input
+        else:
+            gate_masks, candidate_mask = self._recurrent_masks(recurrent_masks)
+            z[:, :2 * u] = projected[:, :2 * u] + recurrence.gated_matmul(
+                h_prev, kernel[:, :2 * u], gate_masks)
+            gates[:, :2 * u] = self.recurrent_activation(z[:, :2 * u])
+            dropped = h_prev if candidate_mask is None else h_prev * candidate_mask
+            reset_input = gates[:, u:2 * u] * dropped
+            z[:, 2 * u:] = projected[:, 2 * u:] + np.matmul(reset_input, kernel[:, 2 * u:])
+        gates[:, 2 * u:] = self.activation(z[:, 2 * u:])
+        update, candidate = gates[:, :u], gates[:, 2 * u:]
+        h = update * h_prev + (1.0 - update) * candidate
+        trace["h_prev"][t], trace["reset_input"][t] = h_prev, reset_input
+        return h, [h]
+
+    def _new_work(self, steps, batch, dtype):
+        work = {"dz": np.empty((steps, batch, 3 * self.units), dtype)}
+        if self.reset_after:  # the gradient of the recurrent product differs from dz there
+            work["drecurrent"] = np.empty((steps, batch, 3 * self.units), dtype)
+        return work
+
+    def _step_backward(self, t, grad_output, grad_states, recurrent_masks, trace, work):
+        u = self.units
+        kernel = self.recurrent_kernel.value
+        h_prev, z, gates = trace["h_prev"][t], trace["z"][t], trace["gates"][t]
+        update, reset, candidate = gates[:, :u], gates[:, u:2 * u], gates[:, 2 * u:]
+        reset_input = trace["reset_input"][t]
+        grad_h = grad_output + grad_states[0]
+        dz = work["dz"][t]
+        dz[:, 2 * u:] = activation_backward(self.activation, z[:, 2 * u:], candidate,
+                                            grad_h * (1.0 - update))
+        d_candidate = dz[:, 2 * u:]
+        dz[:, :u] = grad_h * (h_prev - candidate)
+        grad_h_prev = grad_h * update
+        if self.reset_after:
+            dz[:, u:2 * u] = d_candidate * reset_input
+        else:
+            d_reset_input = np.matmul(d_candidate, kernel[:, 2 * u:].T)
+            gate_masks, candidate_mask = self._recurrent_masks(recurrent_masks)
+            dropped = h_prev if candidate_mask is None else h_prev * candidate_mask
+            dz[:, u:2 * u] = d_reset_input * dropped
+            d_dropped = d_reset_input * reset
+            grad_h_prev += d_dropped if candidate_mask is None else d_dropped * candidate_mask
+        dz[:, :2 * u] = activation_backward(self.recurrent_activation, z[:, :2 * u],
+                                            gates[:, :2 * u], dz[:, :2 * u])
+        if self.reset_after:
+            drecurrent = work["drecurrent"][t]
+            drecurrent[:, :2 * u] = dz[:, :2 * u]
+            drecurrent[:, 2 * u:] = d_candidate * reset
+            grad_h_prev += recurrence.gated_matmul_input_grad(drecurrent, kernel,
+                                                              recurrent_masks)
+        else:
+            grad_h_prev += recurrence.gated_matmul_input_grad(
+                dz[:, :2 * u], kernel[:, :2 * u], gate_masks)
+        return [grad_h_prev]
+
+    def _backward_weights(self, x, input_masks, recurrent_masks, trace, work, grads, need_input):
+        dz, u = work["dz"], self.units
+        if grads.wants(self.recurrent_kernel):
+            if self.reset_after:
+                grad = recurrence.gated_matmul_kernel_grad(
+                    trace["h_prev"], work["drecurrent"], recurrent_masks)
+            else:
+                gate_masks, _ = self._recurrent_masks(recurrent_masks)
+                grad = np.concatenate([
+                    recurrence.gated_matmul_kernel_grad(trace["h_prev"], dz[..., :2 * u],
+                                                        gate_masks),
+                    recurrence.gated_matmul_kernel_grad(trace["reset_input"], dz[..., 2 * u:],
+                                                        None),
+                ], axis=1)
+            grads.add(self.recurrent_kernel, grad)
+        if self.bias is not None and grads.wants(self.bias):
+            grad = sum_over_steps(dz)
+            if self.reset_after:
+                grad = np.stack([grad, sum_over_steps(work["drecurrent"])])
+            grads.add(self.bias, grad)
+        return self._kernel_and_input_grads(x, input_masks, dz, grads, need_input)
+
+    def _own_config(self):
+        return {"reset_after": self.reset_after}
+
+
+@registry.register("layer", module="keras.layers")
+class GRU(BuiltinRNN):
+    """Gated recurrent unit: `GRUCell` run over a sequence (see `RNN` for `return_sequences`,
+    `return_state`, `go_backwards`, `stateful`, `unroll`, masks and `initial_state`; the
+    other arguments are the cell's). Keras 2's `implementation` and `time_major` are accepted."""
+
+    _cell_class = GRUCell
+    _cell_name = "gru_cell"
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, reset_after=True,
+                 use_cudnn="auto", **kwargs):
+        super().__init__(locals())
