@@ -2,6 +2,7 @@
 
 import json
 
+from minikeras.models.functional import Functional
 from minikeras.models.model import Model
 from minikeras.models.sequential import Sequential
 from minikeras.saving import registry

@@ -20,6 +20,7 @@ _KINDS = {
     "regularizer": ("regularizer", False),
     "constraint": ("constraint", False),
     "layer": ("layer", False),
+    "operation": ("op", False),  # Keras 3's ops recorded in functional graphs (Add, GetItem...)
     "loss": ("loss", False),
     "metric": ("metric", False),
     "optimizer": ("optimizer", True),
@@ -232,6 +233,8 @@ def deserialize(kind, config, custom_objects=None):
         import numpy as np
 
         return np.asarray(inner["value"], dtype=inner.get("dtype"))
+    if kind == "layer" and _KIND_OF_MODULE.get(config.get("module")) == "operation":
+        kind = "operation"  # Keras' op `Add` (keras.src.ops.numpy), not its layer `Add`
     name = config.get("registered_name") or class_name
     obj = lookup(kind, name, custom_objects) or lookup(kind, class_name, custom_objects)
     if obj is None:
