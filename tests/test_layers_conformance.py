@@ -5,11 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from minikeras import GradientTape, layers, ops
+from minikeras import GradientTape, layers, ops, tree
 from minikeras.saving import registry
 from conftest import finite_difference
 
-# (factory, input shape incl. batch, number of weights)
+# (factory, input shape incl. batch, or a list of them for a layer taking a list, number of
+# weights)
 LAYERS = {
     "dense": (lambda **kw: layers.Dense(3, **kw), (4, 5), 2),
     "dense_relu_no_bias": (lambda **kw: layers.Dense(3, activation="tanh", use_bias=False, **kw), (4, 5), 1),
@@ -25,6 +26,19 @@ LAYERS = {
     "flatten_channels_first": (lambda **kw: layers.Flatten("channels_first", **kw), (2, 3, 4), 0),
     "reshape": (lambda **kw: layers.Reshape((2, -1), **kw), (3, 6), 0),
     "dropout": (lambda **kw: layers.Dropout(0.5, seed=3, **kw), (4, 5), 0),
+    "add": (lambda **kw: layers.Add(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "add_broadcast": (lambda **kw: layers.Add(**kw), [(3, 2, 4), (3, 1, 4)], 0),
+    "add_lower_rank": (lambda **kw: layers.Add(**kw), [(3, 2, 4), (3, 4)], 0),
+    "subtract": (lambda **kw: layers.Subtract(**kw), [(3, 4), (3, 4)], 0),
+    "multiply": (lambda **kw: layers.Multiply(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "average": (lambda **kw: layers.Average(**kw), [(3, 4), (3, 4)], 0),
+    "maximum": (lambda **kw: layers.Maximum(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "minimum": (lambda **kw: layers.Minimum(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "concatenate": (lambda **kw: layers.Concatenate(**kw), [(3, 4), (3, 2)], 0),
+    "concatenate_axis1": (lambda **kw: layers.Concatenate(axis=1, **kw), [(3, 2, 4), (3, 5, 4)], 0),
+    "dot": (lambda **kw: layers.Dot(axes=1, **kw), [(3, 4), (3, 4)], 0),
+    "dot_3d": (lambda **kw: layers.Dot(axes=(1, 2), **kw), [(2, 3, 5), (2, 4, 3)], 0),
+    "dot_normalize": (lambda **kw: layers.Dot(axes=-1, normalize=True, **kw), [(3, 2, 4), (3, 4)], 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 
@@ -34,10 +48,21 @@ def make(name, **kwargs):
     return factory(**kwargs), shape, count
 
 
+def sample(shape, draw):
+    """An input of `shape` (a list of inputs for a list of shapes), each from `draw(shape)`."""
+    if isinstance(shape, list):
+        return [draw(s) for s in shape]
+    return draw(shape)
+
+
+def ones(shape):
+    return sample(shape, lambda s: np.ones(s, np.float32))
+
+
 @pytest.mark.parametrize("name", SERIALIZABLE)
 def test_config_round_trips_through_json(name):
     layer, shape, _ = make(name)
-    layer(np.ones(shape, np.float32))
+    layer(ones(shape))
     config = json.loads(json.dumps(registry.serialize(layer)))
     clone = registry.deserialize("layer", config)
     assert type(clone) is type(layer)
@@ -50,7 +75,8 @@ def test_config_round_trips_through_json(name):
 def test_weights_and_output_shape(name):
     layer, shape, count = make(name)
     assert layer.weights == [] or layer.built
-    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    rng = np.random.default_rng(0)
+    x = sample(shape, lambda s: rng.normal(size=s).astype(np.float32))
     y = layer(x)
     assert y.dtype == np.float32
     assert tuple(y.shape) == tuple(layer.compute_output_shape(shape))
@@ -64,7 +90,7 @@ def test_weights_and_output_shape(name):
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_trainable_false_moves_weights(name):
     layer, shape, count = make(name, trainable=False)
-    layer(np.ones(shape, np.float32))
+    layer(ones(shape))
     assert layer.trainable_weights == []
     assert len(layer.non_trainable_weights) == count
 
@@ -79,9 +105,9 @@ def tape_gradients(layer, xs, upstreams, interleave=False):
         for x, upstream in zip(xs, upstreams):
             total = total + ops.sum(layer(x, training=True) * upstream)
             if interleave:
-                layer(x * 3.0)
+                layer(tree.map_structure(lambda v: v * 3.0, x))
     if interleave:
-        layer(xs[0] - 1.0, training=True)
+        layer(tree.map_structure(lambda v: v - 1.0, xs[0]), training=True)
     return tape.gradient(total, [*xs, *layer.trainable_weights])
 
 
@@ -89,20 +115,24 @@ def tape_gradients(layer, xs, upstreams, interleave=False):
 @pytest.mark.parametrize("name", [n for n in LAYERS if n != "dropout"])
 def test_gradients_match_finite_differences(name, calls):
     """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64: one call,
-    or the same layer called twice (each call's gradient is its own, and the weights' sum)."""
+    or the same layer called twice (each call's gradient is its own, and the weights' sum);
+    for a layer taking a list, the gradient of every input of the list."""
     layer, shape, _ = make(name, dtype="float64")
     rng = np.random.default_rng(1)
-    xs = [rng.normal(size=shape) for _ in range(calls)]
+    xs = [sample(shape, lambda s: rng.normal(size=s)) for _ in range(calls)]
     upstreams = [rng.normal(size=np.shape(layer(x))) for x in xs]
 
     def objective(*values):
         return float(sum(np.sum(u * np.asarray(layer(v))) for u, v in zip(upstreams, values)))
 
     grads = tape_gradients(layer, xs, upstreams, interleave=calls == 2)
-    for i, x in enumerate(xs):
-        expected = finite_difference(
-            lambda value, i=i: objective(*xs[:i], value, *xs[i + 1:]), x)
-        np.testing.assert_allclose(grads[i], expected, rtol=1e-6, atol=1e-7)
+    leaves, grad_leaves = tree.flatten(xs), tree.flatten(grads[:calls])
+    for i, x in enumerate(leaves):
+        def objective_x(value, i=i):
+            return objective(*tree.pack_sequence_as(xs, [*leaves[:i], value, *leaves[i + 1:]]))
+
+        np.testing.assert_allclose(grad_leaves[i], finite_difference(objective_x, x),
+                                   rtol=1e-6, atol=1e-7)
     for variable, grad in zip(layer.trainable_weights, grads[calls:]):
         def objective_w(w_value, variable=variable):
             saved = variable.value.copy()
@@ -113,6 +143,50 @@ def test_gradients_match_finite_differences(name, calls):
 
         expected = finite_difference(objective_w, variable.value.copy())
         np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7, err_msg=variable.path)
+
+
+def symbolic_inputs(shape):
+    return sample(shape, lambda s: layers.Input(batch_shape=(None, *s[1:])))
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_symbolic_call_gives_the_output_spec(name):
+    """On symbolic inputs: a graph node, and the output shape compute_output_shape gives (the
+    eager output's, batch axis unknown)."""
+    layer, shape, count = make(name)
+    inputs = symbolic_inputs(shape)
+    output = layer(inputs)
+    assert isinstance(output, layers.KerasTensor) and output.dtype == "float32"
+    assert output._keras_history == (layer, 0, 0) and layer.output is output
+    eager = layer(ones(shape))
+    assert output.shape == layer.compute_output_shape(tree.map_structure(
+        lambda x: x.shape, inputs)) == (None, *eager.shape[1:])
+    assert len(layer.weights) == count
+
+
+def functional_around(name):
+    """A functional model with the layer under test between its inputs and a Dense head."""
+    from minikeras import Model
+
+    layer, shape, _ = make(name)
+    inputs = symbolic_inputs(shape)
+    outputs = layers.Dense(1, kernel_initializer="ones")(layers.Flatten()(layer(inputs)))
+    return Model(inputs, outputs), shape
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_trains_inside_a_functional_model(name):
+    """Gradient steps on one batch lower its loss (Dropout draws a new mask each step), and
+    every trainable weight moves."""
+    model, shape = functional_around(name)
+    model.compile(optimizer="sgd", loss="mse")
+    rng = np.random.default_rng(2)
+    x = sample(shape, lambda s: rng.normal(size=s).astype(np.float32))
+    y = rng.normal(size=(shape[0] if not isinstance(shape, list) else shape[0][0], 1))
+    before = model.get_weights()
+    losses = [model.train_on_batch(x, y) for _ in range(3)]
+    assert name == "dropout" or losses[2] < losses[1] < losses[0]
+    assert all(np.any(a != b) for a, b in zip(before, model.get_weights()))
 
 
 def test_dropout_scales_survivors_and_masks_the_gradient():

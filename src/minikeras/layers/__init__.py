@@ -5,6 +5,10 @@ from minikeras.layers.base import Layer, Variable
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.layers.input_layer import Input, InputLayer, KerasTensor
+from minikeras.layers.merging import (
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+    concatenate, dot, maximum, minimum, multiply, subtract,
+)
 from minikeras.layers.reshaping import Flatten, Reshape
 from minikeras.saving import registry
 
@@ -22,6 +26,8 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer",
-    "Reshape", "Softmax", "Variable", "deserialize", "serialize",
+    "Activation", "Add", "Average", "Concatenate", "Dense", "Dot", "Dropout", "Flatten", "Input",
+    "InputLayer", "KerasTensor", "Layer", "Maximum", "Minimum", "Multiply", "Reshape", "Softmax",
+    "Subtract", "Variable", "add", "average", "concatenate", "deserialize", "dot", "maximum",
+    "minimum", "multiply", "serialize", "subtract",
 ]

@@ -450,7 +450,7 @@ class Trainer:
                 "Arguments `sample_weight` and `class_weight` cannot be specified at the same "
                 f"time. Received: sample_weight={sample_weight}, class_weight={class_weight}"
             )
-        x, y = data_lib.as_array(x, "x"), data_lib.as_array(y, "y")
+        x, y = data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y")
         if class_weight is not None:
             sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
         if not self.built and not tree.is_nested(x):
@@ -465,7 +465,7 @@ class Trainer:
         self._assert_compiled()
         self.reset_metrics()
         logs = self.test_step((
-            data_lib.as_array(x, "x"), data_lib.as_array(y, "y"),
+            data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y"),
             data_lib.as_array(sample_weight, "sample_weight"),
         ))
         logs = self._get_metrics_result_or_logs(_python_logs(logs))
