@@ -66,6 +66,7 @@ class Functional(Model):
                 f"`outputs` argument cannot be empty. Received:\ninputs={inputs}\noutputs={outputs}"
             )
         self._nodes, self._nodes_by_depth, self._operations = map_graph(self._inputs, self._outputs)
+        self._run_through_graph([None] * len(self._inputs), _no_values)  # checks connectivity
         self.built = True
         self.output_names = [x._keras_history.operation.name for x in self._outputs]
         if not trainable:
@@ -146,9 +147,9 @@ class Functional(Model):
                 for x, y in zip(node.outputs, tree.flatten(outputs)):
                     values[id(x)] = y
         flat = []
-        for index, x in enumerate(self._outputs):
+        for path, x in zip(_paths(self._outputs_struct), self._outputs):
             if id(x) not in values:
-                raise ValueError(f"Output with path `{index}` is not connected to `inputs`")
+                raise ValueError(f"Output with path `{path}` is not connected to `inputs`")
             flat.append(values[id(x)])
         return tree.pack_sequence_as(self._outputs_struct, flat)
 
@@ -250,6 +251,19 @@ class Functional(Model):
 
 # ----------------------------------------------------------------------------------------------
 # The graph
+
+
+def _no_values(operation, args, kwargs):
+    return [None] * len(operation._inbound_nodes[0].outputs)
+
+
+def _paths(structure, prefix=()):
+    """Keras' paths of a structure's leaves, in flat order: `0`, `1.key`, `` for a leaf."""
+    if isinstance(structure, dict):
+        return [p for key in sorted(structure) for p in _paths(structure[key], (*prefix, key))]
+    if isinstance(structure, (list, tuple)):
+        return [p for i, item in enumerate(structure) for p in _paths(item, (*prefix, i))]
+    return [".".join(str(p) for p in prefix)]
 
 
 def _check_tensors(what, structure):
