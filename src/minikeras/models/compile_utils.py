@@ -1,4 +1,5 @@
-"""`CompileMetrics`: the metrics given to `compile`, as the one metric Keras lists them as."""
+"""What `compile` gives a model: `CompileMetrics` (the metrics, as the one metric Keras lists
+them as) and, for models with several outputs, `CompileLoss` and `MultiOutputMetrics`."""
 
 import numpy as np
 
@@ -186,12 +187,12 @@ class CompileLoss:
         return total
 
 
-class MultiOutputMetrics(Metric):
+class MultiOutputMetrics(CompileMetrics):
     """The compiled metrics of a model with several outputs: per output, its own
     `CompileMetrics`, each result named `<output>_<metric>` (Keras 3's log names)."""
 
     def __init__(self, metrics, weighted_metrics, output_names):
-        super().__init__(name="compile_metrics")
+        Metric.__init__(self, name="compile_metrics")
         self.output_names = list(output_names)
         self._given = metrics, weighted_metrics
         self._per_output = None
@@ -217,10 +218,6 @@ class MultiOutputMetrics(Metric):
     def metrics(self):
         return [m for compiled in self._per_output or () for m in compiled.metrics]
 
-    @property
-    def variables(self):
-        return [v for metric in self.metrics for v in metric.variables]
-
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
@@ -229,20 +226,9 @@ class MultiOutputMetrics(Metric):
         for compiled, t, p, w in zip(self._per_output, y_true, y_pred, weights):
             compiled.update_state(t, p, w)
 
-    def result(self):
-        results = {}
-        for compiled in self._per_output or ():
-            results.update(compiled.result())
-        return results
-
-    def reset_state(self):
-        for metric in self.metrics:
-            metric.reset_state()
-
-    def listed_names(self):
-        """Keras 3 looks a multi-output model's metrics up by their unprefixed names, which its
-        logs do not have: `evaluate`'s list gives them after the losses, sorted."""
-        return [metric._listed_name for metric in self.metrics]
+    # `listed_names` gives the unprefixed names, as Keras 3 looks a multi-output model's
+    # metrics up by them, which its logs do not have: `evaluate`'s list gives them after the
+    # losses, sorted.
 
 
 def _metric_specs(specs, output_names, what):
