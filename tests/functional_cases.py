@@ -114,7 +114,12 @@ def build(k, name, legacy=False):
 def inputs_for(model, n=5, seed=0):
     """Inputs for `model` in its own structure (an array, a list or a dict)."""
     rng = np.random.default_rng(seed)
-    struct = model.input if hasattr(model, "input") else None
+    try:
+        struct = model.input
+    except AttributeError:  # Keras 3's Sequential has only `inputs`
+        struct = None
+    if struct is None:
+        struct = model.inputs[0]
 
     def draw(tensor):
         return rng.uniform(-1, 1, (n, *tensor.shape[1:])).astype("float32")

@@ -16,7 +16,8 @@ _NUMPY, _NN, _CORE = "keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.c
 
 
 def _get_item(x, key):
-    return x[key]
+    # A config stores a key of several indices as a list: it means a tuple of them.
+    return x[tuple(key) if isinstance(key, list) else key]
 
 
 # Keras' op class: (its module, the function computing it, the arguments its config keeps).

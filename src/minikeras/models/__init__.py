@@ -27,8 +27,13 @@ def model_from_config(config, custom_objects=None):
 
 def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     """A new model with the same architecture and freshly initialized weights."""
+    if isinstance(model, Functional):
+        from minikeras.models.functional import clone_functional
+
+        return clone_functional(model, input_tensors, clone_function)
     if not isinstance(model, Sequential):
-        raise ValueError(f"Expected `model` to be a Sequential model. Received: {model}")
+        raise ValueError(
+            f"Expected `model` to be a Sequential or Functional model. Received: {model}")
     clone_function = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
     clone = Sequential(name=model.name, trainable=model.trainable)
     if input_tensors is not None:

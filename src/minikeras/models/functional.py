@@ -514,6 +514,12 @@ def _node_output(created_layers, layer_name, node_index, tensor_index):
     return layer._inbound_nodes[node_index].outputs[tensor_index]
 
 
+def _legacy_node_index(created_layers, layer_name, node_index):
+    """Keras 2 numbers a nested model's calls from 1: its own graph is its node 0."""
+    layer = created_layers.get(layer_name)
+    return node_index - 1 if isinstance(layer, Model) and node_index > 0 else node_index
+
+
 def deserialize_node(node_data, created_layers):
     """`(args, kwargs)` of a node's call, from Keras 3's dict or Keras 2's list form."""
     if not node_data:
@@ -523,7 +529,8 @@ def deserialize_node(node_data, created_layers):
         for entry in node_data:
             if not isinstance(entry, list) or len(entry) not in (3, 4):
                 raise ValueError("Cannot deserialize the model (invalid config data?)")
-            tensors.append(_node_output(created_layers, *entry[:3]))
+            index = _legacy_node_index(created_layers, entry[0], entry[1])
+            tensors.append(_node_output(created_layers, entry[0], index, entry[2]))
             kwargs = entry[3] if len(entry) == 4 else {}
         return [_unpack_singleton(tensors)], _legacy_kwargs(kwargs, created_layers)
     args = _deserialize_argument(node_data.get("args", []), created_layers)
@@ -551,6 +558,8 @@ def functional_from_config(cls, config, custom_objects=None):
     input_layers, output_layers = config.pop("input_layers"), config.pop("output_layers")
     name, trainable = config.pop("name", None), config.pop("trainable", True)
     created, pending = {}, {}
+    legacy = any(isinstance(node, list) for entry in layer_entries if isinstance(entry, dict)
+                 for node in entry.get("inbound_nodes", []))
     for entry in layer_entries:
         if not isinstance(entry, dict):
             raise ValueError(f"Invalid Functional model configuration: layer entry {entry!r}")
@@ -590,8 +599,8 @@ def functional_from_config(cls, config, custom_objects=None):
         layer = created.get(layer_name)
         if layer is None:
             raise ValueError(f"Invalid Functional model configuration: no layer '{layer_name}'.")
-        if isinstance(layer, Functional):
-            node_index -= 1  # a nested Functional's own graph counts as its node 0
+        if isinstance(layer, Functional) or (legacy and isinstance(layer, Model)):
+            node_index -= 1  # a nested model's own graph counts as its node 0
         return layer._inbound_nodes[node_index].outputs[tensor_index]
 
     def tensors(structure):
@@ -607,4 +616,24 @@ def functional_from_config(cls, config, custom_objects=None):
                trainable=trainable if trainable is not None else True, **config)
 
 
-__all__ = ["Functional", "KerasHistory"]
+def clone_functional(model, input_tensors=None, clone_function=None):
+    """A new Functional model of the same graph: each layer cloned once by `clone_function`
+    (default: from its config, fresh weights; a shared layer stays shared), the ops reused,
+    new `Input`s unless `input_tensors` are given (Keras' `clone_model`)."""
+    clone_function = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
+    if input_tensors is None:
+        input_tensors = [Input(batch_shape=x.shape, dtype=x.dtype, name=x.name)
+                         for x in model.inputs]
+    clones = {}
+
+    def call(operation, args, kwargs):
+        if not isinstance(operation, Operation) and id(operation) not in clones:
+            clones[id(operation)] = clone_function(operation)
+        return clones.get(id(operation), operation)(*args, **kwargs)
+
+    outputs = model._run_through_graph(tree.flatten(input_tensors), call)
+    inputs = tree.pack_sequence_as(model._inputs_struct, tree.flatten(input_tensors))
+    return Functional(inputs, outputs, name=model.name, trainable=model.trainable)
+
+
+__all__ = ["Functional", "KerasHistory", "clone_functional"]

@@ -233,8 +233,12 @@ def deserialize(kind, config, custom_objects=None):
         import numpy as np
 
         return np.asarray(inner["value"], dtype=inner.get("dtype"))
-    if kind == "layer" and _KIND_OF_MODULE.get(config.get("module")) == "operation":
-        kind = "operation"  # Keras' op `Add` (keras.src.ops.numpy), not its layer `Add`
+    if kind == "layer" and (_KIND_OF_MODULE.get(config.get("module")) == "operation" or (
+            "module" not in config and isinstance(inner, dict) and "trainable" not in inner
+            and lookup("operation", class_name) is not None)):
+        # Keras' op `Add` (keras.src.ops.numpy; in a legacy .h5 config, no module and no
+        # layer settings), not its layer `Add`.
+        kind = "operation"
     name = config.get("registered_name") or class_name
     obj = lookup(kind, name, custom_objects) or lookup(kind, class_name, custom_objects)
     if obj is None:
