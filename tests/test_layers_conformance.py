@@ -5,11 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from minikeras import GradientTape, layers, ops
+from minikeras import GradientTape, layers, ops, tree
 from minikeras.saving import registry
 from conftest import finite_difference
 
-# (factory, input shape incl. batch, number of weights[, inputs(rng, shape)])
+# (factory, input shape incl. batch, or a list of them for a layer taking a list, number of
+# weights[, inputs(rng, shape)])
 LAYERS = {
     "dense": (lambda **kw: layers.Dense(3, **kw), (4, 5), 2),
     "dense_relu_no_bias": (lambda **kw: layers.Dense(3, activation="tanh", use_bias=False, **kw), (4, 5), 1),
@@ -166,6 +167,19 @@ LAYERS = {
         layers.LSTM(2, return_sequences=True, dtype=kw.get("dtype")), **kw), (2, 4, 3), 6),
     "time_distributed": (lambda **kw: layers.TimeDistributed(
         layers.Dense(2, activation="relu", dtype=kw.get("dtype")), **kw), (2, 4, 3), 2),
+    "add": (lambda **kw: layers.Add(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "add_broadcast": (lambda **kw: layers.Add(**kw), [(3, 2, 4), (3, 1, 4)], 0),
+    "add_lower_rank": (lambda **kw: layers.Add(**kw), [(3, 2, 4), (3, 4)], 0),
+    "subtract": (lambda **kw: layers.Subtract(**kw), [(3, 4), (3, 4)], 0),
+    "multiply": (lambda **kw: layers.Multiply(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "average": (lambda **kw: layers.Average(**kw), [(3, 4), (3, 4)], 0),
+    "maximum": (lambda **kw: layers.Maximum(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "minimum": (lambda **kw: layers.Minimum(**kw), [(3, 4), (3, 4), (3, 4)], 0),
+    "concatenate": (lambda **kw: layers.Concatenate(**kw), [(3, 4), (3, 2)], 0),
+    "concatenate_axis1": (lambda **kw: layers.Concatenate(axis=1, **kw), [(3, 2, 4), (3, 5, 4)], 0),
+    "dot": (lambda **kw: layers.Dot(axes=1, **kw), [(3, 4), (3, 4)], 0),
+    "dot_3d": (lambda **kw: layers.Dot(axes=(1, 2), **kw), [(2, 3, 5), (2, 4, 3)], 0),
+    "dot_normalize": (lambda **kw: layers.Dot(axes=-1, normalize=True, **kw), [(3, 2, 4), (3, 4)], 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 # Random in training: no finite differences (each call draws anew).
@@ -178,17 +192,28 @@ def make(name, **kwargs):
     return factory(**kwargs), shape, count
 
 
+def sample(shape, draw):
+    """An input of `shape` (a list of inputs for a list of shapes), each from `draw(shape)`."""
+    if isinstance(shape, list):
+        return [draw(s) for s in shape]
+    return draw(shape)
+
+
 def sample_inputs(name, rng, shape=None):
     """An input for layer `name`: normal floats, or what its entry's input maker draws."""
     _, default_shape, _, *maker = LAYERS[name]
     shape = shape or default_shape
-    return maker[0](rng, shape) if maker else rng.normal(size=shape)
+    return maker[0](rng, shape) if maker else sample(shape, lambda s: rng.normal(size=s))
+
+
+def ones(shape):
+    return sample(shape, lambda s: np.ones(s, np.float32))
 
 
 @pytest.mark.parametrize("name", SERIALIZABLE)
 def test_config_round_trips_through_json(name):
     layer, shape, _ = make(name)
-    layer(np.ones(shape, np.float32))
+    layer(ones(shape))
     config = json.loads(json.dumps(registry.serialize(layer)))
     clone = registry.deserialize("layer", config)
     assert type(clone) is type(layer)
@@ -201,8 +226,8 @@ def test_config_round_trips_through_json(name):
 def test_weights_and_output_shape(name):
     layer, shape, count = make(name)
     assert layer.weights == [] or layer.built
-    x = sample_inputs(name, np.random.default_rng(0))
-    x = x.astype(np.float32) if x.dtype.kind == "f" else x
+    x = tree.map_structure(lambda v: v.astype(np.float32) if v.dtype.kind == "f" else v,
+                           sample_inputs(name, np.random.default_rng(0)))
     y = layer(x)
     assert y.dtype == np.float32
     assert tuple(y.shape) == tuple(layer.compute_output_shape(shape))
@@ -216,7 +241,7 @@ def test_weights_and_output_shape(name):
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_trainable_false_moves_weights(name):
     layer, shape, count = make(name, trainable=False)
-    layer(np.ones(shape, np.float32))
+    layer(ones(shape))
     assert layer.trainable_weights == []
     assert len(layer.non_trainable_weights) == count
 
@@ -238,18 +263,18 @@ def tape_gradients(layer, xs, upstreams, interleave=False):
         for x, upstream in zip(xs, upstreams):
             total = total + ops.sum(layer(x, training=True) * upstream)
             if interleave:
-                layer(another_input(x, 3.0))
+                layer(tree.map_structure(lambda v: another_input(v, 3.0), x))
     if interleave:
-        layer(another_input(xs[0], -1.0), training=True)
+        layer(tree.map_structure(lambda v: another_input(v, -1.0), xs[0]), training=True)
     return tape.gradient(total, [*xs, *layer.trainable_weights])
 
 
 @pytest.mark.parametrize("calls", [1, 2])
 @pytest.mark.parametrize("name", [n for n in LAYERS if n not in RANDOM])
 def test_gradients_match_finite_differences(name, calls):
-    """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64, of calls
-    in training mode: one call, or the same layer called twice (each call's gradient is its
-    own, and the weights' sum)."""
+    """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64: one call,
+    or the same layer called twice (each call's gradient is its own, and the weights' sum);
+    for a layer taking a list, the gradient of every input of the list."""
     layer, shape, _ = make(name, dtype="float64")
     rng = np.random.default_rng(1)
     xs = [sample_inputs(name, rng) for _ in range(calls)]
@@ -260,13 +285,17 @@ def test_gradients_match_finite_differences(name, calls):
                          for u, v in zip(upstreams, values)))
 
     grads = tape_gradients(layer, xs, upstreams, interleave=calls == 2)
-    for i, x in enumerate(xs):
+    leaves, grad_leaves = tree.flatten(xs), tree.flatten(grads[:calls])
+    for i, x in enumerate(leaves):
         if x.dtype.kind != "f":  # indices: no gradient
-            assert grads[i] is None
+            assert grad_leaves[i] is None
             continue
-        expected = finite_difference(
-            lambda value, i=i: objective(*xs[:i], value, *xs[i + 1:]), x)
-        np.testing.assert_allclose(grads[i], expected, rtol=1e-6, atol=1e-7)
+
+        def objective_x(value, i=i):
+            return objective(*tree.pack_sequence_as(xs, [*leaves[:i], value, *leaves[i + 1:]]))
+
+        np.testing.assert_allclose(grad_leaves[i], finite_difference(objective_x, x),
+                                   rtol=1e-6, atol=1e-7)
     for variable, grad in zip(layer.trainable_weights, grads[calls:]):
         def objective_w(w_value, variable=variable):
             saved = variable.value.copy()
@@ -277,6 +306,53 @@ def test_gradients_match_finite_differences(name, calls):
 
         expected = finite_difference(objective_w, variable.value.copy())
         np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7, err_msg=variable.path)
+
+
+def symbolic_inputs(shape):
+    return sample(shape, lambda s: layers.Input(batch_shape=(None, *s[1:])))
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_symbolic_call_gives_the_output_spec(name):
+    """On symbolic inputs: a graph node, and the output shape compute_output_shape gives (the
+    eager output's, batch axis unknown)."""
+    layer, shape, count = make(name)
+    inputs = symbolic_inputs(shape)
+    output = layer(inputs)
+    assert isinstance(output, layers.KerasTensor) and output.dtype == "float32"
+    assert output._keras_history == (layer, 0, 0) and layer.output is output
+    eager = layer(ones(shape))
+    assert output.shape == layer.compute_output_shape(tree.map_structure(
+        lambda x: x.shape, inputs)) == (None, *eager.shape[1:])
+    assert len(layer.weights) == count
+
+
+def functional_around(name):
+    """A functional model with the layer under test between its inputs and a Dense head."""
+    from minikeras import Model
+
+    layer, shape, _ = make(name)
+    inputs = symbolic_inputs(shape)
+    outputs = layers.Dense(1, kernel_initializer="zeros")(layers.Flatten()(layer(inputs)))
+    return Model(inputs, outputs), shape
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_trains_inside_a_functional_model(name):
+    """Small gradient steps on one batch lower its loss (layers drawing randomness in training
+    draw anew each step), and every trainable weight moves."""
+    from minikeras.optimizers import SGD
+
+    model, shape = functional_around(name)
+    model.compile(optimizer=SGD(1e-3), loss="mse")
+    rng = np.random.default_rng(2)
+    x = tree.map_structure(lambda v: v.astype(np.float32) if v.dtype.kind == "f" else v,
+                           sample_inputs(name, rng))
+    y = rng.normal(size=(shape[0] if not isinstance(shape, list) else shape[0][0], 1))
+    before = [w.numpy() for w in model.trainable_weights]
+    losses = [model.train_on_batch(x, y) for _ in range(3)]
+    assert name == "dropout" or name in RANDOM or losses[2] < losses[1] < losses[0]
+    assert all(np.any(a != w.numpy()) for a, w in zip(before, model.trainable_weights))
 
 
 def test_dropout_scales_survivors_and_masks_the_gradient():

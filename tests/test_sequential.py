@@ -231,8 +231,6 @@ def test_model_structure_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"last axis of the inputs to Dense layer 'd' must be "
                                          r"defined.*\(None, None\)"):
         Sequential([Input((None,)), Dense(2, name="d")])
-    with pytest.raises(NotImplementedError, match="functional API"):
-        Dense(2)(Input((3,)))
 
 
 def test_trainable_flows_down_as_in_keras():

@@ -14,6 +14,7 @@ into `floatx`.
 
 import builtins
 import functools
+import inspect
 import math
 
 import numpy as np
@@ -856,3 +857,38 @@ tape.define_operators({
     )},
     "getitem": _getitem,
 })
+
+
+# ----------------------------------------------------------------------------------------------
+# Symbolic tensors: on a functional model's KerasTensors, every function here records itself as
+# a graph node (`minikeras.layers.operation`), as Keras 3's ops do.
+
+
+def _records_symbolically(function, name):
+    @functools.wraps(function)
+    def op(*args, **kwargs):
+        if _holds_keras_tensor(args) or (kwargs and _holds_keras_tensor(kwargs.values())):
+            from minikeras.layers import operation
+
+            return operation.apply_function(name, function, args, kwargs)
+        return function(*args, **kwargs)
+
+    return op
+
+
+def _holds_keras_tensor(values):
+    for value in values:
+        if isinstance(value, (np.ndarray, Node) + _WEAK):
+            continue
+        if hasattr(value, "_keras_history") or (
+            isinstance(value, (list, tuple))
+            and builtins.any(hasattr(item, "_keras_history") for item in value)
+        ):
+            return True
+    return False
+
+
+for _name, _function in list(globals().items()):
+    if (inspect.isfunction(_function) and not _name.startswith("_")
+            and _function.__module__ == __name__):
+        globals()[_name] = _records_symbolically(_function, _name)

@@ -23,6 +23,7 @@ from minikeras.core import tape
 from minikeras.core.tape import Node
 from minikeras.core.tensor import Tensor, as_array, as_tensor
 from minikeras.core.variables import Variable, standardize_shape  # noqa: F401  (re-exported)
+from minikeras.layers import node as graph
 from minikeras.saving import registry
 
 # The call under way in this thread: its `training` value (Keras' call context), and the
@@ -120,6 +121,8 @@ class Layer:
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._build_input_shape = None
         self._path_prefix = ""
+        self._inbound_nodes = []  # the graph nodes of this layer's calls on symbolic tensors
+        self._outbound_nodes = []
         self._batch_input_shape = _legacy_input_shape(
             input_shape, input_dim, batch_input_shape, batch_size
         )
@@ -424,6 +427,8 @@ class Layer:
         return _record_outputs(outputs, parents, vjp, self.name, variables)
 
     def __call__(self, *args, **kwargs):
+        if graph.is_symbolic(args, kwargs):
+            return graph.symbolic_call(self, args, kwargs)
         if args:
             inputs, args = args[0], args[1:]
         elif "inputs" in kwargs:
@@ -530,12 +535,6 @@ class Layer:
         return self._convert_leaf(inputs)
 
     def _convert_leaf(self, x):
-        if type(x).__name__ == "KerasTensor":
-            raise NotImplementedError(
-                f"Layer '{self.name}' was called on the symbolic `Input` {x.name!r}: minikeras "
-                "builds models with `Sequential`, not Keras' functional API. Put the `Input` "
-                "first in a `Sequential` instead."
-            )
         if type(x) is np.ndarray and tape.recording():
             x = tape.lift(x)
         if type(x) is Node:
@@ -590,6 +589,46 @@ class Layer:
         probe = np.zeros([1 if d is None else d for d in input_shape], self._np_dtype)
         out = np.shape(self._invoke(probe, False))
         return (input_shape[0], *out[1:]) if input_shape and out else tuple(out)
+
+    # ------------------------------------------------------------------------------------------
+    # Graph: this layer's calls on symbolic tensors (the functional API)
+
+    @property
+    def input(self):
+        """The symbolic input(s) of this layer's first call on symbolic tensors."""
+        return self._node_attribute(0, "input_tensors", "input")
+
+    @property
+    def output(self):
+        """The symbolic output(s) of this layer's first call on symbolic tensors."""
+        return self._node_attribute(0, "outputs", "output")
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda x: x.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda x: x.shape, self.output)
+
+    def get_input_at(self, node_index):
+        return self._node_attribute(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index):
+        return self._node_attribute(node_index, "outputs", "output")
+
+    def _node_attribute(self, node_index, attribute, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {what}."
+            )
+        if len(self._inbound_nodes) <= node_index:
+            raise ValueError(
+                f"Asked to get {what} at node {node_index}, but the operation has only "
+                f"{len(self._inbound_nodes)} inbound nodes."
+            )
+        values = getattr(self._inbound_nodes[node_index], attribute)
+        return values[0] if len(values) == 1 else values
 
     # ------------------------------------------------------------------------------------------
     # Config

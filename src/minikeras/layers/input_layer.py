@@ -1,7 +1,7 @@
 """`InputLayer` and `Input`: declare the shape a model takes."""
 
-from minikeras import backend
 from minikeras.layers.base import Layer, standardize_shape
+from minikeras.layers.node import KerasTensor, Node
 from minikeras.saving import registry
 
 
@@ -49,6 +49,15 @@ class InputLayer(Layer):
             raise ValueError("You must pass a `shape` argument.")
         self.optional = bool(optional)
         self.built = True
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(
+                    "Argument `input_tensor` must be a KerasTensor. Received invalid type: "
+                    f"input_tensor={input_tensor} (of type {type(input_tensor)})"
+                )
+            Node(self, (), {}, input_tensor)
+        else:
+            Node(self, (), {}, KerasTensor(self.batch_shape, self.dtype, name=self.name))
 
     def get_config(self):
         return {
@@ -59,26 +68,6 @@ class InputLayer(Layer):
             "name": self.name,
             "optional": self.optional,
         }
-
-
-class KerasTensor:
-    """A symbolic input: what `Input(...)` returns, carrying its shape and `InputLayer`."""
-
-    def __init__(self, input_layer, name):
-        self.shape = input_layer.batch_shape
-        self.dtype = input_layer.dtype
-        self.name = name
-        self.input_layer = input_layer
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return (
-            f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse=False, "
-            f"ragged=False, name={self.name}>"
-        )
 
 
 def Input(
@@ -92,7 +81,7 @@ def Input(
     tensor=None,
     optional=False,
 ):
-    """A symbolic model input of `shape` (a tuple, without the batch axis)."""
+    """A symbolic model input of `shape` (a tuple, without the batch axis): a `KerasTensor`."""
     layer = InputLayer(
         shape=shape,
         batch_size=batch_size,
@@ -102,5 +91,6 @@ def Input(
         batch_shape=batch_shape,
         name=name,
         optional=optional,
+        input_tensor=tensor,
     )
-    return KerasTensor(layer, name or backend.unique_name("keras_tensor"))
+    return layer.output

@@ -1,5 +1,8 @@
 """Models (`minikeras.models`), as in `keras.models`."""
 
+import json
+
+from minikeras.models.functional import Functional
 from minikeras.models.model import Model
 from minikeras.models.sequential import Sequential
 from minikeras.saving import loading, registry
@@ -18,8 +21,13 @@ def model_from_config(config, custom_objects=None):
 def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     """A new model with the same architecture, freshly initialized weights and, if `model` is
     compiled, the same compile settings with a fresh optimizer."""
+    if isinstance(model, Functional):
+        from minikeras.models.functional import clone_functional
+
+        return clone_functional(model, input_tensors, clone_function)
     if not isinstance(model, Sequential):
-        raise ValueError(f"Expected `model` to be a Sequential model. Received: {model}")
+        raise ValueError(
+            f"Expected `model` to be a Sequential or Functional model. Received: {model}")
     clone_function = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
     clone = Sequential(name=model.name, trainable=model.trainable)
     if input_tensors is not None:

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from minikeras import backend
+from minikeras import backend, tree
 from minikeras.utils.py_dataset import PyDataset
 
 
@@ -58,7 +58,37 @@ def _holds_strings(array):
 
 
 def is_array_like(data):
-    return isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "__array__")
+    return isinstance(data, (np.ndarray, list, tuple, dict)) or hasattr(data, "__array__")
+
+
+# ----------------------------------------------------------------------------------------------
+# Several inputs or outputs: lists and dicts of arrays (as for a functional model)
+
+
+def is_structure(data):
+    """Whether `data` is a dict, or a list/tuple of arrays (several inputs or outputs), rather
+    than nested Python numbers, which are one array's data."""
+    if isinstance(data, dict):
+        return True
+    return isinstance(data, (list, tuple)) and len(data) > 0 and all(
+        is_structure(item) or isinstance(item, np.ndarray) or (
+            hasattr(item, "__array__") and not isinstance(item, (list, tuple)))
+        for item in data
+    )
+
+
+def as_structure(data, name="x"):
+    """`as_array` for each array of a structure (a list of one array is that array)."""
+    if isinstance(data, (list, tuple)) and len(data) == 1 and is_structure(data):
+        return as_structure(data[0], name)
+    if is_structure(data):
+        return tree.map_structure(lambda item: as_array(item, name), data)
+    return as_array(data, name)
+
+
+def num_rows(data):
+    """The number of samples of an array or a structure of arrays."""
+    return len(tree.flatten(data)[0])
 
 
 def pack(x, y=None, sample_weight=None):
@@ -108,21 +138,21 @@ class ArrayBatches:
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
-        self.x = as_array(x, "x")
-        self.y = as_array(y, "y")
-        self.sample_weight = as_array(sample_weight, "sample_weight")
-        sizes = {"x": len(self.x)}
-        if self.y is not None:
-            sizes["y"] = len(self.y)
-        if self.sample_weight is not None:
-            sizes["sample_weight"] = len(self.sample_weight)
-        if len(set(sizes.values())) > 1:
-            detail = "".join(f"'{k}' sizes: {v}\n" for k, v in sizes.items())
+        self.x = as_structure(x, "x")
+        self.y = as_structure(y, "y")
+        self.sample_weight = as_structure(sample_weight, "sample_weight")
+        sizes = {}
+        for what, data in (("x", self.x), ("y", self.y), ("sample_weight", self.sample_weight)):
+            if data is not None:
+                sizes[what] = sorted({len(leaf) for leaf in tree.flatten(data)})
+        if len({n for lengths in sizes.values() for n in lengths}) > 1:
+            detail = "".join(
+                f"'{k}' sizes: {', '.join(map(str, v))}\n" for k, v in sizes.items())
             raise ValueError(
                 "Data cardinality is ambiguous. Make sure all arrays contain the same number "
                 f"of samples.{detail}"
             )
-        self.num_samples = len(self.x)
+        self.num_samples = num_rows(self.x)
         self.batch_size = batch_size or 32
         self.shuffle = shuffle
         self._pass_length = math.ceil(self.num_samples / self.batch_size)  # 0 for no rows
@@ -174,8 +204,12 @@ def _rows(arrays, index):
     indices are gathered with `np.take`, which copies whole rows (a third faster than fancy
     indexing for mnist-sized rows)."""
     if isinstance(index, slice):
-        return tuple(None if a is None else a[index] for a in arrays)
-    return tuple(None if a is None else np.take(a, index, axis=0) for a in arrays)
+        def take(a):
+            return a[index]
+    else:
+        def take(a):
+            return np.take(a, index, axis=0)
+    return tuple(None if a is None else tree.map_structure(take, a) for a in arrays)
 
 
 class IterableBatches:
@@ -209,7 +243,8 @@ class IterableBatches:
             x, y, sample_weight = unpack(batch)  # a bare array is `x` (Keras 2; 3 refuses)
             count += 1
             self._yielded = True
-            yield pack(as_array(x, "x"), as_array(y, "y"), as_array(sample_weight, "sample_weight"))
+            yield pack(as_structure(x, "x"), as_structure(y, "y"),
+                       as_structure(sample_weight, "sample_weight"))
 
 
 class DatasetBatches:
@@ -381,8 +416,8 @@ def split_validation(x, y, sample_weight, validation_split):
             "Argument `validation_split` is only supported for tensors or NumPy arrays."
             f"Found incompatible type in the input: {[type(x)]}"
         )
-    x = as_array(x, "x")
-    n = len(x)
+    x = as_structure(x, "x")
+    n = num_rows(x)
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(
@@ -391,12 +426,16 @@ def split_validation(x, y, sample_weight, validation_split):
             "Either provide more data, or a different value for the `validation_split` argument."
         )
 
-    def cut(array):
-        array = as_array(array, "y")
-        return (None, None) if array is None else (array[:split_at], array[split_at:])
+    def cut(data, name):
+        data = as_structure(data, name)
+        if data is None:
+            return None, None
+        return (tree.map_structure(lambda a: a[:split_at], data),
+                tree.map_structure(lambda a: a[split_at:], data))
 
-    (y_train, y_val), (w_train, w_val) = cut(y), cut(sample_weight)
-    return (x[:split_at], y_train, w_train), (x[split_at:], y_val, w_val)
+    (x_train, x_val), (y_train, y_val) = cut(x, "x"), cut(y, "y")
+    w_train, w_val = cut(sample_weight, "sample_weight")
+    return (x_train, y_train, w_train), (x_val, y_val, w_val)
 
 
 def class_weights_to_sample_weights(y, class_weight):

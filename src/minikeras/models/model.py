@@ -6,8 +6,10 @@ import numpy as np
 
 from minikeras.layers.base import Layer
 from minikeras.models.trainer import Trainer
+from minikeras.saving import registry
 
 
+@registry.register("layer", module="keras")
 class Model(Trainer, Layer):
     """A layer made of layers, with training (`compile`, `fit`, ...), summary and saving.
 
@@ -16,14 +18,34 @@ class Model(Trainer, Layer):
     subclass may override too. `Sequential` is a `Model` whose `call` runs a stack of layers.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # As Keras 3: `Model(inputs, outputs)` makes a Functional model.
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from minikeras.models.functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError(
-                "minikeras provides Sequential and subclassed models; the functional API "
-                "(`Model(inputs, outputs)`) is not available yet."
+                "minikeras does not support subclasses of `Model` that pass `inputs` and "
+                "`outputs` to `Model.__init__` yet; build `keras.Model(inputs, outputs)` and "
+                "use it inside your model instead."
             )
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config; a functional config (Keras 2's `Model` entries included)
+        makes a Functional model."""
+        if isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config):
+            from minikeras.models.functional import Functional, functional_from_config
+
+            return functional_from_config(Functional if cls is Model else cls, config,
+                                          custom_objects)
+        return cls(**config)
 
     def call(self, *args, **kwargs):
         raise NotImplementedError(

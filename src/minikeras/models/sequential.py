@@ -23,6 +23,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = []
         self._input_layer = None
+        self._functional = None  # the same stack as a graph, once the input shape is known
         for layer in layers or ():
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -32,8 +33,8 @@ class Sequential(Model):
 
     def add(self, layer, rebuild=True):
         """Append a layer (or an `Input(...)`) to the stack."""
-        if isinstance(layer, KerasTensor):
-            layer = layer.input_layer
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.operation, InputLayer):
+            layer = layer._keras_history.operation
         if not isinstance(layer, Layer):
             raise ValueError(
                 "Only instances of `keras.Layer` can be added to a Sequential model. "
@@ -89,10 +90,52 @@ class Sequential(Model):
                 layer._build_for(shape)
             shape = layer.compute_output_shape(shape)
             self._output_shapes.append(shape)
+        self._record_graph(standardize_shape(input_shape))
+
+    def _record_graph(self, batch_shape):
+        """As Keras 3, run the stack once on an `Input` too: each layer gets its graph node
+        (`layer.output`, feature extraction, the summary's shapes), and the model its
+        `inputs` and `outputs`. Calls still run the stack directly."""
+        from minikeras.models.functional import Functional
+
+        if not self._layers:
+            return
+        input_layer = self._input_layer
+        if input_layer is None or input_layer.batch_shape != batch_shape:
+            input_layer = InputLayer(batch_shape=batch_shape, dtype=self._layers[0].dtype)
+        x = input_layer.output
+        try:
+            for layer in self._layers:
+                x = layer(x)
+        except NotImplementedError:  # a layer that cannot run on symbolic tensors
+            self._functional = None
+            return
+        self._functional = Functional(input_layer.output, x)
 
     @property
     def layers(self):
         return list(self._layers)
+
+    @property
+    def inputs(self):
+        return self._graph("input").inputs
+
+    @property
+    def outputs(self):
+        return self._graph("output").outputs
+
+    @property
+    def input(self):
+        return self._graph("input").input
+
+    @property
+    def output(self):
+        return self._graph("output").output
+
+    def _graph(self, what):
+        if self._functional is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return self._functional
 
     def _sublayers(self):
         return list(getattr(self, "_layers", ()))  # none yet while Layer.__init__ runs

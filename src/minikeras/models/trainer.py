@@ -29,7 +29,7 @@ class Trainer:
         self.compiled = False
         self.stop_training = False
         self.history = None
-        self._loss_fn = None
+        self._loss_fn = self._compiled_loss = None
         self._loss_tracker = self._compile_metrics = None
         self._compile_config = None
         self._gradient_buffers = {}  # the gradients' arrays, kept across training steps
@@ -68,19 +68,31 @@ class Trainer:
                 f"Trainer.compile() got an unexpected keyword argument '{next(iter(kwargs))}'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._loss_spec = _one_output(loss)
-        self._loss_weight = _one_output(loss_weights)
-        if isinstance(self._loss_weight, (list, tuple)):  # Keras finds it at the first fit
-            raise ValueError(
-                "`loss_weights` must match the number of losses, got 1 losses and "
-                f"{len(self._loss_weight)} weights.")
-        metric_specs = _as_list(_one_output(metrics, nested=True))
-        weighted_metric_specs = _as_list(_one_output(weighted_metrics, nested=True))
-        self._loss_fn = None
-        self._compile_metrics = (
-            CompileMetrics(metric_specs, weighted_metric_specs)
-            if metric_specs or weighted_metric_specs else None
-        )
+        self._loss_fn = self._compiled_loss = None
+        output_names = self._nested_output_names()
+        if output_names:
+            from minikeras.models.compile_utils import CompileLoss, MultiOutputMetrics
+
+            self._loss_spec = self._loss_weight = None
+            if loss is not None:
+                self._compiled_loss = CompileLoss(loss, loss_weights, output_names)
+            self._compile_metrics = (
+                MultiOutputMetrics(metrics, weighted_metrics, output_names)
+                if metrics or weighted_metrics else None
+            )
+        else:
+            self._loss_spec = _one_output(loss)
+            self._loss_weight = _one_output(loss_weights)
+            if isinstance(self._loss_weight, (list, tuple)):  # Keras finds it at the first fit
+                raise ValueError(
+                    "`loss_weights` must match the number of losses, got 1 losses and "
+                    f"{len(self._loss_weight)} weights.")
+            metric_specs = _as_list(_one_output(metrics, nested=True))
+            weighted_metric_specs = _as_list(_one_output(weighted_metrics, nested=True))
+            self._compile_metrics = (
+                CompileMetrics(metric_specs, weighted_metric_specs)
+                if metric_specs or weighted_metric_specs else None
+            )
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {
             "loss": loss,
@@ -118,6 +130,21 @@ class Trainer:
             ),
         )
 
+    def _nested_output_names(self):
+        """The output names of a model with a list (of several) or a dict of outputs, in the
+        order of its flat outputs; None for a model with one output."""
+        struct = getattr(self, "_outputs_struct", None)
+        if isinstance(struct, dict):
+            return sorted(struct)
+        if isinstance(struct, (list, tuple)) and len(struct) > 1:
+            return list(self.output_names)
+        return None
+
+    def _in_output_order(self, values, what):
+        from minikeras.models.compile_utils import outputs_in_order
+
+        return outputs_in_order(values, self._nested_output_names(), what)
+
     def _assert_compiled(self):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
@@ -140,6 +167,8 @@ class Trainer:
             own.append(self._loss_tracker)
             if self._compile_metrics is not None:
                 own.append(self._compile_metrics)
+            if self._compiled_loss is not None and len(self._compiled_loss.metrics) > 1:
+                own.extend(self._compiled_loss.metrics)
         return own + [m for m in Layer.metrics.fget(self) if all(m is not o for o in own)]
 
     @property
@@ -194,6 +223,11 @@ class Trainer:
                 "have the generator or dataset yield `(x, y)` or `(x, y, sample_weight)` tuples.")
         self._resolve_compiled(y, y_pred)
         losses = []
+        if self._compiled_loss is not None:
+            loss = self._compiled_loss(self._in_output_order(y, "y"),
+                                       self._in_output_order(y_pred, "y_pred"), sample_weight)
+            if loss is not None:
+                losses.append(loss)
         if self._loss_fn is not None:
             loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
             if self._loss_weight is not None:
@@ -216,10 +250,12 @@ class Trainer:
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with one batch; returns `get_metrics_result()`."""
         if self._compile_metrics is not None:
-            self._resolve_compiled(y, y_pred, need_loss=False)
-            self._compile_metrics.update_state(
-                y, tree.map_structure(tape.value_of, y_pred), sample_weight
-            )
+            y_pred = tree.map_structure(tape.value_of, y_pred)
+            if self._nested_output_names():
+                y, y_pred = self._in_output_order(y, "y"), self._in_output_order(y_pred, "y_pred")
+            else:
+                self._resolve_compiled(y, y_pred, need_loss=False)
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -398,6 +434,8 @@ class Trainer:
         names = ["loss"]
         if self._compile_metrics is not None and self._compile_metrics.built:
             names += self._compile_metrics.listed_names()
+        if self._compiled_loss is not None:
+            names += [metric.name for metric in self._compiled_loss.metrics]
         ordered = [logs[name] for name in names if name in logs]
         ordered += [value for key, value in sorted(logs.items()) if key not in names]
         return ordered[0] if len(ordered) == 1 else ordered
@@ -411,7 +449,7 @@ class Trainer:
         quiet = verbose == 0 and not callbacks and steps is None
         own_step = type(self).predict_step is not Trainer.predict_step
         if quiet and not own_step and isinstance(batches, data_lib.ArrayBatches) \
-                and not tree.is_nested(batches.x):
+                and not tree.is_nested(batches.x) and not self._nested_output_names():
             if batches.num_samples <= batches.batch_size:
                 return as_array(self(batches.x, training=False))
             return self._predict_arrays(batches)
@@ -422,13 +460,21 @@ class Trainer:
             steps=batches.steps,
         )
         callback_list.on_predict_begin()
-        outputs = _Outputs(batches.num_samples)
+        outputs, structured = _Outputs(batches.num_samples), []
         for step, data in enumerate(batches.batches()):
             callback_list.on_predict_batch_begin(step)
-            output = as_array(tape.value_of(self.predict_step(data)))
-            outputs.add(output)
-            callback_list.on_predict_batch_end(step, {"outputs": output})
+            batch = tree.map_structure(lambda y: as_array(tape.value_of(y)),
+                                       self.predict_step(data))
+            if tree.is_nested(batch):
+                structured.append(batch)
+            else:
+                outputs.add(batch)
+            callback_list.on_predict_batch_end(step, {"outputs": batch})
         callback_list.on_predict_end()
+        if structured:
+            # The model's output structure (a list or a dict), each leaf concatenated.
+            leaves = zip(*(tree.flatten(batch) for batch in structured))
+            return tree.pack_sequence_as(structured[0], [np.concatenate(leaf) for leaf in leaves])
         if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
             return as_array(self(batches.x, training=False))  # no rows: the output's shape
         return outputs.result()
@@ -480,7 +526,7 @@ class Trainer:
                 "Arguments `sample_weight` and `class_weight` cannot be specified at the same "
                 f"time. Received: sample_weight={sample_weight}, class_weight={class_weight}"
             )
-        x, y = data_lib.as_array(x, "x"), data_lib.as_array(y, "y")
+        x, y = data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y")
         if class_weight is not None:
             sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
         if not self.built and not tree.is_nested(x):
@@ -495,7 +541,7 @@ class Trainer:
         self._assert_compiled()
         self.reset_metrics()
         logs = self.test_step((
-            data_lib.as_array(x, "x"), data_lib.as_array(y, "y"),
+            data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y"),
             data_lib.as_array(sample_weight, "sample_weight"),
         ))
         logs = self._get_metrics_result_or_logs(_python_logs(logs))

@@ -59,7 +59,8 @@ def _layer_paths(layer, prefix, visited):
     def join(name):
         return f"{prefix}/{name}" if prefix else name
 
-    if hasattr(layer, "_layers"):  # Sequential: Keras 3 walks its layer list first
+    if hasattr(layer, "_layers") or hasattr(layer, "_operations"):
+        # Sequential and Functional: Keras 3 walks their layer list first
         groups = [("layers", layer.layers)]
     else:
         groups = sorted(_user_attributes(layer), key=lambda item: _name_key(item[0]))

@@ -171,8 +171,11 @@ def check_declared_shapes(config, planned, custom_objects=None):
     """
     entries = [entry for entry in _layer_list(config)
                if isinstance(entry, dict) and entry.get("class_name") != "InputLayer"]
-    for entry, layer in zip(entries, planned.layers):
-        if not layer.built:
+    by_name = {layer.name: layer for layer in planned.layers}
+    for entry in entries:  # matched by name: a Functional's list is not its layers' order
+        inner = entry.get("config")
+        layer = by_name.get(inner.get("name")) if isinstance(inner, dict) else None
+        if layer is None or not layer.built:
             continue
         received = (layer.get_build_config() or {}).get("input_shape")
         nested = entry.get("class_name") == "Sequential" and isinstance(

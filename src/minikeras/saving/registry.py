@@ -20,6 +20,7 @@ _KINDS = {
     "regularizer": ("regularizer", False),
     "constraint": ("constraint", False),
     "layer": ("layer", False),
+    "operation": ("op", False),  # Keras 3's ops recorded in functional graphs (Add, GetItem...)
     "loss": ("loss", False),
     "metric": ("metric", False),
     "optimizer": ("optimizer", True),
@@ -245,6 +246,12 @@ def deserialize(kind, config, custom_objects=None):
         return _resolve(kind, inner, custom_objects)
     if class_name == "__numpy__":
         return _numpy_value(inner)
+    if kind == "layer" and (_KIND_OF_MODULE.get(config.get("module")) == "operation" or (
+            "module" not in config and isinstance(inner, dict) and "trainable" not in inner
+            and lookup("operation", class_name) is not None)):
+        # Keras' op `Add` (keras.src.ops.numpy; in a legacy .h5 config, no module and no
+        # layer settings), not its layer `Add`.
+        kind = "operation"
     name = config.get("registered_name") or class_name
     obj = lookup(kind, name, custom_objects) or lookup(kind, class_name, custom_objects)
     if obj is None:

@@ -1,0 +1,162 @@
+"""Ops on symbolic tensors as graph nodes: `x + y`, `x[:, 0]`, `keras.ops.tanh(x)` inside a
+functional model, recorded as Keras 3 records them (its op classes `Add`, `GetItem`, `Tanh`, ...
+in configs, with their modules `keras.src.ops.numpy`, `.nn`, `.core`).
+
+Each op class is a weightless layer computing one `minikeras.ops` function; the arguments Keras
+keeps in the op's config (`axis`, `keepdims`, `newshape`, ...) are its constructor's, the others
+(tensors and constants) are the node's call arguments.
+"""
+
+import inspect
+
+from minikeras.layers.base import Layer
+from minikeras.saving import registry
+
+_NUMPY, _NN, _CORE = "keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.core"
+
+
+def _get_item(x, key):
+    # A config stores a key of several indices as a list: it means a tuple of them.
+    return x[tuple(key) if isinstance(key, list) else key]
+
+
+# Keras' op class: (its module, the function computing it, the arguments its config keeps).
+_OPERATIONS = {
+    "Add": (_NUMPY, "add", ()),
+    "Subtract": (_NUMPY, "subtract", ()),
+    "Multiply": (_NUMPY, "multiply", ()),
+    "Divide": (_NUMPY, "divide", ()),
+    "TrueDivide": (_NUMPY, "true_divide", ()),
+    "FloorDivide": (_NUMPY, "floor_divide", ()),
+    "Mod": (_NUMPY, "mod", ()),
+    "Power": (_NUMPY, "power", ()),
+    "Matmul": (_NUMPY, "matmul", ()),
+    "Maximum": (_NUMPY, "maximum", ()),
+    "Minimum": (_NUMPY, "minimum", ()),
+    "Less": (_NUMPY, "less", ()),
+    "LessEqual": (_NUMPY, "less_equal", ()),
+    "Greater": (_NUMPY, "greater", ()),
+    "GreaterEqual": (_NUMPY, "greater_equal", ()),
+    "Negative": (_NUMPY, "negative", ()),
+    "Absolute": (_NUMPY, "absolute", ()),
+    "Square": (_NUMPY, "square", ()),
+    "Sqrt": (_NUMPY, "sqrt", ()),
+    "Exp": (_NUMPY, "exp", ()),
+    "Log": (_NUMPY, "log", ()),
+    "Tanh": (_NUMPY, "tanh", ()),
+    "Sin": (_NUMPY, "sin", ()),
+    "Cos": (_NUMPY, "cos", ()),
+    "GetItem": (_NUMPY, _get_item, ()),
+    "Transpose": (_NUMPY, "transpose", ("axes",)),
+    "Mean": (_NUMPY, "mean", ("axis", "keepdims")),
+    "Sum": (_NUMPY, "sum", ("axis", "keepdims")),
+    "Max": (_NUMPY, "max", ("axis", "keepdims")),
+    "Min": (_NUMPY, "min", ("axis", "keepdims")),
+    "Reshape": (_NUMPY, "reshape", ("newshape",)),
+    "Concatenate": (_NUMPY, "concatenate", ("axis",)),
+    "Stack": (_NUMPY, "stack", ("axis",)),
+    "ExpandDims": (_NUMPY, "expand_dims", ("axis",)),
+    "Squeeze": (_NUMPY, "squeeze", ("axis",)),
+    "Relu": (_NN, "relu", ()),
+    "Sigmoid": (_NN, "sigmoid", ()),
+    "Softplus": (_NN, "softplus", ()),
+    "Silu": (_NN, "silu", ()),
+    "Gelu": (_NN, "gelu", ("approximate",)),
+    "Elu": (_NN, "elu", ("alpha",)),
+    "LeakyRelu": (_NN, "leaky_relu", ("negative_slope",)),
+    "Softmax": (_NN, "softmax", ("axis",)),
+    "LogSoftmax": (_NN, "log_softmax", ("axis",)),
+    "Cast": (_CORE, "cast", ("dtype",)),
+}
+# minikeras.ops functions that are other names of one op.
+_ALIASES = {"abs": "Absolute"}
+
+
+class Operation(Layer):
+    """A `minikeras.ops` function as a weightless layer: a node of a functional graph."""
+
+    _keeps_integer_inputs = True
+    _function = None
+    _config_arguments = ()
+
+    def __init__(self, name=None, **arguments):
+        unknown = set(arguments) - set(self._config_arguments)
+        if unknown:
+            raise ValueError(
+                f"Unrecognized arguments for the {type(self).__name__} op: {sorted(unknown)}"
+            )
+        super().__init__(name=name)
+        self._arguments = arguments
+        self.built = True
+
+    def call(self, *args):
+        return _function_of(self)(*args, **self._arguments)
+
+    def get_config(self):
+        return {"name": self.name, **self._arguments}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("trainable", "dtype"):
+            config.pop(key, None)
+        return cls(**config)
+
+
+def _function_of(operation):
+    function = operation._function
+    if isinstance(function, str):
+        from minikeras import ops
+
+        function = getattr(ops, function)
+    return function
+
+
+def _make(class_name, module, function, config_arguments):
+    cls = type(class_name, (Operation,), {
+        "_function": function if isinstance(function, str) else staticmethod(function),
+        "_config_arguments": config_arguments,
+        "__doc__": f"Keras' `{class_name}` op on symbolic tensors.",
+        "__module__": __name__,
+        "_registered_name": class_name,  # what Keras 3 writes as the op's `registered_name`
+    })
+    return registry.register("operation", module=module)(cls)
+
+
+OPERATIONS = {
+    name: _make(name, module, function, arguments)
+    for name, (module, function, arguments) in _OPERATIONS.items()
+}
+_BY_FUNCTION = {
+    function: name for name, (_, function, _) in _OPERATIONS.items() if isinstance(function, str)
+}
+_BY_FUNCTION.update(_ALIASES)
+
+
+def apply(class_name, function, args, kwargs):
+    """`function(*args, **kwargs)` on symbolic tensors, recorded as Keras' `class_name` op."""
+    cls = OPERATIONS[class_name]
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    config = {k: v for k, v in bound.arguments.items() if k in cls._config_arguments}
+    if "axes" in config and isinstance(config["axes"], tuple):
+        config["axes"] = list(config["axes"])
+    call_args = [v for k, v in bound.arguments.items() if k not in cls._config_arguments]
+    return cls(**config)(*call_args)
+
+
+def apply_function(function_name, function, args, kwargs):
+    """A `minikeras.ops` function called on symbolic tensors: its op, or Keras' kind of error
+    for an op minikeras cannot record yet."""
+    class_name = _BY_FUNCTION.get(function_name)
+    if class_name is None:
+        raise NotImplementedError(
+            f"`minikeras.ops.{function_name}` cannot be applied to symbolic tensors (a "
+            "functional model's `Input` and what follows it) yet; wrap it in a `Layer` "
+            "subclass whose `call` uses it instead."
+        )
+    return apply(class_name, function, args, kwargs)
+
+
+def get_item(x, key):
+    return apply("GetItem", _get_item, (x, key), {})
