@@ -1,4 +1,4 @@
-"""minikeras: Keras for multilayer perceptrons, re-made on numpy.
+"""minikeras: Keras, re-made on numpy.
 
 Swap `from tensorflow.keras...` (or `from keras...`) for `from minikeras...`; the script runs
 the same, reads and writes the same files, and needs only numpy and h5py.
