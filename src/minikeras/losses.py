@@ -118,6 +118,8 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 
     def pullback(cotangent):
         d_values = np.asarray(cotangent, dtype) * d_weighted
+        if weights is None and d_values.ndim == 0:  # unweighted: one scale for every value
+            return np.broadcast_to(d_values, values.shape)
         return unbroadcast(d_values, shaped.shape).reshape(values.shape)
 
     return loss, pullback

@@ -33,6 +33,10 @@ _export_function = registry.register("other", module="keras.metrics")
 def _divide_no_nan(numerator, denominator):
     """`numerator / denominator`, 0 where the denominator is 0 (Keras' `divide_no_nan`)."""
     numerator, denominator = np.asarray(numerator), np.asarray(denominator)
+    if numerator.ndim == denominator.ndim == 0:  # every Mean's result: no masks needed
+        zero = numerator.dtype.type(0)
+        return zero if denominator == 0 else np.divide(numerator, denominator).astype(
+            numerator.dtype)
     safe = np.where(denominator == 0, 1, denominator)
     return np.where(denominator == 0, 0, numerator / safe).astype(numerator.dtype)
 

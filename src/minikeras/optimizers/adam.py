@@ -43,11 +43,7 @@ class Adam(Optimizer):
         value, (tmp, denominator) = variable.value, self._scratch[i]
         m, v = self._momentums[i].value, self._velocities[i].value
         dtype = value.dtype.type
-        step, one = dtype(self._local_step()), dtype(1)
-        alpha = (
-            dtype(learning_rate) * np.sqrt(one - np.power(dtype(self.beta_2), step))
-            / (one - np.power(dtype(self.beta_1), step))
-        )
+        alpha = self._bias_corrected_rate(learning_rate, dtype)
         m += np.multiply(np.subtract(gradient, m, out=tmp), dtype(1 - self.beta_1), out=tmp)
         tmp = np.square(gradient, out=tmp)
         tmp -= v
@@ -58,6 +54,21 @@ class Adam(Optimizer):
         np.sqrt(v, out=denominator)
         denominator += dtype(self.epsilon)
         value -= np.divide(tmp, denominator, out=tmp)
+
+    def _bias_corrected_rate(self, learning_rate, dtype):
+        """`lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)` of this update, computed for its first
+        variable and reused by the others (about 10 us each on the small model's six)."""
+        key = (self._local_step(), learning_rate, dtype)
+        cached = self.__dict__.get("_rate_of_step")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        step, one = dtype(key[0]), dtype(1)
+        alpha = (
+            dtype(learning_rate) * np.sqrt(one - np.power(dtype(self.beta_2), step))
+            / (one - np.power(dtype(self.beta_1), step))
+        )
+        self._rate_of_step = (key, alpha)
+        return alpha
 
     def get_config(self):
         return {
