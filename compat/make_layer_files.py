@@ -16,13 +16,12 @@ to the same weights (training parity from the same start). Writes manifest_layer
 
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 from layer_models import layer_models
-from make_saved_files import ALL, OUT, SUFFIXES
+from make_saved_files import ALL, OUT, SUFFIXES, record_resumed_training, run_both_generations
 
 
 def run(which):
@@ -53,11 +52,7 @@ def run(which):
                 "iterations": int(model.optimizer.iterations.numpy()), "npz": stem + ".npz",
             }
         if resumable:
-            resume_x, resume_y = inputs(rng, 16), targets(rng, 16)
-            for start in (0, 8):
-                model.train_on_batch(resume_x[start:start + 8], resume_y[start:start + 8])
-            arrays.update(resume_x=resume_x, resume_y=resume_y)
-            arrays.update({f"resumed_w{i}": w for i, w in enumerate(model.get_weights())})
+            record_resumed_training(model, arrays, inputs(rng, 16), targets(rng, 16))
         np.savez_compressed(os.path.join(OUT, stem + ".npz"), **arrays)
     with open(os.path.join(OUT, f"manifest_layers_{which}.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
@@ -66,19 +61,7 @@ def run(which):
 def main():
     if len(sys.argv) > 1:
         return run(sys.argv[1])
-    manifest = {}
-    for which in ("k3", "k2"):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        env.pop("TF_USE_LEGACY_KERAS", None)
-        if which == "k2":
-            env["TF_USE_LEGACY_KERAS"] = "1"
-        subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
-        path = os.path.join(OUT, f"manifest_layers_{which}.json")
-        with open(path) as f:
-            manifest.update(json.load(f))
-        os.remove(path)
-    with open(os.path.join(OUT, "manifest_layers.json"), "w") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
+    run_both_generations(__file__, "manifest_layers")
 
 
 if __name__ == "__main__":

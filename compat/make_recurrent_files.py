@@ -21,12 +21,12 @@ weights after two more `train_on_batch` steps. Models:
 
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "files")
+from make_saved_files import OUT, record_resumed_training, run_both_generations  # noqa: E402
+
 SUFFIXES = {"keras": ".keras", "h5": ".h5", "weights.h5": ".weights.h5",
             "weights_h5": "_weights.h5"}
 ALL = {"k3": ["keras", "weights.h5", "h5"], "k2": ["h5", "weights_h5", "keras", "weights.h5"]}
@@ -157,11 +157,7 @@ def run(which):
                 "needs": NEEDS.get(name, []),
             }
         if compile_args:
-            resume_x, resume_y = inputs(name, rng, 16), targets(rng, 16)
-            for start in (0, 8):
-                model.train_on_batch(resume_x[start:start + 8], resume_y[start:start + 8])
-            arrays.update(resume_x=resume_x, resume_y=resume_y)
-            arrays.update({f"resumed_w{i}": w for i, w in enumerate(model.get_weights())})
+            record_resumed_training(model, arrays, inputs(name, rng, 16), targets(rng, 16))
         np.savez_compressed(os.path.join(OUT, stem + ".npz"), **arrays)
     with open(os.path.join(OUT, f"manifest_recurrent_{which}.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
@@ -171,19 +167,7 @@ def main():
     if len(sys.argv) > 1:
         run(sys.argv[1])
         return
-    manifest = {}
-    for which in ("k3", "k2"):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        env.pop("TF_USE_LEGACY_KERAS", None)
-        if which == "k2":
-            env["TF_USE_LEGACY_KERAS"] = "1"
-        subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
-        path = os.path.join(OUT, f"manifest_recurrent_{which}.json")
-        with open(path) as f:
-            manifest.update(json.load(f))
-        os.remove(path)
-    with open(os.path.join(OUT, "manifest_recurrent.json"), "w") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
+    manifest = run_both_generations(__file__, "manifest_recurrent")
     print(f"wrote {len(manifest)} files")
 
 

@@ -182,35 +182,46 @@ def run(which):
                 "compiled": bool(compile_args), "iterations": iterations, "npz": stem + ".npz",
             }
         if compile_args:
-            resume_x = rng.uniform(-1, 1, (16, *shape)).astype("float32")
-            resume_y = targets(name, rng, 16)
-            for start in (0, 8):
-                model.train_on_batch(resume_x[start:start + 8], resume_y[start:start + 8])
-            arrays.update(resume_x=resume_x, resume_y=resume_y)
-            arrays.update({f"resumed_w{i}": w for i, w in enumerate(model.get_weights())})
+            record_resumed_training(model, arrays, rng.uniform(-1, 1, (16, *shape)).astype(
+                "float32"), targets(name, rng, 16))
         np.savez_compressed(os.path.join(OUT, stem + ".npz"), **arrays)
     with open(os.path.join(OUT, f"manifest_{which}.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
+
+
+def record_resumed_training(model, arrays, x, y):
+    """Train the loaded-equivalent model two more batches of 8 from `x`, `y`, and keep the
+    batches and the weights it reaches in `arrays` (tests resume training and compare)."""
+    for start in (0, 8):
+        model.train_on_batch(x[start:start + 8], y[start:start + 8])
+    arrays.update(resume_x=x, resume_y=y)
+    arrays.update({f"resumed_w{i}": w for i, w in enumerate(model.get_weights())})
+
+
+def run_both_generations(script, name):
+    """Run `script k3` under Keras 3 and `script k2` under tf_keras, each writing
+    `<name>_<which>.json` into OUT; merge the two into `<name>.json` and return it."""
+    manifest = {}
+    for which in ("k3", "k2"):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        env.pop("TF_USE_LEGACY_KERAS", None)
+        if which == "k2":
+            env["TF_USE_LEGACY_KERAS"] = "1"
+        subprocess.run([sys.executable, os.path.abspath(script), which], env=env, check=True)
+        path = os.path.join(OUT, f"{name}_{which}.json")
+        with open(path) as f:
+            manifest.update(json.load(f))
+        os.remove(path)
+    with open(os.path.join(OUT, f"{name}.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    return manifest
 
 
 def main():
     if len(sys.argv) > 1:
         run(sys.argv[1])
         return
-    for which in ("k3", "k2"):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        env.pop("TF_USE_LEGACY_KERAS", None)
-        if which == "k2":
-            env["TF_USE_LEGACY_KERAS"] = "1"
-        subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
-    manifest = {}
-    for which in ("k3", "k2"):
-        path = os.path.join(OUT, f"manifest_{which}.json")
-        with open(path) as f:
-            manifest.update(json.load(f))
-        os.remove(path)
-    with open(os.path.join(OUT, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
+    run_both_generations(__file__, "manifest")
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} files, {total / 1024:.0f} KiB")
 

@@ -1,12 +1,13 @@
 """Validation of layers' tuple arguments (`padding`, `cropping`, sizes), with Keras' messages."""
 
+import numpy as np
+
 
 def standardize_tuple(value, n, name, allow_zero=False):
-    """`value` (an int, or an iterable of `n` ints) as a tuple of `n` ints, each > 0 (>= 0 with
-    `allow_zero`); else Keras' ValueError naming the argument."""
+    """`value` (an int, or `n` ints) as a tuple of `n` ints, with Keras' error otherwise."""
     message = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}"
-    if isinstance(value, int):
-        values = (value,) * n
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        values = (int(value),) * n
     else:
         try:
             values = tuple(value)
@@ -14,12 +15,12 @@ def standardize_tuple(value, n, name, allow_zero=False):
             raise ValueError(message) from None
         if len(values) != n:
             raise ValueError(message)
-        for single in values:
+        for entry in values:
             try:
-                int(single)
+                int(entry)
             except (ValueError, TypeError):
                 raise ValueError(
-                    f"{message}including element {single} of type {type(single)}") from None
+                    f"{message}including element {entry} of type {type(entry)}") from None
         values = tuple(int(v) for v in values)
     bad = {v for v in values if (v < 0 if allow_zero else v <= 0)}
     if bad:
