@@ -37,6 +37,11 @@ EXPECTED_FAILED_CHECKS = {
     "SKLearnClassifier": {
         "check_classifiers_train": DECISION_COLUMNS,
         "check_classifiers_classes": DECISION_COLUMNS,
+        "check_methods_sample_order_invariance": (
+            "float32 products: a row's output depends in its last bit on where the row falls in "
+            "the batch (BLAS' edge kernels), so permuting samples moves outputs by up to 1 ulp "
+            "(6e-8 measured, numpy 2.4 with OpenBLAS), beyond the check's rtol of 1e-7"
+        ),
         "check_classifiers_one_label_sample_weights": (
             "a zero sample weight removes the sample's gradient, not its class: the model keeps "
             "an output for that class, which a few epochs on 10 samples do not silence"

@@ -65,9 +65,10 @@ def _with_gradient(fn, backward):
     def activation(x, *args, **kwargs):
         if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, kept cheap
             return fn(x, *args, **kwargs)
-        x = autodiff.lift(x)
-        if not isinstance(x, autodiff.Node):
-            return fn(_as_float(x), *args, **kwargs)
+        if type(x) is not autodiff.Node:  # (a layer's output while a tape records is one)
+            x = autodiff.lift(x)
+            if not isinstance(x, autodiff.Node):
+                return fn(_as_float(x), *args, **kwargs)
         # Inside a user function being differentiated: compute on the value, record the rule.
         value, options = _as_float(x.value), params(args, kwargs)
         y = fn(value, **options)

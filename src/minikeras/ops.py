@@ -826,52 +826,25 @@ def _getitem(x, index):
     return apply("getitem", x, index=autodiff.plain_index(index))
 
 
-def _eager_tensor(function):
-    """`function` returning a `Tensor` (with `.numpy()`, as Keras' eager tensors have) where
-    it returns an ndarray: a view, no copy."""
+def _public(function, name):
+    """`function` as `keras.ops` gives it. On symbolic tensors (a functional model's
+    KerasTensors) it records itself as a graph node (`minikeras.layers.operation`), as Keras 3's
+    ops do; in eager code an ndarray result comes back as a `Tensor` (with `.numpy()`, as
+    Keras' eager tensors have): a view, no copy."""
 
-    @functools.wraps(function)
-    def returns_tensor(*args, **kwargs):
-        result = function(*args, **kwargs)
-        if type(result) is np.ndarray:
-            return result.view(Tensor)
-        if isinstance(result, tuple) and any(type(r) is np.ndarray for r in result):
-            items = [r.view(Tensor) if type(r) is np.ndarray else r for r in result]
-            return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
-        return result
-
-    return returns_tensor
-
-
-for _name, _function in list(globals().items()):
-    if (not _name.startswith("_") and callable(_function)
-            and getattr(_function, "__module__", None) == __name__):
-        globals()[_name] = _eager_tensor(_function)
-
-
-# Node's operators are these functions (the tape itself knows no op).
-tape.define_operators({
-    **{name: globals()[name] for name in (
-        *tape._BINARY.values(), *tape._COMPARISONS.values(), "negative", "absolute",
-        "transpose",
-    )},
-    "getitem": _getitem,
-})
-
-
-# ----------------------------------------------------------------------------------------------
-# Symbolic tensors: on a functional model's KerasTensors, every function here records itself as
-# a graph node (`minikeras.layers.operation`), as Keras 3's ops do.
-
-
-def _records_symbolically(function, name):
     @functools.wraps(function)
     def op(*args, **kwargs):
         if _holds_keras_tensor(args) or (kwargs and _holds_keras_tensor(kwargs.values())):
             from minikeras.layers import operation
 
             return operation.apply_function(name, function, args, kwargs)
-        return function(*args, **kwargs)
+        result = function(*args, **kwargs)
+        if type(result) is np.ndarray:
+            return result.view(Tensor)
+        if isinstance(result, tuple) and builtins.any(type(r) is np.ndarray for r in result):
+            items = [r.view(Tensor) if type(r) is np.ndarray else r for r in result]
+            return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
+        return result
 
     return op
 
@@ -891,4 +864,14 @@ def _holds_keras_tensor(values):
 for _name, _function in list(globals().items()):
     if (inspect.isfunction(_function) and not _name.startswith("_")
             and _function.__module__ == __name__):
-        globals()[_name] = _records_symbolically(_function, _name)
+        globals()[_name] = _public(_function, _name)
+
+
+# Node's operators are these functions (the tape itself knows no op).
+tape.define_operators({
+    **{name: globals()[name] for name in (
+        *tape._BINARY.values(), *tape._COMPARISONS.values(), "negative", "absolute",
+        "transpose",
+    )},
+    "getitem": _getitem,
+})

@@ -295,28 +295,40 @@ def unbroadcast(grad, shape):
 
 def _sweep_order(roots, wanted, sources, tape=None):
     """The nodes the roots depend on that lead to something wanted, each after its parents;
-    with `tape`, only the nodes that tape recorded (the others are constants to it)."""
+    with `tape`, only the nodes that tape recorded (the others are constants to it).
+
+    Nodes are their own keys (their hash is their identity), and the loops are plain ones,
+    not generators: this runs once per training step."""
     order, relevant, visited = [], set(), set()
     stack = [(root, False) for root in roots if tape is None or tape in root.tapes]
     while stack:
         node, expanded = stack.pop()
         if expanded:
-            if (
-                id(node) in sources
-                or (node.variable is not None and id(node.variable) in wanted)
-                or any(id(v) in wanted for v in node.variables)
-                or any(p is not None and id(p) in relevant for p in node.parents)
-            ):
-                relevant.add(id(node))
+            if _leads_to_wanted(node, wanted, sources, relevant):
+                relevant.add(node)
                 order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
+        elif node not in visited:
+            visited.add(node)
             stack.append((node, True))
-            stack.extend(
-                (p, False) for p in node.parents
-                if p is not None and id(p) not in visited and (tape is None or tape in p.tapes)
-            )
+            for parent in node.parents:
+                if parent is not None and parent not in visited and (
+                        tape is None or tape in parent.tapes):
+                    stack.append((parent, False))
     return order, relevant
+
+
+def _leads_to_wanted(node, wanted, sources, relevant):
+    """Whether `node` is a source, a wanted variable's leaf, adds a wanted variable's gradient,
+    or has a parent that leads to something wanted."""
+    if node in sources or (node.variable is not None and id(node.variable) in wanted):
+        return True
+    for variable in node.variables:
+        if id(variable) in wanted:
+            return True
+    for parent in node.parents:
+        if parent is not None and parent in relevant:
+            return True
+    return False
 
 
 def backprop(roots, seeds, grads, sources=(), tape=None):
@@ -324,38 +336,40 @@ def backprop(roots, seeds, grads, sources=(), tape=None):
     everything, without one); variables' gradients go into `grads`.
 
     Returns the gradients reaching the Nodes in `sources` (id -> array)."""
-    wanted = grads._wanted
-    source_ids = {id(s) for s in sources}
-    order, relevant = _sweep_order(roots, wanted, source_ids, tape)
+    sources = set(sources)
+    order, relevant = _sweep_order(roots, grads._wanted, sources, tape)
     flowing = {}
     for root, seed in zip(roots, seeds):
-        if id(root) in relevant:
-            previous = flowing.get(id(root))
-            flowing[id(root)] = seed if previous is None else previous + seed
+        if root in relevant:
+            previous = flowing.get(root)
+            flowing[root] = seed if previous is None else previous + seed
     reached = {}
     for node in reversed(order):
-        key = id(node)
-        grad = flowing.pop(key, None)
+        grad = flowing.pop(node, None)
         if grad is None:
             continue
-        if key in source_ids:
-            reached[key] = grad
+        if node in sources:
+            reached[id(node)] = grad
         if node.variable is not None:
             grads.add(node.variable, grad)
             continue
         if node.vjp is None:
             continue
-        grads.needs_input = any(p is not None and id(p) in relevant for p in node.parents)
+        grads.needs_input = False
+        for parent in node.parents:
+            if parent is not None and parent in relevant:
+                grads.needs_input = True
+                break
         for parent, parent_grad in zip(node.parents, node.vjp(grad, grads)):
-            if parent is None or parent_grad is None or id(parent) not in relevant:
+            if parent is None or parent_grad is None or parent not in relevant:
                 continue
             if type(parent.value) is not tuple:  # a multi-output call: a list, one per output
                 if type(parent_grad) is not np.ndarray or parent_grad.shape != parent.value.shape:
                     parent_grad = unbroadcast(parent_grad, parent.value.shape)
                 if parent_grad.dtype != parent.value.dtype:
                     parent_grad = parent_grad.astype(parent.value.dtype)
-            previous = flowing.get(id(parent))
-            flowing[id(parent)] = parent_grad if previous is None else previous + parent_grad
+            previous = flowing.get(parent)
+            flowing[parent] = parent_grad if previous is None else previous + parent_grad
     return reached
 
 
@@ -440,7 +454,8 @@ class GradientTape:
         None (or zeros, with `unconnected_gradients="zero"`) where it does not depend on one.
 
         `into` (minikeras' own) is a dict of arrays kept across calls that the gradients are
-        written into, so that a training step allocates nothing parameter-sized."""
+        written into, so that a training step allocates nothing parameter-sized; with it,
+        `sources` is a list of variables."""
         if self._used and not self._persistent:
             raise RuntimeError(
                 "A non-persistent GradientTape can only be used to compute one set of "
@@ -463,12 +478,12 @@ class GradientTape:
                     np.ones_like(value) if seed is None
                     else np.broadcast_to(np.asarray(seed, value.dtype), value.shape)
                 )
+        if into is not None and type(sources) is list:  # fit's step: a list of variables
+            grads = Gradients(sources, into)
+            backprop(roots, root_seeds, grads, tape=self)
+            return [grads.get(v) for v in sources]
         flat_sources = tree.flatten(sources)
         variables = [s for s in flat_sources if is_variable(s)]
-        if into is not None and len(variables) == len(flat_sources):  # fit's step: variables
-            grads = Gradients(variables, into)
-            backprop(roots, root_seeds, grads, tape=self)
-            return [grads.get(v) for v in variables]
         source_nodes = [self._source_node(s) for s in flat_sources]
         grads = Gradients(variables, into)
         reached = backprop(

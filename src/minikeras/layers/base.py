@@ -408,11 +408,11 @@ class Layer:
         """The variables whose gradients `backward` adds: the layer's own trainable weights (a
         layer whose backward also covers its sublayers' weights, such as an RNN's cell's,
         returns those too)."""
-        return tuple(v for v in self._weights if v.trainable) if self.trainable else ()
+        return tuple([v for v in self._weights if v.trainable]) if self.trainable else ()
 
     def _record(self, inputs, flat_inputs, outputs, ctx):
         """`outputs` as the tape node(s) of this call."""
-        parents = tuple(x if type(x) is Node else None for x in flat_inputs)
+        parents = tuple([x if type(x) is Node else None for x in flat_inputs])
         variables = self._backward_variables()
         if not variables and all(p is None for p in parents):
             return outputs
@@ -521,7 +521,7 @@ class Layer:
         if type(inputs) is np.ndarray:
             if tape.recording():
                 inputs = tape.lift(inputs)  # a watched array is its leaf
-            elif inputs.dtype == self._np_dtype:
+            if type(inputs) is np.ndarray and inputs.dtype == self._np_dtype:
                 return inputs
         if type(inputs) is Node:
             return self._convert_leaf(inputs)

@@ -129,7 +129,7 @@ class Dense(Layer):
             flat_inputs = inputs.reshape(-1, kernel.value.shape[0])
             grads.add(kernel, np.matmul(flat_inputs.T, flat_grad, out=grads.buffer(kernel)))
         if bias is not None and grads.wants(bias):
-            grads.add(bias, np.sum(flat_grad, axis=0, out=grads.buffer(bias)))
+            grads.add(bias, np.add.reduce(flat_grad, axis=0, out=grads.buffer(bias)))
         return np.matmul(grad, kernel.value.T) if grads.needs_input else None
 
     def compute_output_shape(self, input_shape):

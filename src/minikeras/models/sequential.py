@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minikeras.core import tape
+from minikeras.core.tape import Node
 from minikeras.layers.base import Layer, standardize_shape
 from minikeras.layers.input_layer import InputLayer, KerasTensor
 from minikeras.models.model import Model
@@ -198,9 +198,12 @@ class Sequential(Model):
         return bool(self._layers) and self._layers[0]._takes_strings
 
     def call(self, inputs, training=False):
-        recording = tape.recording()
         for layer in self._layers:
-            if not recording and type(inputs) is np.ndarray and layer._is_plain_function():
+            # An array, or a recorded value, that carries no mask: a plain layer's call is its
+            # forward (recorded as one node while a tape records), without __call__'s bookkeeping.
+            kind = type(inputs)
+            if (kind is np.ndarray or kind is Node and inputs._keras_mask is None) \
+                    and layer._is_plain_function():
                 inputs = layer._apply_plain(inputs, training)
             else:
                 inputs = layer(inputs, training=training)
@@ -210,7 +213,10 @@ class Sequential(Model):
         """Inference on inputs already checked (predict's later batches): the layers' `call`
         alone, without `__call__`'s conversions, checks and bookkeeping."""
         for layer in self._layers:
-            inputs = layer._invoke(inputs, False)
+            if type(inputs) is np.ndarray and layer._is_plain_function():
+                inputs = layer._apply_plain(inputs, False)
+            else:
+                inputs = layer._invoke(inputs, False)
         return inputs
 
     # ------------------------------------------------------------------------------------------

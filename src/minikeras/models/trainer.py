@@ -250,7 +250,8 @@ class Trainer:
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with one batch; returns `get_metrics_result()`."""
         if self._compile_metrics is not None:
-            y_pred = tree.map_structure(tape.value_of, y_pred)
+            y_pred = y_pred.value if type(y_pred) is tape.Node else tree.map_structure(
+                tape.value_of, y_pred)
             if self._nested_output_names():
                 y, y_pred = self._in_output_order(y, "y"), self._in_output_order(y_pred, "y_pred")
             else:
@@ -442,14 +443,22 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
+        if (type(x) is np.ndarray and x.dtype == np.float32 and verbose == 0 and steps is None
+                and not callbacks and not kwargs and len(x) <= (batch_size or 32)
+                and type(batch_size) in (int, type(None))
+                and type(self).predict_step is Trainer.predict_step
+                and not self._nested_output_names()):
+            return as_array(self(x, training=False))  # one batch of one array: a call (cheap)
         _refuse_unknown(kwargs, "predict")
         data_lib.check_counts(batch_size=batch_size, steps=steps)
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
-        quiet = verbose == 0 and not callbacks and steps is None
-        own_step = type(self).predict_step is not Trainer.predict_step
-        if quiet and not own_step and isinstance(batches, data_lib.ArrayBatches) \
-                and not tree.is_nested(batches.x) and not self._nested_output_names():
+        quiet = verbose == 0 and not callbacks
+        one_array = (
+            steps is None and type(self).predict_step is Trainer.predict_step
+            and isinstance(batches, data_lib.ArrayBatches) and not tree.is_nested(batches.x)
+            and not self._nested_output_names())
+        if quiet and one_array:
             if batches.num_samples <= batches.batch_size:
                 return as_array(self(batches.x, training=False))
             return self._predict_arrays(batches)
@@ -460,6 +469,10 @@ class Trainer:
             steps=batches.steps,
         )
         callback_list.on_predict_begin()
+        if one_array and batches.num_samples:
+            out = self._predict_arrays(batches, callback_list)
+            callback_list.on_predict_end()
+            return out
         outputs, structured = _Outputs(batches.num_samples), []
         for step, data in enumerate(batches.batches()):
             callback_list.on_predict_batch_begin(step)
@@ -479,9 +492,10 @@ class Trainer:
             return as_array(self(batches.x, training=False))  # no rows: the output's shape
         return outputs.result()
 
-    def _predict_arrays(self, batches):
-        """The quiet path: no callbacks, one preallocated output, and after the first batch
-        (checked like any call) the layers' `call` directly, with no per-batch bookkeeping.
+    def _predict_arrays(self, batches, callback_list=None):
+        """One array's batches: one preallocated output, and after the first batch (checked
+        like any call) the layers' `call` directly, with no per-batch bookkeeping. With
+        callbacks (a progress bar), the batches run in order, each between its hooks.
 
         Large batches run two at a time in threads with one BLAS thread each: numpy releases the
         GIL in its loops, so the elementwise work uses both cores, not only the products. The
@@ -495,15 +509,25 @@ class Trainer:
         x, size = self._conform_input(batches.x), batches.batch_size
         threads = backend.blas_threads_for(size, _widest_layer(self))
         with backend.blas_threads(1):
+            if callback_list is not None:
+                callback_list.on_predict_batch_begin(0)
             first = as_array(self(x[:size], training=False))
             out = np.empty((len(x), *first.shape[1:]), first.dtype)
             out[:size] = first
+            if callback_list is not None:
+                callback_list.on_predict_batch_end(0, {"outputs": first})
 
             def predict_from(start):
                 out[start:start + size] = self._call_unchecked(x[start:start + size])
 
             starts = range(size, len(x), size)
-            if threads > 1:
+            if callback_list is not None:
+                for step, start in enumerate(starts, 1):
+                    callback_list.on_predict_batch_begin(step)
+                    predict_from(start)
+                    callback_list.on_predict_batch_end(
+                        step, {"outputs": out[start:start + size]})
+            elif threads > 1:
                 def predict_share(first):
                     """Every `threads`-th batch: a future per batch would keep 2 KB for each
                     of the 10,000 batches of 10 million rows."""
@@ -605,7 +629,9 @@ def _python_logs(logs):
         return logs
     result = {}
     for key, value in logs.items():
-        if isinstance(value, dict):
+        if type(value) is float:  # what the metrics' results give: nothing to convert
+            result[key] = value
+        elif isinstance(value, dict):
             result.update(_python_logs(value))
         else:
             value = tape.value_of(value)
