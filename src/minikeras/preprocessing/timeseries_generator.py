@@ -36,6 +36,7 @@ class TimeseriesGenerator(PyDataset):
                 f"while target length is {len(targets)}")
         self.data = data
         self.targets = targets
+        self._series, self._targets = np.asarray(data), np.asarray(targets)  # read by rows
         self.length = length
         self.sampling_rate = sampling_rate
         self.stride = stride
@@ -62,8 +63,8 @@ class TimeseriesGenerator(PyDataset):
             rows = np.arange(first, min(first + self.batch_size * self.stride,
                                         self.end_index + 1), self.stride)
         steps = np.arange(-self.length, 0, self.sampling_rate)
-        windows = np.take(np.asarray(self.data), rows[:, None] + steps, axis=0)
-        targets = np.take(np.asarray(self.targets), rows, axis=0)
+        windows = np.take(self._series, rows[:, None] + steps, axis=0)
+        targets = np.take(self._targets, rows, axis=0)
         if self.reverse:
             return windows[:, ::-1, ...], targets
         return windows, targets
