@@ -11,6 +11,7 @@ import pytest
 from text_scripts import FakeClock, StubModel, drive
 
 from minikeras import callbacks as callbacks_module
+from minikeras.callbacks import callback_list
 from minikeras.utils import progbar
 
 DATA = json.loads(
@@ -61,7 +62,7 @@ def test_hooks_nobody_implements_cost_no_log_conversion(monkeypatch):
         [callbacks_module.Callback(), callbacks_module.History()], model=types.SimpleNamespace()
     )
     callbacks.on_train_begin()
-    monkeypatch.setattr(callbacks_module, "_pythonify", lambda logs: pytest.fail("converted"))
+    monkeypatch.setattr(callback_list, "_pythonify", lambda logs: pytest.fail("converted"))
     for batch in range(3):
         callbacks.on_train_batch_begin(batch)
         callbacks.on_train_batch_end(batch, {"loss": 1.0})

@@ -4,7 +4,7 @@ import json
 import os
 import shutil
 
-from minikeras.callbacks import Callback
+from minikeras.callbacks.callback import Callback
 
 
 class BackupAndRestore(Callback):

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from minikeras.callbacks import Callback
+from minikeras.callbacks.callback import Callback
 
 TIMEOUT = 10  # seconds before an unanswered post is given up
 

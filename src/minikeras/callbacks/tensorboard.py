@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from minikeras.callbacks import Callback
+from minikeras.callbacks.callback import Callback
 from minikeras.callbacks.event_file import EventFileWriter
 
 

@@ -50,3 +50,46 @@ def nearest_repeat_adjoint(grad, sizes, axes):
         else:
             shape.append(n)
     return grad.reshape(shape).sum(axis=tuple(summed))
+
+
+def nearest_indices(size, new_size):
+    """The input position each of `new_size` outputs copies, as TensorFlow's nearest resize
+    with half-pixel centres: `floor((i + 0.5) * size / new_size)` in float32."""
+    scale = np.float32(size / new_size)
+    centres = (np.arange(new_size, dtype=np.float32) + np.float32(0.5)) * scale
+    return np.minimum(np.floor(centres).astype(np.intp), size - 1)
+
+
+_CUBIC_TABLE_SIZE = 1024  # TensorFlow's bicubic weights are read from a table this fine
+
+
+def _keys_cubic_table(a=-0.5):
+    """TensorFlow's table of Keys cubic weights: for each of 1025 fractions x, the weight of
+    a tap at distance x (column 0) and at distance x + 1 (column 1)."""
+    x = np.arange(_CUBIC_TABLE_SIZE + 1, dtype=np.float32) / np.float32(_CUBIC_TABLE_SIZE)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = x + 1
+    far = ((a * far - 5 * a) * far + 8 * a) * far - 4 * a
+    return np.stack([near, far], axis=1).astype(np.float32)
+
+
+def cubic_matrix(size, new_size, dtype):
+    """The `(new_size, size)` matrix of TensorFlow's bicubic resize (Keys' kernel, a = -0.5,
+    half-pixel centres, no antialiasing): four taps around each sample position with weights
+    from TensorFlow's table, taps outside the image dropped and the others renormalised."""
+    table = _keys_cubic_table()
+    scale = np.float32(size / new_size)
+    position = (np.arange(new_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+    start = np.floor(position)
+    offset = np.rint((position - start) * _CUBIC_TABLE_SIZE).astype(np.intp)
+    start = start.astype(np.intp)
+    weights = np.stack([table[offset, 1], table[offset, 0],
+                        table[_CUBIC_TABLE_SIZE - offset, 0],
+                        table[_CUBIC_TABLE_SIZE - offset, 1]], axis=1)
+    taps = start[:, None] + np.arange(-1, 3)
+    weights = np.where((taps >= 0) & (taps < size), weights, np.float32(0))
+    weights /= weights.sum(axis=1, keepdims=True)
+    matrix = np.zeros((new_size, size), np.float32)
+    rows = np.repeat(np.arange(new_size), 4)
+    np.add.at(matrix, (rows, np.clip(taps, 0, size - 1).ravel()), weights.ravel())
+    return matrix.astype(dtype)

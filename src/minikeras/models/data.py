@@ -256,8 +256,9 @@ class DatasetBatches:
     generator behind it, a `filter`) is read to its end every epoch, and Keras warns then too.
     """
 
-    def __init__(self, source, steps=None):
+    def __init__(self, source, steps=None, class_weight=None):
         self.source = source
+        self._class_weights = None if class_weight is None else ClassWeights(class_weight)
         self.num_batches = source.num_batches or None  # None: unknown, or endless
         if source.endless and steps is None:
             raise ValueError(
@@ -295,6 +296,8 @@ class DatasetBatches:
                 return
             self._seen += 1
             x, y, sample_weight = unpack(batch)
+            if self._class_weights is not None:
+                sample_weight = self._class_weights.of_batch(y, sample_weight, self.source.kind)
             yield as_arrays(x, "x"), as_arrays(y, "y"), as_arrays(sample_weight, "sample_weight")
         if self.num_batches is not None and self._seen == self.num_batches:
             self._iterator = None
@@ -302,6 +305,8 @@ class DatasetBatches:
 
 class TFDataSource:
     """A `tf.data.Dataset` as `DatasetBatches` reads it: its elements are the batches."""
+
+    kind = "tf.data.Dataset"
 
     def __init__(self, dataset):
         self.dataset = dataset
@@ -333,6 +338,8 @@ def _first_leaf(structure):
 class PyDatasetSource:
     """A `PyDataset` as `DatasetBatches` reads it: batch `i` is `dataset[i]`, in shuffled
     order when asked (a new order every pass), and its epoch hooks run around each epoch."""
+
+    kind = "PyDataset"
 
     def __init__(self, dataset, shuffle=False):
         self.dataset = dataset
@@ -379,10 +386,13 @@ def _standardize_py_batch(batch):
     return batch
 
 
-def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
+def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
+                 class_weight=None):
     """The right batch source for `x`: arrays, a dataset, a PyDataset, or an iterable of
-    ready batches."""
+    ready batches; `class_weight` becomes the sample weights of every batch, as in Keras."""
     if is_array_like(x):
+        if class_weight is not None:
+            sample_weight = _array_class_weights(y, sample_weight, class_weight)
         return ArrayBatches(x, y, sample_weight, batch_size, shuffle, steps)
     if is_dataset(x):
         _refuse_separate_targets(y, sample_weight, "tf.data.Dataset")
@@ -391,13 +401,28 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
                 "`shuffle=True` was passed, but will be ignored since the data `x` was provided "
                 "as a tf.data.Dataset. The Dataset is expected to already be shuffled (via "
                 "`.shuffle(buffer_size)`).", UserWarning, stacklevel=3)
-        return DatasetBatches(TFDataSource(x), steps)
+        return DatasetBatches(TFDataSource(x), steps, class_weight)
     if is_py_dataset(x):
         _refuse_separate_targets(y, sample_weight, "PyDataset")
-        return DatasetBatches(PyDatasetSource(x, shuffle), steps)
+        return DatasetBatches(PyDatasetSource(x, shuffle), steps, class_weight)
     if y is not None:
         raise ValueError("`y` argument is not supported when using a generator or iterable as `x`.")
+    if class_weight is not None:
+        raise ValueError(
+            "Argument `class_weight` is not supported for Python generator inputs. "
+            f"Received: class_weight={class_weight}")
     return IterableBatches(x, steps)
+
+
+def _array_class_weights(y, sample_weight, class_weight):
+    if y is None:
+        raise ValueError("`class_weight` is only supported for arrays with a `y`.")
+    if sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    y = as_structure(y, "y")
+    if tree.is_nested(y):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    return class_weights_to_sample_weights(y, class_weight)
 
 
 def _refuse_separate_targets(y, sample_weight, kind):
@@ -439,25 +464,55 @@ def split_validation(x, y, sample_weight, validation_split):
 
 
 def class_weights_to_sample_weights(y, class_weight):
-    """Per-row weights from a `{class index: weight}` dict (labels as integers or one-hot), as
-    Keras weighs them: `class_weight.get(label, 1.0)`. A key that is no class index (`"1"`)
-    weighs no row, as in Keras, which says nothing; minikeras warns."""
-    weights = {int(key): weight for key, weight in class_weight.items() if _is_class_index(key)}
-    ignored = [key for key in class_weight if not _is_class_index(key)]
-    if ignored:
-        warnings.warn(
-            f"`class_weight` keys {ignored} are not class indices (non-negative integers): they "
-            "weigh no row, and their classes keep weight 1.0, as in Keras. Key the weights by "
-            "integer class index, e.g. "
-            "`{int(key): weight for key, weight in class_weight.items()}`.",
-            UserWarning, stacklevel=3)
-    y = np.asarray(y)
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = np.rint(labels).astype(np.int64)
-    table = np.ones(max(int(labels.max(initial=0)), max(weights, default=0)) + 1, np.float32)
-    for label, weight in weights.items():
-        table[label] = weight
-    return table[labels]
+    """Per-row weights of the labels `y` from a `{class index: weight}` dict."""
+    return ClassWeights(class_weight)(y)
+
+
+class ClassWeights:
+    """A `{class index: weight}` dict as Keras applies it: each row weighs
+    `class_weight.get(label, 1.0)`, its label an integer or the argmax of a one-hot row. A key
+    that is no class index (`"1"`) weighs no row, as in Keras, which says nothing; minikeras
+    warns, once, here."""
+
+    def __init__(self, class_weight):
+        weights = {int(key): weight for key, weight in class_weight.items()
+                   if _is_class_index(key)}
+        ignored = [key for key in class_weight if not _is_class_index(key)]
+        if ignored:
+            warnings.warn(
+                f"`class_weight` keys {ignored} are not class indices (non-negative integers): "
+                "they weigh no row, and their classes keep weight 1.0, as in Keras. Key the "
+                "weights by integer class index, e.g. "
+                "`{int(key): weight for key, weight in class_weight.items()}`.",
+                UserWarning, stacklevel=4)
+        self.table = np.ones(max(weights, default=-1) + 1, backend.floatx())
+        for label, weight in weights.items():
+            self.table[label] = weight
+
+    def __call__(self, y):
+        y = np.asarray(y)
+        labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(
+            len(y), -1)[:, 0]
+        labels = np.rint(labels).astype(np.int64)
+        weights = np.ones(len(labels), backend.floatx())
+        known = (labels >= 0) & (labels < len(self.table))
+        weights[known] = self.table[labels[known]]
+        return weights
+
+    def of_batch(self, y, sample_weight, kind):
+        """The sample weights of one batch of a dataset (`kind`), refused as Keras refuses
+        them: beside given sample weights, or for several outputs."""
+        if sample_weight is not None:
+            specify = " specify" if kind == "PyDataset" else ""
+            raise ValueError(
+                f"You cannot{specify} `class_weight` and `sample_weight` at the same time.")
+        if tree.is_nested(y):
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
+        if y is None:
+            raise ValueError(
+                f"`class_weight` weighs rows by their targets, and this {kind}'s batches have "
+                "none: make its elements `(x, y)` pairs.")
+        return self(y)
 
 
 def _is_class_index(key):

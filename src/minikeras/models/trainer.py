@@ -318,13 +318,8 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_lib.split_validation(
                 x, y, sample_weight, validation_split
             )
-        if class_weight is not None:
-            if y is None:
-                raise ValueError("`class_weight` is only supported for arrays with a `y`.")
-            if sample_weight is not None:
-                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
-        batches = data_lib.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        batches = data_lib.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
+                                        class_weight)
         validation = None
         if validation_data is not None:
             val_x, val_y, val_w = data_lib.unpack(validation_data)

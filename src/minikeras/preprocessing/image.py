@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from minikeras import backend
+from minikeras.preprocessing.dataframe_iterator import DataFrameIterator
 from minikeras.preprocessing.image_iterators import (
     DirectoryIterator,
     Iterator,
@@ -27,14 +28,26 @@ from minikeras.preprocessing.image_transforms import (
     random_shift,
     random_zoom,
 )
-from minikeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from minikeras.utils.image_utils import (array_to_img, img_to_array, load_img, save_img,
+                                         smart_resize)
 
 __all__ = [
-    "DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator",
-    "apply_affine_transform", "apply_brightness_shift", "apply_channel_shift", "array_to_img",
+    "DataFrameIterator", "DirectoryIterator", "ImageDataGenerator", "Iterator",
+    "NumpyArrayIterator", "apply_affine_transform", "apply_brightness_shift",
+    "apply_channel_shift", "array_to_img",
     "img_to_array", "load_img", "random_brightness", "random_channel_shift", "random_rotation",
-    "random_shear", "random_shift", "random_zoom", "save_img",
+    "random_shear", "random_shift", "random_zoom", "save_img", "smart_resize",
 ]
+
+# Keras 2's arguments of `flow_from_dataframe` that Keras warns about and ignores.
+_DATAFRAME_DEPRECATIONS = {
+    "has_ext": "has_ext is deprecated, filenames in the dataframe have to match the exact "
+               "filenames in disk.",
+    "sort": "sort is deprecated, batches will be created in thesame order than the filenames "
+            "provided if `shuffle`is set to `False`.",
+    "drop_duplicates": "drop_duplicates is deprecated, you can drop duplicates by using the "
+                       "pandas.DataFrame.drop_duplicates method.",
+}
 
 _NOT_FIT = ("This ImageDataGenerator specifies `{}`, but it hasn't been fit on any training "
             "data. Fit it first by calling `.fit(numpy_data)`.")
@@ -173,10 +186,29 @@ class ImageDataGenerator:
             save_format=save_format, follow_links=follow_links, subset=subset,
             interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype)
 
-    def flow_from_dataframe(self, *args, **kwargs):
-        raise NotImplementedError(
-            "minikeras does not provide ImageDataGenerator.flow_from_dataframe yet: use "
-            "flow_from_directory, or load the images and use flow().")
+    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class",
+                            weight_col=None, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32, shuffle=True,
+                            seed=None, save_to_dir=None, save_prefix="", save_format="png",
+                            subset=None, interpolation="nearest", validate_filenames=True,
+                            **kwargs):
+        """Batches of augmented images from the files a pandas DataFrame lists (`x_col`,
+        relative to `directory`), labelled from `y_col` as `class_mode` asks and weighted by
+        `weight_col` (pandas and Pillow are needed then)."""
+        for name, advice in _DATAFRAME_DEPRECATIONS.items():
+            if name in kwargs:
+                warnings.warn(advice, DeprecationWarning, stacklevel=2)
+        if class_mode == "other":
+            warnings.warn('`class_mode="other"` is deprecated, please use `class_mode="raw"`.',
+                          DeprecationWarning, stacklevel=2)
+            class_mode = "raw"
+        return DataFrameIterator(
+            dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
+            target_size=target_size, color_mode=color_mode, classes=classes,
+            class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
+            save_format=save_format, subset=subset, interpolation=interpolation,
+            validate_filenames=validate_filenames, dtype=self.dtype)
 
     def standardize(self, x):
         """`x` (one image or a batch) with the preprocessing function, rescaling and the

@@ -230,56 +230,31 @@ def _class_files(directory, split, follow_links):
             for root, name in files]
 
 
-class DirectoryIterator(Iterator):
-    """Batches of augmented images read from `directory`, one sub-folder per class.
+class BatchFromFiles(Iterator):
+    """What the iterators over image files share (Keras' `BatchFromFilesMixin`): each file of
+    a batch read, resized and augmented, and the batch's labels as `class_mode` asks:
+    "categorical" (one-hot, or multi-hot for a list of classes), "binary" or "sparse" (class
+    index), "input" (the images themselves), "multi_output" and "raw" (the `labels` given),
+    None (images only); then the sample weights, if any."""
 
-    `class_mode`: "categorical" (one-hot labels), "binary" or "sparse" (class index),
-    "input" (the images themselves) or None (images only).
-    """
+    sample_weight = None
 
-    allowed_class_modes = {"categorical", "binary", "sparse", "input", None}
-
-    def __init__(self, directory, image_data_generator, target_size=(256, 256),
-                 color_mode="rgb", classes=None, class_mode="categorical", batch_size=32,
-                 shuffle=True, seed=None, data_format=None, save_to_dir=None, save_prefix="",
-                 save_format="png", follow_links=False, subset=None, interpolation="nearest",
-                 keep_aspect_ratio=False, dtype=None):
+    def _set_processing_attrs(self, image_data_generator, target_size, color_mode, data_format,
+                              save_to_dir, save_prefix, save_format, subset, interpolation,
+                              keep_aspect_ratio, dtype):
         if color_mode not in _CHANNELS:
             raise ValueError(f'Invalid color mode: {color_mode}; expected "rgb", "rgba", or '
                              '"grayscale".')
-        if class_mode not in self.allowed_class_modes:
-            raise ValueError(f"Invalid class_mode: {class_mode}; expected one of: "
-                             f"{self.allowed_class_modes}")
         self.image_data_generator = image_data_generator
-        self.directory = directory
         self.target_size, self.color_mode = tuple(target_size), color_mode
         self.data_format = data_format or backend.image_data_format()
         self.dtype = dtype or backend.floatx()
         channels = (_CHANNELS[color_mode],)
         self.image_shape = (self.target_size + channels if self.data_format == "channels_last"
                             else channels + self.target_size)
-        self.class_mode, self.interpolation = class_mode, interpolation
-        self.keep_aspect_ratio = keep_aspect_ratio
+        self.interpolation, self.keep_aspect_ratio = interpolation, keep_aspect_ratio
         self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
         self.subset, self.split = subset, _subset_split(image_data_generator, subset)
-        classes = classes or sorted(
-            d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
-        self.num_classes = len(classes)
-        self.class_indices = {name: index for index, name in enumerate(classes)}
-        self.filenames, labels = [], []
-        for name in classes:
-            files = _class_files(os.path.join(directory, name), self.split, follow_links)
-            self.filenames += files
-            labels += [self.class_indices[name]] * len(files)
-        self.samples = len(self.filenames)
-        self.classes = np.array(labels, dtype="int32")
-        print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
-        self.filepaths = [os.path.join(directory, name) for name in self.filenames]
-        super().__init__(self.samples, batch_size, shuffle, seed)
-
-    @property
-    def labels(self):
-        return self.classes
 
     def _load(self, path):
         img = image_utils.load_img(path, color_mode=self.color_mode, target_size=self.target_size,
@@ -299,11 +274,64 @@ class DirectoryIterator(Iterator):
             self._save(batch_x, index_array, self.data_format, 1e7)
         if self.class_mode is None:
             return batch_x
-        if self.class_mode == "input":
-            return batch_x, batch_x.copy()
-        labels = self.classes[index_array]
-        if self.class_mode == "categorical":
-            batch_y = np.zeros((len(batch_x), self.num_classes), dtype=self.dtype)
-            batch_y[np.arange(len(batch_x)), labels] = 1.0
+        batch_y = self._batch_labels(batch_x, index_array)
+        if self.sample_weight is None:
             return batch_x, batch_y
-        return batch_x, labels.astype(self.dtype)
+        return batch_x, batch_y, self.sample_weight[index_array]
+
+    def _batch_labels(self, batch_x, index_array):
+        if self.class_mode == "input":
+            return batch_x.copy()
+        if self.class_mode == "multi_output":
+            return [output[index_array] for output in self.labels]
+        if self.class_mode == "raw":
+            return self.labels[index_array]
+        labels = [self.classes[j] for j in index_array]  # an index, or a list of them
+        if self.class_mode == "categorical":
+            batch_y = np.zeros((len(batch_x), len(self.class_indices)), dtype=self.dtype)
+            for row, label in enumerate(labels):
+                batch_y[row, label] = 1.0
+            return batch_y
+        return np.asarray(labels, dtype=self.dtype)
+
+
+class DirectoryIterator(BatchFromFiles):
+    """Batches of augmented images read from `directory`, one sub-folder per class.
+
+    `class_mode`: "categorical" (one-hot labels), "binary" or "sparse" (class index),
+    "input" (the images themselves) or None (images only).
+    """
+
+    allowed_class_modes = {"categorical", "binary", "sparse", "input", None}
+
+    def __init__(self, directory, image_data_generator, target_size=(256, 256),
+                 color_mode="rgb", classes=None, class_mode="categorical", batch_size=32,
+                 shuffle=True, seed=None, data_format=None, save_to_dir=None, save_prefix="",
+                 save_format="png", follow_links=False, subset=None, interpolation="nearest",
+                 keep_aspect_ratio=False, dtype=None):
+        self._set_processing_attrs(image_data_generator, target_size, color_mode, data_format,
+                                   save_to_dir, save_prefix, save_format, subset, interpolation,
+                                   keep_aspect_ratio, dtype)
+        if class_mode not in self.allowed_class_modes:
+            raise ValueError(f"Invalid class_mode: {class_mode}; expected one of: "
+                             f"{self.allowed_class_modes}")
+        self.directory = directory
+        self.class_mode = class_mode
+        classes = classes or sorted(
+            d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+        self.num_classes = len(classes)
+        self.class_indices = {name: index for index, name in enumerate(classes)}
+        self.filenames, labels = [], []
+        for name in classes:
+            files = _class_files(os.path.join(directory, name), self.split, follow_links)
+            self.filenames += files
+            labels += [self.class_indices[name]] * len(files)
+        self.samples = len(self.filenames)
+        self.classes = np.array(labels, dtype="int32")
+        print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+        self.filepaths = [os.path.join(directory, name) for name in self.filenames]
+        super().__init__(self.samples, batch_size, shuffle, seed)
+
+    @property
+    def labels(self):
+        return self.classes

@@ -1,4 +1,5 @@
-"""Image files to arrays and back (`load_img`, `img_to_array`, `array_to_img`, `save_img`).
+"""Image files to arrays and back (`load_img`, `img_to_array`, `array_to_img`, `save_img`),
+and `smart_resize` (resizing without distorting the aspect ratio).
 
 Images are Pillow images, as in Keras; Pillow is imported only when one of these functions
 needs it, so that minikeras runs without it. `img_to_array` takes any array-like.
@@ -154,3 +155,62 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     resample = getattr(image.Resampling, interpolation.upper())
     box = _center_crop_box(img.size, width_height) if keep_aspect_ratio else None
     return img.resize(width_height, resample, box=box)
+
+
+_RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
+_RESIZED_HERE = ("bilinear", "nearest", "bicubic")
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last", **kwargs):
+    """Resize an image (`(height, width, channels)`) or a batch of them to `size` without
+    distorting them: the largest centred crop of the target's aspect ratio is resized, as
+    TensorFlow resizes (half-pixel centres, no antialiasing). Bilinear and bicubic give
+    float32; nearest keeps the dtype."""
+    kwargs.pop("backend_module", None)
+    if kwargs:
+        raise TypeError(f"smart_resize() got unexpected keyword arguments: {list(kwargs.keys())}")
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    if interpolation not in _RESIZE_INTERPOLATIONS:
+        raise ValueError(
+            "Invalid value for argument `interpolation`. Expected of one "
+            f"{_RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}")
+    if interpolation not in _RESIZED_HERE:
+        raise NotImplementedError(
+            f"smart_resize(interpolation={interpolation!r}): minikeras resizes with "
+            f"{', '.join(_RESIZED_HERE)}.")
+    image = np.asarray(getattr(x, "value", x))
+    if image.ndim not in (3, 4):
+        raise ValueError(
+            "Expected an image array with shape `(height, width, channels)`, or `(batch_size, "
+            "height, width, channels)`, but got input with incorrect rank, of shape "
+            f"{image.shape}.")
+    axes = (image.ndim - 3, image.ndim - 2) if data_format == "channels_last" else (
+        image.ndim - 2, image.ndim - 1)
+    height, width = (image.shape[a] for a in axes)
+    target_height, target_width = size
+    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+    crop = [slice(None)] * image.ndim
+    for axis, length, kept in zip(axes, (height, width), (crop_height, crop_width)):
+        start = int(float(length - kept) / 2)
+        crop[axis] = slice(start, start + kept)
+    return _resize(image[tuple(crop)], axes, size, interpolation)
+
+
+def _resize(image, axes, size, interpolation):
+    """`image` resized on `axes` to `size`, each axis in turn, as TensorFlow resizes."""
+    from minikeras.layers import resampling
+
+    if interpolation == "nearest":
+        for axis, new_size in zip(axes, size):
+            image = np.take(image, resampling.nearest_indices(image.shape[axis], new_size),
+                            axis=axis)
+        return image
+    matrix = resampling.linear_matrix if interpolation == "bilinear" else (
+        resampling.cubic_matrix)
+    image = image.astype(np.float32)
+    for axis, new_size in zip(axes, size):
+        image = resampling.apply_on_axis(matrix(image.shape[axis], new_size, np.float32),
+                                         image, axis)
+    return image

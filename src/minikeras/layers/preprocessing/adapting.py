@@ -5,7 +5,11 @@ iterable of batches: a generator, a list of arrays, a `tf.data.Dataset` (the sta
 anything iterable that yields batches), a `PyDataset`. `(x, y)` batches are read for `x`.
 """
 
+import itertools
+
 import numpy as np
+
+from minikeras.utils.py_dataset import PyDataset
 
 
 def is_whole_array(data, lists="array"):
@@ -37,14 +41,37 @@ def batches(data, steps=None, batch_size=None, lists="array"):
                 return
             yield array[start:start + batch_size]
         return
-    source = data.as_numpy_iterator() if hasattr(data, "as_numpy_iterator") else data
-    if hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(
-            source, "__next__") and not isinstance(source, (list, tuple)):
-        source = (source[index] for index in range(len(source)))  # a PyDataset
-    for index, batch in enumerate(source):
+    for index, batch in enumerate(_iterate(data)):
         if steps is not None and index >= steps:
             return
         yield as_array(batch[0] if isinstance(batch, tuple) else batch)
+
+
+def _iterate(data):
+    """The batches of a dataset, of a `PyDataset` (by index: `num_batches` of them, or without
+    end) or of any other iterable."""
+    if hasattr(data, "as_numpy_iterator"):
+        return data.as_numpy_iterator()
+    if isinstance(data, PyDataset):
+        count = data.num_batches
+    elif hasattr(data, "__getitem__") and hasattr(data, "__len__") and not hasattr(
+            data, "__next__") and not isinstance(data, (list, tuple)):
+        count = len(data)  # a `Sequence` that does not subclass PyDataset
+    else:
+        return iter(data)
+    return (data[index] for index in (itertools.count() if count is None else range(count)))
+
+
+def batch_rows(data, size=128):
+    """A dataset whose elements are single rows (1-D), batched by `size` as Keras'
+    `Normalization` batches one before adapting; other data as it is."""
+    spec = getattr(data, "element_spec", None)
+    if isinstance(spec, tuple):
+        spec = spec[0] if spec else None
+    shape = getattr(spec, "shape", None)
+    if hasattr(data, "batch") and shape is not None and len(shape) == 1:
+        return data.batch(size)
+    return data
 
 
 def as_array(data):

@@ -98,6 +98,7 @@ class Normalization(Layer):
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute the mean and variance of `data` (an array, or an iterable of batches)."""
+        data = adapting.batch_rows(data)
         whole = adapting.is_whole_array(data, lists="auto")
         chunks = adapting.batches(data, steps=steps, lists="auto")
         first = next(chunks, None)
