@@ -178,10 +178,17 @@ class Mean(Metric):
         self._update(values, sample_weight)
 
     def _update(self, values, sample_weight, mask=None):
+        if mask is None and np.ndim(values) == 0 and np.ndim(sample_weight) == 0:
+            # One value (the loss tracker's, every step): the reduction below without its steps.
+            value = np.asarray(values, self.dtype)
+            weight = np.asarray(1 if sample_weight is None else sample_weight, self.dtype)
+            self.total.value += value if sample_weight is None else value * weight
+            self.count.value += weight
+            return
         values, sample_weight = _samplewise(values, sample_weight, np.mean, self.dtype, mask)
-        self.total.assign_add(np.sum(values))
+        self.total.assign_add(np.add.reduce(values, axis=None))  # np.sum, without its wrapper
         if sample_weight is not None:
-            self.count.assign_add(np.sum(sample_weight))
+            self.count.assign_add(np.add.reduce(sample_weight, axis=None))
         else:
             self.count.assign_add(values.shape[0] if values.ndim else 1)
 
