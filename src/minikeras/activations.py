@@ -70,7 +70,8 @@ def _with_gradient(fn, backward):
             if not isinstance(x, autodiff.Node):
                 return fn(_as_float(x), *args, **kwargs)
         # Inside a user function being differentiated: compute on the value, record the rule.
-        value, options = _as_float(x.value), params(args, kwargs)
+        value = x.value if x.value.dtype.kind == "f" else _as_float(x.value)
+        options = params(args, kwargs)
         y = fn(value, **options)
         return autodiff.primitive(y, lambda g: backward(value, y, g, **options), x, fn.__name__)
 
