@@ -1,14 +1,17 @@
 """The ONNX graph being written, and the registry of converters that write into it.
 
-A converter turns one layer into ONNX nodes: `converter(layer, graph, x)` takes the name of
-the layer's input in the graph and returns the name of its output. Converters are registered
-by layer class (`register_converter(Dense)`); a new layer joins the export by registering
-one, and reads only the layer's public attributes and `get_weights()`.
+A converter turns one layer call into ONNX nodes: `converter(layer, graph, *args, **kwargs)`
+takes the call's arguments with each tensor replaced by the name of its value in the graph,
+and returns the name of its output (a list of names for several outputs). Converters are
+registered by layer class (`register_converter(Dense)`); a new layer joins the export by
+registering one, and reads only the layer's public attributes and `get_weights()`.
 """
 
 import numpy as np
 
 _CONVERTERS = {}
+# Call arguments that change nothing at inference.
+_INFERENCE_ARGUMENTS = ("training",)
 
 
 def register_converter(layer_class):
@@ -22,17 +25,27 @@ def register_converter(layer_class):
     return register
 
 
-def convert_layer(layer, graph, x):
-    """Write `layer` applied to the graph value `x`; returns the output's name."""
+def cannot_export(layer, why):
+    """The error for a layer the export cannot write, naming it and saying why."""
+    return ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be exported to "
+                      f"ONNX: {why}.")
+
+
+def convert_layer(layer, graph, *args, **kwargs):
+    """Write `layer` called on the graph values `args`; returns the output's name (names)."""
     cls = next((c for c in type(layer).__mro__ if c in _CONVERTERS), None)
     # A subclass that computes something else (its own `call`) needs its own converter.
     if cls is None or type(layer).call is not cls.call:
-        raise ValueError(
-            f"Layer '{layer.name}' ({type(layer).__name__}) cannot be exported to ONNX: no "
-            "converter is registered for its class. Register one with "
-            f"`minikeras.export.register_converter({type(layer).__name__})`."
-        )
-    return _CONVERTERS[cls](layer, graph, x)
+        raise cannot_export(
+            layer, "no converter is registered for its class. Register one with "
+                   f"`minikeras.export.register_converter({type(layer).__name__})`")
+    for name in _INFERENCE_ARGUMENTS:
+        kwargs.pop(name, None)
+    if kwargs.get("mask", None) is not None:
+        raise cannot_export(layer, "masks are not exported (a mask from `mask_zero` or "
+                                   "`Masking`, or one passed in the call)")
+    kwargs.pop("mask", None)
+    return _CONVERTERS[cls](layer, graph, *args, **kwargs)
 
 
 class Graph:
@@ -70,12 +83,43 @@ class Graph:
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
+    def ints(self, values, hint="ints"):
+        """An int64 constant (shapes, starts, ends, pads as the operators take them)."""
+        return self.constant(list(values), hint, dtype=np.int64)
+
     def op(self, op_type, *inputs, outputs=1, hint=None, **attributes):
-        """A node `op_type(*inputs)`; returns its output's name (a tuple for several)."""
+        """A node `op_type(*inputs)`; returns its output's name (a tuple for several). An
+        input of `""` is an optional input left out."""
         names = [self.name(hint or op_type.lower()) for _ in range(outputs)]
         self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, **attributes))
         return names[0] if outputs == 1 else tuple(names)
 
     def axes(self, *axes):
         """An int64 constant of axes, as the Reduce and Split operators take them."""
-        return self.constant(list(axes), "axes", dtype=np.int64)
+        return self.ints(axes, "axes")
+
+    def transpose(self, x, perm):
+        if list(perm) == sorted(perm):
+            return x
+        return self.op("Transpose", x, perm=list(perm))
+
+    def slice(self, x, axes, starts, ends, steps=None):
+        """`x[start:end:step]` on each of `axes`."""
+        inputs = [x, self.ints(starts, "starts"), self.ints(ends, "ends"), self.ints(axes, "axes")]
+        if steps is not None:
+            inputs.append(self.ints(steps, "steps"))
+        return self.op("Slice", *inputs)
+
+    def dims(self, x, start, end):
+        """The sizes of axes `start:end` of `x`, as a 1-D int64 value (known at run time)."""
+        return self.op("Shape", x, start=start, end=end)
+
+    def reshape_keeping(self, x, kept, tail):
+        """`x` reshaped to its first `kept` axes' sizes (known at run time) then `tail`."""
+        shape = self.op("Concat", self.dims(x, 0, kept), self.ints(tail, "tail"), axis=0)
+        return self.op("Reshape", x, shape)
+
+    def reshape_like(self, x, reference, kept, tail):
+        """`x` reshaped to the first `kept` axes' sizes of `reference`, then `tail`."""
+        shape = self.op("Concat", self.dims(reference, 0, kept), self.ints(tail, "tail"), axis=0)
+        return self.op("Reshape", x, shape)
