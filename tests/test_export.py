@@ -207,7 +207,8 @@ LAYER_MODELS = {
     "conv_1d": lambda: _seq(
         L.Input((10, 3)), L.Conv1D(4, 3, activation="relu"),
         L.Conv1D(4, 3, padding="causal", dilation_rate=2),
-        L.Conv1D(2, 2, strides=2, padding="same", groups=2)),
+        L.Conv1D(2, 2, strides=2, padding="same", groups=2),
+        L.Conv1D(3, 2, padding="same", dilation_rate=2, data_format="channels_first")),
     "conv_2d": lambda: _seq(
         L.Input((9, 8, 3)), L.Conv2D(4, 3, strides=2, padding="same"),
         L.Conv2D(4, (2, 3), dilation_rate=(2, 1), groups=2, use_bias=False)),

@@ -10,6 +10,8 @@ registering one, and reads only the layer's public attributes and `get_weights()
 import numpy as np
 
 _CONVERTERS = {}
+# A Slice end past any size (negated: before any start, for negative steps).
+TO_THE_END = 2**62
 # Call arguments that change nothing at inference.
 _INFERENCE_ARGUMENTS = ("training",)
 
@@ -113,11 +115,6 @@ class Graph:
     def dims(self, x, start, end):
         """The sizes of axes `start:end` of `x`, as a 1-D int64 value (known at run time)."""
         return self.op("Shape", x, start=start, end=end)
-
-    def reshape_keeping(self, x, kept, tail):
-        """`x` reshaped to its first `kept` axes' sizes (known at run time) then `tail`."""
-        shape = self.op("Concat", self.dims(x, 0, kept), self.ints(tail, "tail"), axis=0)
-        return self.op("Reshape", x, shape)
 
     def reshape_like(self, x, reference, kept, tail):
         """`x` reshaped to the first `kept` axes' sizes of `reference`, then `tail`."""

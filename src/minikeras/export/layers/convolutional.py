@@ -5,7 +5,7 @@ import numpy as np
 
 from minikeras import layers
 from minikeras.export.activations import convert_activation
-from minikeras.export.graph import register_converter
+from minikeras.export.graph import cannot_export, register_converter
 from minikeras.layers import windows
 from minikeras.layers.convolutional.conv_transpose import BaseConvTranspose
 from minikeras.layers.convolutional.depthwise_conv import BaseDepthwiseConv
@@ -26,16 +26,23 @@ def from_channels_first(layer, graph, y):
     return graph.transpose(y, [0, *range(2, rank + 2), 1])
 
 
-def window_padding(layer, kernel, dilation):
-    """ONNX's padding attributes for Keras' `padding`: "same" as TensorFlow pads (the extra
-    position at the end, `SAME_UPPER`), "causal" all at the start, "valid" none."""
-    rank = layer.rank
-    if layer.padding == "same":
-        return {"auto_pad": "SAME_UPPER"}
-    if layer.padding == "causal":
-        lead = [windows.effective_size(k, d) - 1 for k, d in zip(kernel, dilation)]
-        return {"pads": [*lead, *[0] * rank]}
-    return {"pads": [0] * (2 * rank)}
+def window_padding(layer, graph, x, kernel, strides, dilation):
+    """ONNX's padding attributes for Keras' `padding` on the value `x`: the pads of Keras'
+    geometry ("same" as TensorFlow pads, the extra position at the end; "causal" all at the
+    start); with unknown spatial sizes, "same" is ONNX's `SAME_UPPER` (onnxruntime takes it
+    without dilation only)."""
+    shape = graph.shape(x)
+    spatial = shape[1:-1] if layer.data_format == "channels_last" else shape[2:]
+    if None in spatial:
+        if layer.padding != "same":
+            spatial = [max(windows.effective_size(k, d), 1) for k, d in zip(kernel, dilation)]
+        elif any(d != 1 for d in dilation):
+            raise cannot_export(layer, "a dilated 'same' window needs the input's spatial "
+                                       "sizes: give the model's input its full shape")
+        else:
+            return {"auto_pad": "SAME_UPPER"}
+    g = windows.geometry(spatial, kernel, strides, dilation, layer.padding)
+    return {"pads": [*g.before, *g.after]}
 
 
 def _onnx_kernel(kernel):
@@ -45,8 +52,10 @@ def _onnx_kernel(kernel):
 
 
 def _conv(layer, graph, x, kernel, bias, group):
-    attributes = window_padding(layer, layer.kernel_size, layer.dilation_rate)
-    inputs = [x, graph.constant(_onnx_kernel(kernel), f"{layer.name}/kernel")]
+    """The layer's window over `x` (as the layer takes it), channels first."""
+    attributes = window_padding(layer, graph, x, layer.kernel_size, layer.strides,
+                                layer.dilation_rate)
+    inputs = [to_channels_first(layer, graph, x), graph.constant(_onnx_kernel(kernel), f"{layer.name}/kernel")]
     if bias is not None:
         inputs.append(graph.constant(bias, f"{layer.name}/bias"))
     return graph.op("Conv", *inputs, kernel_shape=list(layer.kernel_size),
@@ -66,7 +75,7 @@ def _finish(layer, graph, x, y):
 def _convolution(layer, graph, x):
     weights = layer.get_weights()
     bias = weights[1] if layer.use_bias else None
-    y = _conv(layer, graph, to_channels_first(layer, graph, x), weights[0], bias, layer.groups)
+    y = _conv(layer, graph, x, weights[0], bias, layer.groups)
     return _finish(layer, graph, x, y)
 
 
@@ -81,8 +90,7 @@ def _depthwise(layer, graph, x):
     weights = layer.get_weights()
     bias = weights[1] if layer.use_bias else None
     channels = weights[0].shape[-2]
-    y = _conv(layer, graph, to_channels_first(layer, graph, x), _depthwise_kernel(weights[0]),
-              bias, channels)
+    y = _conv(layer, graph, x, _depthwise_kernel(weights[0]), bias, channels)
     return _finish(layer, graph, x, y)
 
 
@@ -90,8 +98,7 @@ def _depthwise(layer, graph, x):
 def _separable(layer, graph, x):
     weights = layer.get_weights()
     depthwise, pointwise = weights[0], weights[1]
-    middle = _conv(layer, graph, to_channels_first(layer, graph, x),
-                   _depthwise_kernel(depthwise), None, depthwise.shape[-2])
+    middle = _conv(layer, graph, x, _depthwise_kernel(depthwise), None, depthwise.shape[-2])
     inputs = [middle, graph.constant(_onnx_kernel(pointwise), f"{layer.name}/pointwise")]
     if layer.use_bias:
         inputs.append(graph.constant(weights[2], f"{layer.name}/bias"))

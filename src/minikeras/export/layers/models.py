@@ -5,13 +5,10 @@ import math
 
 import numpy as np
 
-from minikeras import models, tree
+from minikeras import activations, models, tree
 from minikeras.export.activations import convert_activation
-from minikeras.export.graph import cannot_export, convert_layer, register_converter
+from minikeras.export.graph import TO_THE_END, cannot_export, convert_layer, register_converter
 from minikeras.layers import operation
-from minikeras import activations
-
-_TO_THE_END = 2**62  # a Slice end past any size
 
 
 def convert_model(model, graph, inputs):
@@ -245,14 +242,14 @@ def _get_item(op, graph, x, key):
                 steps.append(step)
                 starts.append(k.start if k.start is not None else (0 if step > 0 else -1))
                 ends.append(k.stop if k.stop is not None else
-                            (_TO_THE_END if step > 0 else -_TO_THE_END))
+                            (TO_THE_END if step > 0 else -TO_THE_END))
             out_axis += 1
         else:
             k = int(k)
             axes.append(axis)
             steps.append(1)
             starts.append(k)
-            ends.append(k + 1 if k != -1 else _TO_THE_END)
+            ends.append(k + 1 if k != -1 else TO_THE_END)
             squeezed.append(axis)
         axis += 1
     y = graph.slice(x, axes, starts, ends, steps) if axes else x

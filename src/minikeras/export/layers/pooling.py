@@ -13,7 +13,7 @@ from minikeras.layers.pooling.global_pooling import (
 
 
 def _pool(op_type, layer, graph, x, **attributes):
-    padding = window_padding(layer, layer.pool_size, (1,) * layer.rank)
+    padding = window_padding(layer, graph, x, layer.pool_size, layer.strides, (1,) * layer.rank)
     y = graph.op(op_type, to_channels_first(layer, graph, x), kernel_shape=list(layer.pool_size),
                  strides=list(layer.strides), hint=layer.name, **padding, **attributes)
     return from_channels_first(layer, graph, y)

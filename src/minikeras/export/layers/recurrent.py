@@ -6,7 +6,7 @@ Keras' (LSTM: i f c o to ONNX's i o f c; GRU's z r h is ONNX's, `reset_after` it
 import numpy as np
 
 from minikeras import activations, layers, tree
-from minikeras.export.graph import cannot_export, convert_layer, register_converter
+from minikeras.export.graph import TO_THE_END, cannot_export, convert_layer, register_converter
 from minikeras.layers.rnn.rnn import _fused_cells, _per_cell
 
 # Keras activation -> (ONNX's name in the recurrent operators, its alpha and beta if any).
@@ -92,7 +92,7 @@ def _run_cell(layer, graph, cell, x, states):
 
 
 def _reverse_time(graph, x, axis):
-    return graph.slice(x, [axis], [-1], [-2**62], [-1])
+    return graph.slice(x, [axis], [-1], [-TO_THE_END], [-1])
 
 
 @register_converter(layers.RNN)

@@ -2,13 +2,11 @@
 zero padding, cropping and upsampling of 1D to 3D values."""
 
 from minikeras import layers
-from minikeras.export.graph import register_converter
+from minikeras.export.graph import TO_THE_END, register_converter
 from minikeras.layers import spatial
 from minikeras.layers.reshaping.cropping import BaseCropping
 from minikeras.layers.reshaping.up_sampling import BaseUpSampling
 from minikeras.layers.reshaping.zero_padding import BaseZeroPadding
-
-_TO_THE_END = 2**62  # a Slice end past any size
 
 
 @register_converter(layers.Flatten)
@@ -45,7 +43,7 @@ def _pad(layer, graph, x, axes, margins):
 
 
 def _crop(layer, graph, x, axes, margins):
-    ends = [-a if a else _TO_THE_END for _, a in margins]
+    ends = [-a if a else TO_THE_END for _, a in margins]
     return graph.slice(x, axes, [b for b, _ in margins], ends)
 
 
