@@ -113,6 +113,21 @@ def _attention():
                     L.AdditiveAttention()([q, v])]
 
 
+def _masked():
+    tokens = L.Input((6,), dtype="int32")
+    embedded = L.Embedding(10, 4, mask_zero=True)(tokens)
+    dense = L.Dense(3)(embedded)  # the mask travels on through Dense, TimeDistributed, ...
+    return tokens, [
+        L.LSTM(3, return_sequences=True)(embedded),
+        L.LSTM(3, return_sequences=True, zero_output_for_mask=True, go_backwards=True)(dense),
+        L.Bidirectional(L.GRU(2, return_sequences=True))(embedded),
+        L.GRU(2, reset_after=False)(L.TimeDistributed(L.Dense(2))(embedded)),
+        L.SimpleRNN(2, go_backwards=True)(L.BatchNormalization()(dense)),
+        L.RNN(L.StackedRNNCells([L.LSTMCell(2), L.GRUCell(3)]))(embedded),
+        L.GlobalAveragePooling1D()(L.LSTM(2, return_sequences=True)(embedded)),
+        L.GlobalAveragePooling1D(keepdims=True)(dense)]
+
+
 def _multi_head():
     q, v, k = L.Input((4, 6)), L.Input((5, 3)), L.Input((5, 2))
     mask = L.Input((4, 5), dtype="bool")
@@ -266,6 +281,9 @@ LAYER_MODELS = {
         L.Input((4, 6)), L.TimeDistributed(L.Dense(3)), L.Reshape((4, 3, 1)),
         L.TimeDistributed(L.Conv1D(2, 2))),
     "lstm_states_in_and_out": _functional(_lstm_states),
+    "masked_sequences": _functional(_masked),
+    "masking": lambda: _seq(L.Input((5, 3)), L.Masking(0.5), L.LSTM(2, return_sequences=True),
+                            L.GRU(2)),
     # functional graphs
     "merges": _functional(_merges),
     "ops": _functional(_ops),
@@ -317,7 +335,6 @@ def test_every_layer(name, tmp_path):
 # The layers no ONNX graph can hold (docs/export.md lists them, with why).
 REFUSED = {
     L.Lambda: lambda: L.Lambda(lambda x: x + 1.0),
-    L.Masking: lambda: L.Masking(),
     L.StringLookup: lambda: L.StringLookup(vocabulary=["a", "b"]),
     L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
     L.Hashing: lambda: L.Hashing(4),
@@ -361,12 +378,13 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
-@pytest.mark.parametrize("case", ["mask_zero", "stateful", "custom_cell_activation"])
+@pytest.mark.parametrize("case", ["mask_into_attention", "stateful", "custom_cell_activation"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
-    if case == "mask_zero":
-        model = mk.Sequential([L.Input((3,), dtype="int32"), L.Embedding(5, 2, mask_zero=True),
-                               L.LSTM(2)])
-        expected = "`mask_zero=True` makes a mask, and masks are not exported"
+    if case == "mask_into_attention":
+        tokens = L.Input((3,), dtype="int32")
+        embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
+        model = mk.Model(tokens, L.Attention()([embedded, embedded]))
+        expected = "masks of several inputs are not exported"
     elif case == "stateful":
         model = mk.Sequential([L.Input((3, 2), batch_size=4), L.GRU(2, stateful=True)])
         expected = "a stateful RNN keeps its states between calls"
@@ -375,6 +393,21 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         expected = "ONNX's recurrent operators have no activation 'gelu'"
     with pytest.raises(ValueError, match=f"cannot be exported to ONNX: {expected}"):
         model.export(tmp_path / "x.onnx", format="onnx")
+
+
+def test_masks_follow_keras_through_padding_anywhere_and_fully_masked_rows(tmp_path):
+    """Keras skips a masked step wherever it is (before, between, after the kept ones), and a
+    sample with no kept step gives zeros; the ONNX graph moves the kept steps to the front."""
+    model = LAYER_MODELS["masked_sequences"]()
+    _randomize(model)
+    tokens = np.array([[0, 0, 3, 4, 5, 6], [1, 2, 3, 0, 0, 0], [0, 7, 0, 8, 0, 9],
+                       [0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 5, 5]], "int32")
+    _run_both(model, tmp_path, tokens)
+    masking = LAYER_MODELS["masking"]()
+    _randomize(masking)
+    x = np.random.default_rng(3).normal(size=(4, 5, 3)).astype("float32")
+    x[0, :2] = x[1, 3:] = x[2, ::2] = x[3] = 0.5
+    _run_both(masking, tmp_path, x)
 
 
 def test_a_functional_file_converts_with_named_inputs_and_outputs(tmp_path):

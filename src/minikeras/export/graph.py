@@ -10,18 +10,22 @@ registering one, and reads only the layer's public attributes and `get_weights()
 import numpy as np
 
 _CONVERTERS = {}
+_MASK_TAKERS = set()
 # A Slice end past any size (negated: before any start, for negative steps).
 TO_THE_END = 2**62
 # Call arguments that change nothing at inference.
 _INFERENCE_ARGUMENTS = ("training",)
 
 
-def register_converter(layer_class):
+def register_converter(layer_class, takes_mask=False):
     """Decorator: the function converts layers of `layer_class` (and of its subclasses that
-    keep its `call`)."""
+    keep its `call`). With `takes_mask`, it is given the Keras mask of its input as `mask=`
+    (the graph value of the booleans, or None) and sets its outputs' masks in `graph.masks`."""
 
     def register(converter):
         _CONVERTERS[layer_class] = converter
+        if takes_mask:
+            _MASK_TAKERS.add(layer_class)
         return converter
 
     return register
@@ -43,11 +47,37 @@ def convert_layer(layer, graph, *args, **kwargs):
                    f"`minikeras.export.register_converter({type(layer).__name__})`")
     for name in _INFERENCE_ARGUMENTS:
         kwargs.pop(name, None)
-    if kwargs.get("mask", None) is not None:
-        raise cannot_export(layer, "masks are not exported (a mask from `mask_zero` or "
-                                   "`Masking`, or one passed in the call)")
-    kwargs.pop("mask", None)
-    return _CONVERTERS[cls](layer, graph, *args, **kwargs)
+    if kwargs.pop("mask", None) is not None:
+        raise cannot_export(layer, "masks passed in a call are not exported")
+    mask = _input_mask(layer, graph, args)
+    if cls in _MASK_TAKERS:
+        return _CONVERTERS[cls](layer, graph, *args, mask=mask, **kwargs)
+    if mask is not None and (layer._call_takes_mask or type(layer).compute_mask is not
+                             _base_compute_mask()):
+        raise cannot_export(layer, "the mask of its input (from `mask_zero` or `Masking`) is "
+                                   "not exported through this layer")
+    outputs = _CONVERTERS[cls](layer, graph, *args, **kwargs)
+    if mask is not None and layer.supports_masking and isinstance(outputs, str):
+        graph.masks.setdefault(outputs, mask)  # Keras' default: the mask travels on
+    return outputs
+
+
+def _input_mask(layer, graph, args):
+    """The mask of the call's input (its first argument), or None; a mask on any of several
+    inputs is refused."""
+    if not args:
+        return None
+    if isinstance(args[0], str):
+        return graph.masks.get(args[0])
+    if any(isinstance(x, str) and x in graph.masks for x in args[0] if not isinstance(x, dict)):
+        raise cannot_export(layer, "masks of several inputs are not exported")
+    return None
+
+
+def _base_compute_mask():
+    from minikeras.layers.base import Layer
+
+    return Layer.compute_mask
 
 
 class Graph:
@@ -64,6 +94,7 @@ class Graph:
         self.nodes = []
         self.initializers = []
         self.shapes = {}  # value name -> shape (None for unknown axes), where converters set it
+        self.masks = {}  # value name -> the name of its Keras mask (booleans), where it has one
         self._used = set()
 
     def name(self, hint):

@@ -1,5 +1,5 @@
 """Converters of the core layers: Dense, Embedding, the activation layers, the identities of
-inference (dropout, noise); and the refusals of Lambda and Masking."""
+inference (dropout, noise), Masking; and the refusal of Lambda."""
 
 from minikeras import layers
 from minikeras.export.activations import convert_activation
@@ -83,14 +83,26 @@ def _prelu(layer, graph, x):
 
 @register_converter(layers.Embedding)
 def _embedding(layer, graph, x):
-    if layer.mask_zero:
-        raise cannot_export(layer, "`mask_zero=True` makes a mask, and masks are not exported "
-                                   "(export the model with mask_zero=False if nothing after "
-                                   "the layer uses the mask)")
     (table,) = layer.get_weights()
     indices = graph.op("Cast", x, to=graph.onnx.TensorProto.INT64)
-    return graph.op("Gather", graph.constant(table, f"{layer.name}/embeddings"), indices, axis=0,
-                    hint=layer.name)
+    y = graph.op("Gather", graph.constant(table, f"{layer.name}/embeddings"), indices, axis=0,
+                 hint=layer.name)
+    if layer.mask_zero:
+        zero = graph.constant(0, "zero", dtype="int64")
+        graph.masks[y] = graph.op("Not", graph.op("Equal", indices, zero))
+    return y
+
+
+@register_converter(layers.Masking)
+def _masking(layer, graph, x):
+    # A step is kept where any feature differs from mask_value; the others become zeros.
+    differs = graph.op("Not", graph.op("Equal", x, graph.constant(layer.mask_value)))
+    kept = graph.op("ReduceMax", graph.op("Cast", differs, to=graph.onnx.TensorProto.INT32),
+                    graph.axes(-1), keepdims=1)
+    kept = graph.op("Cast", kept, to=graph.onnx.TensorProto.BOOL)
+    y = graph.op("Where", kept, x, graph.constant(0.0), hint=layer.name)
+    graph.masks[y] = graph.op("Squeeze", kept, graph.axes(-1))
+    return y
 
 
 def refuse(why):
@@ -103,7 +115,6 @@ def refuse(why):
 for _class, _why in (
     (layers.Lambda, "a Lambda layer runs Python code, which ONNX cannot hold (write a Layer "
                     "subclass and register a converter for it)"),
-    (layers.Masking, "masks are not exported"),
 ):
     register_converter(_class)(refuse(_why))
 

@@ -18,8 +18,9 @@ def convert_model(model, graph, inputs):
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-@register_converter(models.Sequential)
-def _sequential(model, graph, x):
+# A model's layers find the masks of their inputs themselves (`graph.masks`).
+@register_converter(models.Sequential, takes_mask=True)
+def _sequential(model, graph, x, mask=None):
     for layer in model.layers:
         shape = graph.shape(x)
         x = convert_layer(layer, graph, x)
@@ -27,8 +28,8 @@ def _sequential(model, graph, x):
     return x
 
 
-@register_converter(models.Functional)
-def _functional(model, graph, inputs):
+@register_converter(models.Functional, takes_mask=True)
+def _functional(model, graph, inputs, mask=None):
     """The graph's nodes from the deepest up, each tensor's value a name in the ONNX graph
     (its shape the KerasTensor's)."""
     if isinstance(inputs, dict):

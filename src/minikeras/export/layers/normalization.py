@@ -38,8 +38,16 @@ def _scale_and_offset(layer, graph, y, rank, axes):
     return y
 
 
-@register_converter(layers.BatchNormalization)
-def _batch_normalization(layer, graph, x):
+@register_converter(layers.BatchNormalization, takes_mask=True)
+def _batch_normalization(layer, graph, x, mask=None):
+    """At inference the moving statistics: a mask changes nothing, and travels on."""
+    y = _moving_normalization(layer, graph, x)
+    if mask is not None:
+        graph.masks[y] = mask
+    return y
+
+
+def _moving_normalization(layer, graph, x):
     rank = len(graph.shape(x))
     axis = layer.axis % rank
     mean, variance = layer.moving_mean.numpy(), layer.moving_variance.numpy()

@@ -43,9 +43,19 @@ def _global_max(layer, graph, x):
     return _global("ReduceMax", layer, graph, x, layer._axes())
 
 
-@register_converter(layers.GlobalAveragePooling1D)
-def _global_average_1d(layer, graph, x):
-    return _global("ReduceMean", layer, graph, x, [layer._steps_axis])
+@register_converter(layers.GlobalAveragePooling1D, takes_mask=True)
+def _global_average_1d(layer, graph, x, mask=None):
+    axis = layer._steps_axis
+    if mask is None:
+        return _global("ReduceMean", layer, graph, x, [axis])
+    # The mean over the kept steps (NaN where none is, as Keras).
+    weights = graph.op("Unsqueeze", graph.op("Cast", mask, to=graph.onnx.helper.
+                                             np_dtype_to_tensor_dtype(graph.dtype)),
+                       graph.axes(2 if axis == 1 else 1))
+    keepdims = int(layer.keepdims)
+    total = graph.op("ReduceSum", graph.op("Mul", x, weights), graph.axes(axis), keepdims=keepdims)
+    count = graph.op("ReduceSum", weights, graph.axes(axis), keepdims=keepdims)
+    return graph.op("Div", total, count, hint=layer.name)
 
 
 @register_converter(layers.GlobalMaxPooling1D)

@@ -77,13 +77,14 @@ def _cell_operator(layer, cell):
     return op_type, kernel.T[None], recurrent.T[None], bias[None], attributes
 
 
-def _run_cell(layer, graph, cell, x, states):
-    """One cell over time-major `x`: `(sequence, final states)`, states `[h]` or `[h, c]`."""
+def _run_cell(layer, graph, cell, x, states, lengths=""):
+    """One cell over time-major `x` (the first `lengths` steps of each sample, if given):
+    `(sequence, final states)`, states `[h]` or `[h, c]`."""
     op_type, kernel, recurrent, bias, attributes = _cell_operator(layer, cell)
     prefix = f"{layer.name}/{cell.name}"
     inputs = [x, graph.constant(kernel, f"{prefix}/kernel"),
               graph.constant(recurrent, f"{prefix}/recurrent_kernel"),
-              graph.constant(bias, f"{prefix}/bias"), ""]
+              graph.constant(bias, f"{prefix}/bias"), lengths]
     inputs.extend(graph.op("Unsqueeze", s, graph.axes(0)) for s in states)
     outputs = graph.op(op_type, *inputs, outputs=3 if op_type == "LSTM" else 2, **attributes)
     sequence = graph.op("Squeeze", outputs[0], graph.axes(1))  # (steps, batch, units)
@@ -95,8 +96,63 @@ def _reverse_time(graph, x, axis):
     return graph.slice(x, [axis], [-1], [-TO_THE_END], [-1])
 
 
-@register_converter(layers.RNN)
-def _rnn(layer, graph, sequences, initial_state=None):
+class _Compacted:
+    """A Keras mask over time-major steps, as ONNX's recurrent operators can follow it.
+
+    Keras skips a masked step (the states stay, the output repeats the previous one), which
+    ONNX's `sequence_lens` does only for steps after a sample's end. So each sample's kept
+    steps are moved to the front, in order (`ScatterElements` by their rank among the kept,
+    the others after them), the operators run `lengths` steps, and each step's output is read
+    back from the compacted outputs at the rank of the last kept step so far.
+    """
+
+    def __init__(self, graph, mask):
+        self.graph = graph
+        int64 = graph.onnx.TensorProto.INT64
+        kept = graph.op("Cast", graph.op("Transpose", mask, perm=[1, 0]), to=int64)  # (T, B)
+        self.kept = kept
+        self.rank = graph.op("CumSum", kept, graph.ints([0], "axis"))  # kept steps so far
+        self.count = graph.op("ReduceSum", kept, graph.axes(0), keepdims=0)  # (B,)
+        steps = graph.op("CumSum", graph.op("Add", graph.op("Sub", kept, kept),
+                                            graph.ints([1], "one")), graph.ints([0], "axis"))
+        one = graph.ints([1], "one")
+        skipped = graph.op("Sub", steps, self.rank)
+        self.target = graph.op("Where", graph.op("Cast", kept, to=graph.onnx.TensorProto.BOOL),
+                               graph.op("Sub", self.rank, one),
+                               graph.op("Sub", graph.op("Add", self.count, skipped), one))
+        # onnxruntime wants every length positive: a sample with no kept step runs one
+        # (ignored) step, and its outputs and states are reset below.
+        self.lengths = graph.op("Cast", graph.op("Max", self.count, one),
+                                to=graph.onnx.TensorProto.INT32)
+        self.any_kept = graph.op("Unsqueeze", graph.op("Greater", self.count,
+                                                       graph.ints([0], "zero")), graph.axes(1))
+
+    def compact(self, x):
+        index = self.graph.op("Expand", self.graph.op("Unsqueeze", self.target,
+                                                      self.graph.axes(-1)),
+                              self.graph.op("Shape", x))
+        return self.graph.op("ScatterElements", x, index, x, axis=0)
+
+    def final(self, value, otherwise):
+        """A sample's final state (or output), `otherwise` where it kept no step."""
+        return self.graph.op("Where", self.any_kept, value, otherwise)
+
+    def sequence(self, outputs, zero_output_for_mask):
+        """Each step's output from the compacted `outputs` (T, B, units)."""
+        graph = self.graph
+        rank = graph.op("Max", graph.op("Sub", self.rank, graph.ints([1], "one")),
+                        graph.ints([0], "zero"))
+        index = graph.op("Expand", graph.op("Unsqueeze", rank, graph.axes(-1)),
+                         graph.op("Shape", outputs))
+        y = graph.op("GatherElements", outputs, index, axis=0)
+        seen = self.kept if zero_output_for_mask else self.rank
+        shown = graph.op("Unsqueeze", graph.op("Greater", seen, graph.ints([0], "zero")),
+                         graph.axes(-1))
+        return graph.op("Where", shown, y, graph.constant(0.0))
+
+
+@register_converter(layers.RNN, takes_mask=True)
+def _rnn(layer, graph, sequences, initial_state=None, mask=None):
     cells = _fused_cells(layer.cell)
     if cells is None:
         raise cannot_export(layer, "only SimpleRNN, LSTM and GRU cells (alone or in "
@@ -105,25 +161,40 @@ def _rnn(layer, graph, sequences, initial_state=None):
         raise cannot_export(layer, "a stateful RNN keeps its states between calls, which an "
                                    "ONNX graph cannot")
     x = sequences if layer.time_major else graph.op("Transpose", sequences, perm=[1, 0, 2])
+    input_mask = mask
     if layer.go_backwards:
         x = _reverse_time(graph, x, 0)
+        mask = None if mask is None else _reverse_time(graph, mask, 1)
     flat_states = [] if initial_state is None else tree.flatten(initial_state)
     states_per_cell = _per_cell(cells, flat_states) if flat_states else [[] for _ in cells]
+    compacted = None if mask is None else _Compacted(graph, mask)
+    if compacted is not None:
+        x = compacted.compact(x)
     finals = []
     for cell, states in zip(cells, states_per_cell):
-        x, cell_finals = _run_cell(layer, graph, cell, x, states)
+        x, cell_finals = _run_cell(layer, graph, cell, x, states,
+                                   "" if compacted is None else compacted.lengths)
+        if compacted is not None:
+            cell_finals = [compacted.final(f, s if states else graph.constant(0.0))
+                           for f, s in zip(cell_finals, states or cell_finals)]
         finals.extend(cell_finals)
     if layer.return_sequences:
+        if compacted is not None:
+            x = compacted.sequence(x, layer.zero_output_for_mask)
         output = x if layer.time_major else graph.op("Transpose", x, perm=[1, 0, 2])
     else:
         output = cell_finals[0]  # the last cell's h
-    if not layer.return_state:
-        return graph.op("Identity", output, hint=layer.name)
-    return [output, *finals]
+        if compacted is not None:
+            output = compacted.final(output, graph.constant(0.0))
+    output = graph.op("Identity", output, hint=layer.name)
+    if mask is not None and layer.return_sequences:  # Keras' rule: the input's mask
+        graph.masks[output] = input_mask
+    return [output, *finals] if layer.return_state else output
 
 
-@register_converter(layers.Bidirectional)
-def _bidirectional(layer, graph, sequences, initial_state=None):
+@register_converter(layers.Bidirectional, takes_mask=True)
+def _bidirectional(layer, graph, sequences, initial_state=None, mask=None):
+    # The inner layers find the sequences' mask themselves.
     forward_state = backward_state = None
     if initial_state is not None:
         half = len(initial_state) // 2
@@ -147,13 +218,20 @@ def _bidirectional(layer, graph, sequences, initial_state=None):
         output = [graph.op("Mul", y, y_rev, hint=layer.name)]
     else:
         output = [y, y_rev]
+    if mask is not None and layer.return_sequences:
+        for y in output:
+            graph.masks[y] = mask
     result = [*output, *states]
     return result if len(result) > 1 else result[0]
 
 
-@register_converter(layers.TimeDistributed)
-def _time_distributed(layer, graph, x):
-    """The inner layer on `(batch * steps, ...)`, its outputs split back into batch, steps."""
+@register_converter(layers.TimeDistributed, takes_mask=True)
+def _time_distributed(layer, graph, x, mask=None):
+    """The inner layer on `(batch * steps, ...)`, its outputs split back into batch, steps;
+    a mask travels on (to an inner layer that takes none)."""
+    if mask is not None and layer.layer._call_takes_mask:
+        raise cannot_export(layer, "the mask of its input is not exported into "
+                                   f"{type(layer.layer).__name__}")
     shape = graph.shape(x)
     inner_shape = (None, *shape[2:])
     if None in shape[2:]:
@@ -164,4 +242,7 @@ def _time_distributed(layer, graph, x):
     out_shape = tuple(layer.layer.compute_output_shape(inner_shape))
     if None in out_shape[1:]:
         raise cannot_export(layer, "the inner layer's output sizes must be known")
-    return graph.reshape_like(y, x, 2, out_shape[1:])
+    y = graph.reshape_like(y, x, 2, out_shape[1:])
+    if mask is not None:
+        graph.masks[y] = mask
+    return y
