@@ -382,6 +382,8 @@ def _standardize_py_batch(batch):
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
     """The right batch source for `x`: arrays, a dataset, a PyDataset, or an iterable of
     ready batches."""
+    if x is None:
+        _refuse_no_inputs(y)
     if is_array_like(x):
         return ArrayBatches(x, y, sample_weight, batch_size, shuffle, steps)
     if is_dataset(x):
@@ -398,6 +400,16 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if y is not None:
         raise ValueError("`y` argument is not supported when using a generator or iterable as `x`.")
     return IterableBatches(x, steps)
+
+
+def _refuse_no_inputs(y):
+    """Keras 3's exception types for a None `x`: a KeyError from its array adapter when `y`
+    is None too, else the model's ValueError for a None input."""
+    what = ("`x` is None: pass the input data as `x` (arrays, a dict of arrays, a "
+            "tf.data.Dataset, a PyDataset or a generator of batches).")
+    if y is None:
+        raise KeyError(what)
+    raise ValueError(f"{what} The model's input is not optional, but None was passed.")
 
 
 def _refuse_separate_targets(y, sample_weight, kind):
