@@ -71,6 +71,13 @@ x, y, labels = DATA["x"], DATA["y"], DATA["labels"]
 
 CASES = {
     # Targets missing where the compiled loss needs them (minikeras trained on NaN).
+    # Keras 3 raises a KeyError ("pop from an empty set") from its array adapter for a None `x`.
+    "fit_x_none": Case(lambda lib: fit(lib, None), says=("`x` is None", "input data")),
+    "fit_x_none_with_y": Case(lambda lib: fit(lib, x=None, y=y),
+                              says=("`x` is None", "input data")),
+    "evaluate_x_none": Case(lambda lib: model(lib).evaluate(None, y, verbose=0),
+                            says=("`x` is None",)),
+    "predict_x_none": Case(lambda lib: model(lib).predict(None, verbose=0), says=("`x` is None",)),
     "fit_without_y": Case(lambda lib: fit(lib, x), says=("`y`", "(x, y)")),
     "evaluate_without_y": Case(lambda lib: model(lib).evaluate(x, verbose=0),
                                says=("`y`", "(x, y)")),

@@ -71,8 +71,8 @@ def test_predict_keeps_the_output_and_a_few_batches(rows, outputs, verbose):
     result = net.predict(x, batch_size=batch, verbose=verbose)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    # atol: values near 0 are sums with cancellation, whose last bits depend on how BLAS
-    # splits a product over threads (a wrong batch would be off by about 0.1)
+    # float32 sums in another order (BLAS blocks a 256-row product and a 400,000-row one
+    # differently): 1e-7 apart, more than rtol alone allows near 0.
     np.testing.assert_allclose(result[-batch:], expected, rtol=1e-5, atol=1e-6)
     output_bytes, batch_bytes = result.nbytes, batch * width * 4
     assert result.shape == (rows, outputs)

@@ -22,16 +22,23 @@ ACTIVATIONS.append(activations._keras2_hard_sigmoid)
 
 
 def _run_both(model, tmp_path, *batches):
-    """Export `model`, check the file, and compare onnxruntime with `model.predict`."""
+    """Export `model`, check the file, and compare onnxruntime with `model.predict` on each
+    batch (an array, or a list of one array per model input)."""
     path = tmp_path / "model.onnx"
     model.export(path, format="onnx", verbose=False)
     onnx.checker.check_model(onnx.load(path), full_check=True)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (feed,) = session.get_inputs()
-    assert feed.shape[0] == "batch"
+    feeds = session.get_inputs()
+    assert all(feed.shape[0] == "batch" for feed in feeds)
     for x in batches:
-        (got,) = session.run(None, {feed.name: x})
-        np.testing.assert_allclose(got, model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+        xs = x if isinstance(x, list) else [x]
+        got = session.run(None, {feed.name: value for feed, value in zip(feeds, xs)})
+        expected = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+        expected = expected if isinstance(expected, (list, tuple)) else [expected]
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert g.shape == e.shape and g.dtype == e.dtype
+            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
     return session
 
 
@@ -49,28 +56,373 @@ def test_dense_with_every_activation(activation, tmp_path):
     _run_both(model, tmp_path, *_inputs(5))
 
 
+L = layers
+
+
+def _seq(*stack):
+    return mk.Sequential(list(stack))
+
+
+def _functional(build):
+    """A case building a functional model: `build()` returns `(inputs, outputs)`."""
+    return lambda: mk.Model(*build())
+
+
+def _merges():
+    a, b = L.Input((4,), name="a"), L.Input((4,), name="b")
+    c = L.Input((2, 4), name="c")
+    merged = [L.Add()([a, b]), L.Subtract()([a, b]), L.Multiply()([a, b, a]),
+              L.Average()([a, b]), L.Maximum()([a, b]), L.Minimum()([a, b]),
+              L.Concatenate()([a, b]), L.Dot(axes=1, normalize=True)([a, b]),
+              L.Dot(axes=(2, 2))([c, c]), L.Add()([c, a])]
+    return [a, b, c], merged
+
+
+def _ops():
+    x = L.Input((3, 4), name="x")
+    y = x * 2.0 + 1.0
+    ops = mk.ops
+    outputs = [ops.tanh(y - x), x[:, 1:3, ::2], x[..., None, 0], x[:, -1], ops.mean(x, axis=1),
+               ops.reshape(x, (-1, 12)), ops.transpose(x, (0, 2, 1)), ops.softmax(x),
+               ops.sum(ops.square(x), axis=(1, 2), keepdims=True), ops.relu(-x) / 3.0,
+               ops.concatenate([x, y], axis=1), ops.expand_dims(ops.sum(x, axis=-1), 1),
+               ops.sigmoid(ops.abs(x)) ** 2.0, ops.matmul(x, ops.transpose(x, (0, 2, 1)))]
+    return x, outputs
+
+
+def _nested():
+    inner_in = L.Input((5,))
+    inner = mk.Model(inner_in, [L.Dense(3, activation="relu")(inner_in), L.Dense(2)(inner_in)])
+    x = L.Input((5,))
+    h, g = inner(x)
+    return x, L.Concatenate()([mk.Sequential([L.Dense(4)])(h), g])
+
+
+def _lstm_states():
+    x, h0, c0 = L.Input((6, 3)), L.Input((5,)), L.Input((5,))
+    sequence, h, c = L.LSTM(5, return_sequences=True, return_state=True)(
+        x, initial_state=[h0, c0])
+    return [x, h0, c0], [sequence, h, c, L.GRU(5)(sequence, initial_state=[h])]
+
+
+def _attention():
+    q, v = L.Input((4, 6)), L.Input((5, 6))
+    return [q, v], [L.Attention(use_scale=True)([q, v, v]),
+                    L.Attention(score_mode="concat", use_scale=True)([q, v]),
+                    L.Attention()([q, q], use_causal_mask=True),
+                    L.AdditiveAttention()([q, v])]
+
+
+def _masked():
+    tokens = L.Input((6,), dtype="int32")
+    embedded = L.Embedding(10, 4, mask_zero=True)(tokens)
+    dense = L.Dense(3)(embedded)  # the mask travels on through Dense, TimeDistributed, ...
+    return tokens, [
+        L.LSTM(3, return_sequences=True)(embedded),
+        L.LSTM(3, return_sequences=True, zero_output_for_mask=True, go_backwards=True)(dense),
+        L.Bidirectional(L.GRU(2, return_sequences=True))(embedded),
+        L.GRU(2, reset_after=False)(L.TimeDistributed(L.Dense(2))(embedded)),
+        L.SimpleRNN(2, go_backwards=True)(L.BatchNormalization()(dense)),
+        L.RNN(L.StackedRNNCells([L.LSTMCell(2), L.GRUCell(3)]))(embedded),
+        L.GlobalAveragePooling1D()(L.LSTM(2, return_sequences=True)(embedded)),
+        L.GlobalAveragePooling1D(keepdims=True)(dense)]
+
+
+def _multi_head():
+    q, v, k = L.Input((4, 6)), L.Input((5, 3)), L.Input((5, 2))
+    mask = L.Input((4, 5), dtype="bool")
+    output = L.MultiHeadAttention(2, 3, value_dim=4, output_shape=(7,))(
+        q, v, k, attention_mask=mask)
+    causal = L.MultiHeadAttention(3, 2, use_bias=False)(q, q, use_causal_mask=True)
+    return [q, v, k, mask], [output, causal]
+
+
+def _functional_bidirectional():
+    x = L.Input((5, 3))
+    outputs = L.Bidirectional(L.LSTM(4, return_sequences=True, return_state=True),
+                              merge_mode=None)(x)
+    return x, outputs
+
+
 LAYER_MODELS = {
-    "dropout_and_activation": lambda: [layers.Input((6,)), layers.Dense(4), layers.Dropout(0.5),
-                                       layers.Activation("tanh")],
-    "softmax_axis": lambda: [layers.Input((3, 4)), layers.Softmax(axis=1)],
-    "softmax_axes": lambda: [layers.Input((3, 4)), layers.Softmax(axis=(1, 2))],
-    "flatten": lambda: [layers.Input((2, 3, 4)), layers.Flatten(), layers.Dense(3)],
-    "flatten_channels_first": lambda: [layers.Input((2, 3, 4)),
-                                       layers.Flatten(data_format="channels_first")],
-    "reshape": lambda: [layers.Input((12,)), layers.Reshape((3, -1)), layers.Dense(2)],
-    "dense_on_3d": lambda: [layers.Input((3, 5)), layers.Dense(4, activation="relu",
-                                                                use_bias=False)],
-    "input_layer": lambda: [layers.InputLayer(shape=(4,)), layers.Dense(2)],
-    "nested_sequential": lambda: [layers.Input((6,)), mk.Sequential(
-        [layers.Dense(5, activation="relu"), mk.Sequential([layers.Dense(3)])]),
-        layers.Softmax()],
+    "dropout_and_activation": lambda: _seq(
+        L.Input((6,)), L.Dense(4), L.Dropout(0.5), L.Activation("tanh")),
+    "noise_and_regularization": lambda: _seq(
+        L.Input((5, 4)), L.GaussianNoise(1.0), L.GaussianDropout(0.3), L.AlphaDropout(0.2),
+        L.SpatialDropout1D(0.5), L.ActivityRegularization(0.1), L.Identity()),
+    "spatial_dropout": lambda: _seq(
+        L.Input((3, 4, 2)), L.SpatialDropout2D(0.5), L.Reshape((3, 4, 1, 2)),
+        L.SpatialDropout3D(0.5)),
+    "softmax_axis": lambda: _seq(L.Input((3, 4)), L.Softmax(axis=1)),
+    "softmax_axes": lambda: _seq(L.Input((3, 4)), L.Softmax(axis=(1, 2))),
+    "flatten": lambda: _seq(L.Input((2, 3, 4)), L.Flatten(), L.Dense(3)),
+    "flatten_channels_first": lambda: _seq(
+        L.Input((2, 3, 4)), L.Flatten(data_format="channels_first")),
+    "reshape": lambda: _seq(L.Input((12,)), L.Reshape((3, -1)), L.Dense(2)),
+    "permute_repeat": lambda: _seq(
+        L.Input((3, 4)), L.Permute((2, 1)), L.Flatten(), L.RepeatVector(3)),
+    "dense_on_3d": lambda: _seq(L.Input((3, 5)), L.Dense(4, activation="relu", use_bias=False)),
+    "input_layer": lambda: _seq(L.InputLayer(shape=(4,)), L.Dense(2)),
+    "nested_sequential": lambda: _seq(L.Input((6,)), mk.Sequential(
+        [L.Dense(5, activation="relu"), mk.Sequential([L.Dense(3)])]), L.Softmax()),
+    # activation layers
+    "relu": lambda: _seq(
+        L.Input((6,)), L.ReLU(), L.Dense(6),
+        L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.5)),
+    "relu_max": lambda: _seq(L.Input((6,)), L.ReLU(max_value=1.0)),
+    "leaky_prelu_elu": lambda: _seq(
+        L.Input((3, 4)), L.LeakyReLU(0.1), L.PReLU(shared_axes=[1]), L.ELU(0.7),
+        L.ThresholdedReLU(0.5)),
+    # embeddings and preprocessing
+    "embedding": lambda: _seq(L.Input((5,), dtype="int32"), L.Embedding(10, 3), L.Flatten()),
+    "normalization_rescaling": lambda: _seq(
+        L.Input((3,)), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.5, 1e-9]),
+        L.Rescaling(0.5, offset=-1.0), L.Normalization(mean=2.0, variance=9.0, invert=True)),
+    "rescaling_integers": lambda: _seq(L.Input((4,), dtype="int32"), L.Rescaling(1 / 255)),
+    "discretization_category_encoding": _functional(lambda: (lambda x, i: ([x, i], [
+        L.Discretization(bin_boundaries=[-1.0, 0.0, 2.5])(x),
+        L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot")(x),
+        L.Discretization(bin_boundaries=[0.5], output_mode="count")(x),
+        L.CategoryEncoding(8, output_mode="one_hot")(i[:, :1]),
+        L.CategoryEncoding(12, output_mode="multi_hot")(i),
+        L.CategoryEncoding(10, output_mode="count")(i)]))(
+        L.Input((4,)), L.Input((3,), dtype="int32"))),
+    # normalization
+    "batch_normalization": lambda: _seq(
+        L.Input((3, 4)), L.BatchNormalization(), L.BatchNormalization(axis=1, center=False),
+        L.BatchNormalization(scale=False)),
+    "layer_normalization": lambda: _seq(
+        L.Input((3, 4)), L.LayerNormalization(), L.LayerNormalization(axis=(1, 2), center=False)),
+    "group_normalization": lambda: _seq(
+        L.Input((3, 6)), L.GroupNormalization(groups=3), L.Reshape((3, 2, 3)),
+        L.GroupNormalization(groups=-1, axis=2)),
+    "unit_normalization": lambda: _seq(
+        L.Input((3, 4)), L.UnitNormalization(), L.UnitNormalization(axis=(1, 2))),
+    # pooling
+    "pooling_1d": lambda: _seq(
+        L.Input((9, 3)), L.MaxPooling1D(2), L.AveragePooling1D(3, 1, padding="same"),
+        L.MaxPooling1D(3, 2, padding="same")),
+    "pooling_2d": lambda: _seq(
+        L.Input((7, 6, 2)), L.MaxPooling2D((3, 2), padding="same"),
+        L.AveragePooling2D(2, 1, padding="same"), L.AveragePooling2D(2)),
+    "pooling_2d_channels_first": lambda: _seq(
+        L.Input((2, 7, 6)), L.MaxPooling2D(data_format="channels_first"),
+        L.AveragePooling2D(2, padding="same", data_format="channels_first")),
+    "pooling_3d": lambda: _seq(
+        L.Input((5, 4, 6, 2)), L.MaxPooling3D(2, padding="same"), L.AveragePooling3D((1, 2, 2))),
+    "global_pooling_1d": _functional(lambda: (lambda x: (x, [
+        L.GlobalAveragePooling1D()(x), L.GlobalMaxPooling1D(keepdims=True)(x),
+        L.GlobalAveragePooling1D(data_format="channels_first")(x)]))(L.Input((5, 3)))),
+    "global_pooling_2d_3d": _functional(lambda: (lambda x, y: ([x, y], [
+        L.GlobalAveragePooling2D()(x), L.GlobalMaxPooling2D(keepdims=True)(x),
+        L.GlobalMaxPooling2D(data_format="channels_first")(x),
+        L.GlobalAveragePooling3D(keepdims=True)(y), L.GlobalMaxPooling3D()(y)]))(
+        L.Input((4, 5, 3)), L.Input((3, 4, 5, 2)))),
+    # convolutions
+    "conv_1d": lambda: _seq(
+        L.Input((10, 3)), L.Conv1D(4, 3, activation="relu"),
+        L.Conv1D(4, 3, padding="causal", dilation_rate=2),
+        L.Conv1D(2, 2, strides=2, padding="same", groups=2),
+        L.Conv1D(3, 2, padding="same", dilation_rate=2, data_format="channels_first")),
+    "conv_2d": lambda: _seq(
+        L.Input((9, 8, 3)), L.Conv2D(4, 3, strides=2, padding="same"),
+        L.Conv2D(4, (2, 3), dilation_rate=(2, 1), groups=2, use_bias=False)),
+    "conv_2d_channels_first": lambda: _seq(L.Input((3, 8, 7)), L.Conv2D(
+        4, 3, padding="same", data_format="channels_first", activation="tanh")),
+    "conv_3d": lambda: _seq(
+        L.Input((5, 6, 4, 2)), L.Conv3D(3, (2, 3, 2), padding="same", strides=(1, 2, 1)),
+        L.Conv3D(2, 2)),
+    "conv_transpose_1d": lambda: _seq(
+        L.Input((5, 3)), L.Conv1DTranspose(2, 3, strides=2, padding="same"),
+        L.Conv1DTranspose(2, 2, strides=3), L.Conv1DTranspose(2, 3, strides=2, output_padding=1)),
+    "conv_transpose_2d": lambda: _seq(
+        L.Input((4, 5, 3)), L.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu"),
+        L.Conv2DTranspose(2, (2, 3), dilation_rate=(2, 1))),
+    "conv_transpose_2d_channels_first": lambda: _seq(L.Input((3, 4, 5)), L.Conv2DTranspose(
+        2, 3, strides=(2, 1), padding="same", data_format="channels_first")),
+    "conv_transpose_3d": lambda: _seq(
+        L.Input((3, 4, 2, 2)), L.Conv3DTranspose(2, 2, strides=2),
+        L.Conv3DTranspose(1, 3, padding="same")),
+    "separable_depthwise": lambda: _seq(
+        L.Input((9, 8, 3)), L.SeparableConv2D(4, 3, depth_multiplier=2, padding="same"),
+        L.DepthwiseConv2D(3, depth_multiplier=2, strides=2)),
+    "separable_depthwise_1d": lambda: _seq(
+        L.Input((9, 3)), L.SeparableConv1D(4, 3, use_bias=False),
+        L.DepthwiseConv1D(2, depth_multiplier=3, padding="same", activation="relu")),
+    # padding, cropping, upsampling
+    "padding_cropping_1d": lambda: _seq(
+        L.Input((5, 3)), L.ZeroPadding1D((1, 2)), L.Cropping1D((2, 1)), L.UpSampling1D(3)),
+    "padding_cropping_2d": lambda: _seq(
+        L.Input((5, 6, 2)), L.ZeroPadding2D(((1, 0), (2, 1))), L.Cropping2D(((0, 2), (1, 1))),
+        L.UpSampling2D((2, 3)), L.UpSampling2D(2, interpolation="bilinear")),
+    "padding_cropping_3d": lambda: _seq(
+        L.Input((2, 5, 6, 3)), L.ZeroPadding3D(1, data_format="channels_first"),
+        L.Cropping3D(((1, 0), (0, 1), (2, 2))), L.UpSampling3D((1, 2, 2))),
+    # recurrent
+    "simple_rnn": lambda: _seq(
+        L.Input((6, 3)), L.SimpleRNN(4, return_sequences=True),
+        L.SimpleRNN(3, activation="relu", go_backwards=True)),
+    "lstm": lambda: _seq(
+        L.Input((6, 3)), L.LSTM(4, return_sequences=True, go_backwards=True),
+        L.LSTM(3, recurrent_activation="hard_sigmoid", use_bias=False)),
+    "gru": lambda: _seq(
+        L.Input((6, 3)), L.GRU(4, return_sequences=True),
+        L.GRU(3, reset_after=False, activation="softsign")),
+    "stacked_cells": lambda: _seq(L.Input((5, 3)), L.RNN(L.StackedRNNCells(
+        [L.GRUCell(4), L.LSTMCell(3), L.SimpleRNNCell(2)]), return_sequences=True),
+        L.RNN(L.LSTMCell(2))),
+    "bidirectional": lambda: _seq(
+        L.Input((5, 3)), L.Bidirectional(L.GRU(3, return_sequences=True)),
+        L.Bidirectional(L.LSTM(2, return_sequences=True), merge_mode="sum"),
+        L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode="ave"),
+        L.Bidirectional(L.GRU(2), merge_mode="mul")),
+    "bidirectional_states": _functional(_functional_bidirectional),
+    "time_distributed": lambda: _seq(
+        L.Input((4, 6)), L.TimeDistributed(L.Dense(3)), L.Reshape((4, 3, 1)),
+        L.TimeDistributed(L.Conv1D(2, 2))),
+    "lstm_states_in_and_out": _functional(_lstm_states),
+    "masked_sequences": _functional(_masked),
+    "masking": lambda: _seq(L.Input((5, 3)), L.Masking(0.5), L.LSTM(2, return_sequences=True),
+                            L.GRU(2)),
+    # functional graphs
+    "merges": _functional(_merges),
+    "ops": _functional(_ops),
+    "nested_models": _functional(_nested),
+    "attention": _functional(_attention),
+    "multi_head_attention": _functional(_multi_head),
 }
+
+
+def _batches(model, seed=0):
+    """Two batches (1 and 7 rows) for the model's inputs: integers for integer inputs."""
+    rng = np.random.default_rng(seed)
+    specs = [(x.shape, x.dtype) for x in model.inputs] if hasattr(model, "_inputs") else [
+        (model.input_shape, getattr(model._input_layer, "dtype", "float32"))]
+    batches = []
+    for batch in (1, 7):
+        xs = []
+        for shape, dtype in specs:
+            size = (batch, *shape[1:])
+            if dtype == "bool":
+                xs.append(rng.random(size) < 0.7)
+            elif np.dtype(dtype).kind in "iu":
+                xs.append(rng.integers(0, 10, size).astype(dtype))
+            else:
+                xs.append((3.0 * rng.normal(size=size)).astype(dtype))
+        batches.append(xs)
+    return batches
+
+
+def _randomize(model, seed=1):
+    """Weights away from their initial values (BatchNormalization's statistics too), so that
+    every weight matters; variances kept positive."""
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        value = variable.numpy()
+        if "variance" in variable.name:
+            variable.assign(rng.uniform(0.5, 2.0, value.shape).astype(value.dtype))
+        else:
+            variable.assign((value + 0.3 * rng.normal(size=value.shape)).astype(value.dtype))
 
 
 @pytest.mark.parametrize("name", sorted(LAYER_MODELS))
 def test_every_layer(name, tmp_path):
-    model = mk.Sequential(LAYER_MODELS[name]())
-    _run_both(model, tmp_path, *_inputs(*model.input_shape[1:]))
+    model = LAYER_MODELS[name]()
+    _randomize(model)
+    _run_both(model, tmp_path, *_batches(model))
+
+
+# The layers no ONNX graph can hold (docs/export.md lists them, with why).
+REFUSED = {
+    L.Lambda: lambda: L.Lambda(lambda x: x + 1.0),
+    L.StringLookup: lambda: L.StringLookup(vocabulary=["a", "b"]),
+    L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
+    L.Hashing: lambda: L.Hashing(4),
+    L.IntegerLookup: lambda: L.IntegerLookup(vocabulary=[3, 4]),
+}
+
+
+def _classes(layer):
+    """The classes of `layer` and of every layer (and cell) inside it."""
+    found = {type(layer)}
+    for inner in [*getattr(layer, "layers", ()), *filter(None, (
+            getattr(layer, name, None) for name in (
+                "layer", "forward_layer", "backward_layer", "cell")))]:
+        found |= _classes(inner)
+    found |= {type(cell) for cell in getattr(layer, "cells", ())}
+    return found
+
+
+def test_the_battery_holds_every_layer_class_or_refuses_it():
+    built_in = {cls for cls in vars(L).values() if isinstance(cls, type)
+                and issubclass(cls, L.Layer) and cls.__module__.startswith("minikeras.layers")}
+    covered = set()
+    for build in LAYER_MODELS.values():
+        model = build()
+        covered |= _classes(model)
+        if hasattr(model, "operations"):
+            for operation in model.operations:
+                covered |= _classes(operation)
+    missing = built_in - covered - set(REFUSED) - {L.Layer, L.InputLayer, L.RNN}
+    assert not sorted(c.__name__ for c in missing)
+
+
+@pytest.mark.parametrize("cls", sorted(REFUSED, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
+    dtype = "string" if cls in (L.StringLookup, L.TextVectorization) else \
+        "int32" if cls is L.IntegerLookup else "float32"
+    model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])
+    layer = model.layers[-1]
+    with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\({cls.__name__}\\) cannot be "
+                                         "exported to ONNX: "):
+        model.export(tmp_path / "x.onnx", format="onnx")
+
+
+@pytest.mark.parametrize("case", ["mask_into_attention", "stateful", "custom_cell_activation"])
+def test_what_the_converters_cannot_write_is_named(case, tmp_path):
+    if case == "mask_into_attention":
+        tokens = L.Input((3,), dtype="int32")
+        embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
+        model = mk.Model(tokens, L.Attention()([embedded, embedded]))
+        expected = "masks of several inputs are not exported"
+    elif case == "stateful":
+        model = mk.Sequential([L.Input((3, 2), batch_size=4), L.GRU(2, stateful=True)])
+        expected = "a stateful RNN keeps its states between calls"
+    else:
+        model = mk.Sequential([L.Input((3, 2)), L.SimpleRNN(2, activation="gelu")])
+        expected = "ONNX's recurrent operators have no activation 'gelu'"
+    with pytest.raises(ValueError, match=f"cannot be exported to ONNX: {expected}"):
+        model.export(tmp_path / "x.onnx", format="onnx")
+
+
+def test_masks_follow_keras_through_padding_anywhere_and_fully_masked_rows(tmp_path):
+    """Keras skips a masked step wherever it is (before, between, after the kept ones), and a
+    sample with no kept step gives zeros; the ONNX graph moves the kept steps to the front."""
+    model = LAYER_MODELS["masked_sequences"]()
+    _randomize(model)
+    tokens = np.array([[0, 0, 3, 4, 5, 6], [1, 2, 3, 0, 0, 0], [0, 7, 0, 8, 0, 9],
+                       [0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 5, 5]], "int32")
+    _run_both(model, tmp_path, tokens)
+    masking = LAYER_MODELS["masking"]()
+    _randomize(masking)
+    x = np.random.default_rng(3).normal(size=(4, 5, 3)).astype("float32")
+    x[0, :2] = x[1, 3:] = x[2, ::2] = x[3] = 0.5
+    _run_both(masking, tmp_path, x)
+
+
+def test_a_functional_file_converts_with_named_inputs_and_outputs(tmp_path):
+    from minikeras.__main__ import main
+
+    model = LAYER_MODELS["merges"]()
+    _randomize(model)
+    model.save(tmp_path / "m.keras")
+    assert main(["convert", str(tmp_path / "m.keras"), str(tmp_path / "m.onnx")]) == 0
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    assert [feed.name for feed in session.get_inputs()] == ["a", "b", "c"]
+    assert [out.name for out in session.get_outputs()] == [f"output_{i}" for i in range(10)]
+    xs = _batches(model)[1]
+    for got, expected in zip(session.run(None, dict(zip("abc", xs))), model.predict(xs, verbose=0)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_a_model_built_by_calling_it_and_an_input_signature(tmp_path):

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -64,9 +65,13 @@ READERS = {
 
 def run_in_child(code, timeout=60):
     """The JSON a Python snippet prints, run in a child process killed after `timeout` s."""
+    # The child imports what this process imports: relative PYTHONPATH entries (`src`) made
+    # absolute, since the child runs in tests/.
+    path = os.pathsep.join(os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(
+        os.pathsep) if p)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=timeout, cwd=pathlib.Path(__file__).parent,
-                            env=dict(os.environ, PYTHONWARNINGS="ignore"))
+                            env=dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=path))
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.splitlines()[-1])
 
@@ -94,6 +99,63 @@ def test_looping_global_heaps_are_refused_before_libhdf5_reads_them(tmp_path):
     assert len(outcomes) == 6
     for message in outcomes:
         assert "global heap collection at byte" in message and str(tmp_path) in message
+
+
+def string_descriptors(data):
+    """`[(offset, size)]` of the variable-length strings' descriptors that point at the
+    first global heap collection's objects (a 4-byte length, the collection's address, the
+    object's index), with the size of the object each points at."""
+    start = data.find(HEAP)
+    found = []
+    for _, index, size in heap_objects(data):
+        if index:
+            pattern = start.to_bytes(8, "little") + index.to_bytes(4, "little")
+            at = data.find(pattern)
+            while at >= 0:
+                found.append((at - 4, size))
+                at = data.find(pattern, at + 1)
+    return found
+
+
+def test_a_string_longer_than_its_heap_object_is_refused_before_libhdf5_allocates_it(tmp_path):
+    """A variable-length string's stored length is what libhdf5 allocates before it reads
+    the heap object: byte 1915 of k3_adam.weights.h5, changed, made it take 800 MB."""
+    paths = []
+    for source in ("k2_adam.h5", "k3_adam.weights.h5"):
+        data = bytearray((FILES / source).read_bytes())
+        descriptors = string_descriptors(bytes(data))
+        assert descriptors and all(
+            int.from_bytes(data[at:at + 4], "little") == size for at, size in descriptors)
+        at, _ = descriptors[0]
+        data[at + 3] = 0x30  # 805 MB declared
+        path = tmp_path / source
+        path.write_bytes(bytes(data))
+        paths.append(str(path))
+    outcomes = run_in_child(f"""if True:
+        import json, resource, test_loader_safety as t
+        from minikeras.saving import file_info
+        import minikeras as mk
+        model = mk.models.load_model(t.FILES / "k3_adam.keras")
+        reads = [lambda: mk.models.load_model({paths[0]!r}),
+                 lambda: model.load_weights({paths[1]!r}),
+                 lambda: file_info.describe({paths[0]!r}),
+                 lambda: file_info.describe({paths[1]!r})]
+        outcomes = []
+        for read in reads:
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            try:
+                read()
+                message = "loaded"
+            except (ValueError, OSError) as error:
+                message = str(error)
+            grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+            outcomes.append([message, grown * 1024])
+        print(json.dumps(outcomes))
+    """)
+    for (message, grown), path in zip(outcomes, paths * 2):
+        assert grown < 100 << 20, (message, grown)
+        assert re.match(f"'{re.escape(path)}' is damaged: a variable-length string at byte "
+                        r"\d+ declares 8053\d+ bytes, where its heap object holds \d+\.", message)
 
 
 def keras_archive(tmp_path, edit_config=None, source="k3_adam.keras", name="bad.keras"):

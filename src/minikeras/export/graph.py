@@ -1,38 +1,83 @@
 """The ONNX graph being written, and the registry of converters that write into it.
 
-A converter turns one layer into ONNX nodes: `converter(layer, graph, x)` takes the name of
-the layer's input in the graph and returns the name of its output. Converters are registered
-by layer class (`register_converter(Dense)`); a new layer joins the export by registering
-one, and reads only the layer's public attributes and `get_weights()`.
+A converter turns one layer call into ONNX nodes: `converter(layer, graph, *args, **kwargs)`
+takes the call's arguments with each tensor replaced by the name of its value in the graph,
+and returns the name of its output (a list of names for several outputs). Converters are
+registered by layer class (`register_converter(Dense)`); a new layer joins the export by
+registering one, and reads only the layer's public attributes and `get_weights()`.
 """
 
 import numpy as np
 
 _CONVERTERS = {}
+_MASK_TAKERS = set()
+# A Slice end past any size (negated: before any start, for negative steps).
+TO_THE_END = 2**62
+# Call arguments that change nothing at inference.
+_INFERENCE_ARGUMENTS = ("training",)
 
 
-def register_converter(layer_class):
+def register_converter(layer_class, takes_mask=False):
     """Decorator: the function converts layers of `layer_class` (and of its subclasses that
-    keep its `call`)."""
+    keep its `call`). With `takes_mask`, it is given the Keras mask of its input as `mask=`
+    (the graph value of the booleans, or None) and sets its outputs' masks in `graph.masks`."""
 
     def register(converter):
         _CONVERTERS[layer_class] = converter
+        if takes_mask:
+            _MASK_TAKERS.add(layer_class)
         return converter
 
     return register
 
 
-def convert_layer(layer, graph, x):
-    """Write `layer` applied to the graph value `x`; returns the output's name."""
+def cannot_export(layer, why):
+    """The error for a layer the export cannot write, naming it and saying why."""
+    return ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be exported to "
+                      f"ONNX: {why}.")
+
+
+def convert_layer(layer, graph, *args, **kwargs):
+    """Write `layer` called on the graph values `args`; returns the output's name (names)."""
     cls = next((c for c in type(layer).__mro__ if c in _CONVERTERS), None)
     # A subclass that computes something else (its own `call`) needs its own converter.
     if cls is None or type(layer).call is not cls.call:
-        raise ValueError(
-            f"Layer '{layer.name}' ({type(layer).__name__}) cannot be exported to ONNX: no "
-            "converter is registered for its class. Register one with "
-            f"`minikeras.export.register_converter({type(layer).__name__})`."
-        )
-    return _CONVERTERS[cls](layer, graph, x)
+        raise cannot_export(
+            layer, "no converter is registered for its class. Register one with "
+                   f"`minikeras.export.register_converter({type(layer).__name__})`")
+    for name in _INFERENCE_ARGUMENTS:
+        kwargs.pop(name, None)
+    if kwargs.pop("mask", None) is not None:
+        raise cannot_export(layer, "masks passed in a call are not exported")
+    mask = _input_mask(layer, graph, args)
+    if cls in _MASK_TAKERS:
+        return _CONVERTERS[cls](layer, graph, *args, mask=mask, **kwargs)
+    if mask is not None and (layer._call_takes_mask or type(layer).compute_mask is not
+                             _base_compute_mask()):
+        raise cannot_export(layer, "the mask of its input (from `mask_zero` or `Masking`) is "
+                                   "not exported through this layer")
+    outputs = _CONVERTERS[cls](layer, graph, *args, **kwargs)
+    if mask is not None and layer.supports_masking and isinstance(outputs, str):
+        graph.masks.setdefault(outputs, mask)  # Keras' default: the mask travels on
+    return outputs
+
+
+def _input_mask(layer, graph, args):
+    """The mask of the call's input (its first argument), or None; a mask on any of several
+    inputs is refused."""
+    if not args:
+        return None
+    if isinstance(args[0], str):
+        return graph.masks.get(args[0])
+    if any(isinstance(x, str) and x in graph.masks for x in args[0] if not isinstance(x, dict)):
+        raise cannot_export(layer, "masks of several inputs are not exported")
+    return None
+
+
+def _base_compute_mask():
+    from minikeras.layers.base import Layer
+
+    return Layer.compute_mask
 
 
 class Graph:
@@ -49,6 +94,7 @@ class Graph:
         self.nodes = []
         self.initializers = []
         self.shapes = {}  # value name -> shape (None for unknown axes), where converters set it
+        self.masks = {}  # value name -> the name of its Keras mask (booleans), where it has one
         self._used = set()
 
     def name(self, hint):
@@ -70,12 +116,38 @@ class Graph:
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
+    def ints(self, values, hint="ints"):
+        """An int64 constant (shapes, starts, ends, pads as the operators take them)."""
+        return self.constant(list(values), hint, dtype=np.int64)
+
     def op(self, op_type, *inputs, outputs=1, hint=None, **attributes):
-        """A node `op_type(*inputs)`; returns its output's name (a tuple for several)."""
+        """A node `op_type(*inputs)`; returns its output's name (a tuple for several). An
+        input of `""` is an optional input left out."""
         names = [self.name(hint or op_type.lower()) for _ in range(outputs)]
         self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, **attributes))
         return names[0] if outputs == 1 else tuple(names)
 
     def axes(self, *axes):
         """An int64 constant of axes, as the Reduce and Split operators take them."""
-        return self.constant(list(axes), "axes", dtype=np.int64)
+        return self.ints(axes, "axes")
+
+    def transpose(self, x, perm):
+        if list(perm) == sorted(perm):
+            return x
+        return self.op("Transpose", x, perm=list(perm))
+
+    def slice(self, x, axes, starts, ends, steps=None):
+        """`x[start:end:step]` on each of `axes`."""
+        inputs = [x, self.ints(starts, "starts"), self.ints(ends, "ends"), self.ints(axes, "axes")]
+        if steps is not None:
+            inputs.append(self.ints(steps, "steps"))
+        return self.op("Slice", *inputs)
+
+    def dims(self, x, start, end):
+        """The sizes of axes `start:end` of `x`, as a 1-D int64 value (known at run time)."""
+        return self.op("Shape", x, start=start, end=end)
+
+    def reshape_like(self, x, reference, kept, tail):
+        """`x` reshaped to the first `kept` axes' sizes of `reference`, then `tail`."""
+        shape = self.op("Concat", self.dims(reference, 0, kept), self.ints(tail, "tail"), axis=0)
+        return self.op("Reshape", x, shape)

@@ -1,7 +1,8 @@
 """`export_onnx`: a model as an ONNX file, with no TensorFlow, tf2onnx or PyTorch involved.
 
 The file holds the model's inference pass (`model(x, training=False)`) as ONNX operators of
-opset 18, its weights as initializers, and a dynamic batch axis.
+opset 18, its weights as initializers, and a dynamic batch axis: one graph input per model
+input (named after its `Input`), one output `output_0`, `output_1`, ... per model output.
 """
 
 import numpy as np
@@ -33,38 +34,45 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
         model: a built model.
         filepath: where to write the `.onnx` file.
         verbose: print a line naming the file written (the default, as in Keras).
-        input_signature: the input's shape and dtype, as one spec (or a list of one): an
-            `Input(...)`, an array, or anything with `shape` and `dtype`. By default the
-            model's own input shape; the batch axis is always dynamic.
+        input_signature: each input's shape and dtype, as a spec (or a list of one per
+            input): an `Input(...)`, an array, or anything with `shape` and `dtype`. By
+            default the model's own inputs'; the batch axis is always dynamic.
         opset_version: the ONNX opset to declare, 18 (the default) or later.
     """
     onnx = import_onnx()
     from minikeras.export import layers  # noqa: F401  (registers the converters)
-    from minikeras.export.graph import Graph, convert_layer
+    from minikeras.export.graph import Graph
+    from minikeras.export.layers.models import convert_model
 
     if kwargs:
         raise ValueError(f"Unrecognized keyword arguments for ONNX export: {sorted(kwargs)}")
     opset = _opset(onnx, opset_version)
-    shape, dtype = _input_spec(model, input_signature)
-    graph = Graph(onnx, dtype)
-    name = _input_name(model)
-    graph.shapes[name] = shape
-    output = convert_layer(model, graph, name)
-    element_type = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
-    graph.nodes.append(onnx.helper.make_node("Identity", [output], ["output_0"]))
+    specs = _input_specs(model, input_signature)
+    graph = Graph(onnx, model.dtype)
+    for name, shape, _ in specs:
+        graph.name(name)
+        graph.shapes[name] = shape
+    outputs = convert_model(model, graph, [name for name, _, _ in specs])
+    output_infos = []
+    for index, output in enumerate(outputs):
+        name = graph.name(f"output_{index}")
+        graph.nodes.append(onnx.helper.make_node("Identity", [output], [name]))
+        output_infos.append(onnx.helper.make_tensor_value_info(name, 0, None))
     proto = onnx.helper.make_model(
         onnx.helper.make_graph(
             graph.nodes, model.name,
-            [onnx.helper.make_tensor_value_info(name, element_type, _dims(shape, name))],
-            [onnx.helper.make_tensor_value_info("output_0", element_type, None)],
+            [onnx.helper.make_tensor_value_info(
+                name, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), _dims(shape, name))
+             for name, shape, dtype in specs],
+            output_infos,
             initializer=graph.initializers,
         ),
         opset_imports=[onnx.helper.make_opsetid("", opset)],
         producer_name="minikeras",
         producer_version=__version__,
     )
-    # ONNX's shape inference gives the output's shape (and the batch axis' name) from the
-    # operators themselves, and fails on any operator misused.
+    # ONNX's shape inference gives the outputs' types and shapes (and the batch axis' name)
+    # from the operators themselves, and fails on any operator misused.
     proto = onnx.shape_inference.infer_shapes(proto, check_type=True, strict_mode=True)
     onnx.checker.check_model(proto)
     onnx.save(proto, str(filepath))
@@ -83,35 +91,46 @@ def _opset(onnx, opset_version):
     return opset
 
 
-def _input_spec(model, input_signature):
-    """`(shape with a None batch axis, dtype)` of the model's input."""
-    if isinstance(input_signature, (list, tuple)) and len(input_signature) == 1:
-        input_signature = input_signature[0]
+def _input_specs(model, input_signature):
+    """`[(name, shape with a None batch axis, dtype)]`, one per input of the model."""
+    inputs = _model_inputs(model)
     if input_signature is not None:
-        shape, dtype = getattr(input_signature, "shape", None), getattr(input_signature, "dtype", None)
-        if shape is None:
+        signature = list(input_signature) if isinstance(input_signature, (list, tuple)) \
+            else [input_signature]
+        if len(signature) != len(inputs) or not all(
+                getattr(spec, "shape", None) is not None for spec in signature):
             raise ValueError(
-                "`input_signature` must be one spec with a `shape` (an `Input(...)`, an array, "
-                f"an InputSpec). Received: input_signature={input_signature!r}"
+                f"`input_signature` must be one spec with a `shape` (an `Input(...)`, an array, "
+                f"an InputSpec) for each of the model's {len(inputs)} input(s). Received: "
+                f"input_signature={input_signature!r}"
             )
-    else:
-        try:
-            shape = model.input_shape
-        except AttributeError:
-            raise ValueError(
-                f"Model '{model.name}' has no known input shape: build it (call it on data, or "
-                "start it with an `Input`) or pass `input_signature`."
-            ) from None
-        dtype = model.dtype
+        inputs = [(name, tuple(spec.shape), getattr(spec, "dtype", None) or dtype)
+                  for (name, _, dtype), spec in zip(inputs, signature)]
+    if any(shape is None for _, shape, _ in inputs):
+        raise ValueError(
+            f"Model '{model.name}' has no known input shape: build it (call it on data, or "
+            "start it with an `Input`) or pass `input_signature`."
+        )
     if not model.built:
-        model.build(tuple(shape))
-    return (None, *tuple(shape)[1:]), np.dtype(getattr(dtype, "name", dtype) or model.dtype)
+        model.build(tuple(inputs[0][1]))
+    return [(name, (None, *tuple(shape)[1:]), getattr(dtype, "name", dtype))
+            for name, shape, dtype in inputs]
 
 
-def _input_name(model):
-    """The model's Input layer's name, where it has one: users meet their own name."""
+def _model_inputs(model):
+    """`[(name, shape, dtype)]` of the model's inputs, named after its Input layers."""
+    if hasattr(model, "_inputs"):  # Functional
+        return [(x._keras_history.operation.name, x.shape, x.dtype) for x in model.inputs]
     input_layer = getattr(model, "_input_layer", None)
-    return input_layer.name if input_layer is not None else "input_0"
+    try:
+        shape = model.input_shape
+    except AttributeError:
+        shape = None
+    if shape is None:
+        return [("input_0", None, model.dtype)]
+    if input_layer is not None:
+        return [(input_layer.name, shape, input_layer.dtype)]
+    return [("input_0", shape, model.dtype)]
 
 
 def _dims(shape, name):

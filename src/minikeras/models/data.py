@@ -390,6 +390,8 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
                  class_weight=None):
     """The right batch source for `x`: arrays, a dataset, a PyDataset, or an iterable of
     ready batches; `class_weight` becomes the sample weights of every batch, as in Keras."""
+    if x is None:
+        _refuse_no_inputs(y)
     if is_array_like(x):
         if class_weight is not None:
             sample_weight = _array_class_weights(y, sample_weight, class_weight)
@@ -423,6 +425,16 @@ def _array_class_weights(y, sample_weight, class_weight):
     if tree.is_nested(y):
         raise ValueError("`class_weight` is only supported for Models with a single output.")
     return class_weights_to_sample_weights(y, class_weight)
+
+
+def _refuse_no_inputs(y):
+    """Keras 3's exception types for a None `x`: a KeyError from its array adapter when `y`
+    is None too, else the model's ValueError for a None input."""
+    what = ("`x` is None: pass the input data as `x` (arrays, a dict of arrays, a "
+            "tf.data.Dataset, a PyDataset or a generator of batches).")
+    if y is None:
+        raise KeyError(what)
+    raise ValueError(f"{what} The model's input is not optional, but None was passed.")
 
 
 def _refuse_separate_targets(y, sample_weight, kind):

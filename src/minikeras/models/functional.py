@@ -133,7 +133,8 @@ class Functional(Model):
 
     def _run_through_graph(self, flat_inputs, call=None):
         """The outputs' values from the inputs' values, node by node from the deepest; every
-        value lives in this call's own dict."""
+        value lives in this call's own dict. `call(node, args, kwargs)`, if given, computes a
+        node's outputs from its arguments (instead of calling its operation)."""
         values = {id(x): y for x, y in zip(self._inputs, flat_inputs)}
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:
@@ -143,7 +144,7 @@ class Functional(Model):
                 if call is None:
                     outputs = node.operation(*args, **kwargs)
                 else:
-                    outputs = call(node.operation, args, kwargs)
+                    outputs = call(node, args, kwargs)
                 for x, y in zip(node.outputs, tree.flatten(outputs)):
                     values[id(x)] = y
         flat = []
@@ -202,7 +203,7 @@ class Functional(Model):
             return _unpack_singleton(tree.map_structure(lambda x: x.shape, self._outputs_struct))
         specs = [KerasTensor(s, x.dtype) for s, x in zip(flat_shapes, self._inputs)]
         outputs = self._run_through_graph(
-            specs, lambda op, args, kwargs: graph.output_spec(op, args, kwargs)
+            specs, lambda node, args, kwargs: graph.output_spec(node.operation, args, kwargs)
         )
         return _unpack_singleton(tree.map_structure(lambda x: x.shape, outputs))
 
@@ -253,8 +254,8 @@ class Functional(Model):
 # The graph
 
 
-def _no_values(operation, args, kwargs):
-    return [None] * len(operation._inbound_nodes[0].outputs)
+def _no_values(node, args, kwargs):
+    return [None] * len(node.outputs)
 
 
 def _paths(structure, prefix=()):
@@ -626,7 +627,8 @@ def clone_functional(model, input_tensors=None, clone_function=None):
                          for x in model.inputs]
     clones = {}
 
-    def call(operation, args, kwargs):
+    def call(node, args, kwargs):
+        operation = node.operation
         if not isinstance(operation, Operation) and id(operation) not in clones:
             clones[id(operation)] = clone_function(operation)
         return clones.get(id(operation), operation)(*args, **kwargs)

@@ -86,7 +86,8 @@ def create_file(target):
 
 def check_global_heaps(source, filepath):
     """Raise ValueError if a global heap collection in `source` (path or bytes) would make
-    libhdf5 loop forever or read past the collection.
+    libhdf5 loop forever or read past the collection, or a variable-length string pointing
+    into one declares more bytes than its heap object holds.
 
     libhdf5 reads a collection ("GCOL") by stepping from object to object by each object's
     stored size; a free-space object (index 0) of size 0 never advances, and the library spins
@@ -95,19 +96,44 @@ def check_global_heaps(source, filepath):
     every place the signature appears is walked as libhdf5 would walk it: a damaged one is
     refused, naming its offset. The walk takes time linear in the collection, and a collection
     must lie inside the file.
+
+    A variable-length string is stored as a descriptor: its length (4 bytes), then its heap
+    object's collection address and index; libhdf5 allocates the declared length (up to 4 GB)
+    before it reads the object. Each descriptor is found by the address and index of an
+    object of a sound collection, and one declaring more than the object holds is refused.
     """
     with _bytes_of(source) as data:
-        lengths = _size_of_lengths(data)
+        offsets, lengths = _address_sizes(data)
         start = data.find(_HEAP_SIGNATURE)
         while start >= 0:
-            problem = _heap_problem(data, start, lengths)
+            problem, objects = _walk_heap(data, start, lengths)
             if problem:
                 raise ValueError(
                     f"'{filepath}' is damaged: the HDF5 global heap collection at byte {start} "
                     f"{problem}. Refusing to read it (libhdf5 would loop forever or read beyond "
                     "it)."
                 )
+            _check_descriptors(data, start, objects, offsets, filepath)
             start = data.find(_HEAP_SIGNATURE, start + 1)
+
+
+def _check_descriptors(data, start, objects, offsets, filepath):
+    """Refuse a string descriptor pointing at an object of the collection at `start` (of
+    objects `{index: size}`) that declares more bytes than the object holds."""
+    address = start.to_bytes(offsets, "little")
+    at = data.find(address, 4)
+    while at >= 0:
+        index = int.from_bytes(data[at + offsets:at + offsets + 4], "little")
+        if index in objects:
+            declared = int.from_bytes(data[at - 4:at], "little")
+            if declared > objects[index]:
+                raise ValueError(
+                    f"'{filepath}' is damaged: a variable-length string at byte {at - 4} "
+                    f"declares {declared} bytes, where its heap object holds "
+                    f"{objects[index]}. Refusing to read it (libhdf5 would allocate the "
+                    "declared size first)."
+                )
+        at = data.find(address, at + 1)
 
 
 @contextlib.contextmanager
@@ -124,37 +150,42 @@ def _bytes_of(source):
             yield data
 
 
-def _size_of_lengths(data):
-    """The superblock's "size of lengths" (8 unless the file says otherwise)."""
+def _address_sizes(data):
+    """The superblock's "size of offsets" and "size of lengths" (8 unless the file says
+    otherwise)."""
     if data[:8] != HDF5_SIGNATURE or len(data) < 16:
-        return 8
-    # Superblock versions 0 and 1 keep it at byte 14, versions 2 and 3 at byte 10.
-    size = data[14] if data[8] in (0, 1) else data[10]
-    return size if size in (2, 4, 8) else 8
+        return 8, 8
+    # Superblock versions 0 and 1 keep them at bytes 13 and 14, versions 2 and 3 at 9 and 10.
+    at = 13 if data[8] in (0, 1) else 9
+    return tuple(size if size in (2, 4, 8) else 8 for size in (data[at], data[at + 1]))
 
 
-def _heap_problem(data, start, lengths):
-    """What is wrong with the collection at `start`, walked as libhdf5 walks it, or None."""
+def _walk_heap(data, start, lengths):
+    """`(what is wrong with the collection at start, or None; its objects {index: size})`,
+    walked as libhdf5 walks it."""
     header = 8 + lengths  # signature, version, reserved, size
     object_header = 8 + lengths  # index (2), reference count (2), reserved (4), size
     size = int.from_bytes(data[start + 8:start + header], "little")
     end = start + size
+    objects = {}
     if end > len(data):
-        return f"declares {size} bytes, past the end of the file ({len(data)} bytes)"
+        return f"declares {size} bytes, past the end of the file ({len(data)} bytes)", objects
     position = start + header
     while position < end:
         if position + object_header > end:
-            return None  # a tail too small for an object header is free space
+            return None, objects  # a tail too small for an object header is free space
         index = int.from_bytes(data[position:position + 2], "little")
         length = int.from_bytes(data[position + 8:position + object_header], "little")
         # Objects are padded to 8 bytes; the free-space object (index 0) counts its header.
         step = object_header + (length + 7) // 8 * 8 if index else length
         if step == 0:
-            return f"holds a free-space object of size 0 at byte {position}"
+            return f"holds a free-space object of size 0 at byte {position}", objects
         if position + step > end:
-            return f"holds an object at byte {position} of {length} bytes, past its end"
+            return f"holds an object at byte {position} of {length} bytes, past its end", objects
+        if index:
+            objects[index] = length
         position += step
-    return None
+    return None, objects
 
 
 # The budget of the load in progress (see `read_budget`); None outside a load.

@@ -1,0 +1,261 @@
+"""Converters of models inside models (Sequential, Functional) and of the ops a functional
+graph records (`x + y`, `x[:, 0]`, `ops.tanh(x)`), and `convert_model`, the export's entry."""
+
+import math
+
+import numpy as np
+
+from minikeras import activations, models, tree
+from minikeras.export.activations import convert_activation
+from minikeras.export.graph import TO_THE_END, cannot_export, convert_layer, register_converter
+from minikeras.layers import operation
+
+
+def convert_model(model, graph, inputs):
+    """The names of `model`'s outputs, written after the graph values `inputs` (one per
+    model input)."""
+    outputs = convert_layer(model, graph, inputs if len(inputs) > 1 else inputs[0])
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+# A model's layers find the masks of their inputs themselves (`graph.masks`).
+@register_converter(models.Sequential, takes_mask=True)
+def _sequential(model, graph, x, mask=None):
+    for layer in model.layers:
+        shape = graph.shape(x)
+        x = convert_layer(layer, graph, x)
+        graph.shapes[x] = tuple(layer.compute_output_shape(shape))
+    return x
+
+
+@register_converter(models.Functional, takes_mask=True)
+def _functional(model, graph, inputs, mask=None):
+    """The graph's nodes from the deepest up, each tensor's value a name in the ONNX graph
+    (its shape the KerasTensor's)."""
+    if isinstance(inputs, dict):
+        flat = [inputs[x.name] for x in model.inputs]
+    else:
+        flat = tree.flatten(inputs)
+
+    def convert(node, args, kwargs):
+        outputs = convert_layer(node.operation, graph, *args, **kwargs)
+        flat_outputs = tree.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        for x, name in zip(node.outputs, flat_outputs):
+            graph.shapes.setdefault(name, x.shape)
+        return flat_outputs
+
+    outputs = tree.flatten(model._run_through_graph(flat, convert))
+    return outputs if len(outputs) > 1 else outputs[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# The ops of functional graphs, by Keras' op class name
+
+
+_OP_WRITERS = {}
+
+
+def _writes(*class_names):
+    def register(writer):
+        for name in class_names:
+            _OP_WRITERS[name] = writer
+        return writer
+
+    return register
+
+
+@register_converter(operation.Operation)
+def _operation(op, graph, *args):
+    class_name = type(op).__name__
+    writer = _OP_WRITERS.get(class_name)
+    if writer is None:
+        raise cannot_export(op, f"the `{class_name}` op has no ONNX converter")
+    return writer(op, graph, *args, **op._arguments)
+
+
+def _value(graph, x):
+    """A graph value for a call argument: its name, or a constant of the graph's float type
+    for a number or an array."""
+    return x if isinstance(x, str) else graph.constant(np.asarray(x, graph.dtype))
+
+
+def _elementwise(op_type):
+    def write(op, graph, *args):
+        return graph.op(op_type, *(_value(graph, a) for a in args), hint=op.name)
+
+    return write
+
+
+for _names, _op_type in (
+    (("Add",), "Add"), (("Subtract",), "Sub"), (("Multiply",), "Mul"),
+    (("Divide", "TrueDivide"), "Div"), (("Power",), "Pow"), (("Matmul",), "MatMul"),
+    (("Maximum",), "Max"), (("Minimum",), "Min"), (("Less",), "Less"),
+    (("LessEqual",), "LessOrEqual"), (("Greater",), "Greater"),
+    (("GreaterEqual",), "GreaterOrEqual"), (("Negative",), "Neg"), (("Absolute",), "Abs"),
+    (("Sqrt",), "Sqrt"), (("Exp",), "Exp"), (("Log",), "Log"), (("Tanh",), "Tanh"),
+    (("Sin",), "Sin"), (("Cos",), "Cos"), (("Relu",), "Relu"), (("Sigmoid",), "Sigmoid"),
+):
+    _writes(*_names)(_elementwise(_op_type))
+
+
+@_writes("Square")
+def _square(op, graph, x):
+    return graph.op("Mul", x, x, hint=op.name)
+
+
+@_writes("FloorDivide")
+def _floor_divide(op, graph, x, y):
+    return graph.op("Floor", graph.op("Div", _value(graph, x), _value(graph, y)), hint=op.name)
+
+
+@_writes("Mod")
+def _mod(op, graph, x, y):
+    # Python's modulo (the divisor's sign): x - floor(x / y) * y.
+    x, y = _value(graph, x), _value(graph, y)
+    quotient = graph.op("Floor", graph.op("Div", x, y))
+    return graph.op("Sub", x, graph.op("Mul", quotient, y), hint=op.name)
+
+
+@_writes("Softplus", "Silu")
+def _activation(op, graph, x):
+    function = {"Softplus": activations.softplus, "Silu": activations.silu}[type(op).__name__]
+    return convert_activation(function, graph, x, graph.shape(x))
+
+
+@_writes("Gelu")
+def _gelu(op, graph, x, approximate=True):
+    if not approximate:
+        return convert_activation(activations.gelu, graph, x, graph.shape(x))
+    # 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+    cube = graph.op("Mul", graph.op("Mul", x, x), x)
+    inner = graph.op("Add", x, graph.op("Mul", cube, graph.constant(0.044715)))
+    tanh = graph.op("Tanh", graph.op("Mul", inner, graph.constant(math.sqrt(2 / math.pi))))
+    return graph.op("Mul", graph.op("Mul", x, graph.constant(0.5)),
+                    graph.op("Add", tanh, graph.constant(1.0)), hint=op.name)
+
+
+@_writes("Elu")
+def _elu(op, graph, x, alpha=1.0):
+    return graph.op("Elu", x, alpha=float(alpha), hint=op.name)
+
+
+@_writes("LeakyRelu")
+def _leaky_relu(op, graph, x, negative_slope=0.2):
+    return graph.op("LeakyRelu", x, alpha=float(negative_slope), hint=op.name)
+
+
+@_writes("Softmax", "LogSoftmax")
+def _softmax(op, graph, x, axis=-1):
+    return graph.op(type(op).__name__, x, axis=axis, hint=op.name)
+
+
+@_writes("Transpose")
+def _transpose(op, graph, x, axes=None):
+    rank = len(graph.shape(x))
+    perm = list(range(rank))[::-1] if axes is None else [a % rank for a in axes]
+    return graph.op("Transpose", x, perm=perm, hint=op.name)
+
+
+def _reduce(op_type):
+    def write(op, graph, x, initial=None, axis=None, keepdims=False):
+        # `initial` (of ops.max and ops.min) is the only call argument after `x`.
+        if axis is None:
+            y = graph.op(op_type, x, keepdims=int(keepdims), hint=op.name)
+        else:
+            axes = [axis] if isinstance(axis, int) else list(axis)
+            y = graph.op(op_type, x, graph.axes(*axes), keepdims=int(keepdims), hint=op.name)
+        if initial is not None:
+            y = graph.op(op_type[len("Reduce"):], y, _value(graph, initial), hint=op.name)
+        return y
+
+    return write
+
+
+for _name, _op_type in (("Mean", "ReduceMean"), ("Sum", "ReduceSum"), ("Max", "ReduceMax"),
+                        ("Min", "ReduceMin")):
+    _writes(_name)(_reduce(_op_type))
+
+
+@_writes("Reshape")
+def _reshape(op, graph, x, newshape):
+    newshape = [newshape] if isinstance(newshape, int) else list(newshape)
+    return graph.op("Reshape", x, graph.ints(newshape, "shape"), hint=op.name)
+
+
+@_writes("Concatenate")
+def _concatenate(op, graph, xs, axis=0):
+    return graph.op("Concat", *(_value(graph, x) for x in xs), axis=axis, hint=op.name)
+
+
+@_writes("Stack")
+def _stack(op, graph, xs, axis=0):
+    expanded = [graph.op("Unsqueeze", _value(graph, x), graph.axes(axis)) for x in xs]
+    return graph.op("Concat", *expanded, axis=axis, hint=op.name)
+
+
+@_writes("ExpandDims")
+def _expand_dims(op, graph, x, axis):
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    return graph.op("Unsqueeze", x, graph.axes(*axes), hint=op.name)
+
+
+@_writes("Squeeze")
+def _squeeze(op, graph, x, axis=None):
+    if axis is None:
+        return graph.op("Squeeze", x, hint=op.name)
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    return graph.op("Squeeze", x, graph.axes(*axes), hint=op.name)
+
+
+@_writes("Cast")
+def _cast(op, graph, x, dtype):
+    to = graph.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    return graph.op("Cast", x, to=to, hint=op.name)
+
+
+@_writes("GetItem")
+def _get_item(op, graph, x, key):
+    """Basic indexing (integers, slices, None, Ellipsis) as one Slice, a Squeeze of the
+    integer-indexed axes and an Unsqueeze of the new ones."""
+    rank = len(graph.shape(x))
+    key = list(key) if isinstance(key, (list, tuple)) else [key]
+    if any(isinstance(k, str) or not (k is None or k is Ellipsis or isinstance(
+            k, (int, np.integer, slice))) for k in key):
+        raise cannot_export(op, f"only basic indexing (integers, slices, None, ...) is "
+                                f"exported; received key={key!r}")
+    real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + [slice(None)] * (rank - real) + key[at + 1:]
+    else:
+        key = key + [slice(None)] * (rank - real)
+    axes, starts, ends, steps, squeezed, unsqueezed = [], [], [], [], [], []
+    axis = out_axis = 0
+    for k in key:
+        if k is None:
+            unsqueezed.append(out_axis)
+            out_axis += 1
+            continue
+        if isinstance(k, slice):
+            if k != slice(None):
+                step = 1 if k.step is None else k.step
+                axes.append(axis)
+                steps.append(step)
+                starts.append(k.start if k.start is not None else (0 if step > 0 else -1))
+                ends.append(k.stop if k.stop is not None else
+                            (TO_THE_END if step > 0 else -TO_THE_END))
+            out_axis += 1
+        else:
+            k = int(k)
+            axes.append(axis)
+            steps.append(1)
+            starts.append(k)
+            ends.append(k + 1 if k != -1 else TO_THE_END)
+            squeezed.append(axis)
+        axis += 1
+    y = graph.slice(x, axes, starts, ends, steps) if axes else x
+    if squeezed:
+        y = graph.op("Squeeze", y, graph.axes(*squeezed))
+    if unsqueezed:
+        y = graph.op("Unsqueeze", y, graph.axes(*unsqueezed))
+    return graph.op("Identity", y, hint=op.name) if y == x else y
