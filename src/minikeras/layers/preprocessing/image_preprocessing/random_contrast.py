@@ -27,7 +27,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = self._standardize_factor(factor)
-        self.value_range = value_range
+        self.value_range = list(value_range)
 
     def _draw(self, shape):
         return self._uniform(1.0 - self.factor[0], 1.0 + self.factor[1], (shape[0], 1, 1, 1))
