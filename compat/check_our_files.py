@@ -27,6 +27,7 @@ from make_saved_files import targets  # the same training targets as Keras' own 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import conv_cases  # noqa: E402  (the convnets of compat/make_conv.py)
+import image_preprocessing_cases  # noqa: E402  (compat/make_image_preprocessing.py's models)
 SECTION = "## Files: minikeras <-> Keras"
 FORMATS = {".keras": "Keras 3 `.keras`", ".h5": "legacy `.h5` model",
            ".weights.h5": "Keras 3 `.weights.h5`", "_weights.h5": "Keras 2 `.h5` weights"}
@@ -77,8 +78,16 @@ def minikeras_models(mk):
         for data_format in ("channels_last", "channels_first")
         for name in ("conv1d", "conv2d", "conv3d")
     }
+    # Untrained: their random layers draw differently in each library, so no resumed training.
+    image_models = {
+        f"image_{name}": (mk.Sequential([mk.Input(shape)] + [
+            getattr(L, cls)(**kwargs) for cls, kwargs in specs], name=name), None)
+        for which in ("k3", "k2")
+        for name, (shape, specs) in image_preprocessing_cases.model_specs(which).items()
+    }
     return {
         **convnets,
+        **image_models,
         "seed": (mk.Sequential([L.Dense(64, activation="relu", input_shape=(10,)),
                                 L.Dense(64, activation="relu"), L.Dense(10, activation="softmax")]),
                  dict(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])),

@@ -62,9 +62,19 @@ def test_smart_resize_matches_keras(name, arrays, errors):
     _check(name, lambda: cases.RESIZE_CASES[name](smart_resize), arrays, errors)
 
 
-def test_smart_resize_says_which_interpolations_it_has():
-    with pytest.raises(NotImplementedError, match="bilinear, nearest, bicubic"):
-        smart_resize(cases.image(), (2, 2), interpolation="lanczos3")
+@pytest.mark.parametrize("interpolation", ["area", "lanczos3", "lanczos5"])
+def test_smart_resize_is_the_resizing_layer_on_the_centred_crop(interpolation):
+    """The methods without a recorded smart_resize reference: Keras' smart_resize is
+    `tf.image.resize` of the largest centred crop, which the Resizing layer (checked against
+    TensorFlow for every method) computes with `crop_to_aspect_ratio`."""
+    from minikeras.layers import Resizing
+
+    image = np.random.default_rng(0).random((2, 9, 14, 3), dtype=np.float32)
+    layer = Resizing(4, 5, interpolation=interpolation, crop_to_aspect_ratio=True)
+    np.testing.assert_allclose(smart_resize(image, (4, 5), interpolation=interpolation),
+                               layer(image), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="interpolation"):
+        smart_resize(image, (4, 5), interpolation="gaussian")
 
 
 @pytest.mark.parametrize("name", sorted(cases.TIMESERIES_CASES))

@@ -156,6 +156,25 @@ LAYERS = {
     "normalization": (lambda **kw: layers.Normalization(**kw), (4, 5), 3),
     "normalization_given": (lambda **kw: layers.Normalization(
         mean=[1.0, 2.0], variance=[4.0, 0.5], invert=True, **kw), (3, 2), 0),
+    # Image preprocessing (the random ones' gradients: tests/test_image_preprocessing.py)
+    "resizing_bicubic": (lambda **kw: layers.Resizing(5, 3, "bicubic", **kw), (2, 3, 4, 2), 0),
+    "resizing_area_crop_cf": (lambda **kw: layers.Resizing(
+        2, 3, "area", crop_to_aspect_ratio=True, data_format="channels_first", **kw),
+        (2, 2, 5, 4), 0),
+    "resizing_pad_antialias": (lambda **kw: layers.Resizing(
+        2, 2, pad_to_aspect_ratio=True, antialias=True, fill_value=1.0, **kw), (2, 5, 3, 2), 0),
+    "center_crop": (lambda **kw: layers.CenterCrop(2, 3, **kw), (2, 5, 4, 2), 0),
+    "center_crop_smaller": (lambda **kw: layers.CenterCrop(4, 3, **kw), (2, 3, 4, 2), 0),
+    "random_crop": (lambda **kw: layers.RandomCrop(2, 3, seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_flip": (lambda **kw: layers.RandomFlip(seed=1, **kw), (4, 3, 4, 2), 0),
+    "random_rotation": (lambda **kw: layers.RandomRotation(0.2, seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_zoom_cf": (lambda **kw: layers.RandomZoom(
+        0.3, fill_mode="constant", data_format="channels_first", seed=1, **kw), (2, 2, 4, 5), 0),
+    "random_translation": (lambda **kw: layers.RandomTranslation(
+        0.3, 0.3, fill_mode="wrap", interpolation="nearest", seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_contrast": (lambda **kw: layers.RandomContrast(0.5, seed=1, **kw), (2, 3, 4, 2), 0),
+    "random_brightness": (lambda **kw: layers.RandomBrightness(
+        0.2, value_range=(-3, 3), seed=1, **kw), (2, 3, 4, 2), 0),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),
@@ -184,7 +203,9 @@ LAYERS = {
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
 # Random in training: no finite differences (each call draws anew).
 RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spatial_dropout1d",
-          "spatial_dropout2d", "spatial_dropout3d"}
+          "spatial_dropout2d", "spatial_dropout3d", "random_crop", "random_flip",
+          "random_rotation", "random_zoom_cf", "random_translation", "random_contrast",
+          "random_brightness"}
 
 
 def make(name, **kwargs):

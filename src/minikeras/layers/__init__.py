@@ -39,6 +39,10 @@ from minikeras.layers.preprocessing import (
     CategoryEncoding, Discretization, Hashing, IntegerLookup, Normalization, Rescaling,
     StringLookup, TextVectorization,
 )
+from minikeras.layers.preprocessing.image_preprocessing import (
+    CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+    RandomTranslation, RandomZoom, Resizing,
+)
 from minikeras.layers.rnn.bidirectional import Bidirectional
 from minikeras.layers.rnn.gru import GRU, GRUCell
 from minikeras.layers.rnn.lstm import LSTM, LSTMCell
@@ -91,4 +95,6 @@ __all__ = [
     "UpSampling3D", "Variable", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add",
     "average", "concatenate", "deserialize", "dot", "maximum", "minimum",
     "multiply", "serialize", "subtract",
+    "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
 ]

@@ -9,6 +9,7 @@ matrix (a strided view of the padded input, copied once), so a convolution is on
 kernel offset (a handful of vectorized adds, never a loop over pixels or samples).
 """
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -45,11 +46,14 @@ class Geometry:
     def offsets(self):
         """`(kernel index, slices)` for every kernel offset: the slices of the padded spatial
         axes that offset reads, one entry per window."""
-        for index in itertools.product(*(range(k) for k in self.kernel)):
-            yield index, tuple(
-                slice(k * d, k * d + s * (o - 1) + 1, s)
-                for k, d, s, o in zip(index, self.dilation, self.strides, self.output)
-            )
+        return self._offsets
+
+    @functools.cached_property
+    def _offsets(self):  # geometries are cached per shape (`geometry`): made once per shape
+        return tuple(
+            (index, tuple(slice(k * d, k * d + s * (o - 1) + 1, s)
+                          for k, d, s, o in zip(index, self.dilation, self.strides, self.output)))
+            for index in itertools.product(*(range(k) for k in self.kernel)))
 
 
 def effective_size(kernel, dilation):
@@ -59,6 +63,11 @@ def effective_size(kernel, dilation):
 def geometry(spatial, kernel, strides, dilation, padding):
     """The `Geometry` of a convolution or pooling with Keras' `padding` ("valid", "same" as
     TensorFlow pads it, more at the end when odd, or "causal": all at the start)."""
+    return _geometry(tuple(spatial), tuple(kernel), tuple(strides), tuple(dilation), padding)
+
+
+@functools.lru_cache(maxsize=256)  # a layer meets few input shapes, and each call needs one
+def _geometry(spatial, kernel, strides, dilation, padding):
     before, after, output = [], [], []
     for n, k, s, d in zip(spatial, kernel, strides, dilation):
         span = effective_size(k, d)
@@ -119,11 +128,19 @@ def windows(xp, g):
     )
 
 
+# Below this many channels, im2col copies one strided slice per kernel offset: numpy copies a
+# window view with a short innermost axis element by element (3.5x slower for one channel).
+_FEW_CHANNELS = 8
+
+
 def im2col(x, g, groups=1):
     """Every window of `x` (channels-last, unpadded) as a row: `(groups, batch * windows,
     taps * channels // groups)`, rows ordered `(kernel..., channel)` as Keras' kernels are."""
-    view = windows(pad(x, g), g)
+    xp = pad(x, g)
     rows = x.shape[0] * math.prod(g.output)
+    if groups == 1 and x.shape[-1] < _FEW_CHANNELS:
+        return np.concatenate(list(strided_slices(xp, g)), axis=-1).reshape(1, rows, -1)
+    view = windows(xp, g)
     if groups == 1:
         return view.reshape(1, rows, -1)
     view = view.reshape(rows, g.taps, groups, x.shape[-1] // groups)

@@ -330,6 +330,12 @@ def _keras2_arguments(class_name, config):
 _KERAS3_ARGUMENTS = {
     "LayerNormalization": {"rms_scaling": False},
     "ZeroPadding1D": {"data_format": "channels_last"},
+    "Resizing": {"data_format": "channels_last", "pad_to_aspect_ratio": False,
+                 "fill_mode": "constant", "fill_value": 0.0, "antialias": False},
+    "RandomContrast": {"data_format": "channels_last", "value_range": [0, 255]},
+    **{name: {"data_format": "channels_last"} for name in (
+        "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
+        "RandomTranslation", "RandomBrightness")},
 }
 
 

@@ -157,28 +157,24 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     return img.resize(width_height, resample, box=box)
 
 
-_RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
-_RESIZED_HERE = ("bilinear", "nearest", "bicubic")
 
 
 def smart_resize(x, size, interpolation="bilinear", data_format="channels_last", **kwargs):
     """Resize an image (`(height, width, channels)`) or a batch of them to `size` without
     distorting them: the largest centred crop of the target's aspect ratio is resized, as
-    TensorFlow resizes (half-pixel centres, no antialiasing). Bilinear and bicubic give
-    float32; nearest keeps the dtype."""
+    TensorFlow resizes (half-pixel centres, no antialiasing). Nearest keeps the dtype; the
+    other methods give float32."""
     kwargs.pop("backend_module", None)
     if kwargs:
         raise TypeError(f"smart_resize() got unexpected keyword arguments: {list(kwargs.keys())}")
     if len(size) != 2:
         raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
-    if interpolation not in _RESIZE_INTERPOLATIONS:
+    from minikeras.layers import resampling
+
+    if interpolation not in resampling.RESIZE_INTERPOLATIONS:
         raise ValueError(
             "Invalid value for argument `interpolation`. Expected of one "
-            f"{_RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}")
-    if interpolation not in _RESIZED_HERE:
-        raise NotImplementedError(
-            f"smart_resize(interpolation={interpolation!r}): minikeras resizes with "
-            f"{', '.join(_RESIZED_HERE)}.")
+            f"{resampling.RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}")
     image = np.asarray(getattr(x, "value", x))
     if image.ndim not in (3, 4):
         raise ValueError(
@@ -207,10 +203,9 @@ def _resize(image, axes, size, interpolation):
             image = np.take(image, resampling.nearest_indices(image.shape[axis], new_size),
                             axis=axis)
         return image
-    matrix = resampling.linear_matrix if interpolation == "bilinear" else (
-        resampling.cubic_matrix)
     image = image.astype(np.float32)
     for axis, new_size in zip(axes, size):
-        image = resampling.apply_on_axis(matrix(image.shape[axis], new_size, np.float32),
-                                         image, axis)
+        matrix = resampling.resize_matrix(
+            image.shape[axis], new_size, interpolation, False, np.float32)
+        image = resampling.apply_on_axis(matrix, image, axis)
     return image
