@@ -47,4 +47,12 @@ def __dir__():
     return sorted(set(globals()) | set(_HOMES))
 
 
-__all__ = sorted(_HOMES, key=str.lower)
+__all__ = [
+    "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+    "custom_object_scope", "get_custom_objects", "get_file", "get_registered_name",
+    "get_registered_object", "image_dataset_from_directory", "img_to_array", "load_img",
+    "model_to_dot", "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
+    "save_img", "set_random_seed", "split_dataset", "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
+    "to_categorical",
+]
