@@ -827,7 +827,20 @@ class LambdaCallback(Callback):
                 setattr(self, name, function)
 
 
-# The callbacks with modules of their own build on `Callback`, defined above.
-from minikeras.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
-from minikeras.callbacks.remote_monitor import RemoteMonitor  # noqa: E402
-from minikeras.callbacks.tensorboard import TensorBoard  # noqa: E402
+# The callbacks with modules of their own build on `Callback`, defined above; they load on first
+# use (PEP 562), since `fit` imports this module and RemoteMonitor's urllib alone brings ssl,
+# http and email.
+_OWN_MODULES = {
+    "BackupAndRestore": "backup_and_restore", "RemoteMonitor": "remote_monitor",
+    "TensorBoard": "tensorboard",
+}
+
+
+def __getattr__(name):
+    if name not in _OWN_MODULES:
+        raise AttributeError(f"module 'minikeras.callbacks' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(f"minikeras.callbacks.{_OWN_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
