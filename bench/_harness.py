@@ -98,7 +98,7 @@ def main(script, body, libraries=None, rounds=None):
         }
         title = name + (UNDER_LOAD if load else "")
         tables[title] = results
-        _print_table(title, results)
+        _print_table(f"{title} (numpy's BLAS: {_blas_kernels(name)})", results)
     if loaded:
         for name in CONFIGURATIONS:
             if name in tables and name + UNDER_LOAD in tables:
@@ -138,6 +138,19 @@ def _print_losses(name, quiet, loaded):
         base = losses.get("minikeras")
         more = [f"{n}: {base / losses[n]:.2f}x" for n in losses if n != "minikeras" and base]
         print(row + "   " + ", ".join(more))
+
+
+def _blas_kernels(configuration):
+    """Which kernels numpy's BLAS runs with under `configuration` (threadpoolctl's word), and
+    the variables that chose them: the machine may or may not force them."""
+    code = ("import numpy, threadpoolctl; print(' '.join(sorted({str(i.get('architecture')) "
+            "for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'})))")
+    command = [*CONFIGURATIONS[configuration], sys.executable, "-c", code]
+    run = subprocess.run(command, capture_output=True, text=True)
+    forced = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    if CONFIGURATIONS[configuration]:
+        forced = {}
+    return f"{run.stdout.strip() or 'unknown'} kernels, {forced or 'nothing forced'}"
 
 
 def _loadavg():
