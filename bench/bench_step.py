@@ -1,6 +1,6 @@
 """Where one mnist_mlp training step (a batch of 128) spends its time, minikeras alone.
 
-    python bench/bench_step.py
+    python bench/bench_step.py     # as configured, then with OpenBLAS' own kernels
 
 Prints, in microseconds: the step's six float32 products with one and with two BLAS threads
 (the floor under any numpy step), RMSprop's update of the 669k weights, numpy's float32
@@ -102,7 +102,16 @@ def fit_against_loop(rng, rows=25_600, rounds=6):
 
 
 if __name__ == "__main__":
-    rng = np.random.default_rng(0)
-    products(rng)
-    update_and_sqrt(rng)
-    fit_against_loop(rng)
+    if "--child" in sys.argv:
+        rng = np.random.default_rng(0)
+        products(rng)
+        update_and_sqrt(rng)
+        fit_against_loop(rng)
+    else:  # both BLAS configurations, each in its own process (see `_harness.CONFIGURATIONS`)
+        import subprocess
+
+        from _harness import CONFIGURATIONS
+
+        for name, prefix in CONFIGURATIONS.items():
+            print(f"\n{name}:", flush=True)
+            subprocess.run([*prefix, sys.executable, os.path.abspath(__file__), "--child"])

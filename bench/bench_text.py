@@ -1,7 +1,7 @@
 """Text classification: Embedding + GlobalAveragePooling1D + Dense fit on an IMDB-shaped task,
-minikeras beside Keras 3 on JAX (issue 11).
+minikeras beside Keras 3 on JAX and TF (issue 11).
 
-    python bench/bench_text.py         # minikeras, and Keras 3 on JAX if the oracle exists
+    python bench/bench_text.py         # minikeras, and Keras 3 (JAX, TF) if the oracle exists
 
 20,000 sequences of 200 token ids below 10,000 (random ids, 0 as padding after a random
 length: the speed depends on shapes, not values), Embedding(10000, 16, mask_zero=True),
@@ -51,4 +51,4 @@ def body(library):
 
 
 if __name__ == "__main__":
-    main(os.path.abspath(__file__), body, ["minikeras", "keras3-jax"])
+    main(os.path.abspath(__file__), body, ["minikeras", "keras3-jax", "keras3-tf"])

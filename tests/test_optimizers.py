@@ -105,6 +105,65 @@ def test_updates_allocate_nothing_parameter_sized(case):
     assert peak < variables[0].value.nbytes / 4, f"{case}: {peak} bytes allocated by a step"
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_an_update_split_over_two_threads_gives_the_same_numbers(case, monkeypatch):
+    from minikeras.optimizers import base
+
+    rng = np.random.default_rng(0)
+    shapes = [(600, 300), (300,), (300, 400), (400,), (400, 10)]  # 306k elements
+    start = [rng.standard_normal(shape).astype("float32") for shape in shapes]
+    steps = [[rng.standard_normal(shape).astype("float32") for shape in shapes] for _ in range(3)]
+    monkeypatch.setattr(backend, "_blas_threads", 2)  # as in a fit given two threads
+    split_ways = []
+    monkeypatch.setattr(base._SplitTrial, "next_is_split", lambda self: True)
+    monkeypatch.setattr(base._SplitTrial, "record",
+                        lambda self, split, seconds: split_ways.append(split))
+    results = []
+    for min_size in (base.SPLIT_MIN_SIZE, 10**12):  # split, then serial
+        monkeypatch.setattr(base, "SPLIT_MIN_SIZE", min_size)
+        variables = [Variable(v.copy(), name=f"w{i}", path=f"w{i}") for i, v in enumerate(start)]
+        optimizer = make(case)
+        for grads in steps:
+            optimizer.apply([g.copy() for g in grads], variables)
+        results.append([v.value.copy() for v in variables])
+    assert split_ways and all(split_ways)  # the first run did split
+    for split, serial in zip(*results):
+        np.testing.assert_array_equal(split, serial)
+
+
+def test_the_split_is_kept_only_where_it_measured_faster(monkeypatch):
+    from minikeras.optimizers import base
+
+    monkeypatch.setattr(backend, "_blas_threads", 2)
+    for split_seconds, kept in ((0.5, True), (0.95, False), (2.0, False)):
+        trial = base._SplitTrial()
+        for _ in range(base.TRIALS):
+            for _ in range(2):
+                split = trial.next_is_split()
+                trial.record(split, split_seconds if split else 1.0)
+        assert trial.decided is kept
+        assert trial.next_is_split() is kept
+    monkeypatch.setattr(backend, "_blas_threads", 1)  # a new thread count: measured again
+    assert trial.decided is False and trial.next_is_split() is True and trial.decided is None
+
+
+def test_user_update_rules_are_never_split(monkeypatch):
+    from minikeras.optimizers import base
+
+    class Mine(optimizers.SGD):
+        def update_step(self, gradient, variable, learning_rate):
+            super().update_step(gradient, variable, learning_rate)
+
+    monkeypatch.setattr(backend, "_blas_threads", 2)
+    big = [Variable(np.zeros((600, 600), "float32"), name="w", path="w"),
+           Variable(np.zeros((600, 600), "float32"), name="v", path="v")]
+    pairs = [(None, variable) for variable in big]
+    assert base._other_threads_share(optimizers.SGD(), pairs) == {0}
+    assert base._other_threads_share(Mine(), pairs) is None
+    monkeypatch.setattr(backend, "_blas_threads", 1)
+    assert base._other_threads_share(optimizers.SGD(), pairs) is None
+
+
 @pytest.mark.parametrize("case", ["k2_sgd_decay", "k2_adam_decay"])
 def test_keras2_decay_follows_keras2(case):
     spec = REFERENCE["k2_decay_cases"][case]

@@ -56,6 +56,41 @@ def test_deserialize_keras_object_finds_the_kind_from_the_module():
         deserialize_keras_object({"class_name": "Nope", "config": {}})
 
 
+@pytest.mark.parametrize("script, loaded", [
+    # `import minikeras` loads its parts on first use: nothing beyond the package itself
+    ("import minikeras", {"minikeras"}),
+    # building and training a Dense model needs neither saving's h5py, scipy, the callbacks'
+    # urllib (with ssl, http, email) nor the datasets
+    ("import minikeras as mk, numpy as np\n"
+     "m = mk.Sequential([mk.Input((3,)), mk.layers.Dense(2)]); m.compile('adam', 'mse')\n"
+     "m.fit(np.zeros((4, 3), 'f'), np.zeros((4, 2), 'f'), verbose=0); m.predict(np.zeros((1, 3)), verbose=0)",
+     None),
+])
+def test_import_loads_no_heavy_module(script, loaded):
+    heavy = ("h5py", "scipy", "urllib.request", "ssl", "http.client", "email", "PIL",
+             "minikeras.saving.keras_v3", "minikeras.datasets", "minikeras.export",
+             "minikeras.compat.tf_data", "minikeras.compat.tensorflow",
+             "minikeras.callbacks.remote_monitor")
+    code = (f"import sys, numpy\nbefore = set(sys.modules)\n{script}\n"
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    new = set(out.stdout.split())
+    if loaded is not None:
+        assert new == loaded
+    assert not new & set(heavy), sorted(new & set(heavy))
+    assert not any(name.startswith(("h5py.", "scipy.", "email.")) for name in new)
+
+
+def test_lazy_names_are_the_public_ones():
+    import minikeras as mk
+
+    assert mk.Sequential is mk.models.Sequential and mk.Input is mk.layers.Input
+    assert mk.config is mk.backend and mk.utils.to_categorical is not None
+    assert set(mk.__all__) <= set(dir(mk))
+    with pytest.raises(AttributeError, match="module 'minikeras' has no attribute 'nope'"):
+        mk.nope  # noqa: B018
+
+
 def test_training_never_raises_the_users_blas_thread_limit():
     code = """
 import numpy as np, minikeras as mk

@@ -220,6 +220,44 @@ def test_dropout_scales_kept_units_and_backpropagates_through_the_same_mask():
     assert (kept != out).any()  # a fresh mask each call
 
 
+def test_dropout_draws_its_seeded_stream_into_kept_buffers_one_mask_per_call():
+    """The uniform draw and keep test reuse per-thread buffers; the mask and output of each
+    call stay its own, and the draws are the seeded generator's, call after call, in threads."""
+    import threading
+
+    x = np.random.default_rng(0).random((64, 32), dtype=np.float32) + np.float32(0.5)
+    expected_stream = np.random.default_rng(5)
+
+    def expected():
+        keep = expected_stream.random(x.shape, dtype=np.float32) >= 0.25
+        return x * (keep * np.float32(1 / 0.75))
+
+    dropout = layers.Dropout(0.25, seed=5)
+    first, first_mask = dropout.forward(x, training=True)
+    second, second_mask = dropout.forward(x, training=True)
+    np.testing.assert_array_equal(first, expected())
+    np.testing.assert_array_equal(second, expected())  # the first call's result is untouched
+    assert first_mask is not second_mask and (first_mask != second_mask).any()
+    np.testing.assert_array_equal(dropout.backward(first_mask, x, None), x * first_mask)
+
+    outs = {}
+
+    def run(name):
+        layer = layers.Dropout(0.25, seed=11)
+        outs[name] = [layer.forward(x, training=True)[0] for _ in range(20)]
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    alone = layers.Dropout(0.25, seed=11)
+    reference = [alone.forward(x, training=True)[0] for _ in range(20)]
+    for name in outs:
+        for got, want in zip(outs[name], reference):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_dropout_is_identity_at_inference_and_noise_in_training():
     plain = model_for("adam")
     noisy = minikeras.Sequential([

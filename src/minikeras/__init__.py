@@ -6,32 +6,30 @@ the same, reads and writes the same files, and needs only numpy and h5py.
 
 __version__ = "0.1.0"
 
-from minikeras import (  # noqa: E402
-    activations,
-    backend,
-    constraints,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    ops,
-    optimizers,
-    regularizers,
-    saving,
-    tree,
-    utils,
-)
-from minikeras.core.tape import GradientTape  # noqa: E402
-from minikeras.initializers import Initializer  # noqa: E402
-from minikeras.layers import Input, KerasTensor, Layer, Variable  # noqa: E402
-from minikeras.losses import Loss  # noqa: E402
-from minikeras.metrics import Metric  # noqa: E402
-from minikeras.models import Model, Sequential  # noqa: E402
-from minikeras.optimizers import Optimizer  # noqa: E402
-from minikeras.regularizers import Regularizer  # noqa: E402
+import importlib
 
-config = backend
+# Every public name loads on first use (PEP 562), so that `import minikeras` costs next to
+# nothing and a script pays only for the parts it touches (training never loads saving, the
+# datasets or the callbacks' extras). The registry that turns names from files into classes
+# loads every built-in first (`saving.registry._load_builtins`).
+_SUBMODULES = (
+    "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
+    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tree", "utils",
+)
+_NAMES = {
+    "GradientTape": "minikeras.core.tape",
+    "Initializer": "minikeras.initializers",
+    "Input": "minikeras.layers",
+    "KerasTensor": "minikeras.layers",
+    "Layer": "minikeras.layers",
+    "Variable": "minikeras.layers",
+    "Loss": "minikeras.losses",
+    "Metric": "minikeras.metrics",
+    "Model": "minikeras.models",
+    "Sequential": "minikeras.models",
+    "Optimizer": "minikeras.optimizers",
+    "Regularizer": "minikeras.regularizers",
+}
 
 
 def version():
@@ -40,12 +38,18 @@ def version():
 
 
 def __getattr__(name):
-    # Loaded on first use, to keep `import minikeras` fast.
-    if name in ("callbacks", "datasets"):
-        import importlib
+    if name in _SUBMODULES or name == "config":
+        value = importlib.import_module(f"minikeras.{'backend' if name == 'config' else name}")
+    elif name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'minikeras' has no attribute '{name}'")
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
-        return importlib.import_module(f"minikeras.{name}")
-    raise AttributeError(f"module 'minikeras' has no attribute '{name}'")
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

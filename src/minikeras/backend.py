@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 
+from minikeras.utils import cpu_budget
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
@@ -210,20 +212,28 @@ def blas_threads(count):
 
 
 def blas_threads_for(batch_size, width):
-    """Threads worth using for products of a `batch_size` x `width` activation."""
-    return _thread_budget() if batch_size * width >= 65536 else 1
+    """Threads worth using for products of a `batch_size` x `width` activation: one for small
+    products, where a second thread only costs; else one per CPU that is free now (threads
+    that cannot all run wait on each other), within `_thread_budget()`."""
+    if batch_size * width < 65536:
+        return 1
+    budget = _thread_budget()
+    return budget if budget == 1 else cpu_budget.threads_that_can_run(budget, _cpus.free())
 
 
 def _thread_budget():
-    """The CPUs this process may run on, capped by the thread count BLAS started with (which
-    honours `OPENBLAS_NUM_THREADS` and its kin, and a Dask worker's one thread): a user's limit
-    is never raised."""
+    """The CPUs this process may run on (its affinity mask, its container's CPU quota), capped
+    by the thread count BLAS started with (which honours `OPENBLAS_NUM_THREADS` and its kin,
+    and a Dask worker's one thread): a user's limit is never raised."""
     global _blas_budget
     if _blas_budget is None:
-        import os
-
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        cpus = cpus or os.cpu_count() or 1
+        cpus = len(_cpus.cpus)
+        if _cpus.quota is not None:
+            cpus = min(cpus, max(1, int(_cpus.quota)))
         started = _blas_threads if _blas_threads is not None else get_blas_threads()
         _blas_budget = min(cpus, started or cpus)
     return _blas_budget
+
+
+# Read once at import, so that the first `fit` already sees what other processes did since.
+_cpus = cpu_budget.CpuBudget()

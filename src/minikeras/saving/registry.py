@@ -70,7 +70,25 @@ def register_class(kind, *aliases, module):
 
 def builtin_names(kind):
     """Every registered name of a kind (used by docs and tests)."""
+    _load_builtins()
     return dict(_BUILTINS.get(kind, {}))
+
+
+_builtins_loaded = False
+
+
+def _load_builtins():
+    """Import every module that registers built-ins: `import minikeras` loads its parts on
+    first use, but a name read from a file may be of a part nothing has touched yet."""
+    global _builtins_loaded
+    if not _builtins_loaded:
+        import importlib
+
+        for module in ("activations", "constraints", "initializers", "layers", "losses",
+                       "metrics", "models", "ops", "optimizers", "optimizers.schedules",
+                       "regularizers"):
+            importlib.import_module(f"minikeras.{module}")
+        _builtins_loaded = True
 
 
 def keras_module(obj):
@@ -182,6 +200,7 @@ def lookup(kind, name, custom_objects=None):
     found = _lookup_custom(name, custom_objects)
     if found is not None:
         return found
+    _load_builtins()
     table = _BUILTINS.get(kind, {})
     found = table.get(name.lower() if _KINDS[kind][1] else name)
     return found if found is not None else _lookup_bare_registered(name, custom_objects)

@@ -1,36 +1,50 @@
-"""Utilities (`minikeras.utils`), as in `keras.utils`."""
+"""Utilities (`minikeras.utils`), as in `keras.utils`.
 
-from minikeras.backend import set_random_seed
-from minikeras.saving.registry import (
-    CustomObjectScope,
-    custom_object_scope,
-    get_custom_objects,
-    get_registered_name,
-    get_registered_object,
-    register_keras_serializable,
-)
-from minikeras.utils.file_utils import get_file
-from minikeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
-from minikeras.utils.numerical_utils import normalize, to_categorical
-from minikeras.utils.sequence_utils import pad_sequences
-from minikeras.utils.dataset_utils import split_dataset
-from minikeras.utils.image_dataset_utils import image_dataset_from_directory
-from minikeras.utils.py_dataset import PyDataset, Sequence
-from minikeras.utils.text_dataset_utils import text_dataset_from_directory
-from minikeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array
+Each name is imported on first use (PEP 562): `import minikeras` needs none of them, and some
+pull in heavy modules (`get_file` urllib and ssl, the dataset builders threads and files).
+"""
+
+import importlib
+
+_HOMES = {
+    "set_random_seed": "minikeras.backend",
+    "CustomObjectScope": "minikeras.saving.registry",
+    "custom_object_scope": "minikeras.saving.registry",
+    "get_custom_objects": "minikeras.saving.registry",
+    "get_registered_name": "minikeras.saving.registry",
+    "get_registered_object": "minikeras.saving.registry",
+    "register_keras_serializable": "minikeras.saving.registry",
+    "get_file": "minikeras.utils.file_utils",
+    "array_to_img": "minikeras.utils.image_utils",
+    "img_to_array": "minikeras.utils.image_utils",
+    "load_img": "minikeras.utils.image_utils",
+    "save_img": "minikeras.utils.image_utils",
+    "normalize": "minikeras.utils.numerical_utils",
+    "to_categorical": "minikeras.utils.numerical_utils",
+    "pad_sequences": "minikeras.utils.sequence_utils",
+    "split_dataset": "minikeras.utils.dataset_utils",
+    "image_dataset_from_directory": "minikeras.utils.image_dataset_utils",
+    "PyDataset": "minikeras.utils.py_dataset",
+    "Sequence": "minikeras.utils.py_dataset",
+    "text_dataset_from_directory": "minikeras.utils.text_dataset_utils",
+    "timeseries_dataset_from_array": "minikeras.utils.timeseries_dataset_utils",
+    "Progbar": "minikeras.utils.progbar",
+    "model_to_dot": "minikeras.utils.model_visualization",
+    "plot_model": "minikeras.utils.model_visualization",
+}
 
 
 def __getattr__(name):
-    # Loaded on first use: they are not needed to import minikeras.
-    if name == "Progbar":
-        from minikeras.utils.progbar import Progbar
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'minikeras.utils' has no attribute '{name}'")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
-        return Progbar
-    if name in ("model_to_dot", "plot_model"):
-        from minikeras.utils import model_visualization
 
-        return getattr(model_visualization, name)
-    raise AttributeError(f"module 'minikeras.utils' has no attribute '{name}'")
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))
 
 
 __all__ = [
