@@ -176,7 +176,7 @@ class Trainer:
         return [metric.name for metric in self.metrics]
 
     def reset_metrics(self):
-        for metric in self.metrics:
+        for metric in self._steps.metrics if self._steps else self.metrics:
             metric.reset_state()
 
     # ------------------------------------------------------------------------------------------
