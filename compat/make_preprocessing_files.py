@@ -3,12 +3,15 @@ real Keras 3 and tf_keras in every format they can write, for tests/test_preproc
 
     /tmp/oracle/bin/python compat/make_preprocessing_files.py k3
     /tmp/oracle/bin/python compat/make_preprocessing_files.py k2          # tf_keras 2.21
+    /tmp/oracle/bin/python compat/make_preprocessing_files.py k2 text_tf_idf_given  # one model
 
 Writes compat/data/files/prep/: `<keras>_<model>.keras`, `.h5` and `.weights.h5` (where that
 Keras can write them: tf_keras refuses adapted lookups in `.h5`), `<keras>_<model>.json` with
 the inputs and Keras' predictions, and manifest.json. Keras 3's own `.h5` of an adapted lookup
 keeps no vocabulary (the manifest marks it `"state_lost": true`): loading it gives Keras 3's
-vocabulary-less layer, whose predictions the json records too.
+vocabulary-less layer, whose predictions the json records too. tf_keras writes a TF-IDF
+TextVectorization to `.h5` only when its vocabulary and IDF weights are given
+(`text_tf_idf_given`; an adapted one's state is not variables, which its `.h5` refuses).
 """
 
 import json
@@ -67,6 +70,12 @@ def models(keras):
             keras.Input(shape=(1,), dtype="string"),
             adapted(L.TextVectorization(output_mode="tf_idf", ngrams=2), texts),
             L.Dense(1, activation="sigmoid")]), texts, labels),
+        "text_tf_idf_given": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"),
+            L.TextVectorization(output_mode="tf_idf", ngrams=2,
+                                vocabulary=["the", "cat", "sat", "the cat", "on the"],
+                                idf_weights=[0.4, 1.1, 1.7, 2.3, 0.9]),
+            L.Dense(1, activation="sigmoid")]), texts, labels),
         "text_vocabulary": (keras.Sequential([
             keras.Input(shape=(1,), dtype="string"),
             L.TextVectorization(vocabulary=["the", "cat", "dog", "sat"], output_mode="count"),
@@ -82,7 +91,7 @@ def predictions(model, x):
         return f"{type(error).__name__}: {str(error)[:200]}"
 
 
-def main(which):
+def main(which, only=()):
     if which == "k2":
         import tf_keras as keras
     else:
@@ -93,6 +102,8 @@ def main(which):
     manifest_path = os.path.join(OUT, "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
     for name, (model, x, y) in models(keras).items():
+        if only and name not in only:
+            continue
         y = np.asarray([len(str(r)) % 3 for r in x], np.float32) if y is None else y
         record = {"x": np.asarray(x).tolist()}
         if x.dtype.kind == "U":
@@ -127,4 +138,4 @@ def main(which):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "k3")
+    main(sys.argv[1] if len(sys.argv) > 1 else "k3", sys.argv[2:])
