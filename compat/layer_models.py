@@ -1,4 +1,4 @@
-"""The Sequential models of issue 11's layers, built the same way by real Keras 3, by tf_keras
+"""The Sequential models of issue 11's layers (and one functional model of them), built the same way by real Keras 3, by tf_keras
 and by minikeras (the three share these calls): `compat/make_layer_files.py` saves them with
 Keras, `compat/check_our_files.py` with minikeras.
 
@@ -88,6 +88,16 @@ def layer_models(keras, flavour):
         L.Flatten(),
         L.Dense(3, activation="softmax"),
     ], name="noise")
+    # Functional: a masked Embedding's average feeds both a BatchNormalization branch and the
+    # classifier directly (after the pooling, so no mask reaches BatchNormalization: tf_keras'
+    # would ignore it).
+    token_ids = keras.Input((8,), dtype="int32", name="token_ids")
+    average = L.GlobalAveragePooling1D()(L.Embedding(20, 4, mask_zero=True)(token_ids))
+    features = L.Dense(6, use_bias=False)(average)
+    features = L.Activation("tanh")(L.BatchNormalization(momentum=0.8)(features))
+    functional = keras.Model(
+        token_ids, L.Dense(3, activation="softmax")(L.Concatenate()([average, features])),
+        name="functional")
     adam = dict(optimizer=o.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"])
     return {
         "normalization": (normalization, adam, uniform((6,)), classes(3), True),
@@ -98,6 +108,8 @@ def layer_models(keras, flavour):
         "sequence": (sequence, dict(optimizer=o.SGD(0.1, momentum=0.9), loss="mse"),
                      uniform((5, 3)), lambda rng, rows: rng.normal(size=(rows, 2)).astype(
                          "float32"), True),
+        "functional": (functional, dict(optimizer=o.SGD(0.5), loss="categorical_crossentropy"),
+                       tokens, classes(3), True),
         "noise": (noise, dict(optimizer="adam", loss="categorical_crossentropy"),
                   uniform((4, 6)), classes(3), False),
     }

@@ -5,8 +5,8 @@ tests/test_saving.py (which reads every `manifest*.json` of compat/data/files/).
     /tmp/oracle/bin/python compat/make_layer_files.py k3     # Keras 3 only
     TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_layer_files.py k2
 
-The models are compat/layer_models.py's (Sequential: functional models come with the
-functional API). Each is trained 4 steps (2 epochs of 2 batches) before saving, then files
+The models are compat/layer_models.py's (Sequential, and a functional one; the preprocessing
+layers' functional models are compat/make_preprocessing_files.py's). Each is trained 4 steps (2 epochs of 2 batches) before saving, then files
 `k?_layers_<model>.*` and `.npz` as make_saved_files.py writes them: inputs `x`, predictions
 `pred`, weights `w0..` (moving statistics included), optimizer variables `opt0..`, and for the
 deterministic models the batches `resume_x/y` with the weights `resumed_w0..` after two more

@@ -3,12 +3,15 @@ real Keras 3 and tf_keras in every format they can write, for tests/test_preproc
 
     /tmp/oracle/bin/python compat/make_preprocessing_files.py k3
     /tmp/oracle/bin/python compat/make_preprocessing_files.py k2          # tf_keras 2.21
+    /tmp/oracle/bin/python compat/make_preprocessing_files.py k2 text_tf_idf_given  # one model
 
 Writes compat/data/files/prep/: `<keras>_<model>.keras`, `.h5` and `.weights.h5` (where that
 Keras can write them: tf_keras refuses adapted lookups in `.h5`), `<keras>_<model>.json` with
 the inputs and Keras' predictions, and manifest.json. Keras 3's own `.h5` of an adapted lookup
 keeps no vocabulary (the manifest marks it `"state_lost": true`): loading it gives Keras 3's
-vocabulary-less layer, whose predictions the json records too.
+vocabulary-less layer, whose predictions (or loading error) the json records too. tf_keras writes a TF-IDF
+TextVectorization to `.h5` only when its vocabulary and IDF weights are given
+(`text_tf_idf_given`; an adapted one's state is not variables, which its `.h5` refuses).
 """
 
 import json
@@ -36,7 +39,23 @@ def models(keras):
         layer.adapt(data)
         return layer
 
+    numbers = keras.Input(shape=(2,), name="numbers")
+    colour = keras.Input(shape=(1,), dtype="string", name="colour")
+    colour_ids = adapted(L.StringLookup(), tokens)(colour)
+    one_hot = L.CategoryEncoding(8, output_mode="one_hot")(colour_ids)
+    merged = L.Concatenate()([adapted(L.Normalization(), floats)(numbers), one_hot])
+    review = keras.Input(shape=(1,), dtype="string", name="review")
+    vectorizer = L.TextVectorization(max_tokens=30, output_sequence_length=6)
+    token_ids = adapted(vectorizer, texts)(review)
+    average = L.GlobalAveragePooling1D()(L.Embedding(30, 4, mask_zero=True)(token_ids))
     built = {
+        # Functional: named inputs, fed as a dict {name: array}.
+        "func_structured": (keras.Model(
+            {"numbers": numbers, "colour": colour},
+            L.Dense(1)(L.Dense(4, activation="relu")(merged))),
+            {"numbers": floats[:len(tokens)], "colour": tokens}, None),
+        "func_text": (keras.Model(review, L.Dense(1, activation="sigmoid")(average)),
+                      texts, labels),
         "normalization": (keras.Sequential([
             keras.Input(shape=(2,)), adapted(L.Normalization(), floats), L.Dense(3),
             L.Dense(1)]), floats, labels[:len(floats)] if len(floats) <= len(labels) else None),
@@ -67,12 +86,33 @@ def models(keras):
             keras.Input(shape=(1,), dtype="string"),
             adapted(L.TextVectorization(output_mode="tf_idf", ngrams=2), texts),
             L.Dense(1, activation="sigmoid")]), texts, labels),
+        "text_tf_idf_given": (keras.Sequential([
+            keras.Input(shape=(1,), dtype="string"),
+            L.TextVectorization(output_mode="tf_idf", ngrams=2,
+                                vocabulary=["the", "cat", "sat", "the cat", "on the"],
+                                idf_weights=[0.4, 1.1, 1.7, 2.3, 0.9]),
+            L.Dense(1, activation="sigmoid")]), texts, labels),
         "text_vocabulary": (keras.Sequential([
             keras.Input(shape=(1,), dtype="string"),
             L.TextVectorization(vocabulary=["the", "cat", "dog", "sat"], output_mode="count"),
             L.Dense(1)]), texts, None),
     }
     return built
+
+
+def first_input(x):
+    return next(iter(x.values())) if isinstance(x, dict) else x
+
+
+def for_keras(x):
+    """`x` as Keras fits on it: string arrays as tensors (neither Keras takes numpy strings)."""
+    if isinstance(x, dict):
+        return {name: for_keras(value) for name, value in x.items()}
+    if x.dtype.kind == "U":
+        import tensorflow as tf
+
+        return tf.constant(x)
+    return x
 
 
 def predictions(model, x):
@@ -82,7 +122,7 @@ def predictions(model, x):
         return f"{type(error).__name__}: {str(error)[:200]}"
 
 
-def main(which):
+def main(which, only=()):
     if which == "k2":
         import tf_keras as keras
     else:
@@ -93,14 +133,16 @@ def main(which):
     manifest_path = os.path.join(OUT, "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
     for name, (model, x, y) in models(keras).items():
-        y = np.asarray([len(str(r)) % 3 for r in x], np.float32) if y is None else y
-        record = {"x": np.asarray(x).tolist()}
-        if x.dtype.kind == "U":
-            import tensorflow as tf
-
-            x = tf.constant(x)  # neither Keras fits on numpy arrays of strings
+        if only and name not in only:
+            continue
+        y = np.asarray([len(str(r)) % 3 for r in first_input(x)], np.float32) if y is None else y
+        if isinstance(x, dict):
+            record = {"x": {key: value.tolist() for key, value in x.items()}}
+        else:
+            record = {"x": np.asarray(x).tolist()}
+        x = for_keras(x)
         model.compile(optimizer="adam", loss="mse")
-        model.fit(x, y[:len(x)], epochs=2, batch_size=8, verbose=0)
+        model.fit(x, y[:len(first_input(x))], epochs=2, batch_size=8, verbose=0)
         record["pred"] = predictions(model, x)
         stem = f"{which}_{name}"
         formats = {"keras": ".keras", "h5": ".h5", "weights.h5": ".weights.h5"}
@@ -110,11 +152,15 @@ def main(which):
                 model.save_weights(path) if fmt == "weights.h5" else model.save(path)
             except Exception as error:  # noqa: BLE001  (tf_keras: no lookups in .h5)
                 print(f"{stem}{suffix}: not written ({type(error).__name__})")
+                if os.path.exists(path):  # what tf_keras wrote before giving up
+                    os.remove(path)
                 continue
             entry = {"model": name, "keras": which, "format": fmt, "json": stem + ".json"}
             if fmt == "h5" and which == "k3":
-                reloaded = keras.models.load_model(path, compile=False)
-                again = predictions(reloaded, x)
+                try:
+                    again = predictions(keras.models.load_model(path, compile=False), x)
+                except Exception as error:  # noqa: BLE001  (its own mask ops, in .h5)
+                    again = f"{type(error).__name__}: {str(error)[:200]}"
                 if again != record["pred"]:
                     entry["state_lost"] = True
                     record["pred_h5"] = again
@@ -127,4 +173,4 @@ def main(which):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "k3")
+    main(sys.argv[1] if len(sys.argv) > 1 else "k3", sys.argv[2:])

@@ -521,6 +521,9 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "text_bag_of_words.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["vocabulary"] == 45
         and r["positive_score"] > 0.5 > r["negative_score"]),
+    "text_classification.py": lambda r: (
+        r["test_accuracy"] > 0.7 and r["vocabulary"] == 46
+        and r["positive_score"] > r["negative_score"]),
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]

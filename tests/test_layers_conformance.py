@@ -504,6 +504,31 @@ def test_flatten_channels_first_moves_the_channel_axis_last():
     np.testing.assert_array_equal(layers.Flatten()(x), [[0, 1, 2, 3, 4, 5]])
 
 
+def test_softmax_zeroes_masked_entries_as_keras_3_15():
+    """Keras 3.15: masked entries get exactly 0, an axis masked throughout all zeros (not a
+    uniform share), a number mask keeps entries above 0.5, several axes share one softmax;
+    a mask that cannot broadcast is refused with Keras' message."""
+    x = np.array([[1, 2, 3], [0.5, -1, 2], [3, 1, 0]], np.float32)
+    mask = np.array([[1, 1, 0], [0, 0, 0], [1, 0, 1]], bool)
+
+    def expected(axis):
+        shares = np.where(mask, np.exp(x), 0)
+        return shares / np.maximum(shares.sum(axis=axis, keepdims=True), 1e-30)
+
+    out = layers.Softmax()(x, mask=mask)
+    np.testing.assert_allclose(out, expected(-1), rtol=1e-6)
+    assert np.all(out[~mask] == 0)
+    np.testing.assert_array_equal(layers.Softmax()(x, mask=mask * np.float32(0.7)), out)
+    np.testing.assert_array_equal(layers.Softmax()(x, mask=mask * np.float32(0.4)), 0)
+    rows = mask[:, :1] | np.zeros_like(mask)
+    np.testing.assert_allclose(layers.Softmax(axis=(0, 1))(x, mask=mask[:, :1]),
+                               np.where(rows, np.exp(x), 0) / np.exp(x)[rows].sum(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"broadcastable to `inputs`. Each mask dimension"):
+        layers.Softmax()(x, mask=np.ones((3, 2), bool))
+    with pytest.raises(ValueError, match="must not have more dimensions"):
+        layers.Softmax()(x, mask=np.ones((1, 3, 3), bool))
+
+
 def test_softmax_honours_a_mask_and_layers_refuse_arguments_they_do_not_take():
     """Keras 3: masked-out entries get no share of the softmax; a mask or an unknown keyword
     given to a layer whose call takes none is a TypeError, not silently dropped."""

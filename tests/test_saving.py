@@ -30,9 +30,6 @@ FILES = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data" / "fi
 MANIFEST = {name: entry for path in sorted(FILES.glob("manifest*.json"))
             if path.name != "manifest_conv.json"
             for name, entry in json.loads(path.read_text()).items()}
-# Known regression from merging issue 11's layers with the engine: the Keras 2 text model's
-# optimizer state (iterations) is not restored; see the session note.
-_KNOWN_BROKEN = {"k2_layers_text.h5", "k2_layers_text.keras"}
 
 
 def _files(names, broken=()):
@@ -58,8 +55,10 @@ WEIGHT_FILES = _files(n for n, e in MANIFEST.items() if e["format"] not in ("ker
 # Models with random layers in training (noise, dropout) do not resume to Keras' weights.
 # Known: a masked Embedding -> LSTM -> Bidirectional(GRU) model (Adam) loads and predicts as
 # Keras did, but two resumed steps leave its weights ~2e-3 off Keras' (found when the recurrent
-# and embedding layers met in one tree; cause not found yet, not Keras' sparse updates: its Adam
-# densifies them; session note).
+# and embedding layers met in one tree). Likely cause: Keras on TensorFlow squares an
+# Embedding's gradient slices before summing repeated tokens in Adam's second moment, where
+# Keras on JAX and minikeras square the sum (compat/check_embedding_adam.py: 1e-2 apart on an
+# Embedding alone, Keras on JAX within 3e-8 of minikeras).
 RESUMABLE = _files((n for n, e in MANIFEST.items()
                     if e["format"] in ("keras", "h5") and e["compiled"]
                     and e.get("resumable", True)), broken={"k3_embedding.keras"})
@@ -126,7 +125,7 @@ def load_into_fresh(path, template):
 # Files saved by Keras
 
 
-@pytest.mark.parametrize("name", _files(MODEL_NAMES, broken=_KNOWN_BROKEN))
+@pytest.mark.parametrize("name", MODEL_FILES)
 def test_keras_model_files_load_with_keras_predictions_and_optimizer_state(name):
     data, entry = reference(name), MANIFEST[name]
     model = mk.models.load_model(FILES / name)
@@ -140,6 +139,9 @@ def test_keras_model_files_load_with_keras_predictions_and_optimizer_state(name)
         if entry["writer"] == "k2":  # tf_keras keeps no learning-rate variable
             variables = variables[:1] + variables[2:]
         stored = numbered(data, "opt")
+        if (entry["writer"] == "k2" and isinstance(model.optimizer, mk.optimizers.SGD)
+                and model.optimizer.momentum == 0):
+            stored = stored[:1]  # tf_keras' plain SGD keeps momentum slots Keras 3's lacks
         for variable, expected in zip(variables, stored, strict=True) if stored else ():
             np.testing.assert_array_equal(variable, expected)
         assert model.get_compile_config()["loss"] is not None

@@ -38,14 +38,36 @@ class Softmax(Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
-        if mask is not None:
-            # As Keras: masked-out entries get a large negative logit, so their share is ~0.
-            large_negative = -1e9 if inputs.dtype.itemsize > 2 else -3e4
-            inputs = inputs + (1.0 - ops.cast(mask, inputs.dtype)) * large_negative
-        return activations.softmax(inputs, axis=self.axis)
+        if mask is None:
+            return activations.softmax(inputs, axis=self.axis)
+        mask = _kept(mask, inputs.shape)
+        # As Keras 3: masked-out entries get a large negative logit, then a share of exactly 0
+        # (an axis masked throughout gives zeros, not a uniform distribution).
+        large_negative = -3e4 if inputs.dtype.itemsize <= 2 else -1e9
+        outputs = activations.softmax(ops.where(mask, inputs, large_negative), axis=self.axis)
+        return ops.where(mask, outputs, 0.0)
 
     def compute_mask(self, inputs, previous_mask):
         return None
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+def _kept(mask, shape):
+    """`mask` as booleans (a number mask keeps entries above 0.5), or Keras' error when it
+    cannot broadcast to `shape`."""
+    mask_shape = tuple(mask.shape)
+    if len(mask_shape) > len(shape):
+        raise ValueError(
+            "The `mask` must be broadcastable to `inputs` and must not have more dimensions. "
+            f"Received: inputs.shape={tuple(shape)}, mask.shape={mask_shape}"
+        )
+    for mask_dim, input_dim in zip(mask_shape[::-1], tuple(shape)[::-1]):
+        if mask_dim not in (1, input_dim):
+            raise ValueError(
+                "The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or "
+                "match the corresponding input dimension. Received: "
+                f"inputs.shape={tuple(shape)}, mask.shape={mask_shape}"
+            )
+    return mask if mask.dtype == bool else ops.greater(mask, 0.5)

@@ -33,6 +33,8 @@ _OPERATIONS = {
     "Matmul": (_NUMPY, "matmul", ()),
     "Maximum": (_NUMPY, "maximum", ()),
     "Minimum": (_NUMPY, "minimum", ()),
+    "Equal": (_NUMPY, "equal", ()),
+    "NotEqual": (_NUMPY, "not_equal", ()),
     "Less": (_NUMPY, "less", ()),
     "LessEqual": (_NUMPY, "less_equal", ()),
     "Greater": (_NUMPY, "greater", ()),

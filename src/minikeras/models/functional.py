@@ -154,6 +154,12 @@ class Functional(Model):
             flat.append(values[id(x)])
         return tree.pack_sequence_as(self._outputs_struct, flat)
 
+    @property
+    def _takes_strings(self):
+        # Strings pass to the graph when an Input is declared as strings (for the lookups and
+        # vectorizers it feeds); the graph's layers check their own inputs.
+        return any(x.dtype == "string" for x in self._inputs)
+
     def _standardize_inputs(self, inputs):
         """The call's inputs as a flat list in the order of `self.inputs`, each in its Input's
         dtype and adjusted to its rank as Keras 3 does (a trailing axis of 1 dropped or added)."""

@@ -286,6 +286,11 @@ class Optimizer:
                 )
             variable.assign(weight)
 
+    def _from_keras2_variables(self, arrays):
+        """A tf_keras optimizer's stored values (it keeps no learning-rate variable) in this
+        optimizer's `variables` order, the learning rate left out."""
+        return arrays
+
     def save_own_variables(self, store):
         for index, variable in enumerate(self._variables):
             store[str(index)] = variable.numpy()

@@ -35,6 +35,13 @@ class SGD(Optimizer):
         if self.momentum != 0:
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
+    def _from_keras2_variables(self, arrays):
+        # tf_keras' SGD keeps a slot `m` per variable even without momentum (the last step,
+        # which plain descent never reads again); Keras 3's keeps none.
+        plain_descent_slots = self.momentum == 0 and self.built and (
+            len(arrays) == 1 + len(self._trainable_variables))
+        return arrays[:1] if plain_descent_slots else arrays
+
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)
         value, scratch = variable.value, self._scratch[i]

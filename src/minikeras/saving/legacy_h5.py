@@ -305,13 +305,19 @@ def _legacy_entry(entry, layers):
     if entry["class_name"] == "Sequential":
         config = {"name": config["name"],
                   "layers": [_legacy_entry(e, layers) for e in config["layers"]]}
-    layer = layers.get(config.get("name"))
-    if hasattr(layer, "_legacy_config"):
-        config = layer._legacy_config(config)
+    elif entry["class_name"] == "Functional":  # its layer entries keep their nodes
+        config = {**config, "layers": [{**e, "config": _with_state(e["config"], layers)}
+                                       for e in config["layers"]]}
+    config = _with_state(config, layers)
     return {"class_name": entry["class_name"],
             "config": _keras2_arguments(
                 entry["class_name"],
                 _tf_keras(_without_keras3_arguments(entry["class_name"], config)))}
+
+
+def _with_state(config, layers):
+    layer = layers.get(config.get("name"))
+    return layer._legacy_config(config) if hasattr(layer, "_legacy_config") else config
 
 
 def _keras2_arguments(class_name, config):

@@ -428,6 +428,8 @@ def restore_optimizer(optimizer, arrays, has_learning_rate, where):
     the slots stay fresh (zeros, as an unbuilt optimizer's would be). Any other count mismatch
     is skipped with Keras 3's warning; a shape mismatch is an error.
     """
+    if not has_learning_rate:
+        arrays = optimizer._from_keras2_variables(arrays)
     learning_rate = getattr(optimizer, "_learning_rate", None)
     targets = [v for v in optimizer.variables if has_learning_rate or v is not learning_rate]
     head = targets[: 1 + any(v is learning_rate for v in targets)]

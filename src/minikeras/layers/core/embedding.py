@@ -93,12 +93,20 @@ class Embedding(Layer):
     def backward(self, indices, grad, grads):
         embeddings = self._embeddings
         if grads.wants(embeddings):
-            # One bincount over (row, column) pairs sums every looked-up row's gradient: no
-            # one-hot matrix, no Python loop.
-            width = self.output_dim
-            cells = (indices.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
-            total = np.bincount(cells, weights=grad.reshape(-1), minlength=embeddings.value.size)
-            grads.add(embeddings, total.reshape(embeddings.shape).astype(grad.dtype, copy=False))
+            # A scatter-add without a one-hot matrix: one bincount of the looked-up rows per
+            # output feature, weighted by that feature's gradient, written into the kept
+            # gradient buffer. (One bincount over (row, feature) cells did the same with two
+            # temporaries of batch x steps x features values; allocating those each step cost
+            # ten times the counting.)
+            total = grads.buffer(embeddings)
+            if total is None:
+                total = np.empty(embeddings.shape, embeddings.value.dtype)
+            rows = indices.reshape(-1).astype(np.intp, copy=False)
+            features = grad.reshape(-1, self.output_dim)
+            for feature in range(self.output_dim):
+                total[:, feature] = np.bincount(rows, weights=features[:, feature],
+                                                minlength=self.input_dim)
+            grads.add(embeddings, total)
         return None  # indices have no gradient
 
     def compute_mask(self, inputs, previous_mask):
