@@ -3,11 +3,14 @@
     /tmp/oracle/bin/python compat/make_recurrent_files.py        # both halves below
     /tmp/oracle/bin/python compat/make_recurrent_files.py k3     # Keras 3 only
     TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_recurrent_files.py k2
+    KERAS_BACKEND=jax /tmp/oracle/bin/python compat/make_recurrent_files.py resume-on-jax \
+        compat/data/files/k3_embedding.keras          # (run by `k3`) its resumed weights
 
 Writes into compat/data/files/ the files, the `.npz` beside them and `manifest_recurrent.json`,
 in the layout of make_saved_files.py (tests/test_saving.py reads every manifest): the inputs,
 Keras' predictions, the weights and optimizer state at save time, and for compiled models the
-weights after two more `train_on_batch` steps. Models:
+weights after two more `train_on_batch` steps (for Keras 3's `embedding`, taken on JAX: see
+RESUMED_ON_JAX). Models:
   recurrent      LSTM (regularized, constrained, implementation=1), GRU (reset_after=False),
                  TimeDistributed(Dense), SimpleRNN going backwards, Bidirectional with its own
                  backward layer; Adam
@@ -21,6 +24,7 @@ weights after two more `train_on_batch` steps. Models:
 
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -40,6 +44,13 @@ FORMATS = {
 }
 # The layers a model needs beyond the recurrent ones (tests skip it until minikeras has them).
 NEEDS = {"embedding": ["Embedding"], "masking": ["Masking"]}
+# Keras 3 on TensorFlow hands Adam an Embedding's gradient as tf.IndexedSlices, one slice per
+# occurrence of a token, and its `ops.square` squares each slice before they are summed into
+# the second moment: sum(g_i**2) where the gradient's square is (sum g_i)**2. Keras 3 on JAX
+# (dense gradients) and minikeras square the gradient, so a batch repeating a token resumes
+# ~2e-3 off the TensorFlow weights. The resumed weights of these Keras 3 models are taken on
+# JAX, from the file just saved (docs/compat.md, known differences).
+RESUMED_ON_JAX = {"embedding"}
 
 
 def build_models(keras, legacy):
@@ -159,11 +170,38 @@ def run(which):
         if compile_args:
             record_resumed_training(model, arrays, inputs(name, rng, 16), targets(rng, 16))
         np.savez_compressed(os.path.join(OUT, stem + ".npz"), **arrays)
+        if not legacy and name in RESUMED_ON_JAX:
+            resume_on_jax(os.path.join(OUT, stem + ".keras"))
+            for fmt in FORMATS[which][name]:
+                manifest[stem + SUFFIXES[fmt]]["resumed_on"] = "jax"
     with open(os.path.join(OUT, f"manifest_recurrent_{which}.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
 
 
+def resume_on_jax(path):
+    """Replace the resumed weights in the `.npz` beside the Keras 3 file `path` with those
+    Keras 3 on JAX reaches from the file (in a process of its own: the backend is chosen at
+    import)."""
+    if os.environ.get("KERAS_BACKEND") != "jax":
+        env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
+        subprocess.run([sys.executable, os.path.abspath(__file__), "resume-on-jax", path],
+                       env=env, check=True)
+        return
+    import keras
+
+    npz = path[:-len(".keras")] + ".npz"
+    arrays = dict(np.load(npz))
+    model = keras.models.load_model(path)
+    for key in [k for k in arrays if k.startswith("resumed_w")]:
+        del arrays[key]
+    record_resumed_training(model, arrays, arrays["resume_x"], arrays["resume_y"])
+    np.savez_compressed(npz, **arrays)
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "resume-on-jax":
+        resume_on_jax(sys.argv[2])
+        return
     if len(sys.argv) > 1:
         run(sys.argv[1])
         return
