@@ -33,7 +33,7 @@ names it and says whether it is not there yet or never will be.
 NOT_YET = """## Not provided yet
 
 The functional API beyond `Sequential` (`Model(inputs, outputs)` and the merging layers it
-needs), image preprocessing and augmentation layers, grouped-query attention and ConvLSTM,
+needs), image preprocessing and augmentation layers, ConvLSTM,
 pretrained models, and
 TensorFlow itself beyond the stand-in above (`tf.GradientTape`, `tf.Variable`, `tf.data`,
 `tf.saved_model`, ...). Each module above lists its missing names.
