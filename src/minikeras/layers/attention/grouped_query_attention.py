@@ -10,7 +10,8 @@ from minikeras.saving import registry
 _EQUATIONS = attention_equations(4, (1,))
 
 
-@registry.register("layer", module="keras.layers")
+# Keras 3's legacy `.h5` files name the class as Python does.
+@registry.register("layer", "GroupedQueryAttention", module="keras.layers")
 class GroupQueryAttention(HeadedAttention):
     """Grouped-query attention over sequences `(batch, steps, features)`: `num_query_heads`
     query heads in `num_key_value_heads` groups, each group sharing one key and one value head
@@ -30,14 +31,17 @@ class GroupQueryAttention(HeadedAttention):
     the inputs' own masks stand in for the missing `*_mask` arguments.
     """
 
+    # Keras' class is GroupedQueryAttention: its default names and paths in files say so.
+    _keras_snake_name = "grouped_query_attention"
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
                  use_bias=True, sliding_window=None, flash_attention=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
                  **kwargs):
-        if kwargs.get("name") is None:  # Keras' class is GroupedQueryAttention
-            kwargs["name"] = backend.unique_name("grouped_query_attention")
+        if kwargs.get("name") is None:
+            kwargs["name"] = backend.unique_name(self._keras_snake_name)
         if num_query_heads % num_key_value_heads != 0:
             raise ValueError("`num_query_heads` must be divisible by `num_key_value_heads`.")
         super().__init__(**shared_arguments(locals()))

@@ -120,6 +120,18 @@ class MultiHeadAttention(HeadedAttention):
         output = self.output_dense(attended if gate is None else attended * gate)
         return (output, weights) if return_attention_scores else output
 
+    @classmethod
+    def from_config(cls, config):
+        # Keras 2 keeps the shapes the layer was built with in its config, and the choice of
+        # masking form that Keras 3 dropped (the two agree but for scores beyond 1e9).
+        config = dict(config)
+        shapes = [config.pop(k, None) for k in ("query_shape", "value_shape", "key_shape")]
+        config.pop("softmax_robust_masking", None)
+        layer = cls(**config)
+        if shapes[0] is not None:
+            layer.build(*shapes)
+        return layer
+
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)
         if self._output_shape:
