@@ -257,7 +257,8 @@ def table(k3, k2):
         "continue training any compiled legacy `.h5` model, its own included (its loader "
         "builds the optimizer on no variables: 'Unknown variable'), and rebuilds a "
         "tf_keras-style `.h5` optimizer with default settings. minikeras' `.h5` follows "
-        "tf_keras' layout (Keras 2 layer entries, `:0` names, optimizer variables without the learning rate), so tf_keras resumes training "
+        "tf_keras' layout (Keras 2 layer entries, `:0` names, optimizer variables without "
+        "the learning rate), so tf_keras resumes training "
         "from it exactly; with Keras 3, use `.keras`. One exception: tf_keras rebuilds a "
         "MultiHeadAttention from the input shapes its own config keeps (`query_shape`...), "
         "which minikeras' Keras 3 config does not, so it cannot read `attention.h5`.", "",
