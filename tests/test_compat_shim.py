@@ -521,6 +521,9 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "text_bag_of_words.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["vocabulary"] == 45
         and r["positive_score"] > 0.5 > r["negative_score"]),
+    "imdb_lstm.py": lambda r: (
+        r["test_accuracy"] > 0.7 and r["positive_score"] > 0.5 > r["negative_score"]),
+    "addition_rnn.py": lambda r: r["test_accuracy"] > 0.25,  # characters, after 2 epochs
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]
