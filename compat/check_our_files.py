@@ -22,6 +22,7 @@ import tempfile
 import numpy as np
 
 from layer_models import layer_models  # issue 11's layers
+from make_recurrent_files import functional_models  # recurrent and attention, functional
 from make_saved_files import targets  # the same training targets as Keras' own files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -85,9 +86,13 @@ def minikeras_models(mk):
         for which in ("k3", "k2")
         for name, (shape, specs) in image_preprocessing_cases.model_specs(which).items()
     }
+    # tf_keras' variant of the attention model reads in both; Keras 3's adds its new layers.
+    functional = functional_models(mk, legacy=True)
+    functional["attention_keras3"] = functional_models(mk, legacy=False)["attention"]
     return {
         **convnets,
         **image_models,
+        **functional,
         "seed": (mk.Sequential([L.Dense(64, activation="relu", input_shape=(10,)),
                                 L.Dense(64, activation="relu"), L.Dense(10, activation="softmax")]),
                  dict(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])),
@@ -257,12 +262,15 @@ def table(k3, k2):
         "",
         "The gaps are Keras' own, met with its own files too: tf_keras reads no Keras 3 "
         "`.keras` file (its InputLayer rejects `batch_shape`) and lacks the Keras 3-only "
-        "activations of `zoo_keras3`; Keras 3 cannot continue training any compiled legacy "
-        "`.h5` model, its own included (its loader builds the optimizer on no variables: "
-        "'Unknown variable'), and rebuilds a tf_keras-style `.h5` optimizer with default "
-        "settings. minikeras' `.h5` follows tf_keras' layout (Keras 2 layer entries, `:0` "
-        "names, optimizer variables without the learning rate), so tf_keras resumes training "
-        "from it exactly; with Keras 3, use `.keras`.", "",
+        "activations of `zoo_keras3` and layers of `attention_keras3`; Keras 3 cannot "
+        "continue training any compiled legacy `.h5` model, its own included (its loader "
+        "builds the optimizer on no variables: 'Unknown variable'), and rebuilds a "
+        "tf_keras-style `.h5` optimizer with default settings. minikeras' `.h5` follows "
+        "tf_keras' layout (Keras 2 layer entries, `:0` names, optimizer variables without "
+        "the learning rate), so tf_keras resumes training "
+        "from it exactly; with Keras 3, use `.keras`. One exception: tf_keras rebuilds a "
+        "MultiHeadAttention from the input shapes its own config keeps (`query_shape`...), "
+        "which minikeras' Keras 3 config does not, so it cannot read `attention.h5`.", "",
         "Loading never runs anything a file contains (Lambda layers, marshalled bytecode and "
         "unregistered module or function names are refused whatever `safe_mode` says), reads "
         "archive members by exact name in memory, and checks every shape against the stored "

@@ -6,8 +6,9 @@ For every case of tests/recurrent_cases.py: the layer's config, its outputs on t
 inputs with seeded weights (masked, with initial states, as the case says) and the gradients of
 `sum(output * upstream)` with respect to the inputs, the initial states and every weight, taken
 by TensorFlow. For every case of `ATTENTION`, the same with the query, value and key. For
-every model of `TRAINING`: the losses and weights after a few `train_on_batch` steps from
-seeded weights. Writes data/recurrent.json (configs, weight shapes) and data/recurrent.npz.
+every model of `TRAINING` (recurrent Sequential models, functional attention classifiers): the
+losses and weights after a few `train_on_batch` steps from seeded weights. Writes
+data/recurrent.json (configs, weight shapes) and data/recurrent.npz.
 """
 
 import json
@@ -66,8 +67,7 @@ def run_case(keras, tf, name, spec, call):
 
 def run_attention(keras, tf, name, spec, call):
     layer = cases.build(keras.layers, spec)
-    key_features = 2 if name.startswith("mha") else 3
-    query, value, key = (tf.constant(a) for a in cases.attention_inputs(key_features))
+    query, value, key = (tf.constant(a) for a in cases.attention_case_inputs(name))
     cases.attention_call(layer, call, query, value, key, tf.constant)  # build
     weights = cases.weight_values([tuple(w.shape) for w in layer.weights])
     layer.set_weights(weights)
@@ -88,15 +88,14 @@ def run_attention(keras, tf, name, spec, call):
     return arrays, info
 
 
-def run_training(keras, name, model_layers, loss, optimizer, target):
-    model = keras.Sequential([keras.Input((cases.STEPS, cases.FEATURES)),
-                              *[cases.build(keras.layers, spec) for spec in model_layers]])
+def run_training(keras, name, loss, optimizer, target):
+    model = cases.training_model(keras, name)
     model.compile(optimizer=getattr(keras.optimizers, optimizer[0])(**optimizer[1]), loss=loss)
     weights = cases.weight_values([tuple(w.shape) for w in model.weights], seed=4)
     model.set_weights(weights)
     rng = np.random.default_rng(5)
     n = cases.TRAINING_BATCH * cases.TRAINING_STEPS
-    x = rng.uniform(-1, 1, (n, cases.STEPS, cases.FEATURES)).astype("float32")
+    x = rng.uniform(-1, 1, (n, *model.input_shape[1:])).astype("float32")
     width = model.output_shape[-1]
     if target == "sequence":
         y = rng.normal(size=(n, cases.STEPS, width)).astype("float32")
@@ -128,9 +127,8 @@ def main():
     for name, (spec, call) in cases.ATTENTION.items():
         case_arrays, info["attention"][name] = run_attention(keras, tf, name, spec, call)
         arrays.update(case_arrays)
-    for name, (model_layers, loss, optimizer, target) in cases.TRAINING.items():
-        case_arrays, info["training"][name] = run_training(keras, name, model_layers, loss,
-                                                          optimizer, target)
+    for name, (_, loss, optimizer, target) in cases.TRAINING.items():
+        case_arrays, info["training"][name] = run_training(keras, name, loss, optimizer, target)
         arrays.update(case_arrays)
     data = os.path.join(HERE, "data")
     with open(os.path.join(data, "recurrent.json"), "w") as f:

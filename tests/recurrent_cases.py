@@ -115,6 +115,42 @@ TRAINING = {
 TRAINING_STEPS, TRAINING_BATCH = 3, 4
 
 
+def attention_classifier(attention, shape=(STEPS, FEATURES), **call):
+    """A functional model's description: `attention` over its input (self-attention, called
+    with `call`), flattened, then a softmax Dense(3)."""
+    return {"attention": attention, "shape": shape, "call": call}
+
+
+# SGD for attention: a key bias gets a zero gradient (softmax ignores a shift shared by all
+# keys), and Adam or RMSprop would turn its rounding noise into steps of full size.
+TRAINING.update({
+    "mha_gate_causal": (
+        attention_classifier(layer("MultiHeadAttention", 2, 3, use_gate=True),
+                             use_causal_mask=True),
+        "categorical_crossentropy", ("SGD", {"learning_rate": 0.1, "momentum": 0.9}), 3),
+    "mha_rank4_axis": (
+        attention_classifier(layer("MultiHeadAttention", 2, 2, attention_axes=2,
+                                   output_shape=(2, 2)), shape=(3, STEPS, FEATURES)),
+        "categorical_crossentropy", ("SGD", {"learning_rate": 0.05, "nesterov": True,
+                                             "momentum": 0.5}), 3),
+    "gqa_sliding_window": (
+        attention_classifier(layer("GroupQueryAttention", 2, 4, 2, sliding_window=2)),
+        "categorical_crossentropy", ("SGD", {"learning_rate": 0.1}), 3),
+})
+
+
+def training_model(library, name):
+    """The model of `TRAINING[name]`, made with `library` (keras or minikeras)."""
+    description = TRAINING[name][0]
+    if isinstance(description, list):
+        return library.Sequential([library.Input((STEPS, FEATURES)),
+                                   *[build(library.layers, spec) for spec in description]])
+    x = library.Input(description["shape"])
+    attended = build(library.layers, description["attention"])(x, x, **description["call"])
+    outputs = library.layers.Dense(3, activation="softmax")(library.layers.Flatten()(attended))
+    return library.Model(x, outputs)
+
+
 # Attention: a query (batch 2, 4 steps, 3 features) over values (5 steps, 3 features) and,
 # where the case says so, keys (5 steps, 2 features for MultiHeadAttention, 3 otherwise).
 # Call: "list" layers take `[query, value(, key)]` and `mask=[query_mask, value_mask]`; the
@@ -138,14 +174,55 @@ ATTENTION = {
                            {"key": True, "value_mask": True}),
     "mha_causal_no_bias": (layer("MultiHeadAttention", 2, 2, use_bias=False),
                            {"causal": True, "attention_mask": True, "scores": True}),
+    # A query whose every key is masked: uniform weights on Keras' fused path, zeros where
+    # it returns the scores.
+    "mha_masked_row_fused": (layer("MultiHeadAttention", 2, 3),
+                             {"attention_mask": "masked_row"}),
+    "mha_masked_row_scores": (layer("MultiHeadAttention", 2, 3),
+                              {"attention_mask": "masked_row", "scores": True}),
+    "mha_gate_value_mask": (layer("MultiHeadAttention", 2, 3, use_gate=True),
+                            {"key": True, "value_mask": True}),
+    "mha_sliding_window_causal": (layer("MultiHeadAttention", 2, 2, sliding_window=2),
+                                  {"causal": True, "scores": True}),
+    "mha_output_shape_2d": (layer("MultiHeadAttention", 2, 2, value_dim=3, output_shape=(2, 3)),
+                            {"key": True}),
+    # Rank 4, (batch, 3, steps, features): one axis attended, the other a batch axis, or both.
+    "mha_rank4_axis": (layer("MultiHeadAttention", 2, 3, attention_axes=2),
+                       {"rank": 4, "key": True, "scores": True}),
+    "mha_rank4_negative_axis_mask": (layer("MultiHeadAttention", 2, 2, attention_axes=(-2,)),
+                                     {"rank": 4, "attention_mask": True}),
+    "mha_rank4_both_axes": (layer("MultiHeadAttention", 2, 2, value_dim=3, output_shape=4),
+                            {"rank": 4, "scores": True}),
+    "mha_rank4_both_axes_fused": (layer("MultiHeadAttention", 3, 2, use_gate=True),
+                                  {"rank": 4, "key": True}),
+    "gqa": (layer("GroupQueryAttention", 2, 4, 2), {"scores": True}),
+    "gqa_multi_query_key_causal": (layer("GroupQueryAttention", 3, 2, 1),
+                                   {"key": True, "causal": True}),
+    "gqa_gate_masks_no_bias": (
+        layer("GroupQueryAttention", 2, 2, 2, use_gate=True, use_bias=False),
+        {"value_mask": True, "attention_mask": "masked_row"}),
+    "gqa_sliding_window_scores": (layer("GroupQueryAttention", 2, 3, 3, sliding_window=2),
+                                  {"key": True, "scores": True, "value_mask": True}),
 }
+MASKED_ROW = ATTENTION_MASK.copy()
+MASKED_ROW[0, 1] = False
 
 
-def attention_inputs(key_features=3, seed=6):
+def attention_inputs(key_features=3, seed=6, rank=3):
+    """Query, value and key: (batch, 4 steps, 3 features), (batch, 5 steps, 3) and (batch, 5,
+    `key_features`); at rank 4 with an axis of 3 after the batch."""
     rng = np.random.default_rng(seed)
-    return (rng.uniform(-1, 1, (BATCH, 4, 3)).astype("float32"),
-            rng.uniform(-1, 1, (BATCH, 5, 3)).astype("float32"),
-            rng.uniform(-1, 1, (BATCH, 5, key_features)).astype("float32"))
+    middle = (3,) * (rank - 3)
+    return (rng.uniform(-1, 1, (BATCH, *middle, 4, 3)).astype("float32"),
+            rng.uniform(-1, 1, (BATCH, *middle, 5, 3)).astype("float32"),
+            rng.uniform(-1, 1, (BATCH, *middle, 5, key_features)).astype("float32"))
+
+
+def attention_case_inputs(name, dtype="float32"):
+    """The inputs of `ATTENTION[name]`: keys of 2 features for the layers with heads."""
+    key_features = 2 if name.startswith(("mha", "gqa")) else 3
+    return tuple(a.astype(dtype) for a in attention_inputs(
+        key_features, rank=ATTENTION[name][1].get("rank", 3)))
 
 
 def attention_call(layer_object, call, query, value, key, masks_of=lambda m: m):
@@ -163,5 +240,6 @@ def attention_call(layer_object, call, query, value, key, masks_of=lambda m: m):
     if call.get("value_mask"):
         kwargs["value_mask"] = masks_of(VALUE_MASK)
     if call.get("attention_mask"):
-        kwargs["attention_mask"] = masks_of(ATTENTION_MASK)
+        kwargs["attention_mask"] = masks_of(
+            MASKED_ROW if call["attention_mask"] == "masked_row" else ATTENTION_MASK)
     return layer_object(query, value, **kwargs)

@@ -17,7 +17,7 @@ from test_recurrent import INFO, _without_names, numbered
 def keras_case(name):
     spec, call = cases.ATTENTION[name]
     layer = cases.build(layers, spec)
-    inputs = cases.attention_inputs(2 if name.startswith("mha") else 3)
+    inputs = cases.attention_case_inputs(name)
     cases.attention_call(layer, call, *inputs)
     layer.set_weights(numbered(f"{name}/w"))
     return layer, call, inputs
@@ -53,8 +53,7 @@ def test_gradients_match_finite_differences(name):
     spec, call = cases.ATTENTION[name]
     spec = (*spec[:3], {**spec[3], "dtype": "float64"})
     layer = cases.build(layers, spec)
-    inputs = [a.astype(np.float64) for a in cases.attention_inputs(
-        2 if name.startswith("mha") else 3)]
+    inputs = list(cases.attention_case_inputs(name, "float64"))
     rng = np.random.default_rng(3)
     upstreams = [rng.normal(size=np.shape(o))
                  for o in tree.flatten(cases.attention_call(layer, call, *inputs))]

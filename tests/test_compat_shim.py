@@ -113,8 +113,8 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
 
 @pytest.mark.parametrize("statement, error, words", [
     ("tf.distribute", AttributeError, ["tensorflow.distribute", "stand-in"]),
-    ("tf.keras.layers.GroupQueryAttention", AttributeError,
-     ["tensorflow.keras.layers.GroupQueryAttention", "attention"]),
+    ("tf.keras.layers.ConvLSTM2D", AttributeError,
+     ["tensorflow.keras.layers.ConvLSTM2D", "convolutional recurrent"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
     ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
     ("from keras.utils import FeatureSpace", ImportError, ["keras.utils.FeatureSpace"]),
@@ -128,7 +128,7 @@ def test_a_missing_symbol_raises_an_error_naming_it(tf, statement, error, words)
 
 
 def test_missing_attributes_stay_attribute_errors(tf):
-    assert not hasattr(tf, "distribute") and not hasattr(tf.keras.layers, "GroupQueryAttention")
+    assert not hasattr(tf, "distribute") and not hasattr(tf.keras.layers, "ConvLSTM2D")
     with pytest.raises(ModuleNotFoundError):  # a class is not a module, in Keras as here
         importlib.import_module("keras.layers.Dense")
 
@@ -524,6 +524,9 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "text_classification.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["vocabulary"] == 46
         and r["positive_score"] > r["negative_score"]),
+    "imdb_lstm.py": lambda r: (
+        r["test_accuracy"] > 0.7 and r["positive_score"] > 0.5 > r["negative_score"]),
+    "addition_rnn.py": lambda r: r["test_accuracy"] > 0.25,  # characters, after 2 epochs
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]
@@ -533,7 +536,8 @@ RUNNER = _load_runner()
 
 
 def test_every_example_has_a_sanity_rule():
-    assert sorted(SANE) == [script.name for script in RUNNER.scripts()]
+    assert sorted(SANE) == sorted([script.name for script in RUNNER.scripts()]
+                                  + sorted(RUNNER.PENDING))
 
 
 @pytest.mark.parametrize("name", sorted(SANE))
@@ -546,7 +550,7 @@ def test_examples_land_within_noise_of_keras_and_the_docs_show_it():
     """The committed full run (both frameworks, several seeds) agrees, and docs/compat.md
     holds exactly the table made from it."""
     stored = json.loads(RUNNER.RAW.read_text())
-    assert sorted(stored["results"]) == sorted(SANE)
+    assert sorted(stored["results"]) == sorted(set(SANE) - RUNNER.PENDING)
     rows = RUNNER.rows(stored["results"])
     assert rows and all(row.endswith("| ✓ |") or "(note" in row for row in rows), "\n".join(rows)
     section = RUNNER.section(stored["results"], stored["repeats"], stored["environment"])

@@ -76,9 +76,8 @@ def test_config_is_keras_and_keras_config_loads(name):
 
 @pytest.mark.parametrize("name", list(cases.TRAINING))
 def test_weights_after_training_steps_match_keras(name):
-    model_layers, loss, (optimizer, arguments), _ = cases.TRAINING[name]
-    model = mk.Sequential([mk.Input((cases.STEPS, cases.FEATURES)),
-                           *[cases.build(layers, spec) for spec in model_layers]])
+    _, loss, (optimizer, arguments), _ = cases.TRAINING[name]
+    model = cases.training_model(mk, name)
     model.compile(optimizer=getattr(mk.optimizers, optimizer)(**arguments), loss=loss)
     model.set_weights(numbered(f"train/{name}/w"))
     x, y = DATA[f"train/{name}/x"], DATA[f"train/{name}/y"]

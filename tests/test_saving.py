@@ -53,15 +53,11 @@ MODEL_NAMES = sorted(n for n, e in MANIFEST.items() if e["format"] in ("keras", 
 MODEL_FILES = _files(MODEL_NAMES)
 WEIGHT_FILES = _files(n for n, e in MANIFEST.items() if e["format"] not in ("keras", "h5"))
 # Models with random layers in training (noise, dropout) do not resume to Keras' weights.
-# Known: a masked Embedding -> LSTM -> Bidirectional(GRU) model (Adam) loads and predicts as
-# Keras did, but two resumed steps leave its weights ~2e-3 off Keras' (found when the recurrent
-# and embedding layers met in one tree). Likely cause: Keras on TensorFlow squares an
-# Embedding's gradient slices before summing repeated tokens in Adam's second moment, where
-# Keras on JAX and minikeras square the sum (compat/check_embedding_adam.py: 1e-2 apart on an
-# Embedding alone, Keras on JAX within 3e-8 of minikeras).
-RESUMABLE = _files((n for n, e in MANIFEST.items()
-                    if e["format"] in ("keras", "h5") and e["compiled"]
-                    and e.get("resumable", True)), broken={"k3_embedding.keras"})
+# Keras 3's masked Embedding model resumes to the weights Keras 3 reaches on JAX ("resumed_on"):
+# on TensorFlow its Adam squares each token's slice of the sparse gradient (docs/compat.md).
+RESUMABLE = _files(n for n, e in MANIFEST.items()
+                   if e["format"] in ("keras", "h5") and e["compiled"]
+                   and e.get("resumable", True))
 FORMATS = ["m.keras", "m.h5", "w.weights.h5", "w.h5"]
 
 

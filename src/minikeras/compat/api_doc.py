@@ -34,7 +34,7 @@ names it and says whether it is not there yet or never will be.
 
 NOT_YET = """## Not provided yet
 
-Pretrained models (`keras.applications`), higher-order gradients, and TensorFlow itself beyond
+ConvLSTM layers, pretrained models (`keras.applications`), higher-order gradients, and TensorFlow itself beyond
 the stand-in above (its `tf.GradientTape`, `tf.Variable`, `tf.data`, `tf.nn`, `tf.math`, ...:
 no `tf.saved_model`, no graphs). Each module above lists its missing names.
 """

@@ -15,8 +15,7 @@ NOT_YET = [
     ("image preprocessing and augmentation layers",
      r"layers\.(Random\w+|Resizing|CenterCrop|AutoContrast|Equalization|\w*Solarization|"
      r"MixUp|CutMix|RandAugment|AugMix|Pipeline)$"),
-    ("convolutional recurrent and grouped-query attention layers",
-     r"layers\.(ConvLSTM\dD|GroupQueryAttention|GroupedQueryAttention)$"),
+    ("convolutional recurrent layers", r"layers\.(ConvLSTM\dD)$"),
     ("pretrained models", r"applications(\.|$)"),
     ("data pipelines and preprocessing", r"utils\.(FeatureSpace)$"),
 ]

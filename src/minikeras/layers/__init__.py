@@ -4,6 +4,7 @@ from minikeras.layers.activation import Activation, Softmax
 from minikeras.layers.activations import ELU, LeakyReLU, PReLU, ReLU, ThresholdedReLU
 from minikeras.layers.attention.additive_attention import AdditiveAttention
 from minikeras.layers.attention.attention import Attention
+from minikeras.layers.attention.grouped_query_attention import GroupQueryAttention
 from minikeras.layers.attention.multi_head_attention import MultiHeadAttention
 from minikeras.layers.base import Layer, Variable
 from minikeras.layers.core import Embedding, Identity, Lambda, Masking
@@ -83,7 +84,7 @@ __all__ = [
     "Dot", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
     "GRUCell", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization", "Hashing", "Identity",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization", "GroupQueryAttention", "Hashing", "Identity",
     "Input", "InputLayer", "IntegerLookup", "KerasTensor", "LSTM", "LSTMCell",
     "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "Masking", "MaxPool1D",
     "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum",

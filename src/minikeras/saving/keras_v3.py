@@ -71,7 +71,8 @@ def _layer_paths(layer, prefix, visited):
             for item in items:
                 if not _is_layer(item):
                     continue
-                key = backend.to_snake_case(type(item).__name__)
+                key = getattr(type(item), "_keras_snake_name", None) or \
+                    backend.to_snake_case(type(item).__name__)
                 path = join(f"{name}/{key}" if not used[key] else f"{name}/{key}_{used[key]}")
                 used[key] += 1
                 yield from _visit(item, path, visited)
@@ -156,6 +157,12 @@ class WeightsFile:
             # Keras 2.13 wrote the layer container under another name.
             old = "_layer_checkpoint_dependencies"
             full = "/".join([old if p == "layers" else p for p in path.split("/")] + ["vars"])
+            group = h5io.group_at(self.h5file, full, self.where)
+        head, _, last = path.rpartition("/")
+        if group is None and head and not last.startswith("_"):
+            # tf_keras keeps some sublayers under the private names of attributes Keras 3
+            # reads through properties (MultiHeadAttention's `_query_dense`: `query_dense`).
+            full = f"{head}/_{last}/vars"
             group = h5io.group_at(self.h5file, full, self.where)
         return group, full
 

@@ -12,12 +12,13 @@ from minikeras.saving import registry
 LARGE_NEGATIVE = 1.0e9
 
 
-def masked_softmax(scores, mask):
-    """Softmax over the last axis where `mask` (broadcastable booleans, or None) holds: masked
-    entries get no weight (a fully masked row is zeros), as Keras 3's Softmax gives."""
+def masked_softmax(scores, mask, axis=-1):
+    """Softmax over `axis` (an int or a tuple) where `mask` (broadcastable booleans, or None)
+    holds: masked entries get no weight (a fully masked row is zeros), as Keras 3's Softmax
+    gives."""
     if mask is None:
-        return ops.softmax(scores, axis=-1)
-    weights = ops.softmax(ops.where(mask, scores, -LARGE_NEGATIVE), axis=-1)
+        return ops.softmax(scores, axis=axis)
+    weights = ops.softmax(ops.where(mask, scores, -LARGE_NEGATIVE), axis=axis)
     return ops.where(mask, weights, 0.0)
 
 

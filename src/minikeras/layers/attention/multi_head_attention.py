@@ -1,41 +1,13 @@
-"""`MultiHeadAttention` (Vaswani et al.), over sequences `(batch, steps, features)`."""
+"""`MultiHeadAttention` (Vaswani et al.), over inputs `(batch, <axes>, features)` of any rank."""
 
-import math
-
-import numpy as np
-
-from minikeras import backend, constraints, initializers, ops, regularizers
-from minikeras.core import tape
-from minikeras.layers.attention.attention import causal_mask, dropout_weights, masked_softmax
-from minikeras.layers.base import Layer
+from minikeras.layers.attention.heads import (
+    HeadedAttention, attention_equations, mask_of, projection_equation, shared_arguments,
+)
 from minikeras.saving import registry
 
 
-class _Projection(Layer):
-    """One of the four projections of multi-head attention, Keras' `EinsumDense` with its
-    equation: `kernel` and `bias` shaped as Keras shapes them, so that files are Keras'."""
-
-    def __init__(self, equation, kernel_shape, bias_shape, settings, **kwargs):
-        super().__init__(**kwargs)
-        self.equation, self.kernel_shape, self.bias_shape = equation, kernel_shape, bias_shape
-        self.settings = settings
-
-    def build(self, input_shape):
-        s = self.settings
-        self.kernel = self.add_weight(
-            shape=self.kernel_shape, name="kernel", initializer=s["kernel_initializer"],
-            regularizer=s["kernel_regularizer"], constraint=s["kernel_constraint"])
-        self.bias = None if self.bias_shape is None else self.add_weight(
-            shape=self.bias_shape, name="bias", initializer=s["bias_initializer"],
-            regularizer=s["bias_regularizer"], constraint=s["bias_constraint"])
-
-    def call(self, inputs):
-        outputs = ops.einsum(self.equation, inputs, self.kernel)
-        return outputs if self.bias is None else outputs + self.bias
-
-
 @registry.register("layer", module="keras.layers")
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(HeadedAttention):
     """Multi-head attention: `num_heads` dot-product attentions of projected queries, keys and
     values, their outputs projected back to the query's features (or `output_shape`).
 
@@ -45,15 +17,23 @@ class MultiHeadAttention(Layer):
         value_dim: the size of each head's values (default `key_dim`).
         dropout: fraction of the attention weights dropped in training.
         use_bias: whether the projections have biases.
-        output_shape: the size of the output's last axis (default the query's).
-        attention_axes: the axes attended over; only the sequence axis (None, 1 or -2) here.
+        output_shape: the shape of the output's trailing axes, replacing the query's features
+            (an int or a tuple; default the query's features).
+        attention_axes: the axes attended over (default every axis between the batch and the
+            features); the others are attended separately, as batch axes.
+        sliding_window: each query sees the keys less than this many positions away.
+        flash_attention: accepted; the dot product is computed the same way (dropout and
+            returned scores are refused with it, as in Keras).
         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
         activity_regularizer, kernel_constraint, bias_constraint: of the projections.
+        use_gate: gate each head's output with a sigmoid projection of the query (a `gate`
+            projection).
         seed: seed of the dropout.
 
     Call: `layer(query, value, key=None, attention_mask=None, return_attention_scores=False,
     training=None, use_causal_mask=False)`; `value_mask`/`key_mask` (or the value's and key's
-    own masks) hide padded positions, the query's mask zeroes nothing but travels on.
+    own masks) hide padded positions; the query's own mask hides its padded positions' rows
+    and travels on.
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
@@ -73,142 +53,84 @@ class MultiHeadAttention(Layer):
                 "Received an invalid value for argument `value_dim`, expected a positive "
                 f"integer or `None`. Received: value_dim={value_dim}"
             )
+        if output_shape:
+            if isinstance(output_shape, int):
+                output_shape = (output_shape,)
+            try:
+                output_shape = tuple(output_shape)
+            except TypeError:
+                raise ValueError(
+                    f"Invalid `output_shape`: {output_shape}. When specified, the "
+                    "`output_shape` should be of type tuple, list, or int."
+                ) from None
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
-        if attention_axes is not None and tuple(attention_axes) not in ((1,), (-2,)):
-            raise NotImplementedError(
-                "minikeras' MultiHeadAttention attends over the sequence axis of "
-                f"(batch, steps, features) inputs only; received attention_axes={attention_axes}."
-            )
-        if use_gate:
-            raise NotImplementedError("minikeras' MultiHeadAttention has no `use_gate`.")
-        if sliding_window is not None and (not isinstance(sliding_window, int)
-                                           or sliding_window <= 0):
+        elif attention_axes and not isinstance(attention_axes, (list, tuple)):
             raise ValueError(
-                "`sliding_window` must be `None` or a positive integer. "
-                f"Received: sliding_window={sliding_window}"
+                "`attention_axes` must be an int, list, or tuple."
+                f"Received: attention_axes={attention_axes}"
             )
-        super().__init__(**kwargs)
+        super().__init__(**shared_arguments(locals()))
         self.num_heads, self.key_dim = num_heads, key_dim
         self.value_dim = value_dim or key_dim
-        self.dropout, self.use_bias, self.seed = dropout, use_bias, seed
-        if isinstance(output_shape, int):
-            output_shape = (output_shape,)
-        self._output_shape = None if not output_shape else tuple(output_shape)
-        self.attention_axes = None if attention_axes is None else tuple(attention_axes)
-        self.sliding_window = sliding_window
-        self._settings = {
-            "kernel_initializer": initializers.get(kernel_initializer),
-            "bias_initializer": initializers.get(bias_initializer),
-            "kernel_regularizer": regularizers.get(kernel_regularizer),
-            "bias_regularizer": regularizers.get(bias_regularizer),
-            "kernel_constraint": constraints.get(kernel_constraint),
-            "bias_constraint": constraints.get(bias_constraint),
-        }
-        self._projection_activity = regularizers.get(activity_regularizer)
-        self._rng = np.random.default_rng(seed if seed is not None else backend.draw_seed())
-        self.supports_masking = True
-
-    def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None:
-            value = kwargs.pop("value")
-        if not self.built:
-            self.build(_shape(query), _shape(value), None if key is None else _shape(key))
-        return super().__call__(query, value, key, **kwargs)
+        self._output_shape = output_shape or None
+        self.attention_axes = attention_axes
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        key_given = key_shape is not None
-        value_shape = query_shape if value_shape is None else value_shape
-        key_shape = value_shape if key_shape is None else key_shape
-        query_shape, value_shape, key_shape = (tuple(s) for s in (query_shape, value_shape,
-                                                                 key_shape))
-        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError(
-                "All dimensions of `value` and `key`, except the last one, must be equal. "
-                f"Received: value_shape={tuple(value_shape)} and key_shape={tuple(key_shape)}"
-            )
-        if len(query_shape) != 3:
-            raise NotImplementedError(
-                "minikeras' MultiHeadAttention takes (batch, steps, features) inputs; received "
-                f"query_shape={tuple(query_shape)}."
-            )
-        self._build_shapes = {"query_shape": list(query_shape), "value_shape": list(value_shape)}
-        if key_given:
-            self._build_shapes["key_shape"] = list(key_shape)
+        query_shape, value_shape, key_shape = self._shapes_for_build(
+            query_shape, value_shape, key_shape)
         heads = self.num_heads
-        out = self._output_shape[-1] if self._output_shape else query_shape[-1]
 
-        def projection(name, features, size):
-            layer = _Projection("abc,cde->abde", (features, heads, size),
-                                (heads, size) if self.use_bias else None, self._settings,
-                                name=name, dtype=self.dtype,
-                                activity_regularizer=self._projection_activity)
-            layer._path_prefix = f"{self._path_prefix}{self.name}/"
-            layer._build_for((None, None, features))
-            return layer
+        def heads_of(name, shape, size, activation=None):
+            return self._projection(name, projection_equation(len(shape) - 1, 1, 2),
+                                    (shape[-1], heads, size), (heads, size), shape, activation)
 
-        self.query_dense = projection("query", query_shape[-1], self.key_dim)
-        self.key_dense = projection("key", key_shape[-1], self.key_dim)
-        self.value_dense = projection("value", value_shape[-1], self.value_dim)
-        self.output_dense = _Projection(
-            "abcd,cde->abe", (heads, self.value_dim, out), (out,) if self.use_bias else None,
-            self._settings, name="attention_output", dtype=self.dtype,
-            activity_regularizer=self._projection_activity)
-        self.output_dense._path_prefix = f"{self._path_prefix}{self.name}/"
-        self.output_dense._build_for((None, None, heads, self.value_dim))
+        # Keras' attribute names: they are the layers' paths in its files.
+        self.query_dense = heads_of("query", query_shape, self.key_dim)
+        self.key_dense = heads_of("key", key_shape, self.key_dim)
+        self._gate_dense = heads_of("gate", query_shape, self.value_dim, "sigmoid") \
+            if self.use_gate else None
+        self.value_dense = heads_of("value", value_shape, self.value_dim)
+        rank = len(value_shape) + 1  # of the projected tensors
+        if self.attention_axes is None:
+            self.attention_axes = tuple(range(1, rank - 2))
+        else:
+            self.attention_axes = tuple(a if a >= 0 else rank - 1 + a
+                                        for a in self.attention_axes)
+        self._equations = attention_equations(rank, self.attention_axes)
+        output = self._output_shape or (query_shape[-1],)
+        self.output_dense = self._projection(
+            "attention_output", projection_equation(len(query_shape) - 1, 2, len(output)),
+            (heads, self.value_dim, *output), output,
+            (*query_shape[:-1], heads, self.value_dim))
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
         key = value if key is None else key
-        value_mask = _mask_of(value) if value_mask is None else value_mask
-        key_mask = _mask_of(key) if key_mask is None else key_mask
-        mask = self._attention_mask(query, value, _mask_of(query), value_mask, key_mask,
-                                    attention_mask, use_causal_mask)
-        q = self.query_dense(query) * (1.0 / math.sqrt(float(self.key_dim)))
-        k, v = self.key_dense(key), self.value_dense(value)
-        scores = ops.einsum("aecd,abcd->acbe", k, q)  # (batch, heads, queries, keys)
-        weights = masked_softmax(scores, None if mask is None else mask[:, None])
-        attended = ops.einsum("acbe,aecd->abcd",
-                              dropout_weights(self, weights, self.dropout, training), v)
-        output = self.output_dense(attended)
+        # Keras reads the query's mask from the query itself, whatever `query_mask` says.
+        mask = self._attention_mask(
+            query, value, mask_of(query),
+            mask_of(value) if value_mask is None else value_mask,
+            mask_of(key) if key_mask is None else key_mask, attention_mask, use_causal_mask)
+        gate = None if self._gate_dense is None else self._gate_dense(query)
+        attended, weights = self._attend(
+            self.query_dense(query), self.key_dense(key), self.value_dense(value), mask,
+            self._equations, len(self.attention_axes), training, return_attention_scores)
+        output = self.output_dense(attended if gate is None else attended * gate)
         return (output, weights) if return_attention_scores else output
 
-    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask):
-        """`(batch, queries, keys)` booleans, or None: Keras' combination of the masks."""
-        mask = None
-
-        def both(a, b):
-            return b if a is None else a & b
-
-        if query_mask is not None:
-            mask = _bool(query_mask)[:, :, None]
-        for m in (value_mask, key_mask):
-            if m is not None:
-                mask = both(mask, _bool(m)[:, None, :])
-        queries, keys = query.shape[1], value.shape[1]
-        if use_causal_mask:
-            mask = both(mask, causal_mask(queries, keys))
-        if self.sliding_window is not None:
-            distance = np.abs(np.arange(queries)[:, None] - np.arange(keys)[None, :])
-            mask = both(mask, (distance < self.sliding_window)[None])
-        if attention_mask is not None:
-            mask = both(mask, _bool(attention_mask))
-        return mask
-
-    def get_build_config(self):
-        # Keras' form for a layer built from several shapes.
-        return {"shapes_dict": self._build_shapes} if self.built else None
-
-    def build_from_config(self, config):
-        shapes = (config or {}).get("shapes_dict")
-        if shapes and not self.built:
-            self.build(*(shapes.get(k) for k in ("query_shape", "value_shape", "key_shape")))
-            self.built = True
-
-    def compute_mask(self, inputs, previous_mask):
-        return previous_mask  # the query's mask travels on
+    @classmethod
+    def from_config(cls, config):
+        # Keras 2 keeps the shapes the layer was built with in its config, and the choice of
+        # masking form that Keras 3 dropped (the two agree but for scores beyond 1e9).
+        config = dict(config)
+        shapes = [config.pop(k, None) for k in ("query_shape", "value_shape", "key_shape")]
+        config.pop("softmax_robust_masking", None)
+        layer = cls(**config)
+        if shapes[0] is not None:
+            layer.build(*shapes)
+        return layer
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)
@@ -217,33 +139,13 @@ class MultiHeadAttention(Layer):
         return query_shape
 
     def get_config(self):
-        s = self._settings
+        axes = self.attention_axes
         return {
             **super().get_config(),
             "num_heads": self.num_heads, "key_dim": self.key_dim, "value_dim": self.value_dim,
-            "dropout": self.dropout, "use_bias": self.use_bias, "use_gate": False,
+            "dropout": self.dropout, "use_bias": self.use_bias, "use_gate": self.use_gate,
             "output_shape": self._output_shape,
-            "attention_axes": self.attention_axes if self.attention_axes else (1,) if
-            self.built else None,
+            "attention_axes": None if axes is None else tuple(axes),
             "sliding_window": self.sliding_window,
-            "kernel_initializer": initializers.serialize(s["kernel_initializer"]),
-            "bias_initializer": initializers.serialize(s["bias_initializer"]),
-            "kernel_regularizer": regularizers.serialize(s["kernel_regularizer"]),
-            "bias_regularizer": regularizers.serialize(s["bias_regularizer"]),
-            "activity_regularizer": regularizers.serialize(self._projection_activity),
-            "kernel_constraint": constraints.serialize(s["kernel_constraint"]),
-            "bias_constraint": constraints.serialize(s["bias_constraint"]),
-            "seed": self.seed,
+            **self._settings_config(),
         }
-
-
-def _shape(x):
-    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-
-
-def _mask_of(x):
-    return getattr(x, "_keras_mask", None)
-
-
-def _bool(mask):
-    return np.asarray(tape.value_of(mask)).astype(bool)

@@ -108,6 +108,8 @@ class RNN(Layer):
     # State
 
     def build(self, sequences_shape, initial_state_shape=None):
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
+            sequences_shape = sequences_shape[0]  # Keras 2's `[sequences, *initial states]`
         shape = tuple(sequences_shape)
         batch = shape[1] if self.time_major else shape[0]
         cell = self.cell
@@ -156,6 +158,13 @@ class RNN(Layer):
             raise self._incompatible(
                 f"expected ndim=3, found ndim={x.ndim}. Full shape received: {x.shape}", x)
         return x
+
+    def __call__(self, inputs, *args, **kwargs):
+        # Keras 2 files call an RNN on `[sequences, *initial states]`.
+        if isinstance(inputs, (list, tuple)) and len(inputs) > 1 and not args \
+                and kwargs.get("initial_state") is None:
+            inputs, kwargs["initial_state"] = inputs[0], list(inputs[1:])
+        return super().__call__(inputs, *args, **kwargs)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         batch = sequences.shape[1] if self.time_major else sequences.shape[0]
