@@ -520,30 +520,65 @@ def _legacy_node_index(created_layers, layer_name, node_index):
     return node_index - 1 if isinstance(layer, Model) and node_index > 0 else node_index
 
 
-def deserialize_node(node_data, created_layers):
+def deserialize_node(node_data, created_layers, layer=None):
     """`(args, kwargs)` of a node's call, from Keras 3's dict or Keras 2's list form."""
     if not node_data:
         return [], {}
-    if isinstance(node_data, list):  # Keras 2: [[layer, node, tensor, kwargs], ...]
-        tensors, kwargs = [], {}
-        for entry in node_data:
-            if not isinstance(entry, list) or len(entry) not in (3, 4):
-                raise ValueError("Cannot deserialize the model (invalid config data?)")
-            index = _legacy_node_index(created_layers, entry[0], entry[1])
-            tensors.append(_node_output(created_layers, entry[0], index, entry[2]))
-            kwargs = entry[3] if len(entry) == 4 else {}
-        return [_unpack_singleton(tensors)], _legacy_kwargs(kwargs, created_layers)
+    if isinstance(node_data, list):
+        return _deserialize_legacy_node(node_data, created_layers, layer)
     args = _deserialize_argument(node_data.get("args", []), created_layers)
     kwargs = _deserialize_argument(node_data.get("kwargs", {}), created_layers)
     return args, kwargs
 
 
+_CONSTANT_VALUE = "_CONSTANT_VALUE"  # Keras 2's layer name for a constant first argument
+
+
+def _is_legacy_entry(value):
+    return (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
+            and isinstance(value[1], int) and (len(value) == 3 or isinstance(value[3], dict)))
+
+
+def _deserialize_legacy_node(node_data, created_layers, layer):
+    """A Keras 2 node: the first call argument's structure with `[layer, node, tensor,
+    kwargs]` at each tensor (`[_CONSTANT_VALUE, -1, value, kwargs]` at a constant), the call's
+    other arguments in `kwargs`. A single tensor is unwrapped from its list unless the layer
+    keeps its input's structure (TFOpLambda)."""
+    kwargs = {}
+
+    def entry_value(entry):
+        nonlocal kwargs
+        if len(entry) == 4:
+            kwargs = entry[3]
+        if entry[0] == _CONSTANT_VALUE:
+            return entry[2]
+        index = _legacy_node_index(created_layers, entry[0], entry[1])
+        return _node_output(created_layers, entry[0], index, entry[2])
+
+    def walk(structure):
+        if _is_legacy_entry(structure):
+            return entry_value(structure)
+        if isinstance(structure, list):
+            return [walk(item) for item in structure]
+        raise ValueError("Cannot deserialize the model (invalid config data?)")
+
+    inputs = walk(node_data)
+    if not getattr(layer, "_preserve_input_structure_in_config", False):
+        inputs = _unpack_singleton(inputs)
+    return [inputs], _legacy_kwargs(kwargs, created_layers)
+
+
 def _legacy_kwargs(kwargs, created_layers):
-    """Keras 2 call kwargs; a tensor among them is `[layer, node, tensor]`."""
+    """Keras 2 call kwargs; a tensor among them (at any depth) is `[layer, node, tensor]`."""
     def convert(value):
         if (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-                and value[0] in created_layers):
-            return _node_output(created_layers, *value)
+                and value[0] in created_layers and isinstance(value[1], int)):
+            index = _legacy_node_index(created_layers, value[0], value[1])
+            return _node_output(created_layers, value[0], index, value[2])
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
         return value
 
     return {k: convert(v) for k, v in (kwargs or {}).items()}
@@ -580,7 +615,7 @@ def functional_from_config(cls, config, custom_objects=None):
             done = 0
             for node_data in nodes:
                 try:
-                    args, kwargs = deserialize_node(node_data, created)
+                    args, kwargs = deserialize_node(node_data, created, created[layer_name])
                 except IndexError:
                     break
                 created[layer_name](*args, **kwargs)
