@@ -119,7 +119,7 @@ class Functional(Model):
         return _unpack_singleton([x.shape for x in self._outputs])
 
     def layer_output_shapes(self):
-        return [None] * len(self.layers)
+        return [last_call_shapes(layer) for layer in self.layers]
 
     # ------------------------------------------------------------------------------------------
     # Computation
@@ -295,6 +295,15 @@ def _as_input_dtype(x, dtype):
         return x
     array = np.asarray(x)
     return array if array.dtype == dtype or array.dtype.kind not in "fiub" else array.astype(dtype)
+
+
+def last_call_shapes(operation):
+    """The output shape of `operation`'s last call on symbolic tensors (a list of shapes for
+    several outputs; None if never called), what Keras 3's summary shows."""
+    if not operation._inbound_nodes:
+        return None
+    shapes = [x.shape for x in operation._inbound_nodes[-1].outputs]
+    return shapes[0] if len(shapes) == 1 else shapes
 
 
 def map_graph(inputs, outputs):
