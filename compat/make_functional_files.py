@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
 
 # tf_keras records `keras.ops` calls it does not have as nothing: those models are Keras 3's.
 K2_MODELS = ["mlp", "two_in_two_out", "merges", "shared", "seq_in_func", "func_in_seq",
-             "func_in_func", "op_nodes", "dict_io", "features"]
+             "func_in_func", "op_nodes", "dict_io", "features", "masked"]
 FORMATS = {"k3": [".keras", ".weights.h5", ".h5"], "k2": [".h5", "_weights.h5"]}
 
 

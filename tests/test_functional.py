@@ -179,11 +179,9 @@ REFERENCE = json.loads((DATA / "functional_training.json").read_text())["cases"]
 def test_multi_output_training_matches_keras(name):
     reference = REFERENCE[name]
     case = fc.TRAINING[name]
-    x, y = fc.training_data()
     keras.utils.set_random_seed(0)
-    model = fc.build(keras, "two_in_two_out")
+    model, x, targets = fc.training_setup(keras, name)
     model.compile(**case["compile"](keras))
-    targets = fc.training_targets(case["y"], y)
     if "error" in reference:
         with pytest.raises(ValueError) as info:
             model.fit(x, targets, verbose=0, **case["fit"])

@@ -25,14 +25,6 @@ def reference(writer, name):
     return xs, preds
 
 
-def structured(model, xs):
-    """The flat reference inputs in the model's input structure."""
-    struct = model.input
-    if isinstance(struct, dict):
-        return dict(zip(sorted(struct), xs))
-    return xs if isinstance(struct, (list, tuple)) and len(struct) > 1 else xs[0]
-
-
 @pytest.mark.parametrize("writer, name, filename", CASES)
 def test_keras_files_load_and_predict_as_keras(writer, name, filename):
     xs, preds = reference(writer, name)
@@ -44,8 +36,11 @@ def test_keras_files_load_and_predict_as_keras(writer, name, filename):
     expected_layers = MANIFESTS[writer][name]["layers"]
     if "weights" in filename:  # built here, `x + 1` is an op as in Keras 3, not a TFOpLambda
         expected_layers = [n for n in expected_layers if not n.startswith("tf.")]
-    assert [layer.name for layer in model.layers] == expected_layers
-    got = fc.flat_predictions(model.predict(structured(model, xs), verbose=0))
+    names = [layer.name for layer in model.layers]
+    if writer == "k2":  # ordered by Keras 3's rules (mask edges count), as Keras 3 loads it;
+        names, expected_layers = sorted(names), sorted(expected_layers)  # predictions check
+    assert names == expected_layers
+    got = fc.flat_predictions(model.predict(fc.structured(model, xs), verbose=0))
     assert len(got) == len(preds)
     for a, b in zip(got, preds):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -66,7 +61,13 @@ def test_our_files_round_trip(name, suffix, tmp_path):
     else:
         model.save(path)
         loaded = keras.models.load_model(path)
-        assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+        # A legacy .h5 is tf_keras' form: ops are TFOpLambda layers there, and the ops that
+        # compute masks are left out (tf_keras carries masks beside the graph).
+        listed = model.layers
+        if suffix == ".h5":
+            listed = [op for op in getattr(model, "operations", listed)
+                      if type(op).__name__ not in ("NotEqual", "Any")]
+        assert [layer.name for layer in loaded.layers] == [layer.name for layer in listed]
     for a, b in zip(fc.flat_predictions(loaded.predict(x, verbose=0)), expected):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 

@@ -9,6 +9,7 @@ keeps in the op's config (`axis`, `keepdims`, `newshape`, ...) are its construct
 
 import inspect
 
+from minikeras.core import tape
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
@@ -37,6 +38,14 @@ _OPERATIONS = {
     "LessEqual": (_NUMPY, "less_equal", ()),
     "Greater": (_NUMPY, "greater", ()),
     "GreaterEqual": (_NUMPY, "greater_equal", ()),
+    "Equal": (_NUMPY, "equal", ()),
+    "NotEqual": (_NUMPY, "not_equal", ()),
+    "LogicalAnd": (_NUMPY, "logical_and", ()),
+    "LogicalOr": (_NUMPY, "logical_or", ()),
+    "LogicalNot": (_NUMPY, "logical_not", ()),
+    "Any": (_NUMPY, "any", ("axis", "keepdims")),
+    "All": (_NUMPY, "all", ("axis", "keepdims")),
+    "OnesLike": (_NUMPY, "ones_like", ("dtype",)),
     "Negative": (_NUMPY, "negative", ()),
     "Absolute": (_NUMPY, "absolute", ()),
     "Square": (_NUMPY, "square", ()),
@@ -90,7 +99,10 @@ class Operation(Layer):
         self.built = True
 
     def call(self, *args):
-        return _function_of(self)(*args, **self._arguments)
+        result = _function_of(self)(*args, **self._arguments)
+        value = tape.value_of(result)
+        # A boolean result (a mask) has no gradient: hand it on as a plain array.
+        return value if getattr(value, "dtype", None) == bool else result
 
     def get_config(self):
         return {"name": self.name, **self._arguments}

@@ -35,7 +35,6 @@ class Functional(Model):
     """
 
     _keeps_integer_inputs = True  # each input is converted to its own Input's dtype
-    _records_mask_argument = True  # Keras 3 records `mask=None` in a nested model's node
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         if isinstance(inputs, dict):
@@ -447,7 +446,7 @@ def clone_graph_nodes(inputs, outputs):
 
 
 # ----------------------------------------------------------------------------------------------
-# Node configs: Keras 3's dicts (written and read), Keras 2's lists (read)
+# Node configs: Keras 3's dicts and Keras 2's lists, both written and read
 
 
 def serialize_node(node, own_nodes):
@@ -569,6 +568,8 @@ def _deserialize_legacy_node(node_data, created_layers, layer):
             return entry_value(structure)
         if isinstance(structure, list):
             return [walk(item) for item in structure]
+        if isinstance(structure, dict):
+            return {key: walk(item) for key, item in structure.items()}
         raise ValueError("Cannot deserialize the model (invalid config data?)")
 
     inputs = walk(node_data)
@@ -591,6 +592,87 @@ def _legacy_kwargs(kwargs, created_layers):
         return value
 
     return {k: convert(v) for k, v in (kwargs or {}).items()}
+
+
+def keras2_config(model, layer_entry):
+    """`model`'s config as tf_keras writes it (`inbound_nodes` lists, Keras 2's node numbers:
+    a nested model's own graph is its node 0; ops as TFOpLambda layers). `layer_entry(layer)`
+    gives a layer's Keras 2 `{class_name, config}`."""
+    from minikeras.layers.core import tf_op_layer
+
+    def history(x):
+        operation, node_index, tensor_index = x._keras_history
+        kept = [i for i in range(len(operation._inbound_nodes))
+                if (id(operation), i) in model._nodes]
+        return [operation.name, kept.index(node_index) + isinstance(operation, Model),
+                tensor_index]
+
+    def references(value):
+        if isinstance(value, KerasTensor):
+            return history(value)
+        if isinstance(value, (list, tuple)):
+            return [references(v) for v in value]
+        if isinstance(value, dict):
+            return {k: references(v) for k, v in value.items()}
+        return value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
+
+    def first_argument(structure, kwargs, wrap):
+        def leaf(x):
+            if isinstance(x, KerasTensor):
+                return [*history(x), kwargs]
+            return [_CONSTANT_VALUE, -1, references(x), kwargs]
+
+        if isinstance(structure, (list, tuple)):
+            return [leaf(x) for x in structure]
+        if isinstance(structure, dict):
+            return {k: leaf(x) for k, x in structure.items()}
+        return [leaf(structure)] if wrap else leaf(structure)
+
+    # tf_keras carries masks beside the graph: the mask kwargs and the ops computing them
+    # (Embedding's NotEqual, ...) are left out.
+    needed = set()
+    pending = list(model._outputs)
+    while pending:
+        operation, node_index, _ = pending.pop()._keras_history
+        node = operation._inbound_nodes[node_index]
+        if id(node) not in needed:
+            needed.add(id(node))
+            pending += [x for x in tree.flatten((node.args, _without_mask(node.kwargs)))
+                        if isinstance(x, KerasTensor)]
+    layers = []
+    for operation in model._operations:
+        nodes = [node for index, node in enumerate(operation._inbound_nodes)
+                 if (id(operation), index) in model._nodes and not node.is_input
+                 and id(node) in needed]
+        if not nodes and not isinstance(operation, InputLayer):
+            continue
+        node_configs = []
+        if isinstance(operation, Operation):
+            for node in nodes:
+                class_name, function, first, kwargs = tf_op_layer.keras2_form(
+                    operation, node.args)
+                node_configs.append(first_argument(first, references(kwargs), wrap=False))
+            entry = {"class_name": class_name, "config": {
+                "name": operation.name, "trainable": True, "dtype": "float32",
+                "function": function}}
+        else:
+            for node in nodes:
+                kwargs = _without_mask(node.kwargs)
+                node_configs.append(first_argument(node.args[0], references(kwargs), wrap=True))
+            entry = layer_entry(operation)
+        layers.append({**entry, "name": operation.name, "inbound_nodes": node_configs})
+
+    def ends(structure):
+        listed = tree.map_structure(history, structure)
+        return listed if isinstance(structure, (list, tuple, dict)) else [listed]
+
+    return {"class_name": "Functional", "config": {
+        "name": model.name, "trainable": model.trainable, "layers": layers,
+        "input_layers": ends(model._inputs_struct), "output_layers": ends(model._outputs_struct)}}
+
+
+def _without_mask(kwargs):
+    return {k: v for k, v in kwargs.items() if k != "mask"}
 
 
 def functional_from_config(cls, config, custom_objects=None):

@@ -235,3 +235,69 @@ class SlicingOpLambda(TFOpLambda):
 
 
 __all__ = ["SlicingOpLambda", "TFOpLambda", "TF_FUNCTIONS"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing: Keras 3's ops as tf_keras records them, for legacy `.h5` files tf_keras loads
+
+# Keras 3's op class -> (the TensorFlow function, its parameters for the op's call arguments in
+# order, its parameter for each argument the op's config keeps).
+_BINARY = {"Add": "__operators__.add", "Subtract": "math.subtract",
+           "Multiply": "math.multiply", "Divide": "math.truediv", "TrueDivide": "math.truediv",
+           "FloorDivide": "math.floordiv", "Mod": "math.floormod", "Power": "math.pow",
+           "Maximum": "math.maximum", "Minimum": "math.minimum", "Less": "math.less",
+           "LessEqual": "math.less_equal", "Greater": "math.greater",
+           "GreaterEqual": "math.greater_equal"}
+_UNARY = {"Negative": "math.negative", "Absolute": "math.abs", "Square": "math.square",
+          "Sqrt": "math.sqrt", "Exp": "math.exp", "Log": "math.log", "Tanh": "math.tanh",
+          "Sin": "math.sin", "Cos": "math.cos", "Sigmoid": "math.sigmoid"}
+KERAS2_FORMS = {
+    **{op: (function, ("x", "y"), {}) for op, function in _BINARY.items()},
+    **{op: (function, ("x",), {}) for op, function in _UNARY.items()},
+    **{op: (function, ("features",), {}) for op, function in {
+        "Relu": "nn.relu", "Softplus": "math.softplus", "Silu": "nn.silu", "Elu": "nn.elu"}.items()},
+    "Matmul": ("linalg.matmul", ("a", "b"), {}),
+    **{op: (f"math.reduce_{op.lower()}", ("input_tensor",), {"axis": "axis", "keepdims": "keepdims"})
+       for op in ("Mean", "Sum", "Max", "Min")},
+    "Reshape": ("reshape", ("tensor",), {"newshape": "shape"}),
+    "Concatenate": ("concat", ("values",), {"axis": "axis"}),
+    "Stack": ("stack", ("values",), {"axis": "axis"}),
+    "ExpandDims": ("expand_dims", ("input",), {"axis": "axis"}),
+    "Squeeze": ("compat.v1.squeeze", ("input",), {"axis": "axis"}),
+    "Transpose": ("compat.v1.transpose", ("a",), {"axes": "perm"}),
+    "Cast": ("cast", ("x",), {"dtype": "dtype"}),
+    "Softmax": ("nn.softmax", ("logits",), {"axis": "axis"}),
+    "LogSoftmax": ("nn.log_softmax", ("logits",), {"axis": "axis"}),
+    "GetItem": ("__operators__.getitem", ("tensor", "slice_spec"), {}),
+}
+
+
+def keras2_form(operation, args):
+    """`(class_name, function, first argument, kwargs)`: a Keras 3 op called with `args` as
+    tf_keras records it; ValueError for an op tf_keras has no form of in minikeras' table."""
+    op = type(operation).__name__
+    if op not in KERAS2_FORMS:
+        raise ValueError(
+            f"Cannot write the op '{operation.name}' ({op}) in a legacy .h5 file: minikeras "
+            "knows no TensorFlow function tf_keras would record for it. Save as `.keras`."
+        )
+    function, parameters, renamed = KERAS2_FORMS[op]
+    values = dict(zip(parameters, args))
+    if "slice_spec" in values:
+        values["slice_spec"] = _slice_spec(values["slice_spec"])
+    for argument, value in operation._arguments.items():
+        values[renamed[argument]] = list(value) if isinstance(value, tuple) else value
+    first = values.pop(parameters[0])
+    class_name = "SlicingOpLambda" if op == "GetItem" else "TFOpLambda"
+    return class_name, function, first, values
+
+
+def _slice_spec(key):
+    def item(index):
+        if isinstance(index, slice):
+            return {"start": index.start, "stop": index.stop, "step": index.step}
+        if index is Ellipsis:
+            return {"class_name": "__ellipsis__"}
+        return index
+
+    return [item(i) for i in key] if isinstance(key, (tuple, list)) else item(key)
