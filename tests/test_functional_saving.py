@@ -122,3 +122,43 @@ def test_tf_op_lambda_computes_the_tensorflow_function(function, kwargs, expecte
 def test_tf_op_lambda_refuses_what_its_table_lacks(function, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
         keras.models.model_from_json(_keras2_op_config(function, kwargs))
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_a_functional_config_declaring_huge_weights_is_refused_before_allocating(
+        suffix, tmp_path):
+    """The planned model's weights are placeholders: a file whose config declares a layer far
+    larger than its stored weights is refused with no memory spent on that layer."""
+    import tracemalloc
+    import zipfile
+
+    import h5py
+
+    path = tmp_path / f"m{suffix}"
+    fc.build(keras, "mlp").save(path)
+
+    def enlarge(text):
+        config = json.loads(text)
+        for entry in config["config"]["layers"]:
+            if entry["config"]["name"] == "hidden":
+                entry["config"]["units"] = 20_000_000  # 320 MB of kernel
+        return json.dumps(config)
+
+    if suffix == ".h5":
+        with h5py.File(path, "r+") as f:
+            f.attrs["model_config"] = enlarge(f.attrs["model_config"])
+    else:
+        with zipfile.ZipFile(path) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        members["config.json"] = enlarge(members["config.json"]).encode()
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="hidden|probs"):  # the layer, or the next one
+            keras.models.load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000

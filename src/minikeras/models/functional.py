@@ -8,6 +8,8 @@ Configs are Keras 3's node dicts; Keras 2's `inbound_nodes` lists are read too.
 """
 
 import collections
+import contextlib
+import threading
 import warnings
 
 import numpy as np
@@ -675,10 +677,27 @@ def _without_mask(kwargs):
     return {k: v for k, v in kwargs.items() if k != "mask"}
 
 
+_preparation = threading.local()
+
+
+@contextlib.contextmanager
+def preparing_layers(prepare):
+    """Within it, `functional_from_config` hands each layer it creates to `prepare` before
+    calling it on the graph's tensors (the loader's placeholder weights: a planned model is
+    built without allocating what its config declares)."""
+    outer = getattr(_preparation, "prepare", None)
+    _preparation.prepare = prepare
+    try:
+        yield
+    finally:
+        _preparation.prepare = outer
+
+
 def functional_from_config(cls, config, custom_objects=None):
     """A Functional model from its config: the layers first, then their calls, in order of the
     layers, a call whose inputs do not exist yet (a layer shared at several depths) retried
     after the others, until all are made (Keras' algorithm)."""
+    prepare = getattr(_preparation, "prepare", None)
     config = dict(config)
     layer_entries = config.pop("layers")
     input_layers, output_layers = config.pop("input_layers"), config.pop("output_layers")
@@ -698,6 +717,8 @@ def functional_from_config(cls, config, custom_objects=None):
                 "Unexpected object from deserialization, expected a layer or operation, got a "
                 f"{type(layer)}"
             )
+        if prepare is not None:
+            prepare(layer)
         created[layer_name] = layer
         pending[layer_name] = list(nodes)
     while any(pending.values()):
