@@ -196,6 +196,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="short training (EXAMPLES_QUICK=1)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run these scripts only")
     parser.add_argument("--no-write", action="store_true", help="print, do not write the docs")
+    parser.add_argument("--merge", action="store_true",
+                        help=f"with --only: replace those scripts' results in {RAW.name}, "
+                             "keeping the others, and rewrite the docs section")
     parser.add_argument("--render", action="store_true",
                         help=f"rewrite the docs section from {RAW.name} without running")
     args = parser.parse_args(argv)
@@ -217,7 +220,15 @@ def main(argv=None):
     environment = f"{os.cpu_count()} cores, run one at a time"
     text = section(results, args.repeats, environment)
     print(text)
-    if not (args.no_write or args.quick or args.only):
+    if args.merge and args.only and not (args.no_write or args.quick):
+        stored = json.loads(RAW.read_text())
+        if stored["repeats"] != args.repeats:
+            raise SystemExit(f"--merge needs -n {stored['repeats']}, as the stored results")
+        stored["results"].update(results)
+        RAW.write_text(json.dumps(stored, indent=1) + "\n")
+        write_section(section(stored["results"], stored["repeats"], stored["environment"]))
+        print(f"Merged into {RAW} and wrote {DOC}")
+    elif not (args.no_write or args.quick or args.only):
         write_section(text)
         stored = {"repeats": args.repeats, "environment": environment, "results": results}
         RAW.write_text(json.dumps(stored, indent=1) + "\n")
