@@ -323,9 +323,12 @@ def functional_table(k3, k2):
         lines.append(f"| `{name}` | {FORMATS[suffix]} | {cell(k3[name])} | {cell(k2[name])} |")
     lines += [
         "",
-        "The gaps are Keras' own: tf_keras reads no Keras 3 `.keras` file, and Keras 3 has no "
-        "TFOpLambda, so neither Keras 3 reads tf_keras' own `.h5` of a model with ops (nor "
-        "minikeras' of `op_nodes`, written for tf_keras); Keras 3 loads those from `.keras`.", "",
+        "The gaps are Keras' own, met with tf_keras' own files too: tf_keras reads no Keras 3 "
+        "`.keras` file; Keras 3 has no TFOpLambda, so it reads no `.h5` of a model with ops "
+        "(tf_keras' or minikeras' `op_nodes`), and its legacy loader fails on every nested "
+        "model in a Keras 2-form `.h5` (`k2_func_in_func.h5`, `k2_seq_in_func.h5`, "
+        "`k2_func_in_seq.h5` of compat/data/functional fail the same ways). Keras 3 loads "
+        "all of them from `.keras`, `.weights.h5` and Keras 2 `.h5` weights.", "",
     ]
     return "\n".join(lines)
 
