@@ -11,6 +11,9 @@ Three steps, each in its own process:
      (the oracle): load each file (weights files into the architecture loaded from the model
      file), compare predictions, and for compiled models train the same two steps.
   3. The table replaces the section "Files: minikeras <-> Keras" of docs/compat.md.
+
+`check_our_files.py functional` runs the functional models only (tests/functional_cases.py)
+and replaces the section "Functional files: minikeras <-> Keras" instead.
 """
 
 import json
@@ -29,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import conv_cases  # noqa: E402  (the convnets of compat/make_conv.py)
 import image_preprocessing_cases  # noqa: E402  (compat/make_image_preprocessing.py's models)
+import functional_cases  # noqa: E402  (the functional models of compat/make_functional_files.py)
 SECTION = "## Files: minikeras <-> Keras"
 FORMATS = {".keras": "Keras 3 `.keras`", ".h5": "legacy `.h5` model",
            ".weights.h5": "Keras 3 `.weights.h5`", "_weights.h5": "Keras 2 `.h5` weights"}
@@ -129,13 +133,15 @@ def uniform_inputs(shape):
     return lambda rng, rows: rng.uniform(-1, 1, (rows, *shape)).astype("float32")
 
 
-def write(directory):
+def write(directory, only_functional=False):
     import warnings
 
     import minikeras as mk
 
     warnings.simplefilter("ignore")
     mk.utils.set_random_seed(0)
+    if only_functional:
+        return write_functional(mk, directory)
     models = {name: (model, compile_args, uniform_inputs(tuple(model.input_shape[1:])),
                      lambda rng, rows, name=name: targets(name, rng, rows))
               for name, (model, compile_args) in minikeras_models(mk).items()}
@@ -160,6 +166,7 @@ def write(directory):
                       verbose=0)
             arrays.update({f"resumed{i}": w for i, w in enumerate(model.get_weights())})
         np.savez(os.path.join(directory, name + ".npz"), **arrays)
+    write_functional(mk, directory)
     # `minikeras convert` on files Keras saved; Keras' own uninterrupted run is the reference.
     from minikeras.saving import file_info
 
@@ -172,6 +179,34 @@ def write(directory):
                    if k.startswith("resumed_w")}
         np.savez(os.path.join(directory, target.split(".")[0] + ".npz"), x=data["x"],
                  pred=data["pred"], resume_x=data["resume_x"], resume_y=data["resume_y"], **resumed)
+
+
+def write_functional(mk, directory):
+    """The functional models of tests/functional_cases.py (fixed weights) in every format, with
+    flat inputs `x0..` and predictions `pred0..`."""
+    fc = functional_cases
+    for name in fc.MODELS:
+        model = fc.build(mk, name)
+        xs = fc.flat_predictions(fc.inputs_for(model))
+        preds = fc.flat_predictions(model.predict(fc.structured(model, xs), verbose=0))
+        stem = os.path.join(directory, f"functional_{name}")
+        for suffix in FORMATS:
+            (model.save if suffix in (".keras", ".h5") else model.save_weights)(stem + suffix)
+        np.savez(stem + ".npz", **{f"x{i}": x for i, x in enumerate(xs)},
+                 **{f"pred{i}": p for i, p in enumerate(preds)})
+
+
+def prediction_error(model, data):
+    """The largest difference between `model`'s predictions and the stored ones."""
+    if "x" in data.files:
+        return float(np.abs(model.predict(data["x"], verbose=0) - data["pred"]).max())
+    fc = functional_cases
+    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
+    preds = [data[f"pred{i}"] for i in range(sum(k.startswith("pred") for k in data.files))]
+    got = fc.flat_predictions(model.predict(fc.structured(model, xs), verbose=0))
+    if len(got) != len(preds):
+        raise ValueError(f"{len(got)} outputs, expected {len(preds)}")
+    return max(float(np.abs(a - b).max()) for a, b in zip(got, preds))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -205,8 +240,7 @@ def read(directory, which):
                         continue
                     model = keras.models.load_model(architecture, compile=False)
                     model.load_weights(path)
-                error = float(np.abs(model.predict(data["x"], verbose=0) - data["pred"]).max())
-                row = {"loaded": True, "error": error}
+                row = {"loaded": True, "error": prediction_error(model, data)}
             except Exception as error:  # the table records what Keras says
                 row = {"loaded": False, "error": f"{type(error).__name__}: {str(error)[:150]}"}
             if row["loaded"] and "resume_x" in data.files and suffix in (".keras", ".h5"):
@@ -285,14 +319,45 @@ def table(k3, k2):
     return "\n".join(lines)
 
 
-def update_docs(text):
+FUNCTIONAL_SECTION = "## Functional files: minikeras <-> Keras"
+
+
+def functional_table(k3, k2):
+    lines = [
+        FUNCTIONAL_SECTION, "",
+        "Made by `compat/check_our_files.py functional`: minikeras saves each functional model "
+        "of tests/functional_cases.py (single and multi input/output, every merge layer, shared "
+        "layers, nested models both ways, op nodes, dict inputs and outputs, a feature "
+        "extractor, masks from Embedding and Masking) in every format; Keras 3.15 and tf_keras "
+        "2.21 load them and compare predictions (tolerance 1e-5). The legacy `.h5` is written "
+        "in tf_keras' form: Keras 2 `inbound_nodes` lists, a nested model's own graph as its "
+        "node 0, ops as the TFOpLambda/SlicingOpLambda layers tf_keras records (the mask ops "
+        "left out: tf_keras carries masks beside the graph).", "",
+        "| file | format | Keras 3.15 | tf_keras 2.21 |", "|---|---|---|---|",
+    ]
+    for name in sorted(k3):
+        suffix = next(s for s in sorted(FORMATS, key=len, reverse=True) if name.endswith(s))
+        lines.append(f"| `{name}` | {FORMATS[suffix]} | {cell(k3[name])} | {cell(k2[name])} |")
+    lines += [
+        "",
+        "The gaps are Keras' own, met with tf_keras' own files too: tf_keras reads no Keras 3 "
+        "`.keras` file; Keras 3 has no TFOpLambda, so it reads no `.h5` of a model with ops "
+        "(tf_keras' or minikeras' `op_nodes`), and its legacy loader fails on every nested "
+        "model in a Keras 2-form `.h5` (`k2_func_in_func.h5`, `k2_seq_in_func.h5`, "
+        "`k2_func_in_seq.h5` of compat/data/functional fail the same ways). Keras 3 loads "
+        "all of them from `.keras`, `.weights.h5` and Keras 2 `.h5` weights.", "",
+    ]
+    return "\n".join(lines)
+
+
+def update_docs(text, section=SECTION):
     path = os.path.join(ROOT, "docs", "compat.md")
     old = open(path).read() if os.path.exists(path) else "# Compatibility with Keras\n"
-    start = old.find(SECTION)
+    start = old.find(section)
     if start < 0:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        end = old.find("\n## ", start + len(SECTION))
+        end = old.find("\n## ", start + len(section))
         new = old[:start] + text + ("" if end < 0 else "\n" + old[end + 1:])
     with open(path, "w") as f:
         f.write(new.rstrip("\n") + "\n")
@@ -300,14 +365,15 @@ def update_docs(text):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "write":
-        return write(sys.argv[2])
+        return write(sys.argv[2], only_functional=sys.argv[3:] == ["functional"])
     if len(sys.argv) > 1 and sys.argv[1] == "read":
         return read(sys.argv[2], sys.argv[3])
     with tempfile.TemporaryDirectory() as directory:
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
         env.pop("TF_USE_LEGACY_KERAS", None)
         python = os.environ.get("MINIKERAS_PYTHON", "python")
-        subprocess.run([python, __file__, "write", directory], env=env, check=True)
+        subprocess.run([python, __file__, "write", directory, *sys.argv[1:2]], env=env,
+                       check=True)
         outputs = {}
         for which in ("k3", "k2"):
             env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -317,8 +383,12 @@ def main():
             done = subprocess.run([sys.executable, __file__, "read", directory, which], env=env,
                                   check=True, capture_output=True, text=True)
             outputs[which] = json.loads(done.stdout.strip().splitlines()[-1])
-    text = table(outputs["k3"], outputs["k2"])
-    update_docs(text)
+    if sys.argv[1:2] == ["functional"]:
+        text = functional_table(outputs["k3"], outputs["k2"])
+        update_docs(text, FUNCTIONAL_SECTION)
+    else:
+        text = table(outputs["k3"], outputs["k2"])
+        update_docs(text)
     print(text)
 
 

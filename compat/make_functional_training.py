@@ -2,8 +2,8 @@
 
     /tmp/oracle/bin/python compat/make_functional_training.py
 
-Each case of tests/functional_cases.py's TRAINING compiles the `two_in_two_out` model (fixed
-start weights) with a dict or list of losses, loss weights and per-output metrics, and fits it
+Each case of tests/functional_cases.py's TRAINING compiles its model (`two_in_two_out` unless
+it names another; fixed start weights) with a dict or list of losses, loss weights and per-output metrics, and fits it
 without shuffling. Recorded: `history.history` (its keys are Keras 3's names), the final
 weights, `evaluate(return_dict=True)` and `evaluate()`'s list; for the cases Keras refuses, its error message. tests/test_functional.py
 replays them on minikeras.
@@ -25,13 +25,11 @@ import functional_cases as fc  # noqa: E402
 
 
 def main():
-    x, y = fc.training_data()
     arrays, cases = {}, {}
     for name, case in fc.TRAINING.items():
         keras.utils.set_random_seed(0)
-        model = fc.build(keras, "two_in_two_out")
+        model, x, targets = fc.training_setup(keras, name)
         model.compile(**case["compile"](keras))
-        targets = fc.training_targets(case["y"], y)
         try:
             history = model.fit(x, targets, verbose=0, **case["fit"])
         except ValueError as error:

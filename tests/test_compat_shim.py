@@ -527,6 +527,9 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
     "imdb_lstm.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["positive_score"] > 0.5 > r["negative_score"]),
     "addition_rnn.py": lambda r: r["test_accuracy"] > 0.25,  # characters, after 2 epochs
+    "functional_api.py": lambda r: (
+        r["reloaded_same"] and r["mnist_params"] == 55050 and r["ticket_params"] == 35097
+        and r["test_accuracy"] > 0.8),
     "save_and_load.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["untrained_accuracy"] < 0.4
         and r["restored_accuracy"] == r["reloaded_accuracy"] == r["softmax_accuracy"]

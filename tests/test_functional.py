@@ -179,11 +179,9 @@ REFERENCE = json.loads((DATA / "functional_training.json").read_text())["cases"]
 def test_multi_output_training_matches_keras(name):
     reference = REFERENCE[name]
     case = fc.TRAINING[name]
-    x, y = fc.training_data()
     keras.utils.set_random_seed(0)
-    model = fc.build(keras, "two_in_two_out")
+    model, x, targets = fc.training_setup(keras, name)
     model.compile(**case["compile"](keras))
-    targets = fc.training_targets(case["y"], y)
     if "error" in reference:
         with pytest.raises(ValueError) as info:
             model.fit(x, targets, verbose=0, **case["fit"])
@@ -215,3 +213,34 @@ def test_predict_returns_the_output_structure_and_sample_weights_per_output():
     logs = model.evaluate(x, y, sample_weight=zero_reg, batch_size=40, verbose=0,
                           return_dict=True)
     assert logs["reg_loss"] == 0.0 and logs["loss"] == pytest.approx(logs["cls_loss"])
+
+
+# ----------------------------------------------------------------------------------------------
+# summary(): Keras 3's text (compat/make_functional_summaries.py), "Connected to" included
+
+SUMMARIES = json.loads((DATA / "functional_summaries.json").read_text())
+_SUMMARY_VARIANTS = {
+    "default": {},
+    "expand_nested": {"expand_nested": True},
+    "show_trainable": {"show_trainable": True, "expand_nested": True},
+    "line_length_60": {"line_length": 60},
+}
+
+
+@pytest.mark.parametrize("variant", list(_SUMMARY_VARIANTS))
+@pytest.mark.parametrize("name", list(fc.MODELS))
+def test_summary_is_keras_text(name, variant, monkeypatch):
+    for env in ("COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(env, raising=False)
+
+    def no_terminal(*args):
+        raise OSError("not a terminal")
+
+    monkeypatch.setattr("os.get_terminal_size", no_terminal)
+    keras.backend.clear_session()
+    model = fc.build(keras, name)
+    if variant == "show_trainable":
+        model.layers[-1].trainable = False
+    lines = []
+    model.summary(print_fn=lines.append, **_SUMMARY_VARIANTS[variant])
+    assert "\n".join(lines) == SUMMARIES[name][variant]

@@ -191,11 +191,38 @@ def symbolic_call(layer, args, kwargs):
         layer._build_for(tree.map_structure(_shape_of, inputs))
     if isinstance(inputs, KerasTensor) and not isinstance(layer, Model):
         layer._conform_input(inputs)
+    if (layer._call_takes_mask and kwargs.get("mask") is None and len(args) == 1
+            and not any(isinstance(x, KerasTensor) for x in tree.flatten(kwargs))):
+        # As Keras 3: a layer whose call takes `mask` gets its input's mask, and the node
+        # records it (None included), so the mask travels along a graph edge.
+        kwargs = {**kwargs, "mask": tree.map_structure(_mask_of_tensor, inputs)}
     outputs = output_spec(layer, args, kwargs)
-    if getattr(layer, "_records_mask_argument", False):
-        kwargs = {**kwargs, "mask": kwargs.get("mask")}
     Node(layer, args, kwargs, outputs)
+    mask = kwargs["mask"] if "mask" in kwargs else tree.map_structure(_mask_of_tensor, inputs)
+    if tree.is_nested(mask) and all(m is None for m in tree.flatten(mask)):
+        mask = None
+    _set_output_masks(layer, inputs, mask, outputs)
     return outputs
+
+
+def _mask_of_tensor(x):
+    return x._keras_mask if isinstance(x, KerasTensor) else None
+
+
+def _set_output_masks(layer, inputs, mask, outputs):
+    """The symbolic masks of a call's outputs, from the layer's `compute_mask` (its
+    `minikeras.ops` calls on symbolic tensors become graph nodes, as Keras 3 records them)."""
+    if not (layer._computes_mask or (mask is not None and layer.supports_masking)):
+        return
+    output_masks = layer.compute_mask(inputs, mask)
+    if output_masks is None:
+        return
+    flat_outputs = tree.flatten(outputs)
+    flat_masks = (tree.flatten(output_masks) if tree.is_nested(output_masks)
+                  else [output_masks] * len(flat_outputs))
+    for output, output_mask in zip(flat_outputs, flat_masks):
+        if isinstance(output_mask, KerasTensor):
+            output._keras_mask = output_mask
 
 
 def _shape_of(x):

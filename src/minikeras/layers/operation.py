@@ -9,6 +9,7 @@ keeps in the op's config (`axis`, `keepdims`, `newshape`, ...) are its construct
 
 import inspect
 
+from minikeras.core import tape
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
@@ -39,14 +40,14 @@ _OPERATIONS = {
     "LessEqual": (_NUMPY, "less_equal", ()),
     "Greater": (_NUMPY, "greater", ()),
     "GreaterEqual": (_NUMPY, "greater_equal", ()),
-    # Keras 3 records a Masking layer's mask as these two, in functional models.
-    "NotEqual": (_NUMPY, "not_equal", ()),
-    "Any": (_NUMPY, "any", ("axis", "keepdims")),
     "Equal": (_NUMPY, "equal", ()),
-    "All": (_NUMPY, "all", ("axis", "keepdims")),
+    "NotEqual": (_NUMPY, "not_equal", ()),
     "LogicalAnd": (_NUMPY, "logical_and", ()),
     "LogicalOr": (_NUMPY, "logical_or", ()),
     "LogicalNot": (_NUMPY, "logical_not", ()),
+    "Any": (_NUMPY, "any", ("axis", "keepdims")),
+    "All": (_NUMPY, "all", ("axis", "keepdims")),
+    "OnesLike": (_NUMPY, "ones_like", ("dtype",)),
     "Negative": (_NUMPY, "negative", ()),
     "Absolute": (_NUMPY, "absolute", ()),
     "Square": (_NUMPY, "square", ()),
@@ -100,7 +101,10 @@ class Operation(Layer):
         self.built = True
 
     def call(self, *args):
-        return _function_of(self)(*args, **self._arguments)
+        result = _function_of(self)(*args, **self._arguments)
+        value = tape.value_of(result)
+        # A boolean result (a mask) has no gradient: hand it on as a plain array.
+        return value if getattr(value, "dtype", None) == bool else result
 
     def get_config(self):
         return {"name": self.name, **self._arguments}

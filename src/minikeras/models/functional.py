@@ -8,6 +8,8 @@ Configs are Keras 3's node dicts; Keras 2's `inbound_nodes` lists are read too.
 """
 
 import collections
+import contextlib
+import threading
 import warnings
 
 import numpy as np
@@ -35,7 +37,6 @@ class Functional(Model):
     """
 
     _keeps_integer_inputs = True  # each input is converted to its own Input's dtype
-    _records_mask_argument = True  # Keras 3 records `mask=None` in a nested model's node
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         if isinstance(inputs, dict):
@@ -119,7 +120,7 @@ class Functional(Model):
         return _unpack_singleton([x.shape for x in self._outputs])
 
     def layer_output_shapes(self):
-        return [None] * len(self.layers)
+        return [last_call_shapes(layer) for layer in self.layers]
 
     # ------------------------------------------------------------------------------------------
     # Computation
@@ -304,6 +305,15 @@ def _as_input_dtype(x, dtype):
     return array if array.dtype == dtype or array.dtype.kind not in "fiub" else array.astype(dtype)
 
 
+def last_call_shapes(operation):
+    """The output shape of `operation`'s last call on symbolic tensors (a list of shapes for
+    several outputs; None if never called), what Keras 3's summary shows."""
+    if not operation._inbound_nodes:
+        return None
+    shapes = [x.shape for x in operation._inbound_nodes[-1].outputs]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
 def map_graph(inputs, outputs):
     """`(nodes, nodes_by_depth, operations)` of the graph from `inputs` to `outputs`: the keys
     `(id(operation), node_index)` of its nodes, its nodes by depth (outputs at depth 0), and
@@ -445,7 +455,7 @@ def clone_graph_nodes(inputs, outputs):
 
 
 # ----------------------------------------------------------------------------------------------
-# Node configs: Keras 3's dicts (written and read), Keras 2's lists (read)
+# Node configs: Keras 3's dicts and Keras 2's lists, both written and read
 
 
 def serialize_node(node, own_nodes):
@@ -527,39 +537,174 @@ def _legacy_node_index(created_layers, layer_name, node_index):
     return node_index - 1 if isinstance(layer, Model) and node_index > 0 else node_index
 
 
-def deserialize_node(node_data, created_layers):
+def deserialize_node(node_data, created_layers, layer=None):
     """`(args, kwargs)` of a node's call, from Keras 3's dict or Keras 2's list form."""
     if not node_data:
         return [], {}
-    if isinstance(node_data, list):  # Keras 2: [[layer, node, tensor, kwargs], ...]
-        tensors, kwargs = [], {}
-        for entry in node_data:
-            if not isinstance(entry, list) or len(entry) not in (3, 4):
-                raise ValueError("Cannot deserialize the model (invalid config data?)")
-            index = _legacy_node_index(created_layers, entry[0], entry[1])
-            tensors.append(_node_output(created_layers, entry[0], index, entry[2]))
-            kwargs = entry[3] if len(entry) == 4 else {}
-        return [_unpack_singleton(tensors)], _legacy_kwargs(kwargs, created_layers)
+    if isinstance(node_data, list):
+        return _deserialize_legacy_node(node_data, created_layers, layer)
     args = _deserialize_argument(node_data.get("args", []), created_layers)
     kwargs = _deserialize_argument(node_data.get("kwargs", {}), created_layers)
     return args, kwargs
 
 
+_CONSTANT_VALUE = "_CONSTANT_VALUE"  # Keras 2's layer name for a constant first argument
+
+
+def _is_legacy_entry(value):
+    return (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
+            and isinstance(value[1], int) and (len(value) == 3 or isinstance(value[3], dict)))
+
+
+def _deserialize_legacy_node(node_data, created_layers, layer):
+    """A Keras 2 node: the first call argument's structure with `[layer, node, tensor,
+    kwargs]` at each tensor (`[_CONSTANT_VALUE, -1, value, kwargs]` at a constant), the call's
+    other arguments in `kwargs`. A single tensor is unwrapped from its list unless the layer
+    keeps its input's structure (TFOpLambda)."""
+    kwargs = {}
+
+    def entry_value(entry):
+        nonlocal kwargs
+        if len(entry) == 4:
+            kwargs = entry[3]
+        if entry[0] == _CONSTANT_VALUE:
+            return entry[2]
+        index = _legacy_node_index(created_layers, entry[0], entry[1])
+        return _node_output(created_layers, entry[0], index, entry[2])
+
+    def walk(structure):
+        if _is_legacy_entry(structure):
+            return entry_value(structure)
+        if isinstance(structure, list):
+            return [walk(item) for item in structure]
+        if isinstance(structure, dict):
+            return {key: walk(item) for key, item in structure.items()}
+        raise ValueError("Cannot deserialize the model (invalid config data?)")
+
+    inputs = walk(node_data)
+    if not getattr(layer, "_preserve_input_structure_in_config", False):
+        inputs = _unpack_singleton(inputs)
+    return [inputs], _legacy_kwargs(kwargs, created_layers)
+
+
 def _legacy_kwargs(kwargs, created_layers):
-    """Keras 2 call kwargs; a tensor among them is `[layer, node, tensor]`."""
+    """Keras 2 call kwargs; a tensor among them (at any depth) is `[layer, node, tensor]`."""
     def convert(value):
         if (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-                and value[0] in created_layers):
-            return _node_output(created_layers, *value)
+                and value[0] in created_layers and isinstance(value[1], int)):
+            index = _legacy_node_index(created_layers, value[0], value[1])
+            return _node_output(created_layers, value[0], index, value[2])
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
         return value
 
     return {k: convert(v) for k, v in (kwargs or {}).items()}
+
+
+def keras2_config(model, layer_entry):
+    """`model`'s config as tf_keras writes it (`inbound_nodes` lists, Keras 2's node numbers:
+    a nested model's own graph is its node 0; ops as TFOpLambda layers). `layer_entry(layer)`
+    gives a layer's Keras 2 `{class_name, config}`."""
+    from minikeras.layers.core import tf_op_layer
+
+    def history(x):
+        operation, node_index, tensor_index = x._keras_history
+        kept = [i for i in range(len(operation._inbound_nodes))
+                if (id(operation), i) in model._nodes]
+        return [operation.name, kept.index(node_index) + isinstance(operation, Model),
+                tensor_index]
+
+    def references(value):
+        if isinstance(value, KerasTensor):
+            return history(value)
+        if isinstance(value, (list, tuple)):
+            return [references(v) for v in value]
+        if isinstance(value, dict):
+            return {k: references(v) for k, v in value.items()}
+        return value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
+
+    def first_argument(structure, kwargs, wrap):
+        def leaf(x):
+            if isinstance(x, KerasTensor):
+                return [*history(x), kwargs]
+            return [_CONSTANT_VALUE, -1, references(x), kwargs]
+
+        if isinstance(structure, (list, tuple)):
+            return [leaf(x) for x in structure]
+        if isinstance(structure, dict):
+            return {k: leaf(x) for k, x in structure.items()}
+        return [leaf(structure)] if wrap else leaf(structure)
+
+    # tf_keras carries masks beside the graph: the mask kwargs and the ops computing them
+    # (Embedding's NotEqual, ...) are left out.
+    needed = set()
+    pending = list(model._outputs)
+    while pending:
+        operation, node_index, _ = pending.pop()._keras_history
+        node = operation._inbound_nodes[node_index]
+        if id(node) not in needed:
+            needed.add(id(node))
+            pending += [x for x in tree.flatten((node.args, _without_mask(node.kwargs)))
+                        if isinstance(x, KerasTensor)]
+    layers = []
+    for operation in model._operations:
+        nodes = [node for index, node in enumerate(operation._inbound_nodes)
+                 if (id(operation), index) in model._nodes and not node.is_input
+                 and id(node) in needed]
+        if not nodes and not isinstance(operation, InputLayer):
+            continue
+        node_configs = []
+        if isinstance(operation, Operation):
+            for node in nodes:
+                class_name, function, first, kwargs = tf_op_layer.keras2_form(
+                    operation, node.args)
+                node_configs.append(first_argument(first, references(kwargs), wrap=False))
+            entry = {"class_name": class_name, "config": {
+                "name": operation.name, "trainable": True, "dtype": "float32",
+                "function": function}}
+        else:
+            for node in nodes:
+                kwargs = _without_mask(node.kwargs)
+                node_configs.append(first_argument(node.args[0], references(kwargs), wrap=True))
+            entry = layer_entry(operation)
+        layers.append({**entry, "name": operation.name, "inbound_nodes": node_configs})
+
+    def ends(structure):
+        listed = tree.map_structure(history, structure)
+        return listed if isinstance(structure, (list, tuple, dict)) else [listed]
+
+    return {"class_name": "Functional", "config": {
+        "name": model.name, "trainable": model.trainable, "layers": layers,
+        "input_layers": ends(model._inputs_struct), "output_layers": ends(model._outputs_struct)}}
+
+
+def _without_mask(kwargs):
+    return {k: v for k, v in kwargs.items() if k != "mask"}
+
+
+_preparation = threading.local()
+
+
+@contextlib.contextmanager
+def preparing_layers(prepare):
+    """Within it, `functional_from_config` hands each layer it creates to `prepare` before
+    calling it on the graph's tensors (the loader's placeholder weights: a planned model is
+    built without allocating what its config declares)."""
+    outer = getattr(_preparation, "prepare", None)
+    _preparation.prepare = prepare
+    try:
+        yield
+    finally:
+        _preparation.prepare = outer
 
 
 def functional_from_config(cls, config, custom_objects=None):
     """A Functional model from its config: the layers first, then their calls, in order of the
     layers, a call whose inputs do not exist yet (a layer shared at several depths) retried
     after the others, until all are made (Keras' algorithm)."""
+    prepare = getattr(_preparation, "prepare", None)
     config = dict(config)
     layer_entries = config.pop("layers")
     input_layers, output_layers = config.pop("input_layers"), config.pop("output_layers")
@@ -573,12 +718,19 @@ def functional_from_config(cls, config, custom_objects=None):
         entry = dict(entry)
         nodes = entry.pop("inbound_nodes", [])
         layer_name = entry.pop("name", None) or entry.get("config", {}).get("name")
+        # Planned (a loader's check): the layer builds from its build_config only once
+        # `prepare` has given it placeholder weights, which take no memory.
+        build_config = entry.pop("build_config", None) if prepare is not None else None
         layer = registry.deserialize("layer", entry, custom_objects)
         if not isinstance(layer, Layer):
             raise ValueError(
                 "Unexpected object from deserialization, expected a layer or operation, got a "
                 f"{type(layer)}"
             )
+        if prepare is not None:
+            prepare(layer)
+            if isinstance(build_config, dict):
+                layer.build_from_config(build_config)
         created[layer_name] = layer
         pending[layer_name] = list(nodes)
     while any(pending.values()):
@@ -587,7 +739,7 @@ def functional_from_config(cls, config, custom_objects=None):
             done = 0
             for node_data in nodes:
                 try:
-                    args, kwargs = deserialize_node(node_data, created)
+                    args, kwargs = deserialize_node(node_data, created, created[layer_name])
                 except IndexError:
                     break
                 created[layer_name](*args, **kwargs)

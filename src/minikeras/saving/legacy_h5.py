@@ -297,27 +297,26 @@ def model_config(model):
     where both Keras read a given one: the layer's `_legacy_config(config)` gives that config.
     """
     layers = {layer.name: layer for layer in model._flatten_layers()}
-    return _legacy_entry(registry.serialize(model), layers)
+    return _legacy_entry(registry.serialize(model), layers, model)
 
 
-def _legacy_entry(entry, layers):
+def _legacy_entry(entry, layers, layer=None):
+    from minikeras.models.functional import Functional, keras2_config
+
+    layer = layer if layer is not None else layers.get(entry["config"].get("name"))
+    if isinstance(layer, Functional):
+        return keras2_config(layer, lambda inner: _legacy_entry(
+            registry.serialize(inner), layers, inner))
     config = entry["config"]
     if entry["class_name"] == "Sequential":
         config = {"name": config["name"],
                   "layers": [_legacy_entry(e, layers) for e in config["layers"]]}
-    elif entry["class_name"] == "Functional":  # its layer entries keep their nodes
-        config = {**config, "layers": [{**e, "config": _with_state(e["config"], layers)}
-                                       for e in config["layers"]]}
-    config = _with_state(config, layers)
+    if hasattr(layer, "_legacy_config"):
+        config = layer._legacy_config(config)
     return {"class_name": entry["class_name"],
             "config": _keras2_arguments(
                 entry["class_name"],
                 _tf_keras(_without_keras3_arguments(entry["class_name"], config)))}
-
-
-def _with_state(config, layers):
-    layer = layers.get(config.get("name"))
-    return layer._legacy_config(config) if hasattr(layer, "_legacy_config") else config
 
 
 def _keras2_arguments(class_name, config):

@@ -151,7 +151,10 @@ def plan_model(config, custom_objects=None):
             "The model config is not a Keras model config: expected a dict with 'class_name' "
             f"and 'config'; found {_preview(config)}."
         )
-    planned = registry.deserialize("layer", _unbuilt(config), custom_objects)
+    from minikeras.models.functional import preparing_layers
+
+    with preparing_layers(_use_placeholders):  # a functional graph builds as it is read
+        planned = registry.deserialize("layer", _unbuilt(config), custom_objects)
     if not hasattr(planned, "layers"):
         raise LoadError(f"The config describes a {type(planned).__name__}, not a model.")
     input_shape = _input_shape(config, custom_objects)

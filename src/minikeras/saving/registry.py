@@ -39,7 +39,7 @@ _scopes = threading.local()
 KERAS2_OVERRIDES = {}
 
 # Names that only ever mean code execution; refused whatever the caller asks for.
-FORBIDDEN_CLASSES = frozenset({"TFOpLambda", "SlicingOpLambda", "__lambda__"})
+FORBIDDEN_CLASSES = frozenset({"__lambda__"})
 
 
 def register(kind, *aliases, module=None, name=None):

@@ -42,23 +42,32 @@ def print_summary(
     show_trainable=False,
     layer_range=None,
 ):
-    """Print `model`'s layer table and parameter counts as Keras 3 does.
+    """Print `model`'s layer table and parameter counts as Keras 3 does. A functional model
+    lists its inputs and ops too, and unless its graph is a plain chain, the inputs of each
+    layer's calls in a "Connected to" column (default width 108, not 88).
 
     Args:
         model: a model exposing `name`, `layers`, `layer_output_shapes()`, `trainable_weights`,
             `non_trainable_weights` and optionally a built `optimizer`.
         line_length: total table width; default `min(88, terminal columns - 4)`.
         positions: right edge of each column as a fraction of `line_length`
-            (default `[0.45, 0.80, 1.0]`).
+            (default `[0.45, 0.80, 1.0]`, with "Connected to" `[0.3, 0.56, 0.74, 1.0]`).
         print_fn: called once with the whole summary (no ANSI); default writes to stdout.
         expand_nested: also list the layers of nested models, indented under them.
         show_trainable: add a "Trainable" column (Y / N / -).
         layer_range: two regexes `[first, last]` selecting the layers to list by name.
     """
+    graph = _graph_of(model)
     header = [[("Layer (type)", "bold")], [("Output Shape", "bold")], [("Param #", "bold")]]
     justify = ["left", "left", "right"]
-    default_line_length = 88
-    positions = positions or [0.45, 0.80, 1.0]
+    if graph is not None and not graph.sequential_like:
+        default_line_length = 108
+        positions = positions or [0.3, 0.56, 0.74, 1.0]
+        header.append([("Connected to", "bold")])
+        justify.append("left")
+    else:
+        default_line_length = 88
+        positions = positions or [0.45, 0.80, 1.0]
     if show_trainable:
         default_line_length += 12
         positions = [p * 0.90 for p in positions] + [1.0]
@@ -73,12 +82,12 @@ def print_summary(
             raise ValueError("Insufficient console width to print summary.")
         content_widths.append(width)
 
-    layers = model.layers
+    layers = graph.operations if graph is not None else model.layers
     first, stop = _layer_index_range(layers, layer_range)
-    shapes = _output_shapes(model, len(layers))
+    shapes = graph.shapes if graph is not None else _output_shapes(model, len(layers))
     rows = []
     for layer, shape in list(zip(layers, shapes))[first:stop]:
-        rows.extend(_layer_rows(layer, shape, show_trainable, expand_nested, level=0))
+        rows.extend(_layer_rows(layer, shape, show_trainable, expand_nested, 0, graph))
 
     styled = print_fn is None and _stdout_is_terminal()
     codes = _style_codes() if styled else {}
@@ -122,12 +131,54 @@ def _layer_index_range(layers, layer_range):
     return min(lower), max(upper) + 1
 
 
+class _Graph:
+    """What a functional model's summary lists: its operations (inputs and ops included), and
+    whether its graph is a plain chain (then no "Connected to" column, as in Keras 3)."""
+
+    def __init__(self, model):
+        from minikeras.models.functional import last_call_shapes
+
+        self.operations = model.operations
+        self.shapes = [last_call_shapes(operation) for operation in self.operations]
+        self.nodes = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
+        self.sequential_like = self._is_chain(model)
+
+    def _is_chain(self, model):
+        for nodes in model._nodes_by_depth.values():
+            if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].input_tensors) > 1):
+                return False
+        for layer in model.layers:  # a layer called twice in the graph is shared
+            if sum(id(node) in self.nodes for node in layer._inbound_nodes) > 1:
+                return False
+        return True
+
+    def connections(self, layer):
+        """`inbound[node][tensor]` of each input of each of `layer`'s nodes in this graph."""
+        runs = []
+        for node in layer._inbound_nodes:
+            if id(node) not in self.nodes:
+                continue
+            for tensor in node.input_tensors:
+                operation, node_index, tensor_index = tensor._keras_history
+                if runs:
+                    runs.append((", ", None))
+                runs += [(f"{operation.name}[", None), (str(node_index), "number"),
+                         ("][", None), (str(tensor_index), "number"), ("]", None)]
+        return runs or [("-", None)]
+
+
+def _graph_of(model):
+    from minikeras.models.functional import Functional
+
+    return _Graph(model) if isinstance(model, Functional) else None
+
+
 def _output_shapes(model, count):
     shapes = getattr(model, "layer_output_shapes", None)
     return list(shapes()) if shapes is not None else [None] * count
 
 
-def _layer_rows(layer, shape, show_trainable, expand_nested, level):
+def _layer_rows(layer, shape, show_trainable, expand_nested, level, graph=None):
     """The row of `layer` (a list of cells, each a list of `(text, style)` runs), plus the rows
     of its own layers, indented, when `expand_nested` is set."""
     prefix = "   " * level + "└ " if level else ""
@@ -139,6 +190,8 @@ def _layer_rows(layer, shape, show_trainable, expand_nested, level):
     else:
         params = [(f"{layer.count_params():,}", "number")]
     row = [name, _shape_cell(shape), params]
+    if graph is not None and not graph.sequential_like:
+        row.append(graph.connections(layer))
     if show_trainable:
         if len(getattr(layer, "weights", ())) > 0:
             row.append([("Y", "yes")] if layer.trainable else [("N", "no")])
@@ -148,7 +201,8 @@ def _layer_rows(layer, shape, show_trainable, expand_nested, level):
     nested = getattr(layer, "layers", None)
     if expand_nested and nested:
         for inner, inner_shape in zip(nested, _output_shapes(layer, len(nested))):
-            rows.extend(_layer_rows(inner, inner_shape, show_trainable, expand_nested, level + 1))
+            rows.extend(_layer_rows(inner, inner_shape, show_trainable, expand_nested,
+                                    level + 1, graph))
     return rows
 
 
@@ -157,6 +211,11 @@ def _shape_cell(shape):
     Like Keras, a 1-tuple shows without its trailing comma: `(None)`."""
     if shape is None:
         return [("?", None)]
+    if shape and isinstance(shape[0], tuple):  # a layer of several outputs
+        runs = [("[", None)]
+        for i, one in enumerate(shape):
+            runs += ([(", ", None)] if i else []) + _shape_cell(one)
+        return runs + [("]", None)]
     runs = [("(", None)]
     for i, dim in enumerate(shape):
         if i:

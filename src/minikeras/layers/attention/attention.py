@@ -108,7 +108,7 @@ class Attention(Layer):
     def compute_mask(self, inputs, mask=None):
         if mask is None or mask[0] is None:
             return None
-        return np.asarray(mask[0])
+        return mask[0]
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape[0])[:-1], tuple(input_shape[1])[-1])

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from minikeras import constraints, initializers, regularizers
+from minikeras import constraints, initializers, ops, regularizers
 from minikeras.core import tape
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
@@ -110,7 +110,8 @@ class Embedding(Layer):
         return None  # indices have no gradient
 
     def compute_mask(self, inputs, previous_mask):
-        return np.not_equal(tape.value_of(inputs), 0) if self.mask_zero else None
+        # minikeras.ops: on a symbolic input this records Keras 3's NotEqual op in the graph
+        return ops.not_equal(tape.value_of(inputs), 0) if self.mask_zero else None
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape), self.output_dim)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minikeras import ops
 from minikeras.core import tape
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
@@ -35,7 +36,8 @@ class Masking(Layer):
         return grad * kept if grads.needs_input else None
 
     def compute_mask(self, inputs, previous_mask):
-        return self._kept(tape.value_of(inputs), keepdims=False)
+        # minikeras.ops: on a symbolic input this records Keras 3's NotEqual and Any ops
+        return ops.any(ops.not_equal(tape.value_of(inputs), self.mask_value), axis=-1)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

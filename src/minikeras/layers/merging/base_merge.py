@@ -3,6 +3,7 @@ rules (inputs broadcast against each other; a lower-rank input gains axes after 
 
 import numpy as np
 
+from minikeras import ops
 from minikeras.core.tape import unbroadcast
 from minikeras.layers.base import Layer
 
@@ -61,7 +62,10 @@ class Merge(Layer):
         masks = list(previous_mask)
         if any(m is None for m in masks):
             return None
-        return np.logical_or.reduce([np.asarray(m, bool) for m in masks])
+        output = masks[0]
+        for mask in masks[1:]:  # minikeras.ops: recorded as Keras 3's LogicalOr ops
+            output = ops.logical_or(output, mask)
+        return output
 
 
 def _broadcast_shapes(shape1, shape2):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from minikeras import ops
+from minikeras.core import tape
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
@@ -69,16 +71,17 @@ class Concatenate(Layer):
     def compute_mask(self, inputs, previous_mask):
         if previous_mask is None or all(m is None for m in previous_mask):
             return None
-        masks = []
+        masks = []  # minikeras.ops: on symbolic inputs, the graph records these as ops
         for x, mask in zip(inputs, previous_mask):
-            x = np.asarray(getattr(x, "value", x))
+            x = tape.value_of(x)
             if mask is None:
-                masks.append(np.ones(x.shape, bool))
+                masks.append(ops.ones_like(x, dtype="bool"))
+            elif len(mask.shape) < len(x.shape):
+                masks.append(ops.logical_and(ops.expand_dims(mask, -1),
+                                             ops.ones_like(x, dtype="bool")))
             else:
-                mask = np.asarray(mask, bool)
-                masks.append(np.broadcast_to(mask[..., None], x.shape) if mask.ndim < x.ndim
-                             else mask)
-        return np.any(np.concatenate(masks, axis=self.axis), axis=-1)
+                masks.append(mask)
+        return ops.any(ops.concatenate(masks, axis=self.axis), axis=-1)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
