@@ -145,6 +145,12 @@ def _functional_bidirectional():
 
 
 LAYER_MODELS = {
+    "image_preprocessing": lambda: _seq(
+        L.Input((6, 7, 2)), L.RandomFlip(), L.RandomRotation(0.2), L.RandomZoom(0.1),
+        L.RandomTranslation(0.1, 0.1), L.RandomContrast(0.2), L.RandomBrightness(0.1),
+        L.CenterCrop(4, 3), L.Conv2D(2, 2)),
+    "center_crop_channels_first": lambda: _seq(
+        L.Input((2, 6, 7)), L.CenterCrop(3, 5, data_format="channels_first")),
     "dropout_and_activation": lambda: _seq(
         L.Input((6,)), L.Dense(4), L.Dropout(0.5), L.Activation("tanh")),
     "noise_and_regularization": lambda: _seq(
@@ -339,7 +345,11 @@ REFUSED = {
     L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
     L.Hashing: lambda: L.Hashing(4),
     L.IntegerLookup: lambda: L.IntegerLookup(vocabulary=[3, 4]),
+    L.Resizing: lambda: L.Resizing(2, 3),
+    L.RandomCrop: lambda: L.RandomCrop(2, 2),
 }
+# The input each refused layer is tried on (else 2 features).
+REFUSED_INPUTS = {L.Resizing: (5, 4, 3), L.RandomCrop: (5, 4, 3)}
 
 
 def _classes(layer):
@@ -363,15 +373,25 @@ def test_the_battery_holds_every_layer_class_or_refuses_it():
         if hasattr(model, "operations"):
             for operation in model.operations:
                 covered |= _classes(operation)
-    missing = built_in - covered - set(REFUSED) - {L.Layer, L.InputLayer, L.RNN}
+    missing = built_in - covered - set(REFUSED) - {L.Layer, L.InputLayer, L.RNN,
+                                                    L.GroupQueryAttention}  # refused below
     assert not sorted(c.__name__ for c in missing)
+
+
+def test_grouped_query_attention_is_refused_by_name(tmp_path):
+    query, value = L.Input((3, 4)), L.Input((5, 4))
+    layer = L.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1)
+    model = mk.Model([query, value], layer(query, value))
+    with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\(GroupQueryAttention\\) "
+                                         "cannot be exported to ONNX: grouped-query"):
+        model.export(tmp_path / "x.onnx", format="onnx")
 
 
 @pytest.mark.parametrize("cls", sorted(REFUSED, key=lambda c: c.__name__), ids=lambda c: c.__name__)
 def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
     dtype = "string" if cls in (L.StringLookup, L.TextVectorization) else \
         "int32" if cls is L.IntegerLookup else "float32"
-    model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])
+    model = mk.Sequential([L.Input(REFUSED_INPUTS.get(cls, (2,)), dtype=dtype), REFUSED[cls]()])
     layer = model.layers[-1]
     with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\({cls.__name__}\\) cannot be "
                                          "exported to ONNX: "):

@@ -9,6 +9,8 @@ registering one, and reads only the layer's public attributes and `get_weights()
 
 import numpy as np
 
+from minikeras import tree
+
 _CONVERTERS = {}
 _MASK_TAKERS = set()
 # A Slice end past any size (negated: before any start, for negative steps).
@@ -47,7 +49,10 @@ def convert_layer(layer, graph, *args, **kwargs):
                    f"`minikeras.export.register_converter({type(layer).__name__})`")
     for name in _INFERENCE_ARGUMENTS:
         kwargs.pop(name, None)
-    if kwargs.pop("mask", None) is not None:
+    mask = kwargs.pop("mask", None)
+    # A functional graph records the inputs' masks with every call that takes one: only a
+    # mask that is there (not a structure of Nones) is refused.
+    if mask is not None and any(m is not None for m in tree.flatten(mask)):
         raise cannot_export(layer, "masks passed in a call are not exported")
     mask = _input_mask(layer, graph, args)
     if cls in _MASK_TAKERS:

@@ -94,3 +94,11 @@ def _multi_head_attention(layer, graph, query, value, key=None, attention_mask=N
     output = _project(graph, layer.output_dense, "abcd,cde->abe", attended)
     output = graph.op("Identity", output, hint=layer.name)
     return [output, weights] if return_attention_scores else output
+
+
+register_converter(layers.GroupQueryAttention)(lambda layer, graph, *args, **kwargs: _refuse_gqa(
+    layer))
+
+
+def _refuse_gqa(layer):
+    raise cannot_export(layer, "grouped-query attention has no converter yet")

@@ -38,6 +38,19 @@ def _functional(model, graph, inputs, mask=None):
         flat = tree.flatten(inputs)
 
     def convert(node, args, kwargs):
+        # Keras 3 records a call's input masks as arguments, computed by op nodes (NotEqual,
+        # Any, ...); the converters find masks themselves (`graph.masks`), so those nodes are
+        # written only if something other than a mask argument reads them.
+        if type(node.operation).__name__ in _MASK_OPS:
+            return [_MaskOnly(node.operation)] * len(node.outputs)
+        mask = kwargs.pop("mask", None)
+        if mask is not None and not all(
+                m is None or isinstance(m, _MaskOnly) for m in tree.flatten(mask)):
+            kwargs["mask"] = mask
+        for value in tree.flatten((args, kwargs)):
+            if isinstance(value, _MaskOnly):
+                raise cannot_export(value.op, f"the `{type(value.op).__name__}` op has no "
+                                              "ONNX converter outside a mask")
         outputs = convert_layer(node.operation, graph, *args, **kwargs)
         flat_outputs = tree.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         for x, name in zip(node.outputs, flat_outputs):
@@ -46,6 +59,17 @@ def _functional(model, graph, inputs, mask=None):
 
     outputs = tree.flatten(model._run_through_graph(flat, convert))
     return outputs if len(outputs) > 1 else outputs[0]
+
+
+# The ops Keras 3 records to compute masks along a functional graph.
+_MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot"}
+
+
+class _MaskOnly:
+    """What a mask op's output stands for in the ONNX graph: nothing, unless read."""
+
+    def __init__(self, op):
+        self.op = op
 
 
 # ----------------------------------------------------------------------------------------------

@@ -83,3 +83,35 @@ for _class, _why in (
     (layers.IntegerLookup, "vocabulary lookups have no operator in ONNX's default domain"),
 ):
     register_converter(_class)(refuse(_why))
+
+
+# ----------------------------------------------------------------------------------------------
+# Image preprocessing: the random augmentations are the identity at inference (what an exported
+# graph computes); CenterCrop of an image at least as large as its target is a slice.
+
+for _class in (layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
+               layers.RandomTranslation, layers.RandomContrast, layers.RandomBrightness):
+    register_converter(_class)(lambda layer, graph, x: x)
+
+
+@register_converter(layers.CenterCrop)
+def _center_crop(layer, graph, x):
+    shape = graph.shape(x)
+    axes = (layer._height_axis % len(shape), layer._width_axis % len(shape))
+    sizes = (layer.height, layer.width)
+    if any(shape[a] is None or shape[a] < size for a, size in zip(axes, sizes)):
+        raise cannot_export(layer, "it resizes images smaller than its target, or of unknown "
+                                   "size, with TensorFlow's resize, which ONNX's Resize is not")
+    starts = [(shape[a] - size) // 2 for a, size in zip(axes, sizes)]
+    return graph.op("Slice", x, graph.ints(starts, "starts"),
+                    graph.ints([s + n for s, n in zip(starts, sizes)], "ends"),
+                    graph.ints(list(axes), "axes"), hint=layer.name)
+
+
+for _class, _why in (
+    (layers.Resizing, "TensorFlow's resize kernels (half-pixel centres, its bicubic table, "
+                      "antialiasing) are not ONNX Resize's, to 1e-5"),
+    (layers.RandomCrop, "at inference it resizes the centre with TensorFlow's resize, which "
+                        "ONNX's Resize is not"),
+):
+    register_converter(_class)(refuse(_why))
