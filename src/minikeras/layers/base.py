@@ -427,7 +427,8 @@ class Layer:
         return _record_outputs(outputs, parents, vjp, self.name, variables)
 
     def __call__(self, *args, **kwargs):
-        if graph.is_symbolic(args, kwargs):
+        if (kwargs or len(args) != 1 or type(args[0]) is not np.ndarray) \
+                and graph.is_symbolic(args, kwargs):
             return graph.symbolic_call(self, args, kwargs)
         if args:
             inputs, args = args[0], args[1:]
@@ -501,7 +502,14 @@ class Layer:
         `__call__` would do, without its bookkeeping (models' inference loops use it)."""
         if x.dtype != self._np_dtype:
             x = self._convert_leaf(x)
-        return self.call(self._conform_input(x), training=training)
+        x = self._conform_input(x)
+        if type(x) is Node or tape.recording():
+            return self.call(x, training=training)  # recorded as one node
+        outputs, _ = (self.forward(x, training=training) if self._call_takes_training
+                      else self.forward(x))
+        if self._activation_after_forward and not self._linear:
+            outputs = self.activation(outputs)
+        return outputs
 
     def _invoke(self, inputs, training):
         """`call` on inputs already converted and checked (predict's later batches); masks
