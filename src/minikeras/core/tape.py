@@ -481,7 +481,8 @@ class GradientTape:
         if into is not None and type(sources) is list:  # fit's step: a list of variables
             grads = Gradients(sources, into)
             backprop(roots, root_seeds, grads, tape=self)
-            return [grads.get(v) for v in sources]
+            values = grads._values
+            return [values.get(id(v)) for v in sources]
         flat_sources = tree.flatten(sources)
         variables = [s for s in flat_sources if is_variable(s)]
         source_nodes = [self._source_node(s) for s in flat_sources]

@@ -408,7 +408,7 @@ class Layer:
         """The variables whose gradients `backward` adds: the layer's own trainable weights (a
         layer whose backward also covers its sublayers' weights, such as an RNN's cell's,
         returns those too)."""
-        return tuple([v for v in self._weights if v.trainable]) if self.trainable else ()
+        return tuple([v for v in self._weights if v.trainable]) if self._trainable else ()
 
     def _record(self, inputs, flat_inputs, outputs, ctx):
         """`outputs` as the tape node(s) of this call."""
@@ -422,8 +422,8 @@ class Layer:
             grad_inputs = self.backward(ctx, grad, grads)
             return tree.flatten(grad_inputs) if nested_inputs else (grad_inputs,)
 
-        if not tree.is_nested(outputs):
-            return tape.record(outputs, parents, vjp, self.name, variables)
+        if type(outputs) is np.ndarray or not tree.is_nested(outputs):
+            return Node(outputs, parents, vjp, self.name, variables)
         return _record_outputs(outputs, parents, vjp, self.name, variables)
 
     def __call__(self, *args, **kwargs):
