@@ -135,6 +135,8 @@ def _samplewise(values, sample_weight, reduce, dtype, mask=None):
     values = np.asarray(values, dtype=dtype)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=dtype)
+        if mask is None and values.ndim == sample_weight.ndim == 0:
+            return values * sample_weight, sample_weight  # one weighted value (the loss tracker's)
         sample_weight = apply_mask(sample_weight, mask, dtype, reduction="sum")
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         weight_ndim = sample_weight.ndim
@@ -178,13 +180,6 @@ class Mean(Metric):
         self._update(values, sample_weight)
 
     def _update(self, values, sample_weight, mask=None):
-        if mask is None and np.ndim(values) == 0 and np.ndim(sample_weight) == 0:
-            # One value (the loss tracker's, every step): the reduction below without its steps.
-            value = np.asarray(values, self.dtype)
-            weight = np.asarray(1 if sample_weight is None else sample_weight, self.dtype)
-            self.total.value += value if sample_weight is None else value * weight
-            self.count.value += weight
-            return
         values, sample_weight = _samplewise(values, sample_weight, np.mean, self.dtype, mask)
         self.total.assign_add(np.add.reduce(values, axis=None))  # np.sum, without its wrapper
         if sample_weight is not None:

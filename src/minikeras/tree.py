@@ -68,6 +68,8 @@ def map_structure(func, *structures):
     """`func` applied leaf by leaf to structures of the same shape."""
     if not structures:
         raise ValueError("Must provide at least one structure")
+    if len(structures) == 1 and not is_nested(structures[0]):
+        return func(structures[0])  # one leaf (the common case in the hot paths): no walk
     flats = [flatten(s) for s in structures]
     if len({len(f) for f in flats}) > 1:
         raise ValueError(f"The structures do not have the same number of leaves: {structures}")

@@ -440,9 +440,7 @@ class Layer:
         if kwargs:
             training = kwargs.pop("training", None)
             mask = explicit_mask = kwargs.pop("mask", None)
-        # (`_threads_recording` first: with no tape anywhere, inference skips the call)
-        if type(inputs) is not np.ndarray or inputs.dtype != self._np_dtype or (
-                tape._threads_recording and tape.recording()):
+        if type(inputs) is not np.ndarray or inputs.dtype != self._np_dtype or tape.recording():
             inputs = self._convert_inputs(inputs)
             if mask is None and type(inputs) is not np.ndarray:
                 mask = _mask_of(inputs)
@@ -504,14 +502,7 @@ class Layer:
         `__call__` would do, without its bookkeeping (models' inference loops use it)."""
         if x.dtype != self._np_dtype:
             x = self._convert_leaf(x)
-        x = self._conform_input(x)
-        if type(x) is Node or (tape._threads_recording and tape.recording()):
-            return self.call(x, training=training)  # recorded as one node
-        outputs, _ = (self.forward(x, training=training) if self._call_takes_training
-                      else self.forward(x))
-        if self._activation_after_forward and not self._linear:
-            outputs = self.activation(outputs)
-        return outputs
+        return self.call(self._conform_input(x), training=training)
 
     def _invoke(self, inputs, training):
         """`call` on inputs already converted and checked (predict's later batches); masks

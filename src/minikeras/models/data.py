@@ -209,9 +209,7 @@ def _rows(arrays, index):
     else:
         def take(a):
             return np.take(a, index, axis=0)
-    # One array per part (the common case) is taken directly, a structure leaf by leaf.
-    return tuple(None if a is None else take(a) if type(a) is np.ndarray
-                 else tree.map_structure(take, a) for a in arrays)
+    return tuple(None if a is None else tree.map_structure(take, a) for a in arrays)
 
 
 class IterableBatches:

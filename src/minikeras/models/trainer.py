@@ -250,8 +250,7 @@ class Trainer:
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with one batch; returns `get_metrics_result()`."""
         if self._compile_metrics is not None:
-            y_pred = y_pred.value if type(y_pred) is tape.Node else tree.map_structure(
-                tape.value_of, y_pred)
+            y_pred = tree.map_structure(tape.value_of, y_pred)
             if self._nested_output_names():
                 y, y_pred = self._in_output_order(y, "y"), self._in_output_order(y_pred, "y_pred")
             else:
