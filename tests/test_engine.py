@@ -189,6 +189,40 @@ def test_training_reaches_nested_layers_and_the_signature_default_applies():
     np.testing.assert_array_equal(model(x, training=False), x)  # the outer value wins
 
 
+class _AddsOneInTraining(layers.Layer):
+    def call(self, x, training=True):
+        return x + (1.0 if training else 0.0)
+
+
+class _CallWithoutTraining(minikeras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1, kernel_initializer="ones")
+        self.adds = _AddsOneInTraining()
+
+    def call(self, x):
+        return self.adds(self.dense(x))
+
+
+class _CallWithTraining(_CallWithoutTraining):
+    def call(self, x, training=None):
+        return self.adds(self.dense(x))
+
+
+@pytest.mark.parametrize("model_class, expected", [(_CallWithoutTraining, 3.0),
+                                                   (_CallWithTraining, 2.0)])
+def test_predict_gives_training_false_only_to_a_call_that_takes_it(model_class, expected):
+    # Keras 3.15 on TensorFlow: `predict_step` calls `self(x, training=False)` only when the
+    # model's `call` has a `training` argument, else `self(x)`, and a nested layer called
+    # without `training` keeps its own default (here True: adds 1; the Dense of ones gives 2).
+    # Every batch alike: the one-row call, the first batch and the later ones.
+    model, x = model_class(), np.ones((70, 2), "float32")
+    model(x[:1])
+    np.testing.assert_array_equal(model.predict(x[:1], verbose=0), [[expected]])
+    np.testing.assert_array_equal(model.predict(x, batch_size=32, verbose=0), expected)
+    np.testing.assert_array_equal(model.predict(x, batch_size=32, verbose=1), expected)
+
+
 def test_structured_inputs_reach_build_and_call_and_one_input_layers_refuse_lists():
     class Pair(layers.Layer):
         def build(self, input_shape):

@@ -458,8 +458,7 @@ class Layer:
         elif explicit_mask is not None and not self.supports_masking:
             raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) takes no `mask`.")
         if outer is _OUTSIDE:
-            self._clear_losses()
-            holders, _calls.holders = getattr(_calls, "holders", None), None
+            holders = self._open_outermost_call()
         _calls.training = training
         try:
             outputs = self.call(inputs, *args, **kwargs)
@@ -468,8 +467,7 @@ class Layer:
         finally:
             _calls.training = outer
             if outer is _OUTSIDE:
-                self._loss_holders = _calls.holders or ()
-                _calls.holders = holders
+                self._close_outermost_call(holders)
         if self._computes_mask or (mask is not None and self.supports_masking):
             outputs = _with_mask(outputs, self.compute_mask(inputs, mask))
         if outer is _OUTSIDE:
@@ -478,6 +476,33 @@ class Layer:
             if tree.is_nested(outputs):
                 return tree.map_structure(as_tensor, outputs)
         return outputs
+
+    def _open_outermost_call(self):
+        """Start a call made outside any other: this layer's losses are the ones this call
+        adds. Returns what `_close_outermost_call` restores."""
+        self._clear_losses()
+        holders, _calls.holders = getattr(_calls, "holders", None), None
+        return holders
+
+    def _close_outermost_call(self, holders):
+        self._loss_holders = _calls.holders or ()
+        _calls.holders = holders
+
+    def _infer_unchecked(self, inputs):
+        """A model's inference on inputs `__call__` would accept unchanged (`predict`'s batches
+        of one array): `_call_unchecked`, without `__call__`'s conversions and checks, inside
+        the call context `predict_step`'s call makes, so layers called without `training`
+        read the same flag and losses are collected the same way."""
+        outer = getattr(_calls, "training", _OUTSIDE)
+        if outer is not _OUTSIDE:
+            return self._call_unchecked(inputs)
+        holders = self._open_outermost_call()
+        _calls.training = False if self._call_takes_training else self._default_training
+        try:
+            return self._call_unchecked(inputs)
+        finally:
+            _calls.training = outer
+            self._close_outermost_call(holders)
 
     def _add_activity_loss(self, outputs):
         """The activity regularizer's penalty on this call's output, per sample (Keras')."""

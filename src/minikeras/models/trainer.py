@@ -204,7 +204,7 @@ class Trainer:
         # Recorded, though nothing is differentiated, so that a crossentropy sees a softmax or
         # sigmoid output and takes its stable form at the logits, as in training.
         with np.errstate(**_QUIET), tape.GradientTape(watch_accessed_variables=False):
-            y_pred = self(x, training=False) if self._call_takes_training else self(x)
+            y_pred = self._inference_call(x)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
         with np.errstate(**_QUIET):
@@ -213,6 +213,11 @@ class Trainer:
     def predict_step(self, data):
         """The model's outputs for one batch."""
         x, _, _ = data_lib.unpack(data)
+        return self._inference_call(x)
+
+    def _inference_call(self, x):
+        """The model called for inference as Keras 3 calls it: `training=False` only for a
+        `call` that takes `training` (the others' layers keep their own defaults)."""
         return self(x, training=False) if self._call_takes_training else self(x)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -442,7 +447,9 @@ class Trainer:
                 and type(batch_size) in (int, type(None))
                 and type(self).predict_step is Trainer.predict_step
                 and not self._nested_output_names()):
-            return as_array(self(x, training=False))  # one batch of one array: a call (cheap)
+            if self.built and x.dtype == self._np_dtype:  # one batch of one array: a call
+                return as_array(self._infer_unchecked(self._conform_input(x)))
+            return as_array(self._inference_call(x))
         _refuse_unknown(kwargs, "predict")
         data_lib.check_counts(batch_size=batch_size, steps=steps)
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
@@ -454,7 +461,7 @@ class Trainer:
             and not self._nested_output_names())
         if quiet and one_array:
             if batches.num_samples <= batches.batch_size:
-                return as_array(self(batches.x, training=False))
+                return as_array(self._inference_call(batches.x))
             return self._predict_arrays(batches)
         from minikeras import callbacks as callbacks_module
 
@@ -483,7 +490,7 @@ class Trainer:
             leaves = zip(*(tree.flatten(batch) for batch in structured))
             return tree.pack_sequence_as(structured[0], [np.concatenate(leaf) for leaf in leaves])
         if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
-            return as_array(self(batches.x, training=False))  # no rows: the output's shape
+            return as_array(self._inference_call(batches.x))  # no rows: the output's shape
         return outputs.result()
 
     def _predict_arrays(self, batches, callback_list=None):
@@ -505,14 +512,14 @@ class Trainer:
         with backend.blas_threads(1):
             if callback_list is not None:
                 callback_list.on_predict_batch_begin(0)
-            first = as_array(self(x[:size], training=False))
+            first = as_array(self._inference_call(x[:size]))
             out = np.empty((len(x), *first.shape[1:]), first.dtype)
             out[:size] = first
             if callback_list is not None:
                 callback_list.on_predict_batch_end(0, {"outputs": first})
 
             def predict_from(start):
-                out[start:start + size] = self._call_unchecked(x[start:start + size])
+                out[start:start + size] = self._infer_unchecked(x[start:start + size])
 
             starts = range(size, len(x), size)
             if callback_list is not None:
