@@ -203,7 +203,8 @@ def set_blas_threads(count):
 
 @contextlib.contextmanager
 def blas_threads(count):
-    """Run a block with `count` BLAS threads, restoring the previous count after."""
+    """Run a block with `count` BLAS threads (None: as they are), restoring the previous count
+    after."""
     previous = set_blas_threads(count)
     try:
         yield

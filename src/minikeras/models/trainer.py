@@ -508,8 +508,11 @@ class Trainer:
         from minikeras import backend
 
         x, size = self._conform_input(batches.x), batches.batch_size
-        threads = backend.blas_threads_for(size, _widest_layer(self))
-        with backend.blas_threads(1):
+        starts = range(size, len(x), size)
+        # One batch has no later batches to share out, nor a thread count to choose (reading
+        # the model's weights for it costs more than a one-row call).
+        threads = backend.blas_threads_for(size, _widest_layer(self)) if starts else 1
+        with backend.blas_threads(1 if starts else None):
             if callback_list is not None:
                 callback_list.on_predict_batch_begin(0)
             first = as_array(self._inference_call(x[:size]))
@@ -521,7 +524,6 @@ class Trainer:
             def predict_from(start):
                 out[start:start + size] = self._infer_unchecked(x[start:start + size])
 
-            starts = range(size, len(x), size)
             if callback_list is not None:
                 for step, start in enumerate(starts, 1):
                     callback_list.on_predict_batch_begin(step)
