@@ -18,6 +18,7 @@ and replaces the section "Functional files: minikeras <-> Keras" instead.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -213,10 +214,21 @@ def prediction_error(model, data):
 # Step 2: Keras reads
 
 
+# A file Keras cannot finish loading becomes a row, not a stalled run: tf_keras' functional
+# loader loops forever on a reference to a node that never appears (as minikeras' nested
+# Sequential without its input layer once made it).
+FILE_SECONDS = 300
+
+
+def _took_too_long(signum, frame):
+    raise TimeoutError(f"loading and predicting took more than {FILE_SECONDS} s")
+
+
 def read(directory, which):
     import warnings
 
     warnings.simplefilter("ignore")
+    signal.signal(signal.SIGALRM, _took_too_long)
     if which == "k2":
         import tf_keras as keras
     else:
@@ -230,20 +242,22 @@ def read(directory, which):
             path = os.path.join(directory, name + suffix)
             if not os.path.exists(path):
                 continue
+            weights_only = suffix not in (".keras", ".h5")
+            if weights_only and architecture is None:
+                results[name + suffix] = {"loaded": None}
+                continue
+            signal.alarm(FILE_SECONDS)
             try:
-                if suffix in (".keras", ".h5"):
+                if not weights_only:
                     model = keras.models.load_model(path)
                     architecture = architecture or path
                 else:
-                    if architecture is None:
-                        results[name + suffix] = {"loaded": None}
-                        continue
                     model = keras.models.load_model(architecture, compile=False)
                     model.load_weights(path)
                 row = {"loaded": True, "error": prediction_error(model, data)}
             except Exception as error:  # the table records what Keras says
                 row = {"loaded": False, "error": f"{type(error).__name__}: {str(error)[:150]}"}
-            if row["loaded"] and "resume_x" in data.files and suffix in (".keras", ".h5"):
+            if row["loaded"] and "resume_x" in data.files and not weights_only:
                 try:
                     x, y = data["resume_x"], data["resume_y"]
                     for start in (0, 8):
@@ -253,6 +267,7 @@ def read(directory, which):
                         for i, w in enumerate(model.get_weights()))
                 except Exception as error:
                     row["resume_error"] = f"{type(error).__name__}: {str(error)[:100]}"
+            signal.alarm(0)
             results[name + suffix] = row
     print(json.dumps(results))
 
@@ -302,9 +317,12 @@ def table(k3, k2):
         "tf_keras-style `.h5` optimizer with default settings. minikeras' `.h5` follows "
         "tf_keras' layout (Keras 2 layer entries, `:0` names, optimizer variables without "
         "the learning rate), so tf_keras resumes training "
-        "from it exactly; with Keras 3, use `.keras`. One exception: tf_keras rebuilds a "
-        "MultiHeadAttention from the input shapes its own config keeps (`query_shape`...), "
-        "which minikeras' Keras 3 config does not, so it cannot read `attention.h5`.", "",
+        "from it exactly; with Keras 3, use `.keras`. A MultiHeadAttention is written as "
+        "tf_keras writes it too, with the input shapes tf_keras rebuilds it from "
+        "(`query_shape`, `key_shape`, `value_shape`) and its `softmax_robust_masking`: Keras 3 "
+        "rejects those arguments, so it reads no legacy `.h5` with a MultiHeadAttention, "
+        "tf_keras' own `k2_attention.h5` included (compat/data/files), and needs `.keras` or "
+        "`.weights.h5` for one.", "",
         "Loading never runs anything a file contains (Lambda layers, marshalled bytecode and "
         "unregistered module or function names are refused whatever `safe_mode` says), reads "
         "archive members by exact name in memory, and checks every shape against the stored "

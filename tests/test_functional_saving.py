@@ -162,3 +162,47 @@ def test_a_functional_config_declaring_huge_weights_is_refused_before_allocating
     finally:
         tracemalloc.stop()
     assert peak < 20_000_000
+
+
+def _graph_form(entry):
+    """A legacy config's graph without its names: each layer entry as its class, its
+    InputLayer shape and its inbound nodes, every reference `[name, node, tensor]` read as
+    `[referenced class, node, tensor]` (names differ between processes: `concatenate_1`,
+    `tf.math.add`), layers in sorted order, nested models alike."""
+    config = entry["config"]
+    if entry["class_name"] == "InputLayer":
+        return [entry["class_name"], config["batch_input_shape"]]
+    if "layers" not in config:
+        return [entry["class_name"]]
+    classes = {layer.get("name", layer["config"]["name"]): layer["class_name"]
+               for layer in config["layers"]}
+
+    def refs(value):
+        if isinstance(value, dict):
+            return {key: refs(item) for key, item in value.items() if key != "name"}
+        if isinstance(value, list):
+            if len(value) >= 3 and isinstance(value[0], str) and value[0] in classes:
+                return [classes[value[0]], *value[1:3], *refs(value[3:])]
+            return [refs(item) for item in value]
+        return value
+
+    layers = sorted(json.dumps([_graph_form(layer), refs(layer.get("inbound_nodes"))])
+                    for layer in config["layers"])
+    return [entry["class_name"], layers,
+            *(refs(config[key]) for key in ("input_layers", "output_layers") if key in config)]
+
+
+@pytest.mark.parametrize("name", list(fc.MODELS))
+def test_legacy_h5_graph_is_the_one_tf_keras_writes(name):
+    """minikeras' `.h5` config of each model has the graph of tf_keras' own file: the same
+    layers, node numbers and nested input layers (tf_keras' loader loops forever on a
+    reference to a node a model does not get, as a nested Sequential without its input layer
+    did)."""
+    import h5py
+
+    from minikeras.saving import legacy_h5
+
+    ours = legacy_h5.model_config(fc.build(keras, name, legacy=True))
+    with h5py.File(FILES / f"k2_{name}.h5") as f:
+        theirs = json.loads(f.attrs["model_config"])
+    assert _graph_form(ours) == _graph_form(theirs)
