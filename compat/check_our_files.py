@@ -18,6 +18,7 @@ and replaces the section "Functional files: minikeras <-> Keras" instead.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -195,6 +196,13 @@ def write_functional(mk, directory):
             (model.save if suffix in (".keras", ".h5") else model.save_weights)(stem + suffix)
         np.savez(stem + ".npz", **{f"x{i}": x for i, x in enumerate(xs)},
                  **{f"pred{i}": p for i, p in enumerate(preds)})
+    # tf_keras' models with TFOpLambda layers, written to `.keras` as the Keras 3 ops they
+    # compute; tf_keras' predictions are the reference.
+    for name in ("op_nodes", "tf_functions"):
+        source = os.path.join(ROOT, "compat", "data", "functional", f"k2_{name}")
+        stem = os.path.join(directory, f"converted_k2_{name}")
+        mk.models.load_model(source + ".h5").save(stem + ".keras")
+        shutil.copyfile(source + ".npz", stem + ".npz")
 
 
 def prediction_error(model, data):
@@ -350,7 +358,11 @@ def functional_table(k3, k2):
         "2.21 load them and compare predictions (tolerance 1e-5). The legacy `.h5` is written "
         "in tf_keras' form: Keras 2 `inbound_nodes` lists, a nested model's own graph as its "
         "node 0, ops as the TFOpLambda/SlicingOpLambda layers tf_keras records (the mask ops "
-        "left out: tf_keras carries masks beside the graph).", "",
+        "left out: tf_keras carries masks beside the graph). The `converted_k2_*` files are "
+        "tf_keras' own models with TFOpLambda/SlicingOpLambda layers (compat/data/functional: "
+        "`op_nodes`, and `tf_functions` with every TensorFlow function of minikeras' table) "
+        "loaded by minikeras and saved as `.keras`, where those layers become the Keras 3 ops "
+        "they compute; tf_keras' predictions are the reference.", "",
         "| file | format | Keras 3.15 | tf_keras 2.21 |", "|---|---|---|---|",
     ]
     for name in sorted(k3):

@@ -206,3 +206,58 @@ def test_legacy_h5_graph_is_the_one_tf_keras_writes(name):
     with h5py.File(FILES / f"k2_{name}.h5") as f:
         theirs = json.loads(f.attrs["model_config"])
     assert _graph_form(ours) == _graph_form(theirs)
+
+
+@pytest.mark.parametrize("name", ["op_nodes", "tf_functions"])
+def test_keras2_op_layers_are_written_to_keras_as_keras3_ops(name, tmp_path):
+    """A tf_keras model with TFOpLambda/SlicingOpLambda layers (Keras 3 has no such class)
+    goes to `.keras` as the Keras 3 ops its functions compute, which load back with tf_keras'
+    predictions (compat/check_our_files.py has Keras 3 load them too); the model itself is left
+    as it was, and a compiled one keeps its optimizer state."""
+    import zipfile
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "No training configuration found"
+        model = keras.models.load_model(FILES / f"k2_{name}.h5")
+    nodes = [(len(op._inbound_nodes), len(op._outbound_nodes)) for op in model.operations]
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    xs, preds = reference("k2", name)
+    x = fc.structured(model, xs)
+    model.train_on_batch(x, [np.zeros_like(p) for p in preds] if len(preds) > 1 else
+                         np.zeros_like(preds[0]))
+    expected = fc.flat_predictions(model.predict(x, verbose=0))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    assert [(len(op._inbound_nodes), len(op._outbound_nodes))
+            for op in model.operations] == nodes
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))["config"]
+    classes = {entry["class_name"] for entry in config["layers"]}
+    assert not classes & {"TFOpLambda", "SlicingOpLambda"}
+    modules = {entry["module"] for entry in config["layers"] if entry["class_name"] not in (
+        "InputLayer", "Dense")}
+    assert modules <= {"keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.math",
+                       "keras.src.ops.core"}
+    loaded = keras.models.load_model(path)
+    assert loaded.optimizer.iterations.numpy() == 1
+    for a, b in zip(fc.flat_predictions(loaded.predict(x, verbose=0)), expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    untrained = keras.models.load_model(FILES / f"k2_{name}.h5", compile=False)
+    untrained.save(tmp_path / "u.keras")
+    got = fc.flat_predictions(keras.models.load_model(tmp_path / "u.keras").predict(
+        x, verbose=0))
+    for a, b in zip(got, preds, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_an_op_layer_keras3_cannot_record_is_refused_naming_it(tmp_path, monkeypatch):
+    from minikeras.layers import operation
+
+    model = keras.models.load_model(FILES / "k2_op_nodes.h5", compile=False)
+    monkeypatch.delitem(operation._BY_FUNCTION, "multiply")  # as if no Keras 3 op computed it
+    with pytest.raises(ValueError, match=r"TFOpLambda layer 'tf\.math\.multiply' "
+                                         r"\(tf\.math\.multiply\) in a \.keras file"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+    model.save(tmp_path / "m.h5")  # the legacy form keeps the layer
