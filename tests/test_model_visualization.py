@@ -6,8 +6,10 @@ import sys
 
 import pytest
 
+import functional_cases as fc
+import minikeras as keras
 from conftest import COMPAT_DATA
-from minikeras import layers, models, utils
+from minikeras import backend, layers, models, utils
 from minikeras.utils import model_visualization
 
 REFERENCE = json.loads((COMPAT_DATA / "model_dot.json").read_text())
@@ -21,19 +23,40 @@ def model():
                              name="seq")
 
 
+def build(name):
+    """The model of a reference entry, built after `clear_session()` as compat/make_model_dot.py
+    builds it, so that automatic names are Keras'."""
+    backend.clear_session()
+    return model() if name == "seq" else fc.build(keras, name)
+
+
 def describe(dot):
-    nodes = dot.get_nodes()
-    ids = [n.get_name() for n in nodes]
-    return {"labels": [n.get("label") for n in nodes],
+    def nodes(graph):
+        return graph.get_nodes() + [n for sub in graph.get_subgraphs() for n in nodes(sub)]
+
+    def clusters(graph):
+        return [[sub.get_name(), {k: str(v) for k, v in sub.obj_dict["attributes"].items()}]
+                + [clusters(sub)] for sub in graph.get_subgraphs()]
+
+    def edges(graph):
+        return graph.get_edges() + [e for sub in graph.get_subgraphs() for e in edges(sub)]
+
+    every = nodes(dot)
+    ids = [n.get_name() for n in every]
+    return {"labels": [n.get("label") for n in every],
             "edges": [[ids.index(e.get_source()), ids.index(e.get_destination())]
-                      for e in dot.get_edges()],
-            "graph": {k: str(v) for k, v in dot.obj_dict["attributes"].items()}}
+                      for e in edges(dot)],
+            "graph": {k: str(v) for k, v in dot.obj_dict["attributes"].items()},
+            "clusters": clusters(dot)}
 
 
-@pytest.mark.parametrize("case", REFERENCE, ids=lambda c: str(c["options"]))
+@pytest.mark.parametrize("case", REFERENCE, ids=lambda c: f"{c['model']}-{c['options']}")
 def test_model_to_dot_matches_keras(case):
-    assert describe(utils.model_to_dot(model(), **case["options"])) == {
-        k: case[k] for k in ("labels", "edges", "graph")}
+    """Labels in order, edges, graph and cluster attributes: a Sequential chain, and the DAGs
+    of functional models (shared layers, several inputs and outputs, ops, mask edges, nested
+    models drawn as one box or, with `expand_nested`, as clusters)."""
+    assert describe(utils.model_to_dot(build(case["model"]), **case["options"])) == {
+        k: case[k] for k in ("labels", "edges", "graph", "clusters")}
 
 
 def test_plot_model_writes_dot_or_names_what_is_missing(tmp_path, monkeypatch):
