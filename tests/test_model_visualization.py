@@ -6,48 +6,17 @@ import sys
 
 import pytest
 
-import functional_cases as fc
 import minikeras as keras
+import model_dot_cases as cases
 from conftest import COMPAT_DATA
-from minikeras import backend, layers, models, utils
+from minikeras import layers, models, utils
 from minikeras.utils import model_visualization
 
 REFERENCE = json.loads((COMPAT_DATA / "model_dot.json").read_text())
 
 
 def model():
-    frozen = layers.Dense(2, name="out")
-    frozen.trainable = False
-    return models.Sequential([layers.Input((3,)), layers.Dense(4, activation="relu",
-                              name="hidden"), layers.Dropout(0.5, name="drop"), frozen],
-                             name="seq")
-
-
-def build(name):
-    """The model of a reference entry, built after `clear_session()` as compat/make_model_dot.py
-    builds it, so that automatic names are Keras'."""
-    backend.clear_session()
-    return model() if name == "seq" else fc.build(keras, name)
-
-
-def describe(dot):
-    def nodes(graph):
-        return graph.get_nodes() + [n for sub in graph.get_subgraphs() for n in nodes(sub)]
-
-    def clusters(graph):
-        return [[sub.get_name(), {k: str(v) for k, v in sub.obj_dict["attributes"].items()}]
-                + [clusters(sub)] for sub in graph.get_subgraphs()]
-
-    def edges(graph):
-        return graph.get_edges() + [e for sub in graph.get_subgraphs() for e in edges(sub)]
-
-    every = nodes(dot)
-    ids = [n.get_name() for n in every]
-    return {"labels": [n.get("label") for n in every],
-            "edges": [[ids.index(e.get_source()), ids.index(e.get_destination())]
-                      for e in edges(dot)],
-            "graph": {k: str(v) for k, v in dot.obj_dict["attributes"].items()},
-            "clusters": clusters(dot)}
+    return cases.sequential(keras)
 
 
 @pytest.mark.parametrize("case", REFERENCE, ids=lambda c: f"{c['model']}-{c['options']}")
@@ -55,7 +24,8 @@ def test_model_to_dot_matches_keras(case):
     """Labels in order, edges, graph and cluster attributes: a Sequential chain, and the DAGs
     of functional models (shared layers, several inputs and outputs, ops, mask edges, nested
     models drawn as one box or, with `expand_nested`, as clusters)."""
-    assert describe(utils.model_to_dot(build(case["model"]), **case["options"])) == {
+    dot = utils.model_to_dot(cases.build(keras, case["model"]), **case["options"])
+    assert cases.describe(dot) == {
         k: case[k] for k in ("labels", "edges", "graph", "clusters")}
 
 
