@@ -56,3 +56,22 @@ def test_plot_model_without_graphviz_names_it(monkeypatch):
     monkeypatch.setattr(pydot.Dot, "create", no_dot)
     with pytest.raises(ImportError, match="You must install graphviz"):
         utils.plot_model(model())
+
+
+def test_a_subclassed_model_is_one_box():
+    import numpy as np
+
+    class Tower(models.Model):
+        def __init__(self):
+            super().__init__(name="tower")
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    tower = Tower()
+    tower(np.zeros((1, 3), "float32"))
+    described = cases.describe(utils.model_to_dot(tower, show_shapes=True))
+    assert described["edges"] == [] and len(described["labels"]) == 2  # the defaults, the box
+    assert "<b>tower</b> (Tower)" in described["labels"][1]
+    assert "Input shape: <b>?</b>" in described["labels"][1]
