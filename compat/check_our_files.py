@@ -330,7 +330,9 @@ def table(k3, k2):
         "(`query_shape`, `key_shape`, `value_shape`) and its `softmax_robust_masking`: Keras 3 "
         "rejects those arguments, so it reads no legacy `.h5` with a MultiHeadAttention, "
         "tf_keras' own `k2_attention.h5` included (compat/data/files), and needs `.keras` or "
-        "`.weights.h5` for one.", "",
+        "`.weights.h5` for one. tf_keras, for its part, reads no Keras 3 `.weights.h5` of a "
+        "MultiHeadAttention: its projections are the private `_query_dense`... where Keras 3 "
+        "stores `query_dense`...", "",
         "Loading never runs anything a file contains (Lambda layers, marshalled bytecode and "
         "unregistered module or function names are refused whatever `safe_mode` says), reads "
         "archive members by exact name in memory, and checks every shape against the stored "
