@@ -18,6 +18,8 @@ and replaces the section "Functional files: minikeras <-> Keras" instead.
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -194,6 +196,13 @@ def write_functional(mk, directory):
             (model.save if suffix in (".keras", ".h5") else model.save_weights)(stem + suffix)
         np.savez(stem + ".npz", **{f"x{i}": x for i, x in enumerate(xs)},
                  **{f"pred{i}": p for i, p in enumerate(preds)})
+    # tf_keras' models with TFOpLambda layers, written to `.keras` as the Keras 3 ops they
+    # compute; tf_keras' predictions are the reference.
+    for name in ("op_nodes", "tf_functions"):
+        source = os.path.join(ROOT, "compat", "data", "functional", f"k2_{name}")
+        stem = os.path.join(directory, f"converted_k2_{name}")
+        mk.models.load_model(source + ".h5").save(stem + ".keras")
+        shutil.copyfile(source + ".npz", stem + ".npz")
 
 
 def prediction_error(model, data):
@@ -213,10 +222,21 @@ def prediction_error(model, data):
 # Step 2: Keras reads
 
 
+# A file Keras cannot finish loading becomes a row, not a stalled run: tf_keras' functional
+# loader loops forever on a reference to a node that never appears (as minikeras' nested
+# Sequential without its input layer once made it).
+FILE_SECONDS = 300
+
+
+def _took_too_long(signum, frame):
+    raise TimeoutError(f"loading and predicting took more than {FILE_SECONDS} s")
+
+
 def read(directory, which):
     import warnings
 
     warnings.simplefilter("ignore")
+    signal.signal(signal.SIGALRM, _took_too_long)
     if which == "k2":
         import tf_keras as keras
     else:
@@ -230,20 +250,22 @@ def read(directory, which):
             path = os.path.join(directory, name + suffix)
             if not os.path.exists(path):
                 continue
+            weights_only = suffix not in (".keras", ".h5")
+            if weights_only and architecture is None:
+                results[name + suffix] = {"loaded": None}
+                continue
+            signal.alarm(FILE_SECONDS)
             try:
-                if suffix in (".keras", ".h5"):
+                if not weights_only:
                     model = keras.models.load_model(path)
                     architecture = architecture or path
                 else:
-                    if architecture is None:
-                        results[name + suffix] = {"loaded": None}
-                        continue
                     model = keras.models.load_model(architecture, compile=False)
                     model.load_weights(path)
                 row = {"loaded": True, "error": prediction_error(model, data)}
             except Exception as error:  # the table records what Keras says
                 row = {"loaded": False, "error": f"{type(error).__name__}: {str(error)[:150]}"}
-            if row["loaded"] and "resume_x" in data.files and suffix in (".keras", ".h5"):
+            if row["loaded"] and "resume_x" in data.files and not weights_only:
                 try:
                     x, y = data["resume_x"], data["resume_y"]
                     for start in (0, 8):
@@ -253,6 +275,7 @@ def read(directory, which):
                         for i, w in enumerate(model.get_weights()))
                 except Exception as error:
                     row["resume_error"] = f"{type(error).__name__}: {str(error)[:100]}"
+            signal.alarm(0)
             results[name + suffix] = row
     print(json.dumps(results))
 
@@ -302,9 +325,14 @@ def table(k3, k2):
         "tf_keras-style `.h5` optimizer with default settings. minikeras' `.h5` follows "
         "tf_keras' layout (Keras 2 layer entries, `:0` names, optimizer variables without "
         "the learning rate), so tf_keras resumes training "
-        "from it exactly; with Keras 3, use `.keras`. One exception: tf_keras rebuilds a "
-        "MultiHeadAttention from the input shapes its own config keeps (`query_shape`...), "
-        "which minikeras' Keras 3 config does not, so it cannot read `attention.h5`.", "",
+        "from it exactly; with Keras 3, use `.keras`. A MultiHeadAttention is written as "
+        "tf_keras writes it too, with the input shapes tf_keras rebuilds it from "
+        "(`query_shape`, `key_shape`, `value_shape`) and its `softmax_robust_masking`: Keras 3 "
+        "rejects those arguments, so it reads no legacy `.h5` with a MultiHeadAttention, "
+        "tf_keras' own `k2_attention.h5` included (compat/data/files), and needs `.keras` or "
+        "`.weights.h5` for one. tf_keras, for its part, reads no Keras 3 `.weights.h5` of a "
+        "MultiHeadAttention: its projections are the private `_query_dense`... where Keras 3 "
+        "stores `query_dense`...", "",
         "Loading never runs anything a file contains (Lambda layers, marshalled bytecode and "
         "unregistered module or function names are refused whatever `safe_mode` says), reads "
         "archive members by exact name in memory, and checks every shape against the stored "
@@ -332,7 +360,11 @@ def functional_table(k3, k2):
         "2.21 load them and compare predictions (tolerance 1e-5). The legacy `.h5` is written "
         "in tf_keras' form: Keras 2 `inbound_nodes` lists, a nested model's own graph as its "
         "node 0, ops as the TFOpLambda/SlicingOpLambda layers tf_keras records (the mask ops "
-        "left out: tf_keras carries masks beside the graph).", "",
+        "left out: tf_keras carries masks beside the graph). The `converted_k2_*` files are "
+        "tf_keras' own models with TFOpLambda/SlicingOpLambda layers (compat/data/functional: "
+        "`op_nodes`, and `tf_functions` with every TensorFlow function of minikeras' table) "
+        "loaded by minikeras and saved as `.keras`, where those layers become the Keras 3 ops "
+        "they compute; tf_keras' predictions are the reference.", "",
         "| file | format | Keras 3.15 | tf_keras 2.21 |", "|---|---|---|---|",
     ]
     for name in sorted(k3):

@@ -10,7 +10,7 @@ import pytest
 from minikeras import GradientTape, layers, ops, tree
 from minikeras.saving import registry
 import recurrent_cases as cases
-from conftest import finite_difference
+from conftest import COMPAT_DATA, finite_difference
 from test_recurrent import INFO, _without_names, numbered
 
 
@@ -111,3 +111,26 @@ def test_attention_refusals():
     with pytest.raises(ValueError, match="All dimensions of `value` and `key`"):
         layers.MultiHeadAttention(2, 2)(np.ones((1, 3, 2)), np.ones((1, 4, 2)),
                                         key=np.ones((1, 5, 2)))
+
+
+def test_legacy_h5_writes_attention_layers_as_tf_keras_does():
+    """tf_keras' own `.h5` of a model with MultiHeadAttention, Attention and AdditiveAttention,
+    loaded and written again as `.h5`, has tf_keras' config and nodes for every layer: the
+    shapes tf_keras rebuilds a MultiHeadAttention from, its masking choice, no Keras 3-only
+    arguments (`seed`, `use_gate`, `sliding_window`), the value as a keyword of the node."""
+    import h5py
+
+    from minikeras.models import load_model
+    from minikeras.saving import legacy_h5
+
+    path = COMPAT_DATA / "files" / "k2_attention.h5"
+    with h5py.File(path) as f:
+        theirs = json.loads(f.attrs["model_config"])["config"]["layers"]
+    ours = json.loads(json.dumps(legacy_h5.model_config(load_model(path))))["config"]["layers"]
+    attention = {"MultiHeadAttention", "Attention", "AdditiveAttention"}
+    assert attention <= {entry["class_name"] for entry in theirs}
+    assert [e["name"] for e in ours] == [e["name"] for e in theirs]
+    for mine, keras2 in zip(ours, theirs):
+        assert mine["inbound_nodes"] == keras2["inbound_nodes"]
+        if keras2["class_name"] in attention:
+            assert mine == keras2

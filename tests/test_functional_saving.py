@@ -162,3 +162,102 @@ def test_a_functional_config_declaring_huge_weights_is_refused_before_allocating
     finally:
         tracemalloc.stop()
     assert peak < 20_000_000
+
+
+def _graph_form(entry):
+    """A legacy config's graph without its names: each layer entry as its class, its
+    InputLayer shape and its inbound nodes, every reference `[name, node, tensor]` read as
+    `[referenced class, node, tensor]` (names differ between processes: `concatenate_1`,
+    `tf.math.add`), layers in sorted order, nested models alike."""
+    config = entry["config"]
+    if entry["class_name"] == "InputLayer":
+        return [entry["class_name"], config["batch_input_shape"]]
+    if "layers" not in config:
+        return [entry["class_name"]]
+    classes = {layer.get("name", layer["config"]["name"]): layer["class_name"]
+               for layer in config["layers"]}
+
+    def refs(value):
+        if isinstance(value, dict):
+            return {key: refs(item) for key, item in value.items() if key != "name"}
+        if isinstance(value, list):
+            if len(value) >= 3 and isinstance(value[0], str) and value[0] in classes:
+                return [classes[value[0]], *value[1:3], *refs(value[3:])]
+            return [refs(item) for item in value]
+        return value
+
+    layers = sorted(json.dumps([_graph_form(layer), refs(layer.get("inbound_nodes"))])
+                    for layer in config["layers"])
+    return [entry["class_name"], layers,
+            *(refs(config[key]) for key in ("input_layers", "output_layers") if key in config)]
+
+
+@pytest.mark.parametrize("name", list(fc.MODELS))
+def test_legacy_h5_graph_is_the_one_tf_keras_writes(name):
+    """minikeras' `.h5` config of each model has the graph of tf_keras' own file: the same
+    layers, node numbers and nested input layers (tf_keras' loader loops forever on a
+    reference to a node a model does not get, as a nested Sequential without its input layer
+    did)."""
+    import h5py
+
+    from minikeras.saving import legacy_h5
+
+    ours = legacy_h5.model_config(fc.build(keras, name, legacy=True))
+    with h5py.File(FILES / f"k2_{name}.h5") as f:
+        theirs = json.loads(f.attrs["model_config"])
+    assert _graph_form(ours) == _graph_form(theirs)
+
+
+@pytest.mark.parametrize("name", ["op_nodes", "tf_functions"])
+def test_keras2_op_layers_are_written_to_keras_as_keras3_ops(name, tmp_path):
+    """A tf_keras model with TFOpLambda/SlicingOpLambda layers (Keras 3 has no such class)
+    goes to `.keras` as the Keras 3 ops its functions compute, which load back with tf_keras'
+    predictions (compat/check_our_files.py has Keras 3 load them too); the model itself is left
+    as it was, and a compiled one keeps its optimizer state."""
+    import zipfile
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "No training configuration found"
+        model = keras.models.load_model(FILES / f"k2_{name}.h5")
+    nodes = [(len(op._inbound_nodes), len(op._outbound_nodes)) for op in model.operations]
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    xs, preds = reference("k2", name)
+    x = fc.structured(model, xs)
+    model.train_on_batch(x, [np.zeros_like(p) for p in preds] if len(preds) > 1 else
+                         np.zeros_like(preds[0]))
+    expected = fc.flat_predictions(model.predict(x, verbose=0))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    assert [(len(op._inbound_nodes), len(op._outbound_nodes))
+            for op in model.operations] == nodes
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))["config"]
+    classes = {entry["class_name"] for entry in config["layers"]}
+    assert not classes & {"TFOpLambda", "SlicingOpLambda"}
+    modules = {entry["module"] for entry in config["layers"] if entry["class_name"] not in (
+        "InputLayer", "Dense")}
+    assert modules <= {"keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.math",
+                       "keras.src.ops.core"}
+    loaded = keras.models.load_model(path)
+    assert loaded.optimizer.iterations.numpy() == 1
+    for a, b in zip(fc.flat_predictions(loaded.predict(x, verbose=0)), expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    untrained = keras.models.load_model(FILES / f"k2_{name}.h5", compile=False)
+    untrained.save(tmp_path / "u.keras")
+    got = fc.flat_predictions(keras.models.load_model(tmp_path / "u.keras").predict(
+        x, verbose=0))
+    for a, b in zip(got, preds, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_an_op_layer_keras3_cannot_record_is_refused_naming_it(tmp_path, monkeypatch):
+    from minikeras.layers import operation
+
+    model = keras.models.load_model(FILES / "k2_op_nodes.h5", compile=False)
+    monkeypatch.delitem(operation._BY_FUNCTION, "multiply")  # as if no Keras 3 op computed it
+    with pytest.raises(ValueError, match=r"TFOpLambda layer 'tf\.math\.multiply' "
+                                         r"\(tf\.math\.multiply\) in a \.keras file"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+    model.save(tmp_path / "m.h5")  # the legacy form keeps the layer

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+import minikeras as keras
+import model_dot_cases as cases
 from conftest import COMPAT_DATA
 from minikeras import layers, models, utils
 from minikeras.utils import model_visualization
@@ -14,26 +16,17 @@ REFERENCE = json.loads((COMPAT_DATA / "model_dot.json").read_text())
 
 
 def model():
-    frozen = layers.Dense(2, name="out")
-    frozen.trainable = False
-    return models.Sequential([layers.Input((3,)), layers.Dense(4, activation="relu",
-                              name="hidden"), layers.Dropout(0.5, name="drop"), frozen],
-                             name="seq")
+    return cases.sequential(keras)
 
 
-def describe(dot):
-    nodes = dot.get_nodes()
-    ids = [n.get_name() for n in nodes]
-    return {"labels": [n.get("label") for n in nodes],
-            "edges": [[ids.index(e.get_source()), ids.index(e.get_destination())]
-                      for e in dot.get_edges()],
-            "graph": {k: str(v) for k, v in dot.obj_dict["attributes"].items()}}
-
-
-@pytest.mark.parametrize("case", REFERENCE, ids=lambda c: str(c["options"]))
+@pytest.mark.parametrize("case", REFERENCE, ids=lambda c: f"{c['model']}-{c['options']}")
 def test_model_to_dot_matches_keras(case):
-    assert describe(utils.model_to_dot(model(), **case["options"])) == {
-        k: case[k] for k in ("labels", "edges", "graph")}
+    """Labels in order, edges, graph and cluster attributes: a Sequential chain, and the DAGs
+    of functional models (shared layers, several inputs and outputs, ops, mask edges, nested
+    models drawn as one box or, with `expand_nested`, as clusters)."""
+    dot = utils.model_to_dot(cases.build(keras, case["model"]), **case["options"])
+    assert cases.describe(dot) == {
+        k: case[k] for k in ("labels", "edges", "graph", "clusters")}
 
 
 def test_plot_model_writes_dot_or_names_what_is_missing(tmp_path, monkeypatch):
@@ -63,3 +56,22 @@ def test_plot_model_without_graphviz_names_it(monkeypatch):
     monkeypatch.setattr(pydot.Dot, "create", no_dot)
     with pytest.raises(ImportError, match="You must install graphviz"):
         utils.plot_model(model())
+
+
+def test_a_subclassed_model_is_one_box():
+    import numpy as np
+
+    class Tower(models.Model):
+        def __init__(self):
+            super().__init__(name="tower")
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    tower = Tower()
+    tower(np.zeros((1, 3), "float32"))
+    described = cases.describe(utils.model_to_dot(tower, show_shapes=True))
+    assert described["edges"] == [] and len(described["labels"]) == 2  # the defaults, the box
+    assert "<b>tower</b> (Tower)" in described["labels"][1]
+    assert "Input shape: <b>?</b>" in described["labels"][1]

@@ -13,7 +13,8 @@ from minikeras.core import tape
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
-_NUMPY, _NN, _CORE = "keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.core"
+_NUMPY, _NN, _CORE, _MATH = ("keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.core",
+                              "keras.src.ops.math")
 
 
 def _get_item(x, key):
@@ -57,20 +58,49 @@ _OPERATIONS = {
     "Tanh": (_NUMPY, "tanh", ()),
     "Sin": (_NUMPY, "sin", ()),
     "Cos": (_NUMPY, "cos", ()),
+    "Tan": (_NUMPY, "tan", ()),
+    "Arctan": (_NUMPY, "arctan", ()),
+    "Sign": (_NUMPY, "sign", ()),
+    "Floor": (_NUMPY, "floor", ()),
+    "Ceil": (_NUMPY, "ceil", ()),
+    "Round": (_NUMPY, "round", ("decimals",)),
+    "Reciprocal": (_NUMPY, "reciprocal", ()),
+    "Expm1": (_NUMPY, "expm1", ()),
+    "Log1p": (_NUMPY, "log1p", ()),
+    "Rsqrt": (_MATH, "rsqrt", ()),
+    "Erf": (_MATH, "erf", ()),
+    "Clip": (_NUMPY, "clip", ("x_min", "x_max")),
+    "Where": (_NUMPY, "where", ()),
     "GetItem": (_NUMPY, _get_item, ()),
     "Transpose": (_NUMPY, "transpose", ("axes",)),
     "Mean": (_NUMPY, "mean", ("axis", "keepdims")),
     "Sum": (_NUMPY, "sum", ("axis", "keepdims")),
-    "Max": (_NUMPY, "max", ("axis", "keepdims")),
-    "Min": (_NUMPY, "min", ("axis", "keepdims")),
+    "Max": (_NUMPY, "max", ("axis", "keepdims", "initial")),
+    "Min": (_NUMPY, "min", ("axis", "keepdims", "initial")),
+    "Prod": (_NUMPY, "prod", ("axis", "keepdims", "dtype")),
+    "Var": (_NUMPY, "var", ("axis", "keepdims")),
+    "Std": (_NUMPY, "std", ("axis", "keepdims")),
+    "Argmax": (_NUMPY, "argmax", ("axis", "keepdims")),
+    "Argmin": (_NUMPY, "argmin", ("axis", "keepdims")),
+    "Cumsum": (_NUMPY, "cumsum", ("axis", "dtype")),
+    "Logsumexp": (_MATH, "logsumexp", ("axis", "keepdims")),
     "Reshape": (_NUMPY, "reshape", ("newshape",)),
     "Concatenate": (_NUMPY, "concatenate", ("axis",)),
     "Stack": (_NUMPY, "stack", ("axis",)),
     "ExpandDims": (_NUMPY, "expand_dims", ("axis",)),
     "Squeeze": (_NUMPY, "squeeze", ("axis",)),
+    "Swapaxes": (_NUMPY, "swapaxes", ("axis1", "axis2")),
+    "Flip": (_NUMPY, "flip", ("axis",)),
+    "Tile": (_NUMPY, "tile", ("repeats",)),
+    "Take": (_NUMPY, "take", ("axis",)),
+    "Split": (_NUMPY, "split", ("indices_or_sections", "axis")),
     "Relu": (_NN, "relu", ()),
     "Sigmoid": (_NN, "sigmoid", ()),
     "Softplus": (_NN, "softplus", ()),
+    "Softsign": (_NN, "softsign", ()),
+    "Relu6": (_NN, "relu6", ()),
+    "Selu": (_NN, "selu", ()),
+    "OneHot": (_NN, "one_hot", ("num_classes", "axis", "dtype", "sparse")),
     "Silu": (_NN, "silu", ()),
     "Gelu": (_NN, "gelu", ("approximate",)),
     "Elu": (_NN, "elu", ("alpha",)),
@@ -113,7 +143,8 @@ class Operation(Layer):
     def from_config(cls, config):
         config = dict(config)
         for key in ("trainable", "dtype"):
-            config.pop(key, None)
+            if key not in cls._config_arguments:  # Cast's `dtype` is its argument
+                config.pop(key, None)
         return cls(**config)
 
 

@@ -9,6 +9,7 @@ Configs are Keras 3's node dicts; Keras 2's `inbound_nodes` lists are read too.
 
 import collections
 import contextlib
+import inspect
 import threading
 import warnings
 
@@ -666,7 +667,7 @@ def keras2_config(model, layer_entry):
                 "function": function}}
         else:
             for node in nodes:
-                kwargs = _without_mask(node.kwargs)
+                kwargs = _keras2_keywords(operation, node.args, node.kwargs)
                 node_configs.append(first_argument(node.args[0], references(kwargs), wrap=True))
             entry = layer_entry(operation)
         layers.append({**entry, "name": operation.name, "inbound_nodes": node_configs})
@@ -682,6 +683,15 @@ def keras2_config(model, layer_entry):
 
 def _without_mask(kwargs):
     return {k: v for k, v in kwargs.items() if k != "mask"}
+
+
+def _keras2_keywords(layer, args, kwargs):
+    """A call's arguments after the first as keywords, as tf_keras records them: its nodes keep
+    only the first argument positional (`mha(x, x)` is `x` with `{"value": x}`)."""
+    cls = type(layer)
+    call = cls.forward if cls.call is Layer.call else cls.call
+    names = list(inspect.signature(call).parameters)[2:]  # past `self` and the first argument
+    return {**dict(zip(names, args[1:])), **_without_mask(kwargs)}
 
 
 _preparation = threading.local()

@@ -411,7 +411,15 @@ def asset_members(model):
 
 
 def archive_members(model):
-    """`{name: bytes}` of a `.keras` archive for `model`, in Keras' member order."""
+    """`{name: bytes}` of a `.keras` archive for `model`, in Keras' member order (a Keras 2
+    model's TFOpLambda layers as the Keras 3 ops they compute)."""
+    from minikeras.layers.core import tf_op_layer
+
+    with tf_op_layer.keras3_form(model) as stored:
+        return _archive_members(stored)
+
+
+def _archive_members(model):
     config = registry.serialize(model)
     metadata = {
         "keras_version": KERAS_VERSION,

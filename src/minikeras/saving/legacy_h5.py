@@ -28,10 +28,12 @@ _KERAS3_ONLY_KEYS = frozenset({
     "loss_scale_factor", "gradient_accumulation_steps",
 })
 
-# ... and arguments of some classes only (tf_keras' RNNs draw dropout masks without a seed).
+# ... and arguments of some classes only (tf_keras' RNNs and attention layers draw dropout
+# masks without a seed).
 _KERAS3_ONLY_ARGUMENTS = {
     name: frozenset({"seed"})
-    for name in ("SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell")
+    for name in ("SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell",
+                 "Attention", "AdditiveAttention", "MultiHeadAttention")
 }
 
 
@@ -310,13 +312,30 @@ def _legacy_entry(entry, layers, layer=None):
     config = entry["config"]
     if entry["class_name"] == "Sequential":
         config = {"name": config["name"],
-                  "layers": [_legacy_entry(e, layers) for e in config["layers"]]}
+                  "layers": _with_input_layer(layer, [_legacy_entry(e, layers)
+                                                      for e in config["layers"]])}
     if hasattr(layer, "_legacy_config"):
         config = layer._legacy_config(config)
     return {"class_name": entry["class_name"],
             "config": _keras2_arguments(
                 entry["class_name"],
                 _tf_keras(_without_keras3_arguments(entry["class_name"], config)))}
+
+
+def _with_input_layer(sequential, entries):
+    """A built Sequential's layer entries led by its input layer, as tf_keras writes them: its
+    Sequential becomes a graph network when first called and lists the InputLayer it made
+    (`dense_input`). Without it, tf_keras rebuilds the Sequential unbuilt, with no node 0 of its
+    own, and its loader waits forever for the node 1 a functional model calling it refers to."""
+    try:
+        input_layer = sequential.inputs[0]._keras_history[0]
+    except (AttributeError, IndexError):  # not built: tf_keras' unbuilt Sequential likewise
+        return entries
+    if not entries or entries[0]["class_name"] == "InputLayer":
+        return entries
+    entry = _legacy_entry(registry.serialize(input_layer), {}, input_layer)
+    entry["config"]["name"] = f"{entries[0]['config']['name']}_input"
+    return [entry, *entries]
 
 
 def _keras2_arguments(class_name, config):
@@ -338,6 +357,7 @@ _KERAS3_ARGUMENTS = {
     "Resizing": {"data_format": "channels_last", "pad_to_aspect_ratio": False,
                  "fill_mode": "constant", "fill_value": 0.0, "antialias": False},
     "RandomContrast": {"data_format": "channels_last", "value_range": [0, 255]},
+    "MultiHeadAttention": {"use_gate": False, "sliding_window": None},
     **{name: {"data_format": "channels_last"} for name in (
         "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
         "RandomTranslation", "RandomBrightness")},

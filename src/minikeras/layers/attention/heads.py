@@ -120,7 +120,9 @@ class HeadedAttention(Layer):
             value = kwargs.pop("value")
         if not self.built:
             self.build(_shape(query), _shape(value), None if key is None else _shape(key))
-        return super().__call__(query, value, key, **kwargs)
+        # The key only when given: a node records the call as made (Keras' `args`; tf_keras'
+        # keywords), with no `None` for a key left out.
+        return super().__call__(query, value, *(() if key is None else (key,)), **kwargs)
 
     def _shapes_for_build(self, query_shape, value_shape, key_shape):
         """The three shapes as tuples (value's for a missing key), checked, and remembered for

@@ -132,6 +132,15 @@ class MultiHeadAttention(HeadedAttention):
             layer.build(*shapes)
         return layer
 
+    def _legacy_config(self, config):
+        """The legacy `.h5` config: tf_keras rebuilds the layer from the input shapes its config
+        keeps (the key's is the value's when no key was given) and wants its masking choice."""
+        shapes = self._build_shapes if self.built else {}
+        value_shape = shapes.get("value_shape")
+        return {**config, "query_shape": shapes.get("query_shape"),
+                "key_shape": shapes.get("key_shape", value_shape), "value_shape": value_shape,
+                "softmax_robust_masking": False}
+
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)
         if self._output_shape:

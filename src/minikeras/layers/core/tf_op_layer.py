@@ -8,6 +8,7 @@ signatures; nothing is ever imported, and a name or an argument outside the tabl
 with the function's name. These layers are only read from files: Keras 3 has no such class.
 """
 
+import contextlib
 import inspect
 
 import numpy as np
@@ -235,6 +236,71 @@ class SlicingOpLambda(TFOpLambda):
 
 
 __all__ = ["SlicingOpLambda", "TFOpLambda", "TF_FUNCTIONS"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing `.keras`: Keras 3 has no TFOpLambda, but records the same computations as op nodes
+
+
+def _has_tf_ops(model):
+    return any(isinstance(op, TFOpLambda) or (hasattr(op, "_operations") and _has_tf_ops(op))
+               for op in getattr(model, "_operations", ()))
+
+
+def _graph_operations(model):
+    """Every operation of `model`'s graph and of the functional models nested in it."""
+    for op in model._operations:
+        yield op
+        if hasattr(op, "_operations"):
+            yield from _graph_operations(op)
+
+
+@contextlib.contextmanager
+def keras3_form(model):
+    """`model` as Keras 3 can store it, for the time of the block: a functional model with
+    TFOpLambda/SlicingOpLambda layers becomes a Functional of the same layers (shared, with
+    their weights) in which each such node is replaced by the op nodes its computation records
+    on symbolic tensors (`x + 1.0` an `Add`, `tf.math.squared_difference` a `Subtract` and a
+    `Square`), the form Keras 3 and minikeras load back. It takes the compile settings and the
+    optimizer itself (its state goes to the file). The nodes the layers gain are removed on
+    exit, so `model` is left as it was."""
+    if not _has_tf_ops(model):
+        yield model
+        return
+    from minikeras.models.functional import Functional
+
+    operations = list({id(op): op for op in _graph_operations(model)}.values())
+    counts = [(op, len(op._inbound_nodes), len(op._outbound_nodes)) for op in operations]
+    try:
+        yield _traced(model, Functional)
+    finally:
+        for op, inbound, outbound in counts:
+            del op._inbound_nodes[inbound:], op._outbound_nodes[outbound:]
+
+
+def _traced(model, functional_class):
+    def call(node, args, kwargs):
+        operation = node.operation
+        if isinstance(operation, TFOpLambda):
+            try:
+                return operation.call(*args, **kwargs)  # the ops record themselves
+            except NotImplementedError as error:
+                raise ValueError(
+                    f"Cannot save the {type(operation).__name__} layer '{operation.name}' "
+                    f"(tf.{operation.function}) in a .keras file: Keras 3 has no such layer, "
+                    f"and minikeras cannot record its computation as Keras 3 ops ({error}). "
+                    "Save as `.h5`."
+                ) from None
+        if isinstance(operation, functional_class) and _has_tf_ops(operation):
+            operation = _traced(operation, functional_class)
+        return operation(*args, **kwargs)
+
+    outputs = model._run_through_graph(model.inputs, call)
+    traced = functional_class(model._inputs_struct, outputs, name=model.name,
+                              trainable=model.trainable)
+    if getattr(model, "compiled", False):
+        traced.compile_from_config({**model.get_compile_config(), "optimizer": model.optimizer})
+    return traced
 
 
 # ----------------------------------------------------------------------------------------------
