@@ -243,3 +243,24 @@ def test_trainable_flows_down_as_in_keras():
     model.trainable = False
     model.trainable = True  # unfreezing the model unfreezes everything in it
     assert len(model.trainable_weights) == 6
+
+
+@pytest.mark.parametrize("built_by", ["build", "call"])
+def test_a_built_sequential_lists_the_input_layer_it_made_as_keras_3(built_by):
+    # Keras 3.15: Sequential([Dense(2)]) built by build((None, 3)) or by a call on a (1, 3)
+    # array lists ['InputLayer', 'Dense'] in its config, the input's batch shape (None, 3) or
+    # (1, 3) as `build_input_shape` is (and still one layer in `layers`).
+    model = Sequential([Dense(2)])
+    if built_by == "build":
+        model.build((None, 3))
+    else:
+        model(np.ones((1, 3), "float32"))
+    config = model.get_config()
+    assert [layer["class_name"] for layer in config["layers"]] == ["InputLayer", "Dense"]
+    expected = (None, 3) if built_by == "build" else (1, 3)
+    assert config["layers"][0]["config"]["batch_shape"] == config["build_input_shape"] == expected
+    assert len(model.layers) == 1
+    reloaded = Sequential.from_config(config)
+    assert len(reloaded.layers) == 1 and reloaded.built
+    assert [layer["class_name"] for layer in reloaded.get_config()["layers"]] == [
+        "InputLayer", "Dense"]

@@ -224,8 +224,11 @@ class Sequential(Model):
 
     def get_config(self):
         layers = [registry.serialize(layer) for layer in self._layers]
-        if self._input_layer is not None:
-            layers.insert(0, registry.serialize(self._input_layer))
+        input_layer = self._input_layer
+        if input_layer is None and self._functional is not None:  # built: Keras 3 lists the
+            input_layer = self._functional.inputs[0]._keras_history.operation  # Input it made
+        if input_layer is not None:
+            layers.insert(0, registry.serialize(input_layer))
         config = {**super().get_config(), "layers": layers}
         if self._build_input_shape is not None:
             config["build_input_shape"] = self._build_input_shape
