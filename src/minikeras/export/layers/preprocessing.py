@@ -1,9 +1,15 @@
 """Converters of the numeric preprocessing layers (Rescaling, Normalization, Discretization,
-CategoryEncoding) and the refusals of those working on strings or vocabularies."""
+CategoryEncoding), of the image layers (Resizing and the crops as products with minikeras' own
+resize matrices, the augmentations as the identity of inference), and the refusals of those
+working on strings or vocabularies."""
 
 import numpy as np
 
 from minikeras import backend, layers
+from minikeras.layers import resampling
+from minikeras.layers.preprocessing.image_preprocessing.resizing import (
+    aspect_crop, aspect_padding,
+)
 from minikeras.export.graph import cannot_export, register_converter
 from minikeras.export.layers.core import refuse
 
@@ -87,7 +93,8 @@ for _class, _why in (
 
 # ----------------------------------------------------------------------------------------------
 # Image preprocessing: the random augmentations are the identity at inference (what an exported
-# graph computes); CenterCrop of an image at least as large as its target is a slice.
+# graph computes); CenterCrop of an image at least as large as its target is a slice; the
+# resizes are minikeras' own per-axis matrices as constants (exact, for a fixed image size).
 
 for _class in (layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
                layers.RandomTranslation, layers.RandomContrast, layers.RandomBrightness):
@@ -96,22 +103,71 @@ for _class in (layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
 
 @register_converter(layers.CenterCrop)
 def _center_crop(layer, graph, x):
-    shape = graph.shape(x)
-    axes = (layer._height_axis % len(shape), layer._width_axis % len(shape))
-    sizes = (layer.height, layer.width)
-    if any(shape[a] is None or shape[a] < size for a, size in zip(axes, sizes)):
-        raise cannot_export(layer, "it resizes images smaller than its target, or of unknown "
-                                   "size, with TensorFlow's resize, which ONNX's Resize is not")
-    starts = [(shape[a] - size) // 2 for a, size in zip(axes, sizes)]
+    (height, width), axes = _image_size(layer, graph, x)
+    if height < layer.height or width < layer.width:
+        return _smart_resize(layer, graph, x)
+    starts = [(height - layer.height) // 2, (width - layer.width) // 2]
     return graph.op("Slice", x, graph.ints(starts, "starts"),
-                    graph.ints([s + n for s, n in zip(starts, sizes)], "ends"),
+                    graph.ints([s + n for s, n in zip(starts, (layer.height, layer.width))],
+                               "ends"),
                     graph.ints(list(axes), "axes"), hint=layer.name)
 
 
-for _class, _why in (
-    (layers.Resizing, "TensorFlow's resize kernels (half-pixel centres, its bicubic table, "
-                      "antialiasing) are not ONNX Resize's, to 1e-5"),
-    (layers.RandomCrop, "at inference it resizes the centre with TensorFlow's resize, which "
-                        "ONNX's Resize is not"),
-):
-    register_converter(_class)(refuse(_why))
+# RandomCrop at inference: the largest centred window of its target's aspect ratio, resized
+# (what minikeras' layer computes outside training, as tf_keras and Keras' documentation do).
+register_converter(layers.RandomCrop)(lambda layer, graph, x: _smart_resize(layer, graph, x))
+
+
+@register_converter(layers.Resizing)
+def _resizing(layer, graph, x):
+    size, _ = _image_size(layer, graph, x)
+    target = (layer.height, layer.width)
+    crop = aspect_crop(*size, *target) if layer.crop_to_aspect_ratio else None
+    pad = aspect_padding(*size, *target) if layer.pad_to_aspect_ratio else None
+    return _resize(layer, graph, x, layer.interpolation, layer.antialias, crop, pad,
+                   layer.fill_value)
+
+
+def _smart_resize(layer, graph, x):
+    """Keras' `smart_resize` of CenterCrop and RandomCrop: the aspect window, bilinearly."""
+    size, _ = _image_size(layer, graph, x)
+    return _resize(layer, graph, x, "bilinear", False,
+                   aspect_crop(*size, layer.height, layer.width))
+
+
+def _image_size(layer, graph, x):
+    """`((height, width), (height axis, width axis))` of a batch of images of known size: a
+    resize is written as products with matrices made for that size."""
+    shape = graph.shape(x)
+    if len(shape) != 4:
+        raise cannot_export(layer, "only batches of images (inputs of rank 4) are exported")
+    axes = (layer._height_axis % 4, layer._width_axis % 4)
+    if any(shape[a] is None for a in axes):
+        raise cannot_export(layer, "its resize is written for a fixed image size: give the "
+                                   "input its height and width")
+    return (shape[axes[0]], shape[axes[1]]), axes
+
+
+def _resize(layer, graph, x, interpolation, antialias, crop=None, pad=None, fill_value=0.0):
+    """The resize minikeras computes (`ImageResize`): the crop `(top, left, rows, cols)` or the
+    padding `(rows, cols)` on each side, then one product per spatial axis with the same
+    `(new size, size)` matrices, in the same order (height, then width)."""
+    (height, width), axes = _image_size(layer, graph, x)
+    x = as_type(graph, x)
+    if crop is not None:
+        top, left, height, width = crop
+        x = graph.slice(x, axes, (top, left), (top + height, left + width))
+    elif pad is not None:
+        pads = [0] * 8
+        for axis, count in zip(axes, pad):
+            pads[axis] = pads[axis + 4] = count
+        height, width = height + 2 * pad[0], width + 2 * pad[1]
+        x = graph.op("Pad", x, graph.ints(pads, "pads"), graph.constant(fill_value, "fill"))
+    image = "nchw" if axes == (2, 3) else "nhwc"
+    for axis, size, new, letter in zip(axes, (height, width), (layer.height, layer.width), "yz"):
+        matrix = resampling.resize_matrix(size, new, interpolation, antialias, graph.dtype)
+        output = image.replace(image[axis], letter)
+        x = graph.op("Einsum", graph.constant(matrix, f"{layer.name}/resize"), x,
+                     equation=f"{letter}{image[axis]},{image}->{output}", hint=layer.name)
+        image = output
+    return x
