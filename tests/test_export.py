@@ -132,6 +132,25 @@ def _masked():
         L.LSTM(2)(L.MultiHeadAttention(2, 2, dropout=0.1)(embedded, dense))]
 
 
+def _masks_into_merges_attention_softmax():
+    tokens, kept = L.Input((6,), dtype="int32"), L.Input((6,), dtype="bool")
+    pairs = L.Input((6, 6), dtype="bool")
+    embedded = L.Embedding(10, 4, mask_zero=True)(tokens)
+    dense, unmasked = L.Dense(4)(embedded), L.Embedding(10, 4)(tokens)
+    return [tokens, kept, pairs], [
+        L.LSTM(2)(L.Concatenate()([embedded, dense])),
+        L.LSTM(2)(L.Concatenate(axis=1)([embedded, unmasked])),
+        L.GRU(2)(L.Add()([embedded, dense])),
+        L.SimpleRNN(2)(L.Maximum()([dense, embedded])),
+        L.LSTM(2)(L.Add()([embedded, unmasked])),  # no mask: an input has none
+        L.Dot(axes=2)([embedded, dense]),
+        L.GlobalAveragePooling1D()(L.Attention()([dense, embedded])),
+        L.Attention(score_mode="concat")([embedded, embedded], use_causal_mask=True),
+        L.AdditiveAttention()([embedded, dense, embedded]),
+        L.Softmax(axis=1)(L.Dense(6)(embedded), mask=pairs),  # a mask passed to the call
+        L.GRU(3)(dense, mask=kept)]
+
+
 def _multi_head():
     q, v, k = L.Input((4, 6)), L.Input((5, 3)), L.Input((5, 2))
     mask = L.Input((4, 5), dtype="bool")
@@ -330,6 +349,7 @@ LAYER_MODELS = {
         L.TimeDistributed(L.Conv1D(2, 2))),
     "lstm_states_in_and_out": _functional(_lstm_states),
     "masked_sequences": _functional(_masked),
+    "masks_into_merges_attention_softmax": _functional(_masks_into_merges_attention_softmax),
     "masking": lambda: _seq(L.Input((5, 3)), L.Masking(0.5), L.LSTM(2, return_sequences=True),
                             L.GRU(2)),
     # functional graphs
@@ -428,17 +448,21 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
-@pytest.mark.parametrize("case", ["mask_into_attention", "stateful", "custom_cell_activation",
-                                  "resize_of_unknown_size"])
+@pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
+                                  "stateful", "custom_cell_activation", "resize_of_unknown_size"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     if case == "resize_of_unknown_size":
         model = mk.Sequential([L.Input((None, None, 3)), L.Resizing(2, 2)])
         expected = "its resize is written for a fixed image size: give the input its height"
-    elif case == "mask_into_attention":
+    elif case == "mask_into_a_converter_without_masks":
         tokens = L.Input((3,), dtype="int32")
         embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
-        model = mk.Model(tokens, L.Attention()([embedded, embedded]))
-        expected = "masks of several inputs are not exported"
+        model = mk.Model(tokens, MaskedDoubling()(embedded))
+        expected = "the mask of its input \\(from `mask_zero`, `Masking` or the call\\) is not"
+    elif case == "constant_mask_in_a_call":
+        x = L.Input((3, 2))
+        model = mk.Model(x, L.GRU(2)(x, mask=np.array([[True, False, True]])))
+        expected = "a mask passed in a call is exported only as a value of the model"
     elif case == "stateful":
         model = mk.Sequential([L.Input((3, 2), batch_size=4), L.GRU(2, stateful=True)])
         expected = "a stateful RNN keeps its states between calls"
@@ -449,6 +473,14 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
+class MaskedDoubling(layers.Layer):
+    def call(self, inputs, mask=None):
+        return inputs * 2.0
+
+
+register_converter(MaskedDoubling)(lambda layer, graph, x: graph.op("Add", x, x))
+
+
 def test_masks_follow_keras_through_padding_anywhere_and_fully_masked_rows(tmp_path):
     """Keras skips a masked step wherever it is (before, between, after the kept ones), and a
     sample with no kept step gives zeros; the ONNX graph moves the kept steps to the front."""
@@ -457,6 +489,10 @@ def test_masks_follow_keras_through_padding_anywhere_and_fully_masked_rows(tmp_p
     tokens = np.array([[0, 0, 3, 4, 5, 6], [1, 2, 3, 0, 0, 0], [0, 7, 0, 8, 0, 9],
                        [0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 5, 5]], "int32")
     _run_both(model, tmp_path, tokens)
+    merged = LAYER_MODELS["masks_into_merges_attention_softmax"]()
+    _randomize(merged)
+    _run_both(merged, tmp_path, [tokens, tokens[::-1] > 4, np.eye(6, dtype=bool)[None, [
+        0, 1, 1, 2, 3, 4]].repeat(5, axis=0) & (tokens[:, :, None] > 0)])
     masking = LAYER_MODELS["masking"]()
     _randomize(masking)
     x = np.random.default_rng(3).normal(size=(4, 5, 3)).astype("float32")

@@ -70,14 +70,27 @@ def _scores(layer, graph, query, key):
     return scores
 
 
-@register_converter(layers.Attention)
-def _attention(layer, graph, inputs, return_attention_scores=False, use_causal_mask=False):
+@register_converter(layers.Attention, takes_mask=True)
+def _attention(layer, graph, inputs, return_attention_scores=False, use_causal_mask=False,
+               mask=None):
+    """Attention and AdditiveAttention: the value's mask and the causal mask on the scores,
+    the query's on the output (zeros where it is masked), which carries it on."""
     query, value = inputs[0], inputs[1]
     key = inputs[2] if len(inputs) > 2 else value
+    query_mask, value_mask = (mask[0], mask[1]) if mask else (None, None)
     scores = _scores(layer, graph, query, key)
-    mask = _causal(graph, scores) if use_causal_mask else None
-    weights = _masked_softmax(graph, scores, mask, f"{layer.name}/scores")
+    scores_mask = None if value_mask is None else graph.op("Unsqueeze", value_mask,
+                                                           graph.axes(-2))
+    if use_causal_mask:
+        causal = _causal(graph, scores)
+        scores_mask = causal if scores_mask is None else graph.op("And", scores_mask, causal)
+    weights = _masked_softmax(graph, scores, scores_mask, f"{layer.name}/scores")
     output = graph.op("MatMul", weights, value, hint=layer.name)
+    if query_mask is not None:
+        output = graph.op("Where", graph.op("Unsqueeze", query_mask, graph.axes(-1)), output,
+                          graph.constant(0.0), hint=layer.name)
+        for name in (output, weights) if return_attention_scores else (output,):
+            graph.masks[name] = query_mask
     return [output, weights] if return_attention_scores else output
 
 

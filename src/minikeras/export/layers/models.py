@@ -39,14 +39,16 @@ def _functional(model, graph, inputs, mask=None):
 
     def convert(node, args, kwargs):
         # Keras 3 records a call's input masks as arguments, computed by op nodes (NotEqual,
-        # Any, ...); the converters find masks themselves (`graph.masks`), so those nodes are
-        # written only if something other than a mask argument reads them.
-        if type(node.operation).__name__ in _MASK_OPS:
+        # Any, ...); the converters find masks themselves (`graph.masks`), so those nodes, and
+        # any op computed from them, are written only if something other than a mask argument
+        # reads them.
+        if type(node.operation).__name__ in _MASK_OPS or (
+                isinstance(node.operation, operation.Operation)
+                and any(isinstance(v, _MaskOnly) for v in tree.flatten((args, kwargs)))):
             return [_MaskOnly(node.operation)] * len(node.outputs)
-        mask = kwargs.pop("mask", None)
-        if mask is not None and not all(
-                m is None or isinstance(m, _MaskOnly) for m in tree.flatten(mask)):
-            kwargs["mask"] = mask
+        for name in [n for n in kwargs if n == "mask" or n.endswith("_mask")]:
+            if all(m is None or isinstance(m, _MaskOnly) for m in tree.flatten(kwargs[name])):
+                kwargs.pop(name)
         for value in tree.flatten((args, kwargs)):
             if isinstance(value, _MaskOnly):
                 raise cannot_export(value.op, f"the `{type(value.op).__name__}` op has no "
@@ -62,7 +64,8 @@ def _functional(model, graph, inputs, mask=None):
 
 
 # The ops Keras 3 records to compute masks along a functional graph.
-_MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot"}
+_MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot",
+             "OnesLike"}
 
 
 class _MaskOnly:
