@@ -32,11 +32,17 @@ def _run_both(model, tmp_path, *batches):
     assert all(feed.shape[0] == "batch" for feed in feeds)
     for x in batches:
         xs = x if isinstance(x, list) else [x]
-        got = session.run(None, {feed.name: value for feed, value in zip(feeds, xs)})
+        # onnxruntime takes and gives strings as numpy objects
+        got = session.run(None, {feed.name: value.astype(object) if value.dtype.kind == "U"
+                                 else value for feed, value in zip(feeds, xs)})
         expected = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         expected = expected if isinstance(expected, (list, tuple)) else [expected]
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
+            if e.dtype.kind == "U":
+                assert g.dtype == object
+                np.testing.assert_array_equal(g.astype(str), e)
+                continue
             assert g.shape == e.shape and g.dtype == e.dtype
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
     return session
@@ -245,6 +251,22 @@ LAYER_MODELS = {
     "normalization_rescaling": lambda: _seq(
         L.Input((3,)), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.5, 1e-9]),
         L.Rescaling(0.5, offset=-1.0), L.Normalization(mean=2.0, variance=9.0, invert=True)),
+    "string_lookup": _functional(lambda: (lambda s, i: ([s, i], [
+        L.StringLookup(vocabulary=["a", "b", "c"], mask_token="")(s),
+        L.StringLookup(vocabulary=["c", "a"], output_mode="multi_hot")(s),
+        L.StringLookup(vocabulary=["a", "b", "c"], output_mode="count", mask_token="")(s),
+        L.StringLookup(vocabulary=["b", "a"], output_mode="tf_idf", idf_weights=[0.5, 2.0])(s),
+        L.StringLookup(vocabulary=["a", "b", "c"], output_mode="one_hot")(s),
+        L.StringLookup(vocabulary=["a", "b", "c"], invert=True, mask_token="")(i),
+        L.StringLookup(vocabulary=["a", "b"], invert=True, num_oov_indices=2)(i)]))(
+        L.Input((4,), dtype="string"), L.Input((4,), dtype="int64"))),
+    "integer_lookup": _functional(lambda: (lambda i: (i, [
+        L.IntegerLookup(vocabulary=[1, 3, 5, 7])(i),
+        L.IntegerLookup(vocabulary=[3, 5], num_oov_indices=3, mask_token=0)(i),
+        L.IntegerLookup(vocabulary=[2, 4, 6], output_mode="multi_hot", mask_token=0)(i),
+        L.IntegerLookup(vocabulary=[9, 1], output_mode="count", num_oov_indices=2)(i),
+        L.IntegerLookup(vocabulary=[1, 3, 5, 7], invert=True, mask_token=0)(i)]))(
+        L.Input((4,), dtype="int32"))),
     "rescaling_integers": lambda: _seq(L.Input((4,), dtype="int32"), L.Rescaling(1 / 255)),
     "discretization_category_encoding": _functional(lambda: (lambda x, i: ([x, i], [
         L.Discretization(bin_boundaries=[-1.0, 0.0, 2.5])(x),
@@ -375,6 +397,8 @@ def _batches(model, seed=0):
             size = (batch, *shape[1:])
             if dtype == "bool":
                 xs.append(rng.random(size) < 0.7)
+            elif dtype == "string":
+                xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]"]), size))
             elif np.dtype(dtype).kind in "iu":
                 xs.append(rng.integers(0, 10, size).astype(dtype))
             else:
@@ -405,10 +429,8 @@ def test_every_layer(name, tmp_path):
 # The layers no ONNX graph can hold (docs/export.md lists them, with why).
 REFUSED = {
     L.Lambda: lambda: L.Lambda(lambda x: x + 1.0),
-    L.StringLookup: lambda: L.StringLookup(vocabulary=["a", "b"]),
     L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
     L.Hashing: lambda: L.Hashing(4),
-    L.IntegerLookup: lambda: L.IntegerLookup(vocabulary=[3, 4]),
 }
 
 
@@ -439,8 +461,7 @@ def test_the_battery_holds_every_layer_class_or_refuses_it():
 
 @pytest.mark.parametrize("cls", sorted(REFUSED, key=lambda c: c.__name__), ids=lambda c: c.__name__)
 def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
-    dtype = "string" if cls in (L.StringLookup, L.TextVectorization) else \
-        "int32" if cls is L.IntegerLookup else "float32"
+    dtype = "string" if cls is L.TextVectorization else "float32"
     model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])
     layer = model.layers[-1]
     with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\({cls.__name__}\\) cannot be "
@@ -449,9 +470,14 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
-                                  "stateful", "custom_cell_activation", "resize_of_unknown_size"])
+                                  "stateful", "custom_cell_activation", "resize_of_unknown_size",
+                                  "lookup_of_hashed_oov_tokens"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
-    if case == "resize_of_unknown_size":
+    if case == "lookup_of_hashed_oov_tokens":
+        model = mk.Sequential([L.Input((2,), dtype="string"),
+                               L.StringLookup(vocabulary=["a"], num_oov_indices=2)])
+        expected = "its out-of-vocabulary tokens share several indices by TensorFlow's hashes"
+    elif case == "resize_of_unknown_size":
         model = mk.Sequential([L.Input((None, None, 3)), L.Resizing(2, 2)])
         expected = "its resize is written for a fixed image size: give the input its height"
     elif case == "mask_into_a_converter_without_masks":
@@ -597,3 +623,16 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ("Exporting to ONNX needs the `onnx` package: "
                                   "`pip install minikeras-numpy[onnx]` (or `pip install onnx`).")
+
+
+def test_a_closed_vocabulary_gives_minus_one_where_minikeras_raises(tmp_path):
+    """With `num_oov_indices=0` an unknown token is an error in minikeras (as in Keras); an
+    ONNX graph cannot raise, so its index is -1 (known tokens as minikeras gives them)."""
+    model = mk.Sequential([L.Input((3,), dtype="string"),
+                           L.StringLookup(vocabulary=["a", "b"], num_oov_indices=0)])
+    session = _run_both(model, tmp_path, np.array([["a", "b", "b"], ["b", "a", "a"]]))
+    with pytest.raises(ValueError, match="all inputs should be in vocabulary"):
+        model.predict(np.array([["a", "z", "b"]]), verbose=0)
+    unknown = np.array([["a", "z", "b"]], dtype=object)
+    got = session.run(None, {session.get_inputs()[0].name: unknown})[0]
+    np.testing.assert_array_equal(got, [[0, -1, 1]])

@@ -83,12 +83,77 @@ def _category_encoding(layer, graph, x, count_weights=None):
 
 
 for _class, _why in (
-    (layers.StringLookup, "its inputs are strings"),
-    (layers.TextVectorization, "its inputs are strings"),
+    (layers.TextVectorization, "its standardization and splitting of text have no ONNX "
+                               "operators"),
     (layers.Hashing, "TensorFlow's hashes have no ONNX operator"),
-    (layers.IntegerLookup, "vocabulary lookups have no operator in ONNX's default domain"),
 ):
     register_converter(_class)(refuse(_why))
+
+
+# The lookups: ONNX-ML's LabelEncoder (of the `ai.onnx.ml` domain, which onnxruntime runs), a
+# table of the vocabulary's tokens and their indices, in the version of ML opset 3.
+ML_DOMAIN, ML_OPSET = "ai.onnx.ml", 3
+
+
+def _label_encoder(graph, x, table, default, strings_in, strings_out):
+    """`table[x]` (a dict of tokens), `default` for what it lacks."""
+    keys, values = list(table), list(table.values())
+    if not keys:  # an empty table: every value is the default
+        keys, values = (["\0"] if strings_in else [np.iinfo(np.int64).min]), [default]
+    kind_in, kind_out = ("strings" if strings_in else "int64s"), (
+        "strings" if strings_out else "int64s")
+    attributes = {f"keys_{kind_in}": [str(k) if strings_in else int(k) for k in keys],
+                  f"values_{kind_out}": [str(v) if strings_out else int(v) for v in values],
+                  "default_string" if strings_out else "default_int64": default}
+    return graph.op("LabelEncoder", x, domain=ML_DOMAIN, **attributes)
+
+
+@register_converter(layers.StringLookup)
+@register_converter(layers.IntegerLookup)
+def _lookup(layer, graph, x):
+    """The index of each token (`IndexLookup._lookup`): its vocabulary index, the mask
+    token's, an OOV index, then Keras' output modes of the indices."""
+    strings = layer._token_kind == "string"
+    if layer.invert:
+        return _inverted_lookup(layer, graph, x, strings)
+    if layer.num_oov_indices > 1 and (strings or layer.oov_method == "farmhash"):
+        raise cannot_export(layer, "its out-of-vocabulary tokens share several indices by "
+                                   "TensorFlow's hashes, which have no ONNX operator")
+    values = x if strings else as_type(graph, x, np.int64)
+    start = layer._token_start_index()
+    table = {token: start + i for i, token in
+             enumerate(layer.get_vocabulary(include_special_tokens=False))}
+    if layer.mask_token is not None:
+        table[layer.mask_token] = 0 if layer.output_mode == "int" else np.iinfo(np.int64).max
+    unknown = -1 if layer.num_oov_indices != 1 else layer._oov_start_index()
+    indices = _label_encoder(graph, values, table, unknown, strings, False)
+    if layer.num_oov_indices > 1:  # floormod of the integers among the OOV indices
+        oov = graph.op("Mod", values, graph.ints([layer.num_oov_indices], "oov_indices"))
+        oov = graph.op("Add", oov, graph.ints([layer._oov_start_index()], "oov_start"))
+        indices = graph.op("Where", graph.op("Equal", indices, graph.ints([-1], "unknown")),
+                           oov, indices)
+    graph.shapes[indices] = graph.shape(x)
+    if layer.output_mode == "int":
+        return graph.op("Identity", indices, hint=layer.name)
+    encoded = encode(layer, graph, indices, layer._depth(), np.int64)
+    if layer.output_mode == "tf_idf":
+        weights = np.asarray(layer.idf_weights[:layer._depth()], np.float32)
+        return graph.op("Mul", as_type(graph, encoded, np.float32),
+                        graph.constant(weights, f"{layer.name}/idf_weights", dtype=np.float32),
+                        hint=layer.name)
+    return graph.op("Identity", encoded, hint=layer.name)
+
+
+def _inverted_lookup(layer, graph, x, strings):
+    """Indices back to tokens (`IndexLookup._invert`): the special indices and any index
+    outside the table give the OOV token, the mask token's index (0) the mask token."""
+    table = dict(enumerate(layer.get_vocabulary()))
+    for index in range(layer._token_start_index()):
+        table[index] = layer.oov_token
+    if layer.mask_token is not None:
+        table[0] = layer.mask_token
+    return _label_encoder(graph, as_type(graph, x, np.int64), table, layer.oov_token, False,
+                          strings)
 
 
 # ----------------------------------------------------------------------------------------------
