@@ -176,7 +176,9 @@ def _multi_head_variants():
     output, scores = L.MultiHeadAttention(2, 2, dropout=0.5, sliding_window=3)(
         q, v, attention_mask=mask, return_attention_scores=True)
     over_two_axes = L.MultiHeadAttention(2, 3, attention_axes=(1, 2))(grid, grid)
-    return [q, v, grid, mask], [gated, output, scores, over_two_axes]
+    causal_over_grid = L.MultiHeadAttention(2, 2, attention_axes=(1,), sliding_window=2)(
+        grid, grid, use_causal_mask=True)
+    return [q, v, grid, mask], [gated, output, scores, over_two_axes, causal_over_grid]
 
 
 def _group_query():
@@ -471,12 +473,16 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
 
 @pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
                                   "stateful", "custom_cell_activation", "resize_of_unknown_size",
-                                  "lookup_of_hashed_oov_tokens"])
+                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     if case == "lookup_of_hashed_oov_tokens":
         model = mk.Sequential([L.Input((2,), dtype="string"),
                                L.StringLookup(vocabulary=["a"], num_oov_indices=2)])
         expected = "its out-of-vocabulary tokens share several indices by TensorFlow's hashes"
+    elif case == "causal_mask_over_two_axes":
+        grid = L.Input((3, 2, 4))
+        model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))
+        expected = "the causal mask and `sliding_window` are exported over the first axis after"
     elif case == "resize_of_unknown_size":
         model = mk.Sequential([L.Input((None, None, 3)), L.Resizing(2, 2)])
         expected = "its resize is written for a fixed image size: give the input its height"

@@ -115,7 +115,7 @@ def _projections(layer):
 
 
 def _heads_mask(layer, graph, scores, query, value, key, masks, attention_mask,
-                use_causal_mask):
+                use_causal_mask, axes):
     """Keras' mask of the heads' scores (`HeadedAttention._attention_mask`) and its rank, or
     `(None, 0)`: where the query's, value's and key's masks, the causal mask, the sliding
     window and `attention_mask` all hold, broadcasting to `(batch, queries, keys)`."""
@@ -129,9 +129,10 @@ def _heads_mask(layer, graph, scores, query, value, key, masks, attention_mask,
             parts.append(graph.op("Unsqueeze", _as_bool(graph, m), graph.axes(-2)))
             rank = max(rank, len(graph.shape(x)))
     if use_causal_mask or layer.sliding_window is not None:
-        if len(graph.shape(query)) != 3:
-            raise cannot_export(layer, "the causal mask and `sliding_window` are exported for "
-                                       "(batch, steps, features) inputs only")
+        if tuple(axes) != (1,):
+            raise cannot_export(layer, "the causal mask and `sliding_window` are exported over "
+                                       "the first axis after the batch only (attention_axes="
+                                       "(1,)), the one minikeras makes them over")
         if use_causal_mask:
             parts.append(_causal(graph, scores))
         if layer.sliding_window is not None:
@@ -165,7 +166,7 @@ def _repeat_heads(graph, x, repeats, size):
 
 
 def _headed_attention(layer, graph, query, value, key, masks, attention_mask,
-                      return_attention_scores, use_causal_mask, equations, axes_count, repeats):
+                      return_attention_scores, use_causal_mask, axes, repeats):
     """What `HeadedAttention` computes: the projections, the scaled scores, Keras' two
     softmaxes (a fully masked query's weights uniform on the fused path, zeros on the other),
     the gate and the output projection."""
@@ -177,15 +178,15 @@ def _headed_attention(layer, graph, query, value, key, masks, attention_mask,
     v = _repeat_heads(graph, _project(graph, value_dense, value), repeats,
                       value_dense.kernel.shape[-1])
     q = graph.op("Mul", q, graph.constant(1.0 / math.sqrt(float(size))))
-    scores_equation, combine_equation = equations
+    rank = len(graph.shape(query)) + 1  # the scores' (and the projected query's)
+    scores_equation, combine_equation = attention_equations(rank, axes)
     scores = graph.op("Einsum", k, q, equation=scores_equation)
     mask, mask_rank = _heads_mask(layer, graph, scores, query, value, key, masks,
-                                  attention_mask, use_causal_mask)
-    rank = len(graph.shape(query)) + 1  # the scores' (and the projected query's)
+                                  attention_mask, use_causal_mask, axes)
     for _ in range(rank - mask_rank if mask is not None else 0):
-        mask = graph.op("Unsqueeze", mask, graph.axes(-2 * axes_count - 1))  # Keras' heads axes
+        mask = graph.op("Unsqueeze", mask, graph.axes(-2 * len(axes) - 1))  # the heads' axes
     fused = layer.dropout <= 0.0 and not return_attention_scores and rank == 4
-    weights = _masked_softmax(graph, scores, mask, f"{layer.name}/scores", axes_count,
+    weights = _masked_softmax(graph, scores, mask, f"{layer.name}/scores", len(axes),
                               zero_masked=not fused)
     attended = graph.op("Einsum", weights, v, equation=combine_equation)
     if gate_dense is not None:
@@ -218,8 +219,7 @@ def _multi_head_attention(layer, graph, query, value, key=None, query_mask=None,
     masks = _call_masks(graph, mask, value, value_mask, key, key_mask)
     return _carrying(graph, _headed_attention(
         layer, graph, query, value, key, masks, attention_mask, return_attention_scores,
-        use_causal_mask, attention_equations(len(graph.shape(query)) + 1, layer.attention_axes),
-        len(layer.attention_axes), 1), mask)
+        use_causal_mask, layer.attention_axes, 1), mask)
 
 
 @register_converter(layers.GroupQueryAttention, takes_mask=True)
@@ -230,4 +230,4 @@ def _group_query_attention(layer, graph, query, value, key=None, query_mask=None
                         key, key_mask)
     return _carrying(graph, _headed_attention(
         layer, graph, query, value, key, masks, attention_mask, return_attention_scores,
-        use_causal_mask, attention_equations(4, (1,)), 1, layer.num_repeats), mask)
+        use_causal_mask, (1,), layer.num_repeats), mask)
