@@ -1,6 +1,7 @@
 """ONNX export: every layer and activation minikeras has, checked by onnx.checker and run in
 onnxruntime against minikeras' own predictions (to 1e-5), with a dynamic batch axis."""
 
+import pathlib
 import subprocess
 import sys
 
@@ -387,8 +388,9 @@ LAYER_MODELS = {
 }
 
 
-def _batches(model, seed=0):
-    """Two batches (1 and 7 rows) for the model's inputs: integers for integer inputs."""
+def _batches(model, seed=0, integers=10):
+    """Two batches (1 and 7 rows) for the model's inputs: integers below `integers` for
+    integer inputs."""
     rng = np.random.default_rng(seed)
     specs = [(x.shape, x.dtype) for x in model.inputs] if hasattr(model, "_inputs") else [
         (model.input_shape, getattr(model._input_layer, "dtype", "float32"))]
@@ -396,13 +398,13 @@ def _batches(model, seed=0):
     for batch in (1, 7):
         xs = []
         for shape, dtype in specs:
-            size = (batch, *shape[1:])
+            size = (batch, *(3 if d is None else d for d in shape[1:]))  # 3 steps where free
             if dtype == "bool":
                 xs.append(rng.random(size) < 0.7)
             elif dtype == "string":
                 xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]"]), size))
             elif np.dtype(dtype).kind in "iu":
-                xs.append(rng.integers(0, 10, size).astype(dtype))
+                xs.append(rng.integers(0, integers, size).astype(dtype))
             else:
                 xs.append((3.0 * rng.normal(size=size)).astype(dtype))
         batches.append(xs)
@@ -642,3 +644,17 @@ def test_a_closed_vocabulary_gives_minus_one_where_minikeras_raises(tmp_path):
     unknown = np.array([["a", "z", "b"]], dtype=object)
     got = session.run(None, {session.get_inputs()[0].name: unknown})[0]
     np.testing.assert_array_equal(got, [[0, -1, 1]])
+
+
+FILES = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data" / "files"
+MODEL_FILES = sorted(p.name for p in [*FILES.glob("*.keras"), *FILES.glob("*.h5")]
+                     if not p.name.endswith("weights.h5"))
+
+
+@pytest.mark.parametrize("name", MODEL_FILES)
+def test_every_model_file_saved_by_keras_converts_and_runs_as_minikeras_predicts(name, tmp_path):
+    """The model files Keras 2 and 3 saved (compat/data/files): each one's ONNX graph gives
+    minikeras' predictions, on inputs of the files' shapes (3 steps where a size is free;
+    token ids within their smallest vocabulary, 8)."""
+    model = mk.models.load_model(FILES / name, compile=False)
+    _run_both(model, tmp_path, *_batches(model, integers=8))
