@@ -475,12 +475,18 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
 
 @pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
                                   "stateful", "custom_cell_activation", "resize_of_unknown_size",
-                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
+                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes",
+                                  "mask_computed_by_ops"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     if case == "lookup_of_hashed_oov_tokens":
         model = mk.Sequential([L.Input((2,), dtype="string"),
                                L.StringLookup(vocabulary=["a"], num_oov_indices=2)])
         expected = "its out-of-vocabulary tokens share several indices by TensorFlow's hashes"
+    elif case == "mask_computed_by_ops":
+        tokens = L.Input((5,), dtype="int32")
+        model = mk.Model(tokens, L.LSTM(2)(L.Embedding(10, 3)(tokens),
+                                           mask=mk.ops.not_equal(tokens, 0)))
+        expected = "its `mask` argument is computed by ops that are exported only as masks"
     elif case == "causal_mask_over_two_axes":
         grid = L.Input((3, 2, 4))
         model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))

@@ -46,9 +46,9 @@ def _functional(model, graph, inputs, mask=None):
                 isinstance(node.operation, operation.Operation)
                 and any(isinstance(v, _MaskOnly) for v in tree.flatten((args, kwargs)))):
             return [_MaskOnly(node.operation)] * len(node.outputs)
-        for name in [n for n in kwargs if n == "mask" or n.endswith("_mask")]:
-            if all(m is None or isinstance(m, _MaskOnly) for m in tree.flatten(kwargs[name])):
-                kwargs.pop(name)
+        if "mask" in kwargs and all(m is None or isinstance(m, _MaskOnly)
+                                    for m in tree.flatten(kwargs["mask"])):
+            _check_recorded_masks(node.operation, graph, args, kwargs.pop("mask"))
         for value in tree.flatten((args, kwargs)):
             if isinstance(value, _MaskOnly):
                 raise cannot_export(value.op, f"the `{type(value.op).__name__}` op has no "
@@ -66,6 +66,20 @@ def _functional(model, graph, inputs, mask=None):
 # The ops Keras 3 records to compute masks along a functional graph.
 _MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot",
              "OnesLike"}
+
+
+def _check_recorded_masks(layer, graph, args, recorded):
+    """A mask recorded with a call stands for its input's own (which the converters find in
+    `graph.masks`); one computed otherwise (a `mask=` of ops on another value) is refused
+    rather than left out."""
+    inputs = tree.flatten(args[0]) if args else []
+    recorded = tree.flatten(recorded)
+    if len(recorded) != len(inputs) or any(
+            isinstance(m, _MaskOnly) and graph.masks.get(x) is None
+            for m, x in zip(recorded, inputs)):
+        raise cannot_export(layer, "its `mask` argument is computed by ops that are exported "
+                                   "only as masks of their inputs (pass a model input or a "
+                                   "layer's output as `mask`)")
 
 
 class _MaskOnly:
