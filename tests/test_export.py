@@ -492,7 +492,8 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
-                                  "stateful", "custom_cell_activation", "resize_of_unknown_size",
+                                  "stateful", "custom_cell_activation",
+                                  "bicubic_resize_of_unknown_size", "crop_of_unknown_size",
                                   "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     if case == "lookup_of_hashed_oov_tokens":
@@ -503,8 +504,11 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         grid = L.Input((3, 2, 4))
         model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))
         expected = "the causal mask and `sliding_window` are exported over the first axis after"
-    elif case == "resize_of_unknown_size":
-        model = mk.Sequential([L.Input((None, None, 3)), L.Resizing(2, 2)])
+    elif case == "bicubic_resize_of_unknown_size":
+        model = mk.Sequential([L.Input((None, None, 3)), L.Resizing(2, 2, "bicubic")])
+        expected = "images of unknown height or width are resized only bilinearly or by nearest"
+    elif case == "crop_of_unknown_size":
+        model = mk.Sequential([L.Input((None, None, 3)), L.CenterCrop(2, 2)])
         expected = "its resize is written for a fixed image size: give the input its height"
     elif case == "mask_into_a_converter_without_masks":
         tokens = L.Input((3,), dtype="int32")
@@ -649,6 +653,21 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ("Exporting to ONNX needs the `onnx` package: "
                                   "`pip install minikeras-numpy[onnx]` (or `pip install onnx`).")
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_resizing_images_of_any_size(interpolation, data_format, tmp_path):
+    """Images whose size is known only at run time: the resize matrices made in the graph,
+    the same numbers as minikeras' on every size (smaller, larger, odd ratios, one pixel)."""
+    shape = (None, None, 2) if data_format == "channels_last" else (2, None, None)
+    model = mk.Sequential([L.Input(shape), L.Resizing(5, 7, interpolation,
+                                                      data_format=data_format)])
+    rng = np.random.default_rng(0)
+    sizes = [(4, 6), (9, 5), (5, 7), (43, 96), (1, 1), (15, 21), (2, 70)]
+    _run_both(model, tmp_path, *[
+        (3 * rng.normal(size=(2, h, w, 2) if data_format == "channels_last" else (2, 2, h, w)))
+        .astype("float32") for h, w in sizes])
 
 
 def test_a_closed_vocabulary_gives_minus_one_where_minikeras_raises(tmp_path):

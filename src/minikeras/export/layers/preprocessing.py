@@ -185,6 +185,8 @@ register_converter(layers.RandomCrop)(lambda layer, graph, x: _smart_resize(laye
 
 @register_converter(layers.Resizing)
 def _resizing(layer, graph, x):
+    if any(d is None for d in _image_size(layer, graph, x, known=False)[0]):
+        return _resizing_any_size(layer, graph, x)
     size, _ = _image_size(layer, graph, x)
     target = (layer.height, layer.width)
     crop = aspect_crop(*size, *target) if layer.crop_to_aspect_ratio else None
@@ -200,14 +202,73 @@ def _smart_resize(layer, graph, x):
                    aspect_crop(*size, layer.height, layer.width))
 
 
-def _image_size(layer, graph, x):
-    """`((height, width), (height axis, width axis))` of a batch of images of known size: a
-    resize is written as products with matrices made for that size."""
+def _resizing_any_size(layer, graph, x):
+    """Resizing of images of a size known only at run time, bilinear or nearest (without
+    antialiasing, crop or padding to the aspect ratio): the resize matrices computed in the
+    graph from the image's size, with minikeras' own arithmetic (so the same numbers)."""
+    if layer.interpolation not in ("bilinear", "nearest") or layer.antialias or \
+            layer.crop_to_aspect_ratio or layer.pad_to_aspect_ratio:
+        raise cannot_export(layer, "images of unknown height or width are resized only "
+                                   "bilinearly or by nearest neighbours, without antialias, "
+                                   "crop or padding to the aspect ratio: give the input its "
+                                   "height and width")
+    _, axes = _image_size(layer, graph, x, known=False)
+    matrices = [_runtime_matrix(graph, x, axis, new, layer.interpolation)
+                for axis, new in zip(axes, (layer.height, layer.width))]
+    return _products(layer, graph, as_type(graph, x), axes, matrices)
+
+
+def _runtime_matrix(graph, x, axis, new, interpolation):
+    """The `(new, size)` resize matrix of axis `axis` of `x` (`resampling.linear_matrix` in
+    float64, `resampling.nearest_indices` in float32, as minikeras makes them)."""
+    dtype = np.float64 if interpolation == "bilinear" else np.float32
+    kind = graph.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+    def number(value):
+        return graph.constant(value, "number", dtype=dtype)
+
+    size_int = graph.op("Squeeze", graph.dims(x, axis, axis + 1), graph.axes(0))
+    size = graph.op("Cast", size_int, to=kind)
+    last = graph.op("Sub", size, number(1))
+    rows = graph.op("Range", number(0), number(new), number(1))
+    columns = graph.op("Unsqueeze", graph.op("Cast", graph.op(
+        "Range", graph.constant(0, "zero", dtype=np.int64), size_int,
+        graph.constant(1, "one", dtype=np.int64)), to=kind), graph.axes(0))
+
+    def picks(source, weight=None):
+        """`(new, size)`: `weight` (1 by default) where a row's column is `source`."""
+        hits = graph.op("Cast", graph.op("Equal", graph.op("Unsqueeze", source, graph.axes(1)),
+                                         columns), to=kind)
+        return hits if weight is None else graph.op(
+            "Mul", hits, graph.op("Unsqueeze", weight, graph.axes(1)))
+
+    if interpolation == "nearest":
+        scale = graph.op("Div", size, number(new))
+        source = graph.op("Floor", graph.op("Mul", graph.op("Add", rows, number(0.5)), scale))
+        matrix = picks(graph.op("Min", source, last))
+    else:
+        position = graph.op("Sub", graph.op("Mul", graph.op("Add", rows, number(0.5)),
+                                            graph.op("Div", size, number(new))), number(0.5))
+        floor = graph.op("Floor", position)
+        weight = graph.op("Sub", position, floor)
+
+        def clipped(value):
+            return graph.op("Min", graph.op("Max", value, number(0)), last)
+
+        matrix = graph.op("Add", picks(clipped(floor), graph.op("Sub", number(1), weight)),
+                          picks(clipped(graph.op("Add", floor, number(1))), weight))
+    return graph.op("Cast", matrix, to=graph.onnx.helper.np_dtype_to_tensor_dtype(graph.dtype))
+
+
+def _image_size(layer, graph, x, known=True):
+    """`((height, width), (height axis, width axis))` of a batch of images, of known size
+    unless `known` is False (a size is then None where unknown): a resize is written as
+    products with matrices made for that size."""
     shape = graph.shape(x)
     if len(shape) != 4:
         raise cannot_export(layer, "only batches of images (inputs of rank 4) are exported")
     axes = (layer._height_axis % 4, layer._width_axis % 4)
-    if any(shape[a] is None for a in axes):
+    if known and any(shape[a] is None for a in axes):
         raise cannot_export(layer, "its resize is written for a fixed image size: give the "
                                    "input its height and width")
     return (shape[axes[0]], shape[axes[1]]), axes
@@ -228,11 +289,18 @@ def _resize(layer, graph, x, interpolation, antialias, crop=None, pad=None, fill
             pads[axis] = pads[axis + 4] = count
         height, width = height + 2 * pad[0], width + 2 * pad[1]
         x = graph.op("Pad", x, graph.ints(pads, "pads"), graph.constant(fill_value, "fill"))
+    matrices = [graph.constant(resampling.resize_matrix(size, new, interpolation, antialias,
+                                                        graph.dtype), f"{layer.name}/resize")
+                for size, new in zip((height, width), (layer.height, layer.width))]
+    return _products(layer, graph, x, axes, matrices)
+
+
+def _products(layer, graph, x, axes, matrices):
+    """`x` times each `(new size, size)` matrix on its spatial axis, height then width."""
     image = "nchw" if axes == (2, 3) else "nhwc"
-    for axis, size, new, letter in zip(axes, (height, width), (layer.height, layer.width), "yz"):
-        matrix = resampling.resize_matrix(size, new, interpolation, antialias, graph.dtype)
+    for axis, matrix, letter in zip(axes, matrices, "yz"):
         output = image.replace(image[axis], letter)
-        x = graph.op("Einsum", graph.constant(matrix, f"{layer.name}/resize"), x,
-                     equation=f"{letter}{image[axis]},{image}->{output}", hint=layer.name)
+        x = graph.op("Einsum", matrix, x, equation=f"{letter}{image[axis]},{image}->{output}",
+                     hint=layer.name)
         image = output
     return x
