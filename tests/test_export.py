@@ -206,8 +206,12 @@ def _group_query():
     multi_query, scores = L.GroupQueryAttention(2, 3, 1, use_gate=True, sliding_window=2)(
         q, q, use_causal_mask=True, return_attention_scores=True)
     as_many_groups = L.GroupQueryAttention(2, 2, 2, use_bias=False)(q, v, attention_mask=mask)
-    return [q, v, k, mask], [grouped(q, v, k, attention_mask=mask), multi_query, scores,
-                             as_many_groups]
+    kept_queries, kept_values = L.Input((4,), dtype="bool"), L.Input((5,), dtype="bool")
+    masked = L.GroupQueryAttention(2, 4, 2, dropout=0.2)(
+        q, v, query_mask=kept_queries, value_mask=kept_values)  # masks as arguments
+    heads = L.MultiHeadAttention(2, 2)(q, v, value_mask=kept_values, key_mask=kept_values)
+    return [q, v, k, mask, kept_queries, kept_values], [
+        grouped(q, v, k, attention_mask=mask), multi_query, scores, as_many_groups, masked, heads]
 
 
 def _functional_bidirectional():
