@@ -496,8 +496,7 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
-                                  "stateful", "custom_cell_activation",
-                                  "bicubic_resize_of_unknown_size", "crop_of_unknown_size",
+                                  "stateful", "custom_cell_activation", "a_single_image",
                                   "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     if case == "lookup_of_hashed_oov_tokens":
@@ -508,12 +507,9 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         grid = L.Input((3, 2, 4))
         model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))
         expected = "the causal mask and `sliding_window` are exported over the first axis after"
-    elif case == "bicubic_resize_of_unknown_size":
-        model = mk.Sequential([L.Input((None, None, 3)), L.Resizing(2, 2, "bicubic")])
-        expected = "images of unknown height or width are resized only bilinearly or by nearest"
-    elif case == "crop_of_unknown_size":
-        model = mk.Sequential([L.Input((None, None, 3)), L.CenterCrop(2, 2)])
-        expected = "its resize is written for a fixed image size: give the input its height"
+    elif case == "a_single_image":
+        model = mk.Sequential([L.Input((4, 3)), L.Resizing(2, 2)])
+        expected = "only batches of images \\(inputs of rank 4\\) are exported"
     elif case == "mask_into_a_converter_without_masks":
         tokens = L.Input((3,), dtype="int32")
         embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
@@ -659,14 +655,28 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
                                   "`pip install minikeras-numpy[onnx]` (or `pip install onnx`).")
 
 
-@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+IMAGE_LAYERS_OF_ANY_SIZE = {
+    **{interpolation: lambda fmt, i=interpolation: L.Resizing(5, 7, i, data_format=fmt)
+       for interpolation in mk.layers.resampling.RESIZE_INTERPOLATIONS},
+    "bicubic_antialias": lambda fmt: L.Resizing(5, 7, "bicubic", antialias=True, data_format=fmt),
+    "lanczos3_antialias": lambda fmt: L.Resizing(3, 6, "lanczos3", antialias=True,
+                                                 data_format=fmt),
+    "bilinear_crop": lambda fmt: L.Resizing(5, 7, crop_to_aspect_ratio=True, data_format=fmt),
+    "area_pad": lambda fmt: L.Resizing(6, 3, "area", pad_to_aspect_ratio=True, fill_value=0.5,
+                                       data_format=fmt),
+    "center_crop": lambda fmt: L.CenterCrop(5, 7, data_format=fmt),
+    "random_crop": lambda fmt: L.RandomCrop(5, 7, data_format=fmt),
+}
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-def test_resizing_images_of_any_size(interpolation, data_format, tmp_path):
-    """Images whose size is known only at run time: the resize matrices made in the graph,
-    the same numbers as minikeras' on every size (smaller, larger, odd ratios, one pixel)."""
+@pytest.mark.parametrize("name", sorted(IMAGE_LAYERS_OF_ANY_SIZE))
+def test_image_layers_resize_images_of_any_size(name, data_format, tmp_path):
+    """Images whose size is known only at run time: the resize matrices (and crop windows)
+    computed in the graph, the same numbers as minikeras' on every size (smaller, larger, odd
+    ratios, one pixel)."""
     shape = (None, None, 2) if data_format == "channels_last" else (2, None, None)
-    model = mk.Sequential([L.Input(shape), L.Resizing(5, 7, interpolation,
-                                                      data_format=data_format)])
+    model = mk.Sequential([L.Input(shape), IMAGE_LAYERS_OF_ANY_SIZE[name](data_format)])
     rng = np.random.default_rng(0)
     sizes = [(4, 6), (9, 5), (5, 7), (43, 96), (1, 1), (15, 21), (2, 70)]
     _run_both(model, tmp_path, *[
