@@ -390,6 +390,13 @@ LAYER_MODELS = {
         L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode="ave"),
         L.Bidirectional(L.GRU(2), merge_mode="mul")),
     "bidirectional_states": _functional(_functional_bidirectional),
+    # sizes known only at run time
+    "group_normalization_any_size": lambda: _seq(
+        L.Input((None, 6)), L.GroupNormalization(groups=3), L.Reshape((-1, 2, 3)),
+        L.GroupNormalization(groups=-1, axis=2)),
+    "time_distributed_any_size": lambda: _seq(
+        L.Input((4, None, 3)), L.TimeDistributed(L.Conv1D(2, 2)),
+        L.TimeDistributed(L.GlobalMaxPooling1D()), L.TimeDistributed(L.Dense(2))),
     "time_distributed": lambda: _seq(
         L.Input((4, 6)), L.TimeDistributed(L.Dense(3)), L.Reshape((4, 3, 1)),
         L.TimeDistributed(L.Conv1D(2, 2))),
@@ -653,6 +660,16 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ("Exporting to ONNX needs the `onnx` package: "
                                   "`pip install minikeras-numpy[onnx]` (or `pip install onnx`).")
+
+
+@pytest.mark.parametrize("name", ["group_normalization_any_size", "time_distributed_any_size"])
+def test_sizes_known_only_at_run_time(name, tmp_path):
+    model = LAYER_MODELS[name]()
+    _randomize(model)
+    rng = np.random.default_rng(0)
+    _run_both(model, tmp_path, *[
+        (3 * rng.normal(size=[3, *(size if d is None else d for d in model.input_shape[1:])]))
+        .astype("float32") for size in (2, 5, 8)])
 
 
 IMAGE_LAYERS_OF_ANY_SIZE = {

@@ -174,7 +174,3 @@ class Graph:
         """The sizes of axes `start:end` of `x`, as a 1-D int64 value (known at run time)."""
         return self.op("Shape", x, start=start, end=end)
 
-    def reshape_like(self, x, reference, kept, tail):
-        """`x` reshaped to the first `kept` axes' sizes of `reference`, then `tail`."""
-        shape = self.op("Concat", self.dims(reference, 0, kept), self.ints(tail, "tail"), axis=0)
-        return self.op("Reshape", x, shape)
