@@ -15,6 +15,7 @@ import numpy as np
 
 from minikeras import backend, constraints, initializers, ops, regularizers
 from minikeras.core import tape
+from minikeras.layers import node
 from minikeras.layers.attention.attention import LARGE_NEGATIVE, dropout_weights, masked_softmax
 from minikeras.layers.base import Layer
 
@@ -207,8 +208,6 @@ class HeadedAttention(Layer):
     def compute_output_spec(self, query, value, key=None, **kwargs):
         """The symbolic outputs: the output, and with `return_attention_scores` the scores as
         well (a pair, as Keras 3 gives; their shape found by running the layer on zeros)."""
-        from minikeras.layers import node
-
         if kwargs.get("return_attention_scores"):
             return tuple(node.probe_spec(self, (query, value, key), kwargs))
         return node.KerasTensor(self.compute_output_shape(
