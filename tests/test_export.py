@@ -394,6 +394,16 @@ LAYER_MODELS = {
     "group_normalization_any_size": lambda: _seq(
         L.Input((None, 6)), L.GroupNormalization(groups=3), L.Reshape((-1, 2, 3)),
         L.GroupNormalization(groups=-1, axis=2)),
+    "conv_transpose_any_size": lambda: _seq(
+        L.Input((None, 3)), L.Conv1DTranspose(2, 3, strides=2, padding="same"),
+        L.Conv1DTranspose(2, 2, strides=3), L.Conv1DTranspose(2, 3, strides=2, output_padding=1),
+        L.Conv1DTranspose(2, 4, padding="same", dilation_rate=2)),
+    "conv_transpose_2d_any_size": lambda: _seq(
+        L.Input((None, None, 3)), L.Conv2DTranspose(2, 3, strides=2, padding="same"),
+        L.Conv2DTranspose(2, (2, 3), strides=(1, 2))),
+    "conv_transpose_2d_channels_first_any_size": lambda: _seq(
+        L.Input((3, None, 4)), L.Conv2DTranspose(2, (2, 3), strides=(2, 1), padding="same",
+                                                 data_format="channels_first")),
     "time_distributed_any_size": lambda: _seq(
         L.Input((4, None, 3)), L.TimeDistributed(L.Conv1D(2, 2)),
         L.TimeDistributed(L.GlobalMaxPooling1D()), L.TimeDistributed(L.Dense(2))),
@@ -662,7 +672,7 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
                                   "`pip install minikeras-numpy[onnx]` (or `pip install onnx`).")
 
 
-@pytest.mark.parametrize("name", ["group_normalization_any_size", "time_distributed_any_size"])
+@pytest.mark.parametrize("name", sorted(name for name in LAYER_MODELS if name.endswith("any_size")))
 def test_sizes_known_only_at_run_time(name, tmp_path):
     model = LAYER_MODELS[name]()
     _randomize(model)
