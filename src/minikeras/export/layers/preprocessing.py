@@ -78,8 +78,8 @@ def _category_encoding(layer, graph, x, count_weights=None):
 
 
 for _class, _why in (
-    (layers.TextVectorization, "its standardization and splitting of text have no ONNX "
-                               "operators"),
+    (layers.TextVectorization, "its standardization (regular-expression replacements) has "
+                               "no ONNX operator"),
     (layers.Hashing, "TensorFlow's hashes have no ONNX operator"),
 ):
     register_converter(_class)(refuse(_why))
