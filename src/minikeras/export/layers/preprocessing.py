@@ -78,8 +78,9 @@ def _category_encoding(layer, graph, x, count_weights=None):
 
 
 for _class, _why in (
-    (layers.TextVectorization, "its standardization (regular-expression replacements) has "
-                               "no ONNX operator"),
+    (layers.TextVectorization, "its default standardization (regular-expression "
+                               "replacements) has no ONNX operator, and its other settings "
+                               "are not written yet"),
     (layers.Hashing, "TensorFlow's hashes have no ONNX operator"),
 ):
     register_converter(_class)(refuse(_why))
