@@ -134,3 +134,17 @@ def test_legacy_h5_writes_attention_layers_as_tf_keras_does():
         assert mine["inbound_nodes"] == keras2["inbound_nodes"]
         if keras2["class_name"] in attention:
             assert mine == keras2
+
+
+@pytest.mark.parametrize("build", [lambda: layers.MultiHeadAttention(2, 3),
+                                   lambda: layers.GroupQueryAttention(2, 2, 1)],
+                         ids=["MultiHeadAttention", "GroupQueryAttention"])
+def test_heads_return_scores_as_a_pair_in_float32_eager_and_symbolic(build):
+    # Keras 3 on symbolic inputs: ((None, 4, 6), (None, 2, 4, 5)), both float32.
+    query, value = layers.Input((4, 6)), layers.Input((5, 6))
+    output, scores = build()(query, value, return_attention_scores=True)
+    assert (output.shape, scores.shape) == ((None, 4, 6), (None, 2, 4, 5))
+    assert output.dtype == scores.dtype == "float32"
+    x = np.ones((3, 4, 6), "float32")
+    assert all(np.asarray(y).dtype == np.float32 for y in build()(
+        x, x[:, :2], return_attention_scores=True))

@@ -1,6 +1,7 @@
 """ONNX export: every layer and activation minikeras has, checked by onnx.checker and run in
 onnxruntime against minikeras' own predictions (to 1e-5), with a dynamic batch axis."""
 
+import pathlib
 import subprocess
 import sys
 
@@ -32,11 +33,17 @@ def _run_both(model, tmp_path, *batches):
     assert all(feed.shape[0] == "batch" for feed in feeds)
     for x in batches:
         xs = x if isinstance(x, list) else [x]
-        got = session.run(None, {feed.name: value for feed, value in zip(feeds, xs)})
+        # onnxruntime takes and gives strings as numpy objects
+        got = session.run(None, {feed.name: value.astype(object) if value.dtype.kind == "U"
+                                 else value for feed, value in zip(feeds, xs)})
         expected = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         expected = expected if isinstance(expected, (list, tuple)) else [expected]
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
+            if e.dtype.kind == "U":
+                assert g.dtype == object
+                np.testing.assert_array_equal(g.astype(str), e)
+                continue
             assert g.shape == e.shape and g.dtype == e.dtype
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
     return session
@@ -125,7 +132,47 @@ def _masked():
         L.SimpleRNN(2, go_backwards=True)(L.BatchNormalization()(dense)),
         L.RNN(L.StackedRNNCells([L.LSTMCell(2), L.GRUCell(3)]))(embedded),
         L.GlobalAveragePooling1D()(L.LSTM(2, return_sequences=True)(embedded)),
-        L.GlobalAveragePooling1D(keepdims=True)(dense)]
+        L.GlobalAveragePooling1D(keepdims=True)(dense),
+        # the query's mask and the value's (a fully masked query: uniform weights, fused)
+        L.MultiHeadAttention(2, 3)(dense, embedded),
+        L.GroupQueryAttention(2, 2, 1)(embedded, embedded, return_attention_scores=True)[1],
+        L.LSTM(2)(L.MultiHeadAttention(2, 2, dropout=0.1)(embedded, dense))]
+
+
+def _masks_into_merges_attention_softmax():
+    tokens, kept = L.Input((6,), dtype="int32"), L.Input((6,), dtype="bool")
+    pairs = L.Input((6, 6), dtype="bool")
+    embedded = L.Embedding(10, 4, mask_zero=True)(tokens)
+    dense, unmasked = L.Dense(4)(embedded), L.Embedding(10, 4)(tokens)
+    return [tokens, kept, pairs], [
+        L.LSTM(2)(L.Concatenate()([embedded, dense])),
+        L.LSTM(2)(L.Concatenate(axis=1)([embedded, unmasked])),
+        L.GRU(2)(L.Add()([embedded, dense])),
+        L.SimpleRNN(2)(L.Maximum()([dense, embedded])),
+        L.LSTM(2)(L.Add()([embedded, unmasked])),  # no mask: an input has none
+        L.Dot(axes=2)([embedded, dense]),
+        L.GlobalAveragePooling1D()(L.Attention()([dense, embedded])),
+        L.Attention(score_mode="concat")([embedded, embedded], use_causal_mask=True),
+        L.AdditiveAttention()([embedded, dense, embedded]),
+        L.Softmax(axis=1)(L.Dense(6)(embedded), mask=pairs),  # a mask passed to the call
+        L.GRU(3)(dense, mask=kept)]
+
+
+def _masks_computed_by_ops():
+    """Masks made with Keras' mask ops (written only because something reads them) and
+    comparisons of integers with numbers."""
+    tokens = L.Input((5,), dtype="int32")
+    embedded = L.Embedding(10, 3)(tokens)
+    kept = mk.ops.not_equal(tokens, 0)
+    pairs = mk.ops.logical_and(kept[:, :, None], mk.ops.logical_not(
+        mk.ops.equal(tokens[:, None, :], 0)))
+    return tokens, [
+        L.LSTM(2)(embedded, mask=kept),
+        L.MultiHeadAttention(2, 2)(embedded, embedded, attention_mask=pairs),
+        mk.ops.cast(mk.ops.any(kept, axis=-1), "float32"),
+        mk.ops.cast(mk.ops.all(mk.ops.logical_or(kept, tokens > 3), axis=1, keepdims=True),
+                    "int32"),
+        mk.ops.equal(tokens, 2), tokens <= 4]
 
 
 def _multi_head():
@@ -135,6 +182,36 @@ def _multi_head():
         q, v, k, attention_mask=mask)
     causal = L.MultiHeadAttention(3, 2, use_bias=False)(q, q, use_causal_mask=True)
     return [q, v, k, mask], [output, causal]
+
+
+def _multi_head_variants():
+    q, v = L.Input((4, 6)), L.Input((5, 6))
+    grid, mask = L.Input((3, 2, 4)), L.Input((4, 5), dtype="bool")
+    gated = L.MultiHeadAttention(2, 3, use_gate=True, sliding_window=2)(
+        q, q, use_causal_mask=True)
+    # With dropout (or the scores returned) Keras' masked softmax gives a fully masked query
+    # zeros, not the fused path's uniform weights.
+    output, scores = L.MultiHeadAttention(2, 2, dropout=0.5, sliding_window=3)(
+        q, v, attention_mask=mask, return_attention_scores=True)
+    over_two_axes = L.MultiHeadAttention(2, 3, attention_axes=(1, 2))(grid, grid)
+    causal_over_grid = L.MultiHeadAttention(2, 2, attention_axes=(1,), sliding_window=2)(
+        grid, grid, use_causal_mask=True)
+    return [q, v, grid, mask], [gated, output, scores, over_two_axes, causal_over_grid]
+
+
+def _group_query():
+    q, v, k = L.Input((4, 6)), L.Input((5, 6)), L.Input((5, 2))
+    mask = L.Input((4, 5), dtype="bool")
+    grouped = L.GroupQueryAttention(3, num_query_heads=4, num_key_value_heads=2)
+    multi_query, scores = L.GroupQueryAttention(2, 3, 1, use_gate=True, sliding_window=2)(
+        q, q, use_causal_mask=True, return_attention_scores=True)
+    as_many_groups = L.GroupQueryAttention(2, 2, 2, use_bias=False)(q, v, attention_mask=mask)
+    kept_queries, kept_values = L.Input((4,), dtype="bool"), L.Input((5,), dtype="bool")
+    masked = L.GroupQueryAttention(2, 4, 2, dropout=0.2)(
+        q, v, query_mask=kept_queries, value_mask=kept_values)  # masks as arguments
+    heads = L.MultiHeadAttention(2, 2)(q, v, value_mask=kept_values, key_mask=kept_values)
+    return [q, v, k, mask, kept_queries, kept_values], [
+        grouped(q, v, k, attention_mask=mask), multi_query, scores, as_many_groups, masked, heads]
 
 
 def _functional_bidirectional():
@@ -151,6 +228,20 @@ LAYER_MODELS = {
         L.CenterCrop(4, 3), L.Conv2D(2, 2)),
     "center_crop_channels_first": lambda: _seq(
         L.Input((2, 6, 7)), L.CenterCrop(3, 5, data_format="channels_first")),
+    # smaller than its target on one axis: the aspect window resized
+    "center_crop_of_smaller_images": lambda: _seq(L.Input((5, 7, 2)), L.CenterCrop(6, 4)),
+    "random_crop": lambda: _seq(
+        L.Input((9, 6, 2)), L.RandomCrop(4, 5), L.RandomCrop(
+            6, 3, data_format="channels_first")),
+    **{f"resizing_{interpolation}": (lambda interpolation: lambda: _seq(
+        L.Input((7, 9, 2)), L.Resizing(4, 12, interpolation),
+        L.Resizing(5, 3, interpolation, antialias=True),
+        L.Resizing(6, 4, interpolation, crop_to_aspect_ratio=True),
+        L.Resizing(3, 7, interpolation, pad_to_aspect_ratio=True, fill_value=0.5),
+        L.Resizing(2, 3, interpolation, antialias=True, data_format="channels_first")))(
+        interpolation) for interpolation in mk.layers.resampling.RESIZE_INTERPOLATIONS},
+    "resizing_integer_images": lambda: _seq(
+        L.Input((6, 5, 3), dtype="uint8"), L.Resizing(3, 4)),
     "dropout_and_activation": lambda: _seq(
         L.Input((6,)), L.Dense(4), L.Dropout(0.5), L.Activation("tanh")),
     "noise_and_regularization": lambda: _seq(
@@ -184,6 +275,22 @@ LAYER_MODELS = {
     "normalization_rescaling": lambda: _seq(
         L.Input((3,)), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.5, 1e-9]),
         L.Rescaling(0.5, offset=-1.0), L.Normalization(mean=2.0, variance=9.0, invert=True)),
+    "string_lookup": _functional(lambda: (lambda s, i: ([s, i], [
+        L.StringLookup(vocabulary=["a", "b", "c"], mask_token="")(s),
+        L.StringLookup(vocabulary=["c", "a"], output_mode="multi_hot")(s),
+        L.StringLookup(vocabulary=["a", "b", "c"], output_mode="count", mask_token="")(s),
+        L.StringLookup(vocabulary=["b", "a"], output_mode="tf_idf", idf_weights=[0.5, 2.0])(s),
+        L.StringLookup(vocabulary=["a", "b", "c"], output_mode="one_hot")(s),
+        L.StringLookup(vocabulary=["a", "b", "c"], invert=True, mask_token="")(i),
+        L.StringLookup(vocabulary=["a", "b"], invert=True, num_oov_indices=2)(i)]))(
+        L.Input((4,), dtype="string"), L.Input((4,), dtype="int64"))),
+    "integer_lookup": _functional(lambda: (lambda i: (i, [
+        L.IntegerLookup(vocabulary=[1, 3, 5, 7])(i),
+        L.IntegerLookup(vocabulary=[3, 5], num_oov_indices=3, mask_token=0)(i),
+        L.IntegerLookup(vocabulary=[2, 4, 6], output_mode="multi_hot", mask_token=0)(i),
+        L.IntegerLookup(vocabulary=[9, 1], output_mode="count", num_oov_indices=2)(i),
+        L.IntegerLookup(vocabulary=[1, 3, 5, 7], invert=True, mask_token=0)(i)]))(
+        L.Input((4,), dtype="int32"))),
     "rescaling_integers": lambda: _seq(L.Input((4,), dtype="int32"), L.Rescaling(1 / 255)),
     "discretization_category_encoding": _functional(lambda: (lambda x, i: ([x, i], [
         L.Discretization(bin_boundaries=[-1.0, 0.0, 2.5])(x),
@@ -283,11 +390,30 @@ LAYER_MODELS = {
         L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode="ave"),
         L.Bidirectional(L.GRU(2), merge_mode="mul")),
     "bidirectional_states": _functional(_functional_bidirectional),
+    # sizes known only at run time
+    "group_normalization_any_size": lambda: _seq(
+        L.Input((None, 6)), L.GroupNormalization(groups=3), L.Reshape((-1, 2, 3)),
+        L.GroupNormalization(groups=-1, axis=2)),
+    "conv_transpose_any_size": lambda: _seq(
+        L.Input((None, 3)), L.Conv1DTranspose(2, 3, strides=2, padding="same"),
+        L.Conv1DTranspose(2, 2, strides=3), L.Conv1DTranspose(2, 3, strides=2, output_padding=1),
+        L.Conv1DTranspose(2, 4, padding="same", dilation_rate=2)),
+    "conv_transpose_2d_any_size": lambda: _seq(
+        L.Input((None, None, 3)), L.Conv2DTranspose(2, 3, strides=2, padding="same"),
+        L.Conv2DTranspose(2, (2, 3), strides=(1, 2))),
+    "conv_transpose_2d_channels_first_any_size": lambda: _seq(
+        L.Input((3, None, 4)), L.Conv2DTranspose(2, (2, 3), strides=(2, 1), padding="same",
+                                                 data_format="channels_first")),
+    "time_distributed_any_size": lambda: _seq(
+        L.Input((4, None, 3)), L.TimeDistributed(L.Conv1D(2, 2)),
+        L.TimeDistributed(L.GlobalMaxPooling1D()), L.TimeDistributed(L.Dense(2))),
     "time_distributed": lambda: _seq(
         L.Input((4, 6)), L.TimeDistributed(L.Dense(3)), L.Reshape((4, 3, 1)),
         L.TimeDistributed(L.Conv1D(2, 2))),
     "lstm_states_in_and_out": _functional(_lstm_states),
     "masked_sequences": _functional(_masked),
+    "masks_into_merges_attention_softmax": _functional(_masks_into_merges_attention_softmax),
+    "masks_computed_by_ops": _functional(_masks_computed_by_ops),
     "masking": lambda: _seq(L.Input((5, 3)), L.Masking(0.5), L.LSTM(2, return_sequences=True),
                             L.GRU(2)),
     # functional graphs
@@ -296,11 +422,14 @@ LAYER_MODELS = {
     "nested_models": _functional(_nested),
     "attention": _functional(_attention),
     "multi_head_attention": _functional(_multi_head),
+    "multi_head_attention_gate_window_axes": _functional(_multi_head_variants),
+    "group_query_attention": _functional(_group_query),
 }
 
 
-def _batches(model, seed=0):
-    """Two batches (1 and 7 rows) for the model's inputs: integers for integer inputs."""
+def _batches(model, seed=0, integers=10):
+    """Two batches (1 and 7 rows) for the model's inputs: integers below `integers` for
+    integer inputs."""
     rng = np.random.default_rng(seed)
     specs = [(x.shape, x.dtype) for x in model.inputs] if hasattr(model, "_inputs") else [
         (model.input_shape, getattr(model._input_layer, "dtype", "float32"))]
@@ -308,11 +437,13 @@ def _batches(model, seed=0):
     for batch in (1, 7):
         xs = []
         for shape, dtype in specs:
-            size = (batch, *shape[1:])
+            size = (batch, *(3 if d is None else d for d in shape[1:]))  # 3 steps where free
             if dtype == "bool":
                 xs.append(rng.random(size) < 0.7)
+            elif dtype == "string":
+                xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]"]), size))
             elif np.dtype(dtype).kind in "iu":
-                xs.append(rng.integers(0, 10, size).astype(dtype))
+                xs.append(rng.integers(0, integers, size).astype(dtype))
             else:
                 xs.append((3.0 * rng.normal(size=size)).astype(dtype))
         batches.append(xs)
@@ -341,15 +472,9 @@ def test_every_layer(name, tmp_path):
 # The layers no ONNX graph can hold (docs/export.md lists them, with why).
 REFUSED = {
     L.Lambda: lambda: L.Lambda(lambda x: x + 1.0),
-    L.StringLookup: lambda: L.StringLookup(vocabulary=["a", "b"]),
     L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
     L.Hashing: lambda: L.Hashing(4),
-    L.IntegerLookup: lambda: L.IntegerLookup(vocabulary=[3, 4]),
-    L.Resizing: lambda: L.Resizing(2, 3),
-    L.RandomCrop: lambda: L.RandomCrop(2, 2),
 }
-# The input each refused layer is tried on (else 2 features).
-REFUSED_INPUTS = {L.Resizing: (5, 4, 3), L.RandomCrop: (5, 4, 3)}
 
 
 def _classes(layer):
@@ -373,38 +498,44 @@ def test_the_battery_holds_every_layer_class_or_refuses_it():
         if hasattr(model, "operations"):
             for operation in model.operations:
                 covered |= _classes(operation)
-    missing = built_in - covered - set(REFUSED) - {L.Layer, L.InputLayer, L.RNN,
-                                                    L.GroupQueryAttention}  # refused below
+    missing = built_in - covered - set(REFUSED) - {L.Layer, L.InputLayer, L.RNN}
     assert not sorted(c.__name__ for c in missing)
-
-
-def test_grouped_query_attention_is_refused_by_name(tmp_path):
-    query, value = L.Input((3, 4)), L.Input((5, 4))
-    layer = L.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1)
-    model = mk.Model([query, value], layer(query, value))
-    with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\(GroupQueryAttention\\) "
-                                         "cannot be exported to ONNX: grouped-query"):
-        model.export(tmp_path / "x.onnx", format="onnx")
 
 
 @pytest.mark.parametrize("cls", sorted(REFUSED, key=lambda c: c.__name__), ids=lambda c: c.__name__)
 def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
-    dtype = "string" if cls in (L.StringLookup, L.TextVectorization) else \
-        "int32" if cls is L.IntegerLookup else "float32"
-    model = mk.Sequential([L.Input(REFUSED_INPUTS.get(cls, (2,)), dtype=dtype), REFUSED[cls]()])
+    dtype = "string" if cls is L.TextVectorization else "float32"
+    model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])
     layer = model.layers[-1]
     with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\({cls.__name__}\\) cannot be "
                                          "exported to ONNX: "):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
-@pytest.mark.parametrize("case", ["mask_into_attention", "stateful", "custom_cell_activation"])
+@pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
+                                  "stateful", "custom_cell_activation", "a_single_image",
+                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
-    if case == "mask_into_attention":
+    if case == "lookup_of_hashed_oov_tokens":
+        model = mk.Sequential([L.Input((2,), dtype="string"),
+                               L.StringLookup(vocabulary=["a"], num_oov_indices=2)])
+        expected = "its out-of-vocabulary tokens share several indices by TensorFlow's hashes"
+    elif case == "causal_mask_over_two_axes":
+        grid = L.Input((3, 2, 4))
+        model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))
+        expected = "the causal mask and `sliding_window` are exported over the first axis after"
+    elif case == "a_single_image":
+        model = mk.Sequential([L.Input((4, 3)), L.Resizing(2, 2)])
+        expected = "only batches of images \\(inputs of rank 4\\) are exported"
+    elif case == "mask_into_a_converter_without_masks":
         tokens = L.Input((3,), dtype="int32")
         embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
-        model = mk.Model(tokens, L.Attention()([embedded, embedded]))
-        expected = "masks of several inputs are not exported"
+        model = mk.Model(tokens, MaskedDoubling()(embedded))
+        expected = "the mask of its input \\(from `mask_zero`, `Masking` or the call\\) is not"
+    elif case == "constant_mask_in_a_call":
+        x = L.Input((3, 2))
+        model = mk.Model(x, L.GRU(2)(x, mask=np.array([[True, False, True]])))
+        expected = "a mask passed in a call is exported only as a value of the model"
     elif case == "stateful":
         model = mk.Sequential([L.Input((3, 2), batch_size=4), L.GRU(2, stateful=True)])
         expected = "a stateful RNN keeps its states between calls"
@@ -415,6 +546,14 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
+class MaskedDoubling(layers.Layer):
+    def call(self, inputs, mask=None):
+        return inputs * 2.0
+
+
+register_converter(MaskedDoubling)(lambda layer, graph, x: graph.op("Add", x, x))
+
+
 def test_masks_follow_keras_through_padding_anywhere_and_fully_masked_rows(tmp_path):
     """Keras skips a masked step wherever it is (before, between, after the kept ones), and a
     sample with no kept step gives zeros; the ONNX graph moves the kept steps to the front."""
@@ -423,6 +562,10 @@ def test_masks_follow_keras_through_padding_anywhere_and_fully_masked_rows(tmp_p
     tokens = np.array([[0, 0, 3, 4, 5, 6], [1, 2, 3, 0, 0, 0], [0, 7, 0, 8, 0, 9],
                        [0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 5, 5]], "int32")
     _run_both(model, tmp_path, tokens)
+    merged = LAYER_MODELS["masks_into_merges_attention_softmax"]()
+    _randomize(merged)
+    _run_both(merged, tmp_path, [tokens, tokens[::-1] > 4, np.eye(6, dtype=bool)[None, [
+        0, 1, 1, 2, 3, 4]].repeat(5, axis=0) & (tokens[:, :, None] > 0)])
     masking = LAYER_MODELS["masking"]()
     _randomize(masking)
     x = np.random.default_rng(3).normal(size=(4, 5, 3)).astype("float32")
@@ -527,3 +670,69 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ("Exporting to ONNX needs the `onnx` package: "
                                   "`pip install minikeras-numpy[onnx]` (or `pip install onnx`).")
+
+
+@pytest.mark.parametrize("name", sorted(name for name in LAYER_MODELS if name.endswith("any_size")))
+def test_sizes_known_only_at_run_time(name, tmp_path):
+    model = LAYER_MODELS[name]()
+    _randomize(model)
+    rng = np.random.default_rng(0)
+    _run_both(model, tmp_path, *[
+        (3 * rng.normal(size=[3, *(size if d is None else d for d in model.input_shape[1:])]))
+        .astype("float32") for size in (2, 5, 8)])
+
+
+IMAGE_LAYERS_OF_ANY_SIZE = {
+    **{interpolation: lambda fmt, i=interpolation: L.Resizing(5, 7, i, data_format=fmt)
+       for interpolation in mk.layers.resampling.RESIZE_INTERPOLATIONS},
+    "bicubic_antialias": lambda fmt: L.Resizing(5, 7, "bicubic", antialias=True, data_format=fmt),
+    "lanczos3_antialias": lambda fmt: L.Resizing(3, 6, "lanczos3", antialias=True,
+                                                 data_format=fmt),
+    "bilinear_crop": lambda fmt: L.Resizing(5, 7, crop_to_aspect_ratio=True, data_format=fmt),
+    "area_pad": lambda fmt: L.Resizing(6, 3, "area", pad_to_aspect_ratio=True, fill_value=0.5,
+                                       data_format=fmt),
+    "center_crop": lambda fmt: L.CenterCrop(5, 7, data_format=fmt),
+    "random_crop": lambda fmt: L.RandomCrop(5, 7, data_format=fmt),
+}
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("name", sorted(IMAGE_LAYERS_OF_ANY_SIZE))
+def test_image_layers_resize_images_of_any_size(name, data_format, tmp_path):
+    """Images whose size is known only at run time: the resize matrices (and crop windows)
+    computed in the graph, the same numbers as minikeras' on every size (smaller, larger, odd
+    ratios, one pixel)."""
+    shape = (None, None, 2) if data_format == "channels_last" else (2, None, None)
+    model = mk.Sequential([L.Input(shape), IMAGE_LAYERS_OF_ANY_SIZE[name](data_format)])
+    rng = np.random.default_rng(0)
+    sizes = [(4, 6), (9, 5), (5, 7), (43, 96), (1, 1), (15, 21), (2, 70)]
+    _run_both(model, tmp_path, *[
+        (3 * rng.normal(size=(2, h, w, 2) if data_format == "channels_last" else (2, 2, h, w)))
+        .astype("float32") for h, w in sizes])
+
+
+def test_a_closed_vocabulary_gives_minus_one_where_minikeras_raises(tmp_path):
+    """With `num_oov_indices=0` an unknown token is an error in minikeras (as in Keras); an
+    ONNX graph cannot raise, so its index is -1 (known tokens as minikeras gives them)."""
+    model = mk.Sequential([L.Input((3,), dtype="string"),
+                           L.StringLookup(vocabulary=["a", "b"], num_oov_indices=0)])
+    session = _run_both(model, tmp_path, np.array([["a", "b", "b"], ["b", "a", "a"]]))
+    with pytest.raises(ValueError, match="all inputs should be in vocabulary"):
+        model.predict(np.array([["a", "z", "b"]]), verbose=0)
+    unknown = np.array([["a", "z", "b"]], dtype=object)
+    got = session.run(None, {session.get_inputs()[0].name: unknown})[0]
+    np.testing.assert_array_equal(got, [[0, -1, 1]])
+
+
+FILES = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data" / "files"
+MODEL_FILES = sorted(p.name for p in [*FILES.glob("*.keras"), *FILES.glob("*.h5")]
+                     if not p.name.endswith("weights.h5"))
+
+
+@pytest.mark.parametrize("name", MODEL_FILES)
+def test_every_model_file_saved_by_keras_converts_and_runs_as_minikeras_predicts(name, tmp_path):
+    """The model files Keras 2 and 3 saved (compat/data/files): each one's ONNX graph gives
+    minikeras' predictions, on inputs of the files' shapes (3 steps where a size is free;
+    token ids within their smallest vocabulary, 8)."""
+    model = mk.models.load_model(FILES / name, compile=False)
+    _run_both(model, tmp_path, *_batches(model, integers=8))

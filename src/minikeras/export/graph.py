@@ -22,7 +22,8 @@ _INFERENCE_ARGUMENTS = ("training",)
 def register_converter(layer_class, takes_mask=False):
     """Decorator: the function converts layers of `layer_class` (and of its subclasses that
     keep its `call`). With `takes_mask`, it is given the Keras mask of its input as `mask=`
-    (the graph value of the booleans, or None) and sets its outputs' masks in `graph.masks`."""
+    (the graph value of the booleans, a list of them or of None for a list of inputs, or
+    None) and sets its outputs' masks in `graph.masks`."""
 
     def register(converter):
         _CONVERTERS[layer_class] = converter
@@ -49,34 +50,55 @@ def convert_layer(layer, graph, *args, **kwargs):
                    f"`minikeras.export.register_converter({type(layer).__name__})`")
     for name in _INFERENCE_ARGUMENTS:
         kwargs.pop(name, None)
-    mask = kwargs.pop("mask", None)
-    # A functional graph records the inputs' masks with every call that takes one: only a
-    # mask that is there (not a structure of Nones) is refused.
-    if mask is not None and any(m is not None for m in tree.flatten(mask)):
-        raise cannot_export(layer, "masks passed in a call are not exported")
-    mask = _input_mask(layer, graph, args)
+    mask = _input_mask(layer, graph, args, kwargs.pop("mask", None))
     if cls in _MASK_TAKERS:
         return _CONVERTERS[cls](layer, graph, *args, mask=mask, **kwargs)
-    if mask is not None and (layer._call_takes_mask or type(layer).compute_mask is not
-                             _base_compute_mask()):
-        raise cannot_export(layer, "the mask of its input (from `mask_zero` or `Masking`) is "
-                                   "not exported through this layer")
+    if mask is not None and (isinstance(mask, list) or layer._call_takes_mask or
+                             type(layer).compute_mask is not _base_compute_mask()):
+        raise cannot_export(layer, "the mask of its input (from `mask_zero`, `Masking` or the "
+                                   "call) is not exported through this layer")
     outputs = _CONVERTERS[cls](layer, graph, *args, **kwargs)
     if mask is not None and layer.supports_masking and isinstance(outputs, str):
         graph.masks.setdefault(outputs, mask)  # Keras' default: the mask travels on
     return outputs
 
 
-def _input_mask(layer, graph, args):
-    """The mask of the call's input (its first argument), or None; a mask on any of several
-    inputs is refused."""
+def _input_mask(layer, graph, args, explicit):
+    """The mask of the call's input (its first argument): the call's `mask` argument where it
+    is given, else the inputs' own (`graph.masks`); a list of masks (None where an input has
+    none) for a list of inputs; None when there is no mask at all."""
+    if explicit is not None:
+        # A functional graph records the inputs' masks with every call that takes one, as a
+        # structure of Nones where there are none.
+        if all(m is None for m in tree.flatten(explicit)):
+            explicit = None
+        elif not all(m is None or isinstance(m, str) for m in tree.flatten(explicit)):
+            raise cannot_export(layer, "a mask passed in a call is exported only as a value of "
+                                       "the model (an input or a layer's output)")
+        else:  # taken as booleans, as the layers read them (nonzero: kept)
+            masks = [None if m is None else _as_bool(graph, m) for m in tree.flatten(explicit)]
+            return masks if isinstance(explicit, (list, tuple)) else masks[0]
     if not args:
         return None
     if isinstance(args[0], str):
         return graph.masks.get(args[0])
-    if any(isinstance(x, str) and x in graph.masks for x in args[0] if not isinstance(x, dict)):
-        raise cannot_export(layer, "masks of several inputs are not exported")
+    if isinstance(args[0], (list, tuple)):
+        masks = [graph.masks.get(x) if isinstance(x, str) else None for x in args[0]]
+        return masks if any(m is not None for m in masks) else None
     return None
+
+
+def _as_bool(graph, x):
+    y = graph.op("Cast", x, to=graph.onnx.TensorProto.BOOL)
+    if x in graph.shapes:
+        graph.shapes[y] = graph.shapes[x]
+    return y
+
+
+def mask_rank(graph, mask, x):
+    """The rank of `mask`, the Keras mask of `x`: its shape's where the graph knows it (a mask
+    passed to a call), else `x`'s without the last axis (`mask_zero`, `Masking`)."""
+    return len(graph.shapes[mask]) if mask in graph.shapes else len(graph.shape(x)) - 1
 
 
 def _base_compute_mask():
@@ -152,7 +174,3 @@ class Graph:
         """The sizes of axes `start:end` of `x`, as a 1-D int64 value (known at run time)."""
         return self.op("Shape", x, start=start, end=end)
 
-    def reshape_like(self, x, reference, kept, tail):
-        """`x` reshaped to the first `kept` axes' sizes of `reference`, then `tail`."""
-        shape = self.op("Concat", self.dims(reference, 0, kept), self.ints(tail, "tail"), axis=0)
-        return self.op("Reshape", x, shape)

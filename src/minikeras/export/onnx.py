@@ -1,8 +1,9 @@
 """`export_onnx`: a model as an ONNX file, with no TensorFlow, tf2onnx or PyTorch involved.
 
 The file holds the model's inference pass (`model(x, training=False)`) as ONNX operators of
-opset 18, its weights as initializers, and a dynamic batch axis: one graph input per model
-input (named after its `Input`), one output `output_0`, `output_1`, ... per model output.
+opset 18 (and ONNX-ML's LabelEncoder for the lookups), its weights as initializers, and a
+dynamic batch axis: one graph input per model input (named after its `Input`), one output
+`output_0`, `output_1`, ... per model output.
 """
 
 import numpy as np
@@ -61,13 +62,14 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     proto = onnx.helper.make_model(
         onnx.helper.make_graph(
             graph.nodes, model.name,
-            [onnx.helper.make_tensor_value_info(
-                name, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), _dims(shape, name))
+            [onnx.helper.make_tensor_value_info(name, _tensor_type(onnx, dtype),
+                                                _dims(shape, name))
              for name, shape, dtype in specs],
             output_infos,
             initializer=graph.initializers,
         ),
-        opset_imports=[onnx.helper.make_opsetid("", opset)],
+        opset_imports=[onnx.helper.make_opsetid(domain, version)
+                       for domain, version in _opsets(graph, opset)],
         producer_name="minikeras",
         producer_version=__version__,
     )
@@ -78,6 +80,22 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     onnx.save(proto, str(filepath))
     if verbose is None or verbose:
         print(f"Saved artifact at '{filepath}'.")
+
+
+def _opsets(graph, opset):
+    """`(domain, version)` of each operator set the graph uses: ONNX's, and ONNX-ML's where a
+    lookup's LabelEncoder is written."""
+    from minikeras.export.layers.preprocessing import ML_DOMAIN, ML_OPSET
+
+    uses_ml = any(node.domain == ML_DOMAIN for node in graph.nodes)
+    return [("", opset)] + ([(ML_DOMAIN, ML_OPSET)] if uses_ml else [])
+
+
+def _tensor_type(onnx, dtype):
+    """ONNX's element type of an input's dtype (Keras' "string" is ONNX's STRING)."""
+    if dtype == "string":
+        return onnx.TensorProto.STRING
+    return onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
 def _opset(onnx, opset_version):

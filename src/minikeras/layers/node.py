@@ -230,11 +230,15 @@ def _shape_of(x):
 
 
 def output_spec(layer, args, kwargs):
-    """KerasTensors for the outputs of `layer(*args, **kwargs)`: from `compute_output_shape`
-    for built-in layers (and layers that define it), else from running the layer on zeros."""
+    """KerasTensors for the outputs of `layer(*args, **kwargs)`: from Keras' hook
+    `compute_output_spec(*args, **kwargs)` where a layer has one (its outputs depend on the
+    call's arguments), from `compute_output_shape` for built-in layers (and layers that define
+    it), else from running the layer on zeros."""
     from minikeras.layers.base import Layer
 
     cls = type(layer)
+    if hasattr(cls, "compute_output_spec"):
+        return layer.compute_output_spec(*args, **kwargs)
     if cls.call is Layer.call or cls.compute_output_shape is not Layer.compute_output_shape:
         shapes = layer.compute_output_shape(tree.map_structure(_shape_of, args[0]))
         return _tensors_of_shapes(shapes, layer.dtype)

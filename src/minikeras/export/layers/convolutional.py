@@ -112,19 +112,13 @@ def _transpose(layer, graph, x):
     drops `before` of them at the start and `after` at the end (TensorFlow's padding of the
     convolution this one transposes), or adds positions that get only the bias."""
     weights = layer.get_weights()
-    spatial = layer.compute_output_shape(graph.shape(x))
-    spatial = list(spatial[1:-1] if layer.data_format == "channels_last" else spatial[2:])
-    inputs_spatial = list(graph.shape(x)[1:-1] if layer.data_format == "channels_last"
-                          else graph.shape(x)[2:])
-    if None in spatial or None in inputs_spatial:
-        raise ValueError(
-            f"Layer '{layer.name}' ({type(layer).__name__}) cannot be exported to ONNX with "
-            "unknown spatial sizes: give the model's input its full shape.")
-    g = windows.transpose_geometry(inputs_spatial, spatial, layer.kernel_size, layer.strides,
-                                   layer.dilation_rate, layer.padding)
-    full = [(n - 1) * s + windows.effective_size(k, d) for n, k, s, d in zip(
-        inputs_spatial, layer.kernel_size, layer.strides, layer.dilation_rate)]
-    extra = [length - (f - b - a) for length, f, b, a in zip(spatial, full, g.before, g.after)]
+    shape = graph.shape(x)
+    # Keras' crop and extra positions do not depend on the input's size; for a size known
+    # only at run time they are found on two sizes, and written only if the same.
+    (before, after, extra), *others = [_transpose_pads(layer, shape, size) for size in (5, 6)]
+    if others[0] != (before, after, extra):
+        raise cannot_export(layer, "its padding depends on the input's spatial sizes: give "
+                                   "the model's input its full shape")
     # Keras' (*window, out, in) kernel is already ONNX's (in, out, *window) once transposed.
     rank = layer.rank
     kernel = np.transpose(weights[0], (rank + 1, rank, *range(rank)))
@@ -133,5 +127,21 @@ def _transpose(layer, graph, x):
         inputs.append(graph.constant(weights[1], f"{layer.name}/bias"))
     y = graph.op("ConvTranspose", *inputs, kernel_shape=list(layer.kernel_size),
                  strides=list(layer.strides), dilations=list(layer.dilation_rate),
-                 pads=[*g.before, *g.after], output_padding=extra, hint=layer.name)
+                 pads=[*before, *after], output_padding=extra, hint=layer.name)
     return _finish(layer, graph, x, y)
+
+
+def _transpose_pads(layer, shape, size):
+    """`(before, after, extra)` of ConvTranspose on inputs of `shape` (`size` where a spatial
+    size is unknown): the full output's positions Keras drops at the start and at the end,
+    and those it adds at the end (getting only the bias)."""
+    shape = [d if d is not None or i == 0 else size for i, d in enumerate(shape)]
+    output = layer.compute_output_shape(shape)
+    spatial, inputs = ((list(s[1:-1]) if layer.data_format == "channels_last" else list(s[2:]))
+                       for s in (output, shape))
+    g = windows.transpose_geometry(inputs, spatial, layer.kernel_size, layer.strides,
+                                   layer.dilation_rate, layer.padding)
+    full = [(n - 1) * s + windows.effective_size(k, d) for n, k, s, d in zip(
+        inputs, layer.kernel_size, layer.strides, layer.dilation_rate)]
+    extra = [length - (f - b - a) for length, f, b, a in zip(spatial, full, g.before, g.after)]
+    return list(g.before), list(g.after), extra

@@ -34,15 +34,22 @@ def _activation(layer, graph, x):
     return convert_activation(layer.activation, graph, x, graph.shape(x))
 
 
-@register_converter(layers.Softmax)
-def _softmax(layer, graph, x):
+@register_converter(layers.Softmax, takes_mask=True)
+def _softmax(layer, graph, x, mask=None):
+    """Softmax over the layer's axis (axes); with a mask, masked entries get a large negative
+    logit, then a share of exactly 0 (as the layer computes it). The output has no mask."""
+    if mask is not None:
+        large_negative = -3e4 if graph.dtype.itemsize <= 2 else -1e9
+        x = graph.op("Where", mask, x, graph.constant(large_negative))
     if isinstance(layer.axis, int):
-        return graph.op("Softmax", x, axis=layer.axis, hint=layer.name)
-    # Over several axes: exp(x - max) / sum, reduced over all of them.
-    axes = graph.axes(*layer.axis)
-    shifted = graph.op("Exp", graph.op("Sub", x, graph.op("ReduceMax", x, axes, keepdims=1)))
-    return graph.op("Div", shifted, graph.op("ReduceSum", shifted, axes, keepdims=1),
-                    hint=layer.name)
+        y = graph.op("Softmax", x, axis=layer.axis, hint=layer.name)
+    else:  # over several axes: exp(x - max) / sum, reduced over all of them
+        axes = graph.axes(*layer.axis)
+        shifted = graph.op("Exp", graph.op("Sub", x, graph.op("ReduceMax", x, axes, keepdims=1)))
+        y = graph.op("Div", shifted, graph.op("ReduceSum", shifted, axes, keepdims=1),
+                     hint=layer.name)
+    return y if mask is None else graph.op("Where", mask, y, graph.constant(0.0),
+                                           hint=layer.name)
 
 
 @register_converter(layers.ReLU)

@@ -39,37 +39,60 @@ def _functional(model, graph, inputs, mask=None):
 
     def convert(node, args, kwargs):
         # Keras 3 records a call's input masks as arguments, computed by op nodes (NotEqual,
-        # Any, ...); the converters find masks themselves (`graph.masks`), so those nodes are
-        # written only if something other than a mask argument reads them.
-        if type(node.operation).__name__ in _MASK_OPS:
-            return [_MaskOnly(node.operation)] * len(node.outputs)
-        mask = kwargs.pop("mask", None)
-        if mask is not None and not all(
-                m is None or isinstance(m, _MaskOnly) for m in tree.flatten(mask)):
-            kwargs["mask"] = mask
-        for value in tree.flatten((args, kwargs)):
-            if isinstance(value, _MaskOnly):
-                raise cannot_export(value.op, f"the `{type(value.op).__name__}` op has no "
-                                              "ONNX converter outside a mask")
+        # Any, ...); the converters find their inputs' masks themselves (`graph.masks`), so
+        # those ops, and any op computed from them, are written only where read otherwise.
+        if len(node.outputs) == 1 and (type(node.operation).__name__ in _MASK_OPS or (
+                isinstance(node.operation, operation.Operation)
+                and any(isinstance(v, _MaskOnly) for v in tree.flatten((args, kwargs))))):
+            return [_MaskOnly(node, args, kwargs)]
+        if "mask" in kwargs:
+            kwargs["mask"] = _call_mask(graph, args, kwargs["mask"])
+        args, kwargs = tree.map_structure(lambda v: v.write(graph) if isinstance(
+            v, _MaskOnly) else v, (list(args), kwargs))
         outputs = convert_layer(node.operation, graph, *args, **kwargs)
         flat_outputs = tree.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         for x, name in zip(node.outputs, flat_outputs):
             graph.shapes.setdefault(name, x.shape)
         return flat_outputs
 
-    outputs = tree.flatten(model._run_through_graph(flat, convert))
+    outputs = [x.write(graph) if isinstance(x, _MaskOnly) else x
+               for x in tree.flatten(model._run_through_graph(flat, convert))]
     return outputs if len(outputs) > 1 else outputs[0]
 
 
 # The ops Keras 3 records to compute masks along a functional graph.
-_MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot"}
+_MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot",
+             "OnesLike"}
+
+
+def _call_mask(graph, args, recorded):
+    """A call's `mask` argument: None where it is the input's own (which the converters find
+    in `graph.masks`, as Keras 3 records it with every call), else the mask's graph value (an
+    input's, a layer's output, or the mask ops that compute it, written now)."""
+    inputs = tree.flatten(args[0]) if args else []
+    masks = tree.flatten(recorded)
+    if len(masks) != len(inputs):
+        return recorded
+    written = [m.write(graph) if isinstance(m, _MaskOnly) and graph.masks.get(x) is None
+               else None if isinstance(m, _MaskOnly) else m for m, x in zip(masks, inputs)]
+    return tree.pack_sequence_as(recorded, written) if tree.is_nested(recorded) else written[0]
 
 
 class _MaskOnly:
-    """What a mask op's output stands for in the ONNX graph: nothing, unless read."""
+    """What a mask op's output stands for in the ONNX graph: nothing, unless read; then its
+    node is written (and the mask ops it reads)."""
 
-    def __init__(self, op):
-        self.op = op
+    def __init__(self, node, args, kwargs):
+        self.node, self.args, self.kwargs = node, args, kwargs
+        self.name = None
+
+    def write(self, graph):
+        if self.name is None:
+            args, kwargs = tree.map_structure(lambda v: v.write(graph) if isinstance(
+                v, _MaskOnly) else v, (list(self.args), self.kwargs))
+            self.name = convert_layer(self.node.operation, graph, *args, **kwargs)
+            graph.shapes.setdefault(self.name, self.node.outputs[0].shape)
+        return self.name
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,13 +136,78 @@ def _elementwise(op_type):
 for _names, _op_type in (
     (("Add",), "Add"), (("Subtract",), "Sub"), (("Multiply",), "Mul"),
     (("Divide", "TrueDivide"), "Div"), (("Power",), "Pow"), (("Matmul",), "MatMul"),
-    (("Maximum",), "Max"), (("Minimum",), "Min"), (("Less",), "Less"),
-    (("LessEqual",), "LessOrEqual"), (("Greater",), "Greater"),
-    (("GreaterEqual",), "GreaterOrEqual"), (("Negative",), "Neg"), (("Absolute",), "Abs"),
+    (("Maximum",), "Max"), (("Minimum",), "Min"), (("Negative",), "Neg"), (("Absolute",), "Abs"),
     (("Sqrt",), "Sqrt"), (("Exp",), "Exp"), (("Log",), "Log"), (("Tanh",), "Tanh"),
     (("Sin",), "Sin"), (("Cos",), "Cos"), (("Relu",), "Relu"), (("Sigmoid",), "Sigmoid"),
 ):
     _writes(*_names)(_elementwise(_op_type))
+
+
+def _compared(graph, x, y):
+    """The operands of a comparison: an integer number takes the other operand's type (exact,
+    and integer inputs such as token ids compare with it), other numbers the graph's float
+    type."""
+    def operand(a, other):
+        if isinstance(a, (int, np.integer)) and not isinstance(a, bool) and isinstance(other, str):
+            return graph.op("CastLike", graph.constant(a, "number", dtype=np.int64), other)
+        return _value(graph, a)
+
+    return operand(x, y), operand(y, x)
+
+
+def _comparison(op_type, negated=False):
+    def write(op, graph, x, y):
+        compared = graph.op(op_type, *_compared(graph, x, y))
+        return graph.op("Not", compared, hint=op.name) if negated else graph.op(
+            "Identity", compared, hint=op.name)
+
+    return write
+
+
+for _name, _op_type, _negated in (
+    ("Less", "Less", False), ("LessEqual", "LessOrEqual", False), ("Greater", "Greater", False),
+    ("GreaterEqual", "GreaterOrEqual", False), ("Equal", "Equal", False),
+    ("NotEqual", "Equal", True),
+):
+    _writes(_name)(_comparison(_op_type, _negated))
+
+
+def _as_bool(graph, x):
+    return graph.op("Cast", x, to=graph.onnx.TensorProto.BOOL)
+
+
+def _logical(op_type):
+    def write(op, graph, *args):
+        return graph.op(op_type, *(_as_bool(graph, _value(graph, a)) for a in args),
+                        hint=op.name)
+
+    return write
+
+
+for _name, _op_type in (("LogicalAnd", "And"), ("LogicalOr", "Or"), ("LogicalNot", "Not")):
+    _writes(_name)(_logical(_op_type))
+
+
+def _any_or_all(reduce):
+    """`ops.any` / `ops.all`: the booleans as 0/1 reduced by their max / min."""
+    def write(op, graph, x, axis=None, keepdims=False):
+        ones = graph.op("Cast", _as_bool(graph, x), to=graph.onnx.TensorProto.INT32)
+        axes = [] if axis is None else [graph.axes(*([axis] if isinstance(axis, int) else axis))]
+        return _as_bool(graph, graph.op(reduce, ones, *axes, keepdims=int(keepdims)))
+
+    return write
+
+
+_writes("Any")(_any_or_all("ReduceMax"))
+_writes("All")(_any_or_all("ReduceMin"))
+
+
+@_writes("OnesLike")
+def _ones_like(op, graph, x, dtype=None):
+    one = graph.constant(1, "one", dtype=np.int64)
+    one = graph.op("CastLike", one, x) if dtype is None else graph.op(
+        "Cast", one, to=graph.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+    return graph.op("Expand", one, graph.op("Shape", x), hint=op.name)
 
 
 @_writes("Square")

@@ -73,16 +73,15 @@ def _group_normalization(layer, graph, x):
     rank = len(shape)
     axis = layer.axis % rank
     channels = shape[axis]
-    if any(d is None for d in shape[1:axis]) or any(d is None for d in shape[axis + 1:]):
-        raise ValueError(f"Layer '{layer.name}' (GroupNormalization) cannot be exported to "
-                         "ONNX with unknown sizes: give the model's input its full shape.")
-    # The channel axis split into (groups, channels per group); ONNX's 0 keeps the batch.
-    grouped = [0, *shape[1:axis], layer.groups, channels // layer.groups,
-               *shape[axis + 1:]]
-    x_grouped = graph.op("Reshape", x, graph.ints(grouped, "shape"))
+    # The channel axis split into (groups, channels per group), the other sizes read at run
+    # time (any may be unknown at export).
+    grouped = graph.op("Concat", graph.dims(x, 0, axis), graph.ints(
+        [layer.groups, channels // layer.groups], "groups"), graph.dims(x, axis + 1, rank),
+        axis=0)
+    x_grouped = graph.op("Reshape", x, grouped)
     reduced = [a for a in range(1, rank + 1) if a != axis]
     normalized, _ = _standardize(graph, x_grouped, reduced, layer.epsilon)
-    y = graph.op("Reshape", normalized, graph.ints([0, *shape[1:]], "shape"))
+    y = graph.op("Reshape", normalized, graph.op("Shape", x))
     return _scale_and_offset(layer, graph, y, rank, [axis])
 
 

@@ -1,5 +1,6 @@
 """Converters of the numeric preprocessing layers (Rescaling, Normalization, Discretization,
-CategoryEncoding) and the refusals of those working on strings or vocabularies."""
+CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), and
+the refusals of those ONNX has no operators for (TextVectorization, Hashing)."""
 
 import numpy as np
 
@@ -77,41 +78,75 @@ def _category_encoding(layer, graph, x, count_weights=None):
 
 
 for _class, _why in (
-    (layers.StringLookup, "its inputs are strings"),
-    (layers.TextVectorization, "its inputs are strings"),
+    (layers.TextVectorization, "its default standardization (regular-expression "
+                               "replacements) has no ONNX operator, and its other settings "
+                               "are not written yet"),
     (layers.Hashing, "TensorFlow's hashes have no ONNX operator"),
-    (layers.IntegerLookup, "vocabulary lookups have no operator in ONNX's default domain"),
 ):
     register_converter(_class)(refuse(_why))
 
 
-# ----------------------------------------------------------------------------------------------
-# Image preprocessing: the random augmentations are the identity at inference (what an exported
-# graph computes); CenterCrop of an image at least as large as its target is a slice.
-
-for _class in (layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
-               layers.RandomTranslation, layers.RandomContrast, layers.RandomBrightness):
-    register_converter(_class)(lambda layer, graph, x: x)
+# The lookups: ONNX-ML's LabelEncoder (of the `ai.onnx.ml` domain, which onnxruntime runs), a
+# table of the vocabulary's tokens and their indices, in the version of ML opset 3.
+ML_DOMAIN, ML_OPSET = "ai.onnx.ml", 3
 
 
-@register_converter(layers.CenterCrop)
-def _center_crop(layer, graph, x):
-    shape = graph.shape(x)
-    axes = (layer._height_axis % len(shape), layer._width_axis % len(shape))
-    sizes = (layer.height, layer.width)
-    if any(shape[a] is None or shape[a] < size for a, size in zip(axes, sizes)):
-        raise cannot_export(layer, "it resizes images smaller than its target, or of unknown "
-                                   "size, with TensorFlow's resize, which ONNX's Resize is not")
-    starts = [(shape[a] - size) // 2 for a, size in zip(axes, sizes)]
-    return graph.op("Slice", x, graph.ints(starts, "starts"),
-                    graph.ints([s + n for s, n in zip(starts, sizes)], "ends"),
-                    graph.ints(list(axes), "axes"), hint=layer.name)
+def _label_encoder(graph, x, table, default, strings_in, strings_out):
+    """`table[x]` (a dict of tokens), `default` for what it lacks."""
+    keys, values = list(table), list(table.values())
+    if not keys:  # an empty table: every value is the default
+        keys, values = (["\0"] if strings_in else [np.iinfo(np.int64).min]), [default]
+    kind_in, kind_out = ("strings" if strings_in else "int64s"), (
+        "strings" if strings_out else "int64s")
+    attributes = {f"keys_{kind_in}": [str(k) if strings_in else int(k) for k in keys],
+                  f"values_{kind_out}": [str(v) if strings_out else int(v) for v in values],
+                  "default_string" if strings_out else "default_int64": default}
+    return graph.op("LabelEncoder", x, domain=ML_DOMAIN, **attributes)
 
 
-for _class, _why in (
-    (layers.Resizing, "TensorFlow's resize kernels (half-pixel centres, its bicubic table, "
-                      "antialiasing) are not ONNX Resize's, to 1e-5"),
-    (layers.RandomCrop, "at inference it resizes the centre with TensorFlow's resize, which "
-                        "ONNX's Resize is not"),
-):
-    register_converter(_class)(refuse(_why))
+@register_converter(layers.StringLookup)
+@register_converter(layers.IntegerLookup)
+def _lookup(layer, graph, x):
+    """The index of each token (`IndexLookup._lookup`): its vocabulary index, the mask
+    token's, an OOV index, then Keras' output modes of the indices."""
+    strings = layer._token_kind == "string"
+    if layer.invert:
+        return _inverted_lookup(layer, graph, x, strings)
+    if layer.num_oov_indices > 1 and (strings or layer.oov_method == "farmhash"):
+        raise cannot_export(layer, "its out-of-vocabulary tokens share several indices by "
+                                   "TensorFlow's hashes, which have no ONNX operator")
+    values = x if strings else as_type(graph, x, np.int64)
+    start = layer._token_start_index()
+    table = {token: start + i for i, token in
+             enumerate(layer.get_vocabulary(include_special_tokens=False))}
+    if layer.mask_token is not None:
+        table[layer.mask_token] = 0 if layer.output_mode == "int" else np.iinfo(np.int64).max
+    unknown = -1 if layer.num_oov_indices != 1 else layer._oov_start_index()
+    indices = _label_encoder(graph, values, table, unknown, strings, False)
+    if layer.num_oov_indices > 1:  # floormod of the integers among the OOV indices
+        oov = graph.op("Mod", values, graph.ints([layer.num_oov_indices], "oov_indices"))
+        oov = graph.op("Add", oov, graph.ints([layer._oov_start_index()], "oov_start"))
+        indices = graph.op("Where", graph.op("Equal", indices, graph.ints([-1], "unknown")),
+                           oov, indices)
+    graph.shapes[indices] = graph.shape(x)
+    if layer.output_mode == "int":
+        return graph.op("Identity", indices, hint=layer.name)
+    encoded = encode(layer, graph, indices, layer._depth(), np.int64)
+    if layer.output_mode == "tf_idf":
+        weights = np.asarray(layer.idf_weights[:layer._depth()], np.float32)
+        return graph.op("Mul", as_type(graph, encoded, np.float32),
+                        graph.constant(weights, f"{layer.name}/idf_weights", dtype=np.float32),
+                        hint=layer.name)
+    return graph.op("Identity", encoded, hint=layer.name)
+
+
+def _inverted_lookup(layer, graph, x, strings):
+    """Indices back to tokens (`IndexLookup._invert`): the special indices and any index
+    outside the table give the OOV token, the mask token's index (0) the mask token."""
+    table = dict(enumerate(layer.get_vocabulary()))
+    for index in range(layer._token_start_index()):
+        table[index] = layer.oov_token
+    if layer.mask_token is not None:
+        table[0] = layer.mask_token
+    return _label_encoder(graph, as_type(graph, x, np.int64), table, layer.oov_token, False,
+                          strings)

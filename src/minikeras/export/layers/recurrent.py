@@ -234,15 +234,15 @@ def _time_distributed(layer, graph, x, mask=None):
                                    f"{type(layer.layer).__name__}")
     shape = graph.shape(x)
     inner_shape = (None, *shape[2:])
-    if None in shape[2:]:
-        raise cannot_export(layer, "the sizes after the steps axis must be known")
-    merged = graph.op("Reshape", x, graph.ints([-1, *shape[2:]], "shape"))
+    # Sizes read at run time (any may be unknown at export): (batch * steps, ...) in, and
+    # the output's (batch, steps, ...) back.
+    merged = graph.op("Reshape", x, graph.op("Concat", graph.ints([-1], "merged"),
+                                             graph.dims(x, 2, len(shape)), axis=0))
     graph.shapes[merged] = inner_shape
     y = convert_layer(layer.layer, graph, merged)
-    out_shape = tuple(layer.layer.compute_output_shape(inner_shape))
-    if None in out_shape[1:]:
-        raise cannot_export(layer, "the inner layer's output sizes must be known")
-    y = graph.reshape_like(y, x, 2, out_shape[1:])
+    out_rank = len(layer.layer.compute_output_shape(inner_shape))
+    y = graph.op("Reshape", y, graph.op("Concat", graph.dims(x, 0, 2),
+                                        graph.dims(y, 1, out_rank), axis=0))
     if mask is not None:
         graph.masks[y] = mask
     return y

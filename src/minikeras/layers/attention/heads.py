@@ -8,12 +8,14 @@ query is masked: with dropout, returned scores or inputs beyond rank 3 it applie
 (the weights are uniform, all scores being equally low). Both are reproduced.
 """
 
+import math
 import string
 
 import numpy as np
 
 from minikeras import backend, constraints, initializers, ops, regularizers
 from minikeras.core import tape
+from minikeras.layers import node
 from minikeras.layers.attention.attention import LARGE_NEGATIVE, dropout_weights, masked_softmax
 from minikeras.layers.base import Layer
 
@@ -189,7 +191,8 @@ class HeadedAttention(Layer):
                 "Please disable flash attention to access attention scores."
             )
         scores_equation, combine_equation = equations
-        scores = ops.einsum(scores_equation, key, query * (1.0 / np.sqrt(float(key.shape[-1]))))
+        # A Python float (not numpy's float64) keeps the scores in the inputs' float type.
+        scores = ops.einsum(scores_equation, key, query * (1.0 / math.sqrt(key.shape[-1])))
         if mask is not None:
             while mask.ndim < scores.ndim:
                 mask = np.expand_dims(mask, -2 * axes_count - 1)
@@ -203,6 +206,14 @@ class HeadedAttention(Layer):
         attended = ops.einsum(combine_equation,
                               dropout_weights(self, weights, self.dropout, training), value)
         return attended, weights
+
+    def compute_output_spec(self, query, value, key=None, **kwargs):
+        """The symbolic outputs: the output, and with `return_attention_scores` the scores as
+        well (a pair, as Keras 3 gives; their shape found by running the layer on zeros)."""
+        if kwargs.get("return_attention_scores"):
+            return tuple(node.probe_spec(self, (query, value, key), kwargs))
+        return node.KerasTensor(self.compute_output_shape(
+            query.shape, value.shape, None if key is None else key.shape), self.dtype)
 
     # ------------------------------------------------------------------------------------------
     # Config
