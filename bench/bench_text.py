@@ -51,4 +51,5 @@ def body(library):
 
 
 if __name__ == "__main__":
-    main(os.path.abspath(__file__), body, ["minikeras", "keras3-jax", "keras3-tf"])
+    main(os.path.abspath(__file__), body, [
+        "minikeras", "minikeras-baseline", "keras3-jax", "keras3-tf"])

@@ -2,13 +2,17 @@
 whose timings cannot be trusted (shared, loaded): instruction counts do not move with load.
 
     python bench/engine_instructions.py [SRC ...]     # default: this checkout's src
+    BENCH_CASE="text fit step" python bench/engine_instructions.py [SRC ...]  # one case
 
 For each source tree (e.g. a checkout of the commit before a change, and this one), it runs a
 workload twice under callgrind with two repeat counts and reports the difference per repeat,
 so that start-up and imports cancel out:
 - `fit step`: one training step of the seed model (10-64-64-10, Adam, categorical
   crossentropy, accuracy, batch 32), inside `fit`;
-- `model(x)` and `predict`: one row of the same model.
+- `model(x)` and `predict`: one row of the same model;
+- `text fit step`: one training step of bench/bench_text.py's model (Embedding(10000, 16,
+  mask_zero=True), GlobalAveragePooling1D, Dense(16, relu), Dense(1, sigmoid), Adam, batch 32
+  of 200 token ids), inside `fit`.
 
 Needs valgrind (Debian's package). One BLAS thread, so that the counts do not depend on how
 work is split. Slow: about a minute per run on a quiet machine.
@@ -43,8 +47,26 @@ else:
         model.predict(row, verbose=0)
 """
 
+TEXT_WORKLOAD = """
+import sys
+import numpy as np
+import minikeras as keras
+rng = np.random.default_rng(0)
+lengths = rng.integers(20, 201, 320)
+x = np.where(np.arange(200) < lengths[:, None], rng.integers(1, 10000, (320, 200)), 0)
+x, y = x.astype(np.int32), rng.integers(0, 2, (320, 1)).astype(np.float32)
+model = keras.Sequential([keras.Input((200,), dtype="int32"),
+    keras.layers.Embedding(10000, 16, mask_zero=True), keras.layers.GlobalAveragePooling1D(),
+    keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+model.fit(x, y, epochs=int(sys.argv[2]), batch_size=32, verbose=0)  # 10 steps an epoch
+"""
+
 # (workload, (repeats low, high), units per repeat)
-CASES = [("fit step", (0, 3), 10), ("model(x)", (0, 200), 1), ("predict", (0, 200), 1)]
+CASES = [("fit step", (0, 3), 10), ("model(x)", (0, 200), 1), ("predict", (0, 200), 1),
+         ("text fit step", (0, 3), 10)]
+WORKLOADS = {"text fit step": TEXT_WORKLOAD}
 
 
 def instructions(src, script, what, repeats):
@@ -57,20 +79,27 @@ def instructions(src, script, what, repeats):
 
 
 def main(sources):
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file:
-        file.write(WORKLOAD)
+    scripts = {}
+    for name, text in [(None, WORKLOAD), *WORKLOADS.items()]:
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file:
+            file.write(text)
+        scripts[name] = file.name
     try:
         print(f"{'workload':10s} " + " ".join(f"{os.path.basename(os.path.dirname(s)) or s:>14s}"
                                              for s in sources))
         for what, (low, high), units in CASES:
+            if os.environ.get("BENCH_CASE") not in (None, what):
+                continue
             counts = []
             for src in sources:
-                low_count = instructions(src, file.name, what, low)
-                high_count = instructions(src, file.name, what, high)
+                script = scripts.get(what, scripts[None])
+                low_count = instructions(src, script, what, low)
+                high_count = instructions(src, script, what, high)
                 counts.append((high_count - low_count) / ((high - low) * units))
             print(f"{what:10s} " + " ".join(f"{c:14,.0f}" for c in counts))
     finally:
-        os.unlink(file.name)
+        for script in scripts.values():
+            os.unlink(script)
 
 
 if __name__ == "__main__":

@@ -195,6 +195,59 @@ def test_masked_embedding_pooling_gradients_match_finite_differences():
     assert np.all(rows[[0, 6, 8]] == 0)  # padding and unseen tokens get no gradient
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("output_dim", [4, 3])  # columns scattered in pairs, and one odd
+@pytest.mark.parametrize("index_dtype", ["int32", "int64"])
+def test_embedding_gradient_sums_every_lookup_of_a_row(dtype, output_dim, index_dtype):
+    """The scatter-add against a plain loop: rows looked up many times (in one call and in
+    two calls of the same layer) get the sum, negative indices count as np.take reads them."""
+    layer = layers.Embedding(5, output_dim, dtype=dtype)
+    rng = np.random.default_rng(7)
+    first = np.array([[0, 3, 3, -1], [3, 1, 0, 3]], index_dtype)
+    second = rng.choice([0, 1, 3, 4, -2], (3, 4)).astype(index_dtype)  # -2 is row 3
+    upstream = [rng.normal(size=(*x.shape, output_dim)).astype(dtype) for x in (first, second)]
+    with GradientTape() as tape:
+        outputs = [layer(first), layer(second)]
+        loss = ops.sum(outputs[0] * upstream[0]) + ops.sum(outputs[1] * upstream[1])
+    grad = np.asarray(tape.gradient(loss, layer.embeddings))
+    expected = np.zeros((5, output_dim))
+    for x, g in zip((first, second), upstream):
+        for row, update in zip(x.reshape(-1), g.reshape(-1, output_dim)):
+            expected[row] += update
+    assert grad.dtype == dtype
+    np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-6)
+    assert np.all(grad[2] == 0)  # never looked up
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_masked_average_pooling_gradient_is_keras_3s(data_format, keepdims):
+    """Keras 3 pools `where(mask, x, 0)` summed over the count: the gradient is the output's
+    over the count at kept steps, 0 elsewhere, also where the output's is NaN or inf and in a
+    sample with no kept step."""
+    layer = layers.GlobalAveragePooling1D(data_format, keepdims=keepdims)
+    mask = np.array([[1, 0, 1, 1, 0], [0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [1, 1, 1, 1, 1]], bool)
+    x = np.random.default_rng(5).normal(size=(4, 5, 3)).astype("float32")
+    if data_format == "channels_first":
+        x = x.transpose(0, 2, 1).copy()
+    upstream = np.random.default_rng(6).normal(size=(4, 3)).astype("float32")
+    upstream[2, 1], upstream[3, 0] = np.nan, np.inf
+    if keepdims:
+        upstream = upstream[:, None, :] if data_format == "channels_last" else upstream[..., None]
+    with GradientTape() as tape:
+        tape.watch(x)
+        outputs = layer(x, mask=mask)
+        loss = ops.sum(outputs * upstream)
+    grad = np.asarray(tape.gradient(loss, x))
+    counts = mask.sum(1).astype("float32")[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = upstream.reshape(4, 3) / counts
+    expected = np.where(mask[..., None], share[:, None, :], np.float32(0))
+    if data_format == "channels_first":
+        expected = expected.transpose(0, 2, 1)
+    np.testing.assert_array_equal(grad, expected)
+
+
 def test_global_max_pooling_counts_masked_steps_as_keras_3_does():
     """Keras 3's GlobalMaxPooling1D takes no mask: padded steps take part in the max."""
     table = np.array([[5.0], [1.0], [2.0]], np.float32)

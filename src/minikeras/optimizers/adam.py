@@ -43,7 +43,7 @@ class Adam(Optimizer):
         value, (tmp, denominator) = variable.value, self._scratch[i]
         m, v = self._momentums[i].value, self._velocities[i].value
         dtype = value.dtype.type
-        alpha = self._bias_corrected_rate(learning_rate, dtype)
+        alpha = self._scalars_of_update(self._bias_corrected_rate, learning_rate, dtype)
         m += np.multiply(np.subtract(gradient, m, out=tmp), dtype(1 - self.beta_1), out=tmp)
         tmp = np.square(gradient, out=tmp)
         tmp -= v
@@ -55,20 +55,13 @@ class Adam(Optimizer):
         denominator += dtype(self.epsilon)
         value -= np.divide(tmp, denominator, out=tmp)
 
-    def _bias_corrected_rate(self, learning_rate, dtype):
-        """`lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)` of this update, computed for its first
-        variable and reused by the others (about 10 us each on the small model's six)."""
-        key = (self._local_step(), learning_rate, dtype)
-        cached = self.__dict__.get("_rate_of_step")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        step, one = dtype(key[0]), dtype(1)
-        alpha = (
+    def _bias_corrected_rate(self, step, learning_rate, dtype):
+        """`lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`, the step size of update `t`."""
+        step, one = dtype(step), dtype(1)
+        return (
             dtype(learning_rate) * np.sqrt(one - np.power(dtype(self.beta_2), step))
             / (one - np.power(dtype(self.beta_1), step))
         )
-        self._rate_of_step = (key, alpha)
-        return alpha
 
     def get_config(self):
         return {
@@ -130,14 +123,18 @@ class Adamax(Optimizer):
         value, (tmp, denominator) = variable.value, self._scratch[i]
         m, u = self._m[i].value, self._u[i].value
         dtype = value.dtype.type
-        beta_1_power = np.power(dtype(self.beta_1), dtype(self._local_step()))
+        correction = self._scalars_of_update(self._bias_correction, learning_rate, dtype)
         m += np.multiply(np.subtract(gradient, m, out=tmp), dtype(1 - self.beta_1), out=tmp)
         u *= dtype(self.beta_2)
         np.maximum(u, np.abs(gradient, out=tmp), out=u)
         np.multiply(m, dtype(learning_rate), out=tmp)
         np.add(u, dtype(self.epsilon), out=denominator)
-        denominator *= dtype(1) - beta_1_power
+        denominator *= correction
         value -= np.divide(tmp, denominator, out=tmp)
+
+    def _bias_correction(self, step, learning_rate, dtype):
+        """`1 - beta_1^t` of update `t`."""
+        return dtype(1) - np.power(dtype(self.beta_1), dtype(step))
 
     def get_config(self):
         return {
@@ -186,6 +183,13 @@ class Nadam(Optimizer):
         """`1 - 0.5 * 0.96^step`: the momentum schedule is `beta_1` times this."""
         return dtype(1) - dtype(0.5) * np.power(dtype(0.96), dtype(step))
 
+    def _momentum_schedule(self, step, learning_rate, dtype):
+        """`u_t`, `u_{t+1}` and `beta_2^t` of update `t`."""
+        beta_1 = dtype(self.beta_1)
+        return (beta_1 * self._schedule_factor(step, dtype),
+                beta_1 * self._schedule_factor(step + 1, dtype),
+                np.power(dtype(self.beta_2), dtype(step)))
+
     def _update_variables(self, grads, variables, learning_rate):
         # The running product of the schedule, once per update, before the variables.
         product = self._u_product.value
@@ -200,12 +204,10 @@ class Nadam(Optimizer):
         m, v = self._momentums[i].value, self._velocities[i].value
         dtype = value.dtype.type
         one, beta_1, beta_2 = dtype(1), dtype(self.beta_1), dtype(self.beta_2)
-        step = self._local_step()
-        u_t = beta_1 * self._schedule_factor(step, dtype)
-        u_t_1 = beta_1 * self._schedule_factor(step + 1, dtype)
+        u_t, u_t_1, beta_2_power = self._scalars_of_update(self._momentum_schedule,
+                                                           learning_rate, dtype)
         u_product_t = dtype(self._u_product.value)
         u_product_t_1 = u_product_t * u_t_1
-        beta_2_power = np.power(beta_2, dtype(step))
         m += np.multiply(np.subtract(gradient, m, out=tmp), one - beta_1, out=tmp)
         tmp = np.square(gradient, out=tmp)
         tmp -= v

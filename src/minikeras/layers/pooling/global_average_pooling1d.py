@@ -18,10 +18,12 @@ class GlobalAveragePooling1D(GlobalPooling1D):
     def forward(self, inputs, training=False, mask=None):
         axis = self._steps_axis
         if mask is None:
-            return np.mean(inputs, axis=axis, keepdims=self.keepdims), (inputs.shape, None)
+            outputs = np.mean(inputs, axis=axis, keepdims=self.keepdims)
+            return outputs, (inputs.shape, None, inputs.shape[axis])
         kept = np.asarray(mask, bool)
+        counts = np.count_nonzero(kept, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):  # no step kept: NaN, as Keras
-            weights = kept / np.sum(kept, axis=1, keepdims=True, dtype=inputs.dtype)
+            weights = kept / counts[:, None].astype(inputs.dtype)
         # A weighted sum over the steps as one batched product, (1, steps) @ (steps, features).
         if axis == 1:
             outputs = np.matmul(weights[:, None, :], inputs)
@@ -34,17 +36,27 @@ class GlobalAveragePooling1D(GlobalPooling1D):
                              keepdims=True)
         if not self.keepdims:
             outputs = np.squeeze(outputs, axis)
-        return outputs, (inputs.shape, np.expand_dims(weights, 3 - axis))
+        return outputs, (inputs.shape, kept, counts)
 
     def backward(self, ctx, grad, grads):
         if not grads.needs_input:
             return None
-        input_shape, weights = ctx
-        grad = self._spread(grad)
-        if weights is None:
-            return np.broadcast_to(grad / grad.dtype.type(input_shape[self._steps_axis]),
-                                   input_shape)
-        return grad * weights.astype(grad.dtype, copy=False)
+        input_shape, kept, counts = ctx
+        if kept is None:
+            return np.broadcast_to(self._spread(grad) / grad.dtype.type(counts), input_shape)
+        # Keras 3 differentiates `sum(where(mask, inputs, 0)) / sum(mask)`: the output's
+        # gradient over the step count at the kept steps (inf and NaN included), 0 at the others
+        # (also in a sample with no step kept). Written as such, by a gather of rows (each
+        # sample's share, and a zero row for the masked steps), not a product over every step
+        # and feature: a third of the product's instructions.
+        samples = len(counts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = grad.reshape(samples, -1) / counts.astype(grad.dtype)[:, None]
+        rows = np.concatenate([share, np.zeros_like(share[:1])])
+        spread = np.take(rows, np.where(kept, np.arange(samples)[:, None], samples), axis=0)
+        if self._steps_axis == 2:
+            spread = spread.transpose(0, 2, 1)
+        return spread
 
     def compute_mask(self, inputs, previous_mask):
         return None
