@@ -56,19 +56,21 @@ def instructions(src, script, what, repeats):
     return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
 
 
-def main(sources):
+def main(sources, workload=WORKLOAD, cases=CASES):
+    """Print each case's instructions per unit for each source tree; `workload` is a script
+    taking the case's name and a repeat count (bench/recurrent_instructions.py has its own)."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file:
-        file.write(WORKLOAD)
+        file.write(workload)
     try:
-        print(f"{'workload':10s} " + " ".join(f"{os.path.basename(os.path.dirname(s)) or s:>14s}"
+        print(f"{'workload':18s} " + " ".join(f"{os.path.basename(os.path.dirname(s)) or s:>14s}"
                                              for s in sources))
-        for what, (low, high), units in CASES:
+        for what, (low, high), units in cases:
             counts = []
             for src in sources:
                 low_count = instructions(src, file.name, what, low)
                 high_count = instructions(src, file.name, what, high)
                 counts.append((high_count - low_count) / ((high - low) * units))
-            print(f"{what:10s} " + " ".join(f"{c:14,.0f}" for c in counts))
+            print(f"{what:18s} " + " ".join(f"{c:14,.0f}" for c in counts))
     finally:
         os.unlink(file.name)
 

@@ -161,6 +161,11 @@ class RecurrentCell(Layer):
     # ------------------------------------------------------------------------------------------
     # Shared pieces of the step arithmetic
 
+    def _runs_sequences(self):
+        """Whether unmasked calls without recurrent dropout take `_run_sequence` (see
+        `recurrence`): its backward pass needs elementwise activations."""
+        return recurrence.elementwise(self.activation)
+
     def _project(self, x, input_masks):
         """The input products of every step: `(timesteps, batch, gates * units)`."""
         projected = recurrence.gated_matmul(x, self.kernel.value, input_masks)
@@ -234,6 +239,9 @@ class GatedCell(RecurrentCell):
 
     def _mask_count(self):
         return self._gates if self.implementation == 1 else 1
+
+    def _runs_sequences(self):
+        return super()._runs_sequences() and recurrence.elementwise(self.recurrent_activation)
 
 
 def sum_over_steps(array):

@@ -97,6 +97,67 @@ class LSTMCell(GatedCell):
                                                          recurrent_masks)
         return [grad_h_prev, grad_c * f]
 
+    def _run_sequence(self, projected, states, keep_trace):
+        steps, batch, u = len(projected), len(states[0]), self.units
+        kernel = self.recurrent_kernel.value
+        gate_activation = recurrence.writer(self.recurrent_activation)
+        activate = recurrence.writer(self.activation)
+        h = np.empty((steps + 1, batch, u), projected.dtype)
+        c = np.empty_like(h)
+        h[0], c[0] = states
+        gates = np.empty((steps if keep_trace else 1, batch, 4 * u), projected.dtype)
+        c_act = np.empty((len(gates), batch, u), projected.dtype)
+        product, scratch = np.empty((batch, 4 * u), h.dtype), np.empty((batch, u), h.dtype)
+        per_step = zip(projected, projected[..., 2 * u:3 * u], h[:-1], h[1:], c[:-1], c[1:],
+                       *(recurrence.slots(a, keep_trace) for a in (
+                           gates, gates[..., :u], gates[..., u:2 * u], gates[..., 2 * u:3 * u],
+                           gates[..., 3 * u:], c_act)))
+        for z, z_g, h_prev, h_next, c_prev, c_next, gate, i, f, g, o, c_a in per_step:
+            np.matmul(h_prev, kernel, out=product)
+            z += product  # the projections become the pre-activations
+            gate_activation(z, gate)  # one call for all gates, then the candidate's own
+            activate(z_g, g)
+            np.multiply(f, c_prev, out=c_next)
+            np.multiply(i, g, out=scratch)
+            c_next += scratch
+            activate(c_next, c_a)
+            np.multiply(o, c_a, out=h_next)
+        trace = {"sequence": h, "h_prev": h[:-1], "c": c, "z": projected, "gates": gates,
+                 "c_act": c_act}
+        return h[1:], [h[-1], c[-1]], trace
+
+    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
+        u = self.units
+        z, gates, c, c_act = trace["z"], trace["gates"], trace["c"], trace["c_act"]
+        steps, batch = z.shape[:2]
+        slope = recurrence.derivative(self.recurrent_activation, z, gates)
+        # Every step's factors at once: the pre-activation gradients of the input, forget and
+        # candidate gates per unit of the carry's gradient, the output gate's per unit of h's,
+        # and the carry's gradient per unit of h's.
+        per_c = np.empty((steps, batch, 3, u), z.dtype)
+        np.multiply(gates[..., 2 * u:3 * u], slope[..., :u], out=per_c[:, :, 0])
+        np.multiply(c[:-1], slope[..., u:2 * u], out=per_c[:, :, 1])
+        np.multiply(gates[..., :u], recurrence.derivative(
+            self.activation, z[..., 2 * u:3 * u], gates[..., 2 * u:3 * u]), out=per_c[:, :, 2])
+        o_per_h = c_act * slope[..., 3 * u:]
+        c_per_h = gates[..., 3 * u:] * recurrence.derivative(self.activation, c[1:], c_act)
+        forget = gates[..., u:2 * u]
+        dz = np.empty_like(z)
+        dz_ifg, dz_o = dz.reshape(steps, batch, 4, u)[:, :, :3], dz[..., 3 * u:]
+        kernel_t = self.recurrent_kernel.value.T
+        grad_h, grad_c = (np.array(g, z.dtype) for g in grad_states)  # updated in place
+        grad_c_each_gate, scratch = grad_c[:, None, :], np.empty_like(grad_c)
+        for t in reversed(range(steps)):
+            if grad_outputs is not None:
+                grad_h += grad_outputs[t]
+            np.multiply(grad_h, c_per_h[t], out=scratch)
+            grad_c += scratch
+            np.multiply(per_c[t], grad_c_each_gate, out=dz_ifg[t])
+            np.multiply(grad_h, o_per_h[t], out=dz_o[t])
+            np.matmul(dz[t], kernel_t, out=grad_h)
+            grad_c *= forget[t]
+        return {"dz": dz}, [grad_h, grad_c]
+
     def _own_config(self):
         return {"unit_forget_bias": self.unit_forget_bias}
 
