@@ -3,6 +3,7 @@ bench/engine_instructions.py counts the engine's (same method: two repeat counts
 difference per repeat; one BLAS thread).
 
     python bench/recurrent_instructions.py [SRC ...]     # default: this checkout's src
+    BENCH_CASES="LSTM predict,GRU fit step" python bench/recurrent_instructions.py ...  # some
 
 Per layer (SimpleRNN, LSTM, GRU, 64 units, over 100 steps of 32 features, Dense(10, softmax)
 on top, Adam, categorical crossentropy; bench/bench_recurrent.py's model):
@@ -38,7 +39,9 @@ else:
 """
 
 CASES = [(f"{layer} {what}", (0, repeats), 1) for layer in ("SimpleRNN", "LSTM", "GRU")
-         for what, repeats in (("predict", 10), ("fit step", 2))]
+         for what, repeats in (("predict", 10), ("fit step", 1))]
+if os.environ.get("BENCH_CASES"):
+    CASES = [case for case in CASES if case[0] in os.environ["BENCH_CASES"].split(",")]
 
 if __name__ == "__main__":
     here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")

@@ -196,33 +196,35 @@ class GRUCell(GatedCell):
         u = self.units
         z, gates, h_prev, reset_input = trace["z"], trace["gates"], trace["h_prev"], \
             trace["reset_input"]
-        update, reset, candidate = gates[..., :u], gates[..., u:2 * u], gates[..., 2 * u:]
-        slope = recurrence.derivative(self.recurrent_activation, z[..., :2 * u],
-                                      gates[..., :2 * u])
-        # Every step's factors at once: the pre-activation gradients of the candidate and the
-        # update gate per unit of h's gradient, and the reset gate's per unit of the
-        # candidate's.
-        candidate_per_h = recurrence.derivative(self.activation, z[..., 2 * u:], candidate) \
-            * (1.0 - update)
-        update_per_h = h_prev - candidate
-        update_per_h *= slope[..., :u]
-        reset_per_candidate = reset_input * slope[..., u:]
+        gate_slope = recurrence.slope_writer(self.recurrent_activation)
+        slope = recurrence.slope_writer(self.activation)
         dz, drecurrent = np.empty_like(z), np.empty_like(z)
-        dz_candidate = dz[..., 2 * u:]
         kernel_t = self.recurrent_kernel.value.T
         grad_h = np.array(grad_states[0], z.dtype)  # updated in place
-        scratch = np.empty_like(grad_h)
-        for t in reversed(range(len(z))):
+        scratch, carried = np.empty_like(grad_h), np.empty_like(grad_h)
+        per_step = zip(z[..., :2 * u], z[..., 2 * u:], gates[..., :2 * u], gates[..., :u],
+                       gates[..., u:2 * u], gates[..., 2 * u:], h_prev, reset_input,
+                       dz[..., 2 * u:], drecurrent, drecurrent[..., :2 * u],
+                       drecurrent[..., :u], drecurrent[..., u:2 * u], drecurrent[..., 2 * u:])
+        for t, (z_gates, z_h, both, update, reset, candidate, h_before, reset_in, d_candidate,
+                d_recurrent, d_gates, d_update, d_reset, d_reset_in) in reversed(
+                list(enumerate(per_step))):
             if grad_outputs is not None:
                 grad_h += grad_outputs[t]
-            d_candidate, d_recurrent = dz_candidate[t], drecurrent[t]
-            np.multiply(grad_h, candidate_per_h[t], out=d_candidate)
-            np.multiply(grad_h, update_per_h[t], out=d_recurrent[:, :u])
-            np.multiply(d_candidate, reset_per_candidate[t], out=d_recurrent[:, u:2 * u])
-            np.multiply(d_candidate, reset[t], out=d_recurrent[:, 2 * u:])
-            np.multiply(grad_h, update[t], out=scratch)
+            slope(z_h, candidate, d_candidate)  # h = z * h_prev + (1 - z) * candidate
+            np.subtract(1.0, update, out=scratch)
+            d_candidate *= scratch
+            d_candidate *= grad_h
+            gate_slope(z_gates, both, d_gates)
+            np.subtract(h_before, candidate, out=scratch)
+            d_update *= scratch
+            d_update *= grad_h
+            d_reset *= reset_in  # the reset gate scales the recurrent product's candidate block
+            d_reset *= d_candidate
+            np.multiply(d_candidate, reset, out=d_reset_in)
+            np.multiply(grad_h, update, out=carried)
             np.matmul(d_recurrent, kernel_t, out=grad_h)
-            grad_h += scratch
+            grad_h += carried
         dz[..., :2 * u] = drecurrent[..., :2 * u]
         return {"dz": dz, "drecurrent": drecurrent}, [grad_h]
 

@@ -130,32 +130,34 @@ class LSTMCell(GatedCell):
         u = self.units
         z, gates, c, c_act = trace["z"], trace["gates"], trace["c"], trace["c_act"]
         steps, batch = z.shape[:2]
-        slope = recurrence.derivative(self.recurrent_activation, z, gates)
-        # Every step's factors at once: the pre-activation gradients of the input, forget and
-        # candidate gates per unit of the carry's gradient, the output gate's per unit of h's,
-        # and the carry's gradient per unit of h's.
-        per_c = np.empty((steps, batch, 3, u), z.dtype)
-        np.multiply(gates[..., 2 * u:3 * u], slope[..., :u], out=per_c[:, :, 0])
-        np.multiply(c[:-1], slope[..., u:2 * u], out=per_c[:, :, 1])
-        np.multiply(gates[..., :u], recurrence.derivative(
-            self.activation, z[..., 2 * u:3 * u], gates[..., 2 * u:3 * u]), out=per_c[:, :, 2])
-        o_per_h = c_act * slope[..., 3 * u:]
-        c_per_h = gates[..., 3 * u:] * recurrence.derivative(self.activation, c[1:], c_act)
-        forget = gates[..., u:2 * u]
+        gate_slope = recurrence.slope_writer(self.recurrent_activation)
+        slope = recurrence.slope_writer(self.activation)
         dz = np.empty_like(z)
-        dz_ifg, dz_o = dz.reshape(steps, batch, 4, u)[:, :, :3], dz[..., 3 * u:]
-        kernel_t = self.recurrent_kernel.value.T
         grad_h, grad_c = (np.array(g, z.dtype) for g in grad_states)  # updated in place
         grad_c_each_gate, scratch = grad_c[:, None, :], np.empty_like(grad_c)
-        for t in reversed(range(steps)):
+        kernel_t = self.recurrent_kernel.value.T
+        per_step = zip(z, z[..., 2 * u:3 * u], gates, gates[..., :u], gates[..., u:2 * u],
+                       gates[..., 2 * u:3 * u], gates[..., 3 * u:], c[:-1], c[1:], c_act, dz,
+                       dz[..., :u], dz[..., u:2 * u], dz[..., 2 * u:3 * u], dz[..., 3 * u:],
+                       dz.reshape(steps, batch, 4, u)[:, :, :3])
+        for t, (z_t, z_g, gate, i, f, g, o, c_prev, c_t, c_a, d, d_i, d_f, d_g, d_o,
+                d_ifg) in reversed(list(enumerate(per_step))):
             if grad_outputs is not None:
                 grad_h += grad_outputs[t]
-            np.multiply(grad_h, c_per_h[t], out=scratch)
-            grad_c += scratch
-            np.multiply(per_c[t], grad_c_each_gate, out=dz_ifg[t])
-            np.multiply(grad_h, o_per_h[t], out=dz_o[t])
-            np.matmul(dz[t], kernel_t, out=grad_h)
-            grad_c *= forget[t]
+            slope(c_t, c_a, scratch)  # the carry's gradient: from h through o * act(c) ...
+            scratch *= o
+            scratch *= grad_h
+            grad_c += scratch  # ... and from the next step
+            gate_slope(z_t, gate, d)  # every gate's slope, then the candidate's own
+            slope(z_g, g, d_g)
+            d_i *= g
+            d_f *= c_prev
+            d_g *= i
+            d_o *= c_a
+            d_ifg *= grad_c_each_gate
+            d_o *= grad_h
+            np.matmul(d, kernel_t, out=grad_h)
+            grad_c *= f
         return {"dz": dz}, [grad_h, grad_c]
 
     def _own_config(self):

@@ -11,9 +11,9 @@ processed (reversed for `go_backwards`).
 
 Two ways through a sequence. Without a mask and recurrent dropout, and with elementwise
 activations (the common case), a cell's `_run_sequence` runs the whole loop itself on
-preallocated buffers, each step a few numpy calls with `out=`, and its
-`_run_sequence_backward` first computes every step's activation derivatives in one call per
-array, leaving the reverse loop the products that carry the gradient from step to step. Any
+preallocated buffers, each step a few numpy calls with `out=` and no temporaries (so that a
+batch's step works in cache), and `_run_sequence_backward` runs the reverse loop the same way,
+each step's activation derivatives written straight into its pre-activation gradients. Any
 other call goes step by step through `_step` and `_step_backward`, which hold masked samples.
 """
 
@@ -68,9 +68,28 @@ def elementwise(activation):
     return "axis" not in inspect.signature(activation).parameters
 
 
-def derivative(activation, x, y):
-    """The elementwise derivative of `y = activation(x)` (its gradient rule applied to ones)."""
-    return activation.backward(x, y, np.broadcast_to(np.ones((), x.dtype), x.shape))
+def _sigmoid_slope_into(x, y, out):
+    # activations.sigmoid's gradient rule, (1 - y) * y, before its product with the gradient
+    np.subtract(1.0, y, out=out)
+    out *= y
+
+
+def _tanh_slope_into(x, y, out):
+    np.multiply(y, y, out=out)
+    np.subtract(1.0, out, out=out)
+
+
+_SLOPE_INTO = {activations.sigmoid: _sigmoid_slope_into, activations.tanh: _tanh_slope_into}
+
+
+def slope_writer(activation):
+    """`into(x, y, out)` writing the elementwise derivative of `y = activation(x)` into `out`
+    (for another elementwise activation, its gradient rule applied to ones)."""
+    into = _SLOPE_INTO.get(activation)
+    if into is not None:
+        return into
+    return lambda x, y, out: np.copyto(
+        out, activation.backward(x, y, np.broadcast_to(np.ones((), x.dtype), x.shape)))
 
 
 def gated_matmul(x, kernel, masks):

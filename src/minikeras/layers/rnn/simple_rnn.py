@@ -67,14 +67,15 @@ class SimpleRNNCell(RecurrentCell):
 
     def _run_sequence_backward(self, trace, grad_outputs, grad_states):
         h, z = trace["sequence"], trace["z"]
-        slope = recurrence.derivative(self.activation, z, h[1:])
+        slope = recurrence.slope_writer(self.activation)
         dz = np.empty_like(z)
         kernel_t = self.recurrent_kernel.value.T
         grad_h = np.array(grad_states[0], z.dtype)  # the gradient reaching h_t, in place
         for t in reversed(range(len(z))):
             if grad_outputs is not None:
                 grad_h += grad_outputs[t]
-            np.multiply(grad_h, slope[t], out=dz[t])
+            slope(z[t], h[t + 1], dz[t])
+            dz[t] *= grad_h
             np.matmul(dz[t], kernel_t, out=grad_h)
         return {"dz": dz}, [grad_h]
 
