@@ -209,7 +209,9 @@ def test_initial_state_gradients_match_finite_differences(mask):
     lambda: layers.LSTMCell(2, activation="relu", recurrent_activation="hard_sigmoid"),
 ], ids=["simple_rnn", "lstm", "gru", "lstm_relu"])
 @pytest.mark.parametrize("keep_sequence", [True, False], ids=["sequence", "last"])
-def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, keep_sequence):
+@pytest.mark.parametrize("input_dropout", [False, True], ids=["no_dropout", "input_dropout"])
+def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, keep_sequence,
+                                                                  input_dropout):
     # A mask of all True takes the step-by-step loop (recurrence.run), no mask the cell's own
     # whole-sequence loop: the same outputs, states and gradients, in float32.
     from minikeras.core import tape as tape_module
@@ -223,12 +225,15 @@ def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, keep_seq
     cell(x[0], states if len(states) > 1 else states[0])
     upstream = rng.normal(size=(6, 2, cell.units) if keep_sequence else (2, cell.units))
     upstream_states = [rng.normal(size=s.shape).astype(np.float32) for s in states]
+    # the input dropout masks of a call (one per gate), which only the projections see
+    input_masks = (rng.random((cell._gates, 2, 4)) > 0.3).astype(np.float32) / 0.7 \
+        if input_dropout else None
     results, paths = [], []
     for mask in (None, np.ones((6, 2), bool)):
         with GradientTape():
             assert tape_module.recording()
             output, finals, ctx = recurrence.run(cell, x, [s.copy() for s in states], mask,
-                                                 (None, None), keep_sequence, False)
+                                                 (input_masks, None), keep_sequence, False)
         paths.append("sequence" in ctx[3])  # the whole-sequence loop's trace
         grads = tape_module.Gradients(cell.trainable_weights)
         grad_x, grad_states = recurrence.run_backward(
