@@ -115,6 +115,9 @@ GRADIENT_CASES = {
         lambda: layers.GRU(3, return_state=True, go_backwards=True, **F64), False),
     "gru_relu_sequences": (
         lambda: layers.GRU(2, activation="relu", return_sequences=True, **F64), False),
+    # softmax is not elementwise: the step-by-step loop, even without a mask
+    "lstm_softmax_state": (
+        lambda: layers.LSTM(3, activation="softmax", return_state=True, **F64), False),
     "stacked_cells": (lambda: layers.RNN(
         [layers.GRUCell(2, **F64), layers.LSTMCell(3, **F64), layers.SimpleRNNCell(2, **F64)],
         return_sequences=True, **F64), False),

@@ -59,12 +59,14 @@ def slots(array, keep_trace):
     return array if keep_trace else itertools.repeat(array[0])
 
 
-@functools.lru_cache(maxsize=None)
 def elementwise(activation):
     """Whether `activation` is a built-in elementwise one, whose derivative is an array the
     size of its input (not softmax and the others taking an `axis`, nor a user function)."""
-    if getattr(activation, "backward", None) is None:
-        return False
+    return getattr(activation, "backward", None) is not None and _takes_no_axis(activation)
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_no_axis(activation):  # (built-in activations are plain, hashable functions)
     return "axis" not in inspect.signature(activation).parameters
 
 
