@@ -4,9 +4,9 @@ A built-in cell is a layer computing one step, `cell(inputs, states) -> (output,
 and also the arithmetic that `recurrence.run` loops over a sequence: `_project` (the input
 products of every step at once), `_step`, `_step_backward` and `_backward_weights`, and the
 whole-sequence loops `_run_sequence` and `_run_sequence_backward` that unmasked calls without
-recurrent dropout take (see `recurrence`). Its own
-call is that loop over a sequence of one step, so a cell called alone, in `StackedRNNCells` or
-in `RNN` is the same arithmetic with the same hand-written gradient.
+recurrent dropout take (see `recurrence`). Its own call is that loop over a sequence of one
+step, so a cell called alone, in `StackedRNNCells` or in `RNN` is the same arithmetic with the
+same hand-written gradient.
 """
 
 import numpy as np
