@@ -3,6 +3,7 @@
     python bench/bench_recurrent.py                       # as configured
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_recurrent.py
     BENCH_ROWS=640 BENCH_ROUNDS=1 python bench/bench_recurrent.py   # a shorter run
+    MINIKERAS_BASELINE=/path/to/other/src python bench/bench_recurrent.py  # and another checkout
 
 Input (100 steps, 32 features), LSTM(64) or GRU(64), Dense(10, softmax); Adam, categorical
 crossentropy, batch 64, on random sequences (the speed depends on shapes, not values).
@@ -50,4 +51,5 @@ def body(library):
 
 
 if __name__ == "__main__":
-    main(os.path.abspath(__file__), body, ["minikeras", "keras3-jax", "keras3-tf"])
+    main(os.path.abspath(__file__), body,
+         ["minikeras", "minikeras-baseline", "keras3-jax", "keras3-tf"])

@@ -78,16 +78,19 @@ def instructions(src, script, what, repeats):
     return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
 
 
-def main(sources):
+def main(sources, workload=WORKLOAD, cases=CASES, workloads=WORKLOADS):
+    """Print each case's instructions per unit for each source tree: a case runs
+    `workloads[case]` if there is one, else `workload` (scripts taking the case's name and a
+    repeat count; bench/recurrent_instructions.py has its own)."""
     scripts = {}
-    for name, text in [(None, WORKLOAD), *WORKLOADS.items()]:
+    for name, text in [(None, workload), *workloads.items()]:
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file:
             file.write(text)
         scripts[name] = file.name
     try:
-        print(f"{'workload':10s} " + " ".join(f"{os.path.basename(os.path.dirname(s)) or s:>14s}"
+        print(f"{'workload':18s} " + " ".join(f"{os.path.basename(os.path.dirname(s)) or s:>14s}"
                                              for s in sources))
-        for what, (low, high), units in CASES:
+        for what, (low, high), units in cases:
             if os.environ.get("BENCH_CASE") not in (None, what):
                 continue
             counts = []
@@ -96,7 +99,7 @@ def main(sources):
                 low_count = instructions(src, script, what, low)
                 high_count = instructions(src, script, what, high)
                 counts.append((high_count - low_count) / ((high - low) * units))
-            print(f"{what:10s} " + " ".join(f"{c:14,.0f}" for c in counts))
+            print(f"{what:18s} " + " ".join(f"{c:14,.0f}" for c in counts))
     finally:
         for script in scripts.values():
             os.unlink(script)

@@ -105,6 +105,22 @@ GRADIENT_CASES = {
         lambda: layers.LSTM(3, return_state=True, go_backwards=True, **F64), True),
     "gru_masked_zero_output": (
         lambda: layers.GRU(3, return_sequences=True, zero_output_for_mask=True, **F64), True),
+    # without a mask: each built-in cell's whole-sequence loop (recurrence._run_sequence)
+    "simple_rnn_sequences": (lambda: layers.SimpleRNN(3, return_sequences=True, **F64), False),
+    "lstm_sequences_state": (
+        lambda: layers.LSTM(3, return_sequences=True, return_state=True, **F64), False),
+    "lstm_linear_state": (lambda: layers.LSTM(2, activation="linear", return_state=True,
+                                              recurrent_activation="hard_sigmoid", **F64), False),
+    "gru_state_backwards": (
+        lambda: layers.GRU(3, return_state=True, go_backwards=True, **F64), False),
+    "gru_relu_sequences": (
+        lambda: layers.GRU(2, activation="relu", return_sequences=True, **F64), False),
+    # softmax is not elementwise: the step-by-step loop, even without a mask
+    "lstm_softmax_state": (
+        lambda: layers.LSTM(3, activation="softmax", return_state=True, **F64), False),
+    "stacked_cells": (lambda: layers.RNN(
+        [layers.GRUCell(2, **F64), layers.LSTMCell(3, **F64), layers.SimpleRNNCell(2, **F64)],
+        return_sequences=True, **F64), False),
     "gru_reset_before_state": (
         lambda: layers.GRU(3, reset_after=False, return_state=True, **F64), True),
     "stacked_cells_masked": (lambda: layers.RNN(
@@ -169,7 +185,8 @@ def test_gradients_match_finite_differences(name):
                                    rtol=1e-6, atol=1e-7, err_msg=variable.path)
 
 
-def test_initial_state_gradients_match_finite_differences():
+@pytest.mark.parametrize("mask", [cases.MASK[:, :4], None], ids=["masked", "unmasked"])
+def test_initial_state_gradients_match_finite_differences(mask):
     layer = layers.LSTM(3, return_sequences=True, **F64)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 4, 3))
@@ -177,17 +194,58 @@ def test_initial_state_gradients_match_finite_differences():
     upstream = rng.normal(size=(2, 4, 3))
     with GradientTape() as tape:
         tape.watch([h0, c0])
-        total = ops.sum(layer(x, initial_state=[h0, c0], mask=cases.MASK[:, :4]) * upstream)
+        total = ops.sum(layer(x, initial_state=[h0, c0], mask=mask) * upstream)
     grads = tape.gradient(total, [h0, c0])
     for i, grad in enumerate(grads):
         def objective(value, i=i):
             states = [h0, c0]
             states[i] = value
-            return float(np.sum(np.asarray(layer(x, initial_state=states,
-                                                 mask=cases.MASK[:, :4])) * upstream))
+            return float(np.sum(np.asarray(layer(x, initial_state=states, mask=mask))
+                                * upstream))
 
         np.testing.assert_allclose(grad, finite_difference(objective, [h0, c0][i]), rtol=1e-6,
                                    atol=1e-7)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.SimpleRNNCell(3), lambda: layers.LSTMCell(3), lambda: layers.GRUCell(3),
+    lambda: layers.LSTMCell(2, activation="relu", recurrent_activation="hard_sigmoid"),
+], ids=["simple_rnn", "lstm", "gru", "lstm_relu"])
+@pytest.mark.parametrize("keep_sequence", [True, False], ids=["sequence", "last"])
+@pytest.mark.parametrize("input_dropout", [False, True], ids=["no_dropout", "input_dropout"])
+def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, keep_sequence,
+                                                                  input_dropout):
+    # A mask of all True takes the step-by-step loop (recurrence.run), no mask the cell's own
+    # whole-sequence loop: the same outputs, states and gradients, in float32.
+    from minikeras.core import tape as tape_module
+    from minikeras.layers.rnn import recurrence
+
+    cell = make()
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, 2, 4)).astype(np.float32)  # time-major
+    states = [rng.normal(size=(2, 3 if cell.units == 3 else 2)).astype(np.float32)
+              for _ in range(cell._state_count)]
+    cell(x[0], states if len(states) > 1 else states[0])
+    upstream = rng.normal(size=(6, 2, cell.units) if keep_sequence else (2, cell.units))
+    upstream_states = [rng.normal(size=s.shape).astype(np.float32) for s in states]
+    # the input dropout masks of a call (one per gate), which only the projections see
+    input_masks = (rng.random((cell._gates, 2, 4)) > 0.3).astype(np.float32) / 0.7 \
+        if input_dropout else None
+    results, paths = [], []
+    for mask in (None, np.ones((6, 2), bool)):
+        with GradientTape():
+            assert tape_module.recording()
+            output, finals, ctx = recurrence.run(cell, x, [s.copy() for s in states], mask,
+                                                 (input_masks, None), keep_sequence, False)
+        paths.append("sequence" in ctx[3])  # the whole-sequence loop's trace
+        grads = tape_module.Gradients(cell.trainable_weights)
+        grad_x, grad_states = recurrence.run_backward(
+            cell, ctx, upstream.astype(np.float32), list(upstream_states), grads, True)
+        results.append([output, *finals, grad_x, *grad_states,
+                        *(grads.get(w) for w in cell.trainable_weights)])
+    assert paths == [True, False]
+    for fast, stepped in zip(*results, strict=True):
+        np.testing.assert_allclose(fast, stepped, rtol=2e-6, atol=2e-6)
 
 
 # ----------------------------------------------------------------------------------------------

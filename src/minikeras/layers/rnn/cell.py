@@ -2,9 +2,11 @@
 
 A built-in cell is a layer computing one step, `cell(inputs, states) -> (output, new_states)`,
 and also the arithmetic that `recurrence.run` loops over a sequence: `_project` (the input
-products of every step at once), `_step`, `_step_backward` and `_backward_weights`. Its own
-call is that loop over a sequence of one step, so a cell called alone, in `StackedRNNCells` or
-in `RNN` is the same arithmetic with the same hand-written gradient.
+products of every step at once), `_step`, `_step_backward` and `_backward_weights`, and the
+whole-sequence loops `_run_sequence` and `_run_sequence_backward` that unmasked calls without
+recurrent dropout take (see `recurrence`). Its own call is that loop over a sequence of one
+step, so a cell called alone, in `StackedRNNCells` or in `RNN` is the same arithmetic with the
+same hand-written gradient.
 """
 
 import numpy as np
@@ -161,6 +163,11 @@ class RecurrentCell(Layer):
     # ------------------------------------------------------------------------------------------
     # Shared pieces of the step arithmetic
 
+    def _runs_sequences(self):
+        """Whether unmasked calls without recurrent dropout take `_run_sequence` (see
+        `recurrence`): its backward pass needs elementwise activations."""
+        return recurrence.elementwise(self.activation)
+
     def _project(self, x, input_masks):
         """The input products of every step: `(timesteps, batch, gates * units)`."""
         projected = recurrence.gated_matmul(x, self.kernel.value, input_masks)
@@ -234,6 +241,9 @@ class GatedCell(RecurrentCell):
 
     def _mask_count(self):
         return self._gates if self.implementation == 1 else 1
+
+    def _runs_sequences(self):
+        return super()._runs_sequences() and recurrence.elementwise(self.recurrent_activation)
 
 
 def sum_over_steps(array):

@@ -154,6 +154,80 @@ class GRUCell(GatedCell):
             grads.add(self.bias, grad)
         return self._kernel_and_input_grads(x, input_masks, dz, grads, need_input)
 
+    def _runs_sequences(self):
+        return super()._runs_sequences() and self.reset_after
+
+    def _run_sequence(self, projected, states, keep_trace):
+        steps, batch, u = len(projected), len(states[0]), self.units
+        kernel = self.recurrent_kernel.value
+        recurrent_bias = None if self.bias is None else self.bias.value[1]
+        gate_activation = recurrence.writer(self.recurrent_activation)
+        activate = recurrence.writer(self.activation)
+        h = np.empty((steps + 1, batch, u), projected.dtype)
+        h[0] = states[0]
+        # the recurrent products: their candidate block is what the reset gate scales
+        recurrent = np.empty((steps if keep_trace else 1, batch, 3 * u), h.dtype)
+        gates = np.empty_like(recurrent)
+        scratch = np.empty((batch, u), h.dtype)
+        per_step = zip(projected, projected[..., :2 * u], projected[..., 2 * u:], h[:-1], h[1:],
+                       *(recurrence.slots(a, keep_trace) for a in (
+                           recurrent, recurrent[..., :2 * u], recurrent[..., 2 * u:],
+                           gates[..., :2 * u], gates[..., :u], gates[..., u:2 * u],
+                           gates[..., 2 * u:])))
+        for (z, z_gates, z_h, h_prev, h_next, product, product_gates, product_h, both, update,
+             reset, candidate) in per_step:
+            np.matmul(h_prev, kernel, out=product)
+            if recurrent_bias is not None:
+                product += recurrent_bias
+            z_gates += product_gates  # the projections become the pre-activations
+            gate_activation(z_gates, both)
+            np.multiply(reset, product_h, out=scratch)
+            z_h += scratch
+            activate(z_h, candidate)
+            np.multiply(update, h_prev, out=h_next)  # Keras' z * h + (1 - z) * hh
+            np.subtract(1.0, update, out=scratch)
+            scratch *= candidate
+            h_next += scratch
+        trace = {"sequence": h, "h_prev": h[:-1], "z": projected, "gates": gates,
+                 "reset_input": recurrent[..., 2 * u:]}
+        return h[1:], [h[-1]], trace
+
+    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
+        u = self.units
+        z, gates, h_prev, reset_input = trace["z"], trace["gates"], trace["h_prev"], \
+            trace["reset_input"]
+        gate_slope = recurrence.slope_writer(self.recurrent_activation)
+        slope = recurrence.slope_writer(self.activation)
+        dz, drecurrent = np.empty_like(z), np.empty_like(z)
+        kernel_t = self.recurrent_kernel.value.T
+        grad_h = np.array(grad_states[0], z.dtype)  # updated in place
+        scratch, carried = np.empty_like(grad_h), np.empty_like(grad_h)
+        per_step = zip(z[..., :2 * u], z[..., 2 * u:], gates[..., :2 * u], gates[..., :u],
+                       gates[..., u:2 * u], gates[..., 2 * u:], h_prev, reset_input,
+                       dz[..., 2 * u:], drecurrent, drecurrent[..., :2 * u],
+                       drecurrent[..., :u], drecurrent[..., u:2 * u], drecurrent[..., 2 * u:])
+        for t, (z_gates, z_h, both, update, reset, candidate, h_before, reset_in, d_candidate,
+                d_recurrent, d_gates, d_update, d_reset, d_reset_in) in reversed(
+                list(enumerate(per_step))):
+            if grad_outputs is not None:
+                grad_h += grad_outputs[t]
+            slope(z_h, candidate, d_candidate)  # h = z * h_prev + (1 - z) * candidate
+            np.subtract(1.0, update, out=scratch)
+            d_candidate *= scratch
+            d_candidate *= grad_h
+            gate_slope(z_gates, both, d_gates)
+            np.subtract(h_before, candidate, out=scratch)
+            d_update *= scratch
+            d_update *= grad_h
+            d_reset *= reset_in  # the reset gate scales the recurrent product's candidate block
+            d_reset *= d_candidate
+            np.multiply(d_candidate, reset, out=d_reset_in)
+            np.multiply(grad_h, update, out=carried)
+            np.matmul(d_recurrent, kernel_t, out=grad_h)
+            grad_h += carried
+        dz[..., :2 * u] = drecurrent[..., :2 * u]
+        return {"dz": dz, "drecurrent": drecurrent}, [grad_h]
+
     def _own_config(self):
         return {"reset_after": self.reset_after}
 

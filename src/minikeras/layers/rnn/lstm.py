@@ -97,6 +97,69 @@ class LSTMCell(GatedCell):
                                                          recurrent_masks)
         return [grad_h_prev, grad_c * f]
 
+    def _run_sequence(self, projected, states, keep_trace):
+        steps, batch, u = len(projected), len(states[0]), self.units
+        kernel = self.recurrent_kernel.value
+        gate_activation = recurrence.writer(self.recurrent_activation)
+        activate = recurrence.writer(self.activation)
+        h = np.empty((steps + 1, batch, u), projected.dtype)
+        c = np.empty_like(h)
+        h[0], c[0] = states
+        gates = np.empty((steps if keep_trace else 1, batch, 4 * u), projected.dtype)
+        c_act = np.empty((len(gates), batch, u), projected.dtype)
+        product, scratch = np.empty((batch, 4 * u), h.dtype), np.empty((batch, u), h.dtype)
+        per_step = zip(projected, projected[..., 2 * u:3 * u], h[:-1], h[1:], c[:-1], c[1:],
+                       *(recurrence.slots(a, keep_trace) for a in (
+                           gates, gates[..., :u], gates[..., u:2 * u], gates[..., 2 * u:3 * u],
+                           gates[..., 3 * u:], c_act)))
+        for z, z_g, h_prev, h_next, c_prev, c_next, gate, i, f, g, o, c_a in per_step:
+            np.matmul(h_prev, kernel, out=product)
+            z += product  # the projections become the pre-activations
+            gate_activation(z, gate)  # one call for all gates, then the candidate's own
+            activate(z_g, g)
+            np.multiply(f, c_prev, out=c_next)
+            np.multiply(i, g, out=scratch)
+            c_next += scratch
+            activate(c_next, c_a)
+            np.multiply(o, c_a, out=h_next)
+        trace = {"sequence": h, "h_prev": h[:-1], "c": c, "z": projected, "gates": gates,
+                 "c_act": c_act}
+        return h[1:], [h[-1], c[-1]], trace
+
+    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
+        u = self.units
+        z, gates, c, c_act = trace["z"], trace["gates"], trace["c"], trace["c_act"]
+        steps, batch = z.shape[:2]
+        gate_slope = recurrence.slope_writer(self.recurrent_activation)
+        slope = recurrence.slope_writer(self.activation)
+        dz = np.empty_like(z)
+        grad_h, grad_c = (np.array(g, z.dtype) for g in grad_states)  # updated in place
+        grad_c_each_gate, scratch = grad_c[:, None, :], np.empty_like(grad_c)
+        kernel_t = self.recurrent_kernel.value.T
+        per_step = zip(z, z[..., 2 * u:3 * u], gates, gates[..., :u], gates[..., u:2 * u],
+                       gates[..., 2 * u:3 * u], gates[..., 3 * u:], c[:-1], c[1:], c_act, dz,
+                       dz[..., :u], dz[..., u:2 * u], dz[..., 2 * u:3 * u], dz[..., 3 * u:],
+                       dz.reshape(steps, batch, 4, u)[:, :, :3])
+        for t, (z_t, z_g, gate, i, f, g, o, c_prev, c_t, c_a, d, d_i, d_f, d_g, d_o,
+                d_ifg) in reversed(list(enumerate(per_step))):
+            if grad_outputs is not None:
+                grad_h += grad_outputs[t]
+            slope(c_t, c_a, scratch)  # the carry's gradient: from h through o * act(c) ...
+            scratch *= o
+            scratch *= grad_h
+            grad_c += scratch  # ... and from the next step
+            gate_slope(z_t, gate, d)  # every gate's slope, then the candidate's own
+            slope(z_g, g, d_g)
+            d_i *= g
+            d_f *= c_prev
+            d_g *= i
+            d_o *= c_a
+            d_ifg *= grad_c_each_gate
+            d_o *= grad_h
+            np.matmul(d, kernel_t, out=grad_h)
+            grad_c *= f
+        return {"dz": dz}, [grad_h, grad_c]
+
     def _own_config(self):
         return {"unit_forget_bias": self.unit_forget_bias}
 

@@ -54,6 +54,30 @@ class SimpleRNNCell(RecurrentCell):
         return [recurrence.gated_matmul_input_grad(dz, self.recurrent_kernel.value,
                                                    recurrent_masks)]
 
+    def _run_sequence(self, projected, states, keep_trace):
+        kernel, activate = self.recurrent_kernel.value, recurrence.writer(self.activation)
+        h = np.empty((len(projected) + 1, *states[0].shape), projected.dtype)
+        h[0] = states[0]
+        product = np.empty_like(h[0])
+        for z, h_prev, h_next in zip(projected, h[:-1], h[1:]):  # the projections become z
+            np.matmul(h_prev, kernel, out=product)
+            z += product
+            activate(z, h_next)
+        return h[1:], [h[-1]], {"sequence": h, "h_prev": h[:-1], "z": projected}
+
+    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
+        h, z = trace["sequence"], trace["z"]
+        slope = recurrence.slope_writer(self.activation)
+        dz = np.empty_like(z)
+        kernel_t = self.recurrent_kernel.value.T
+        grad_h = np.array(grad_states[0], z.dtype)  # the gradient reaching h_t, in place
+        for t in reversed(range(len(z))):
+            if grad_outputs is not None:
+                grad_h += grad_outputs[t]
+            slope(z[t], h[t + 1], dz[t])
+            dz[t] *= grad_h
+            np.matmul(dz[t], kernel_t, out=grad_h)
+        return {"dz": dz}, [grad_h]
 
 
 @registry.register("layer", module="keras.layers")
