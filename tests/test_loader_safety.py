@@ -289,6 +289,30 @@ def test_the_strings_of_the_latest_hdf5_format_are_checked_where_they_are_stored
         model.load_weights(path)
 
 
+@pytest.mark.parametrize("dtype, refused", [
+    (np.dtype([("a", "i4"), ("b", h5py.string_dtype())]), True),
+    (h5py.vlen_dtype("i4"), True),
+    (h5py.ref_dtype, True),
+    (h5py.string_dtype(), False),  # its fill value checked
+    (np.dtype("S7"), False),
+    (np.dtype(("f4", (3,))), False),
+])
+def test_datasets_whose_values_live_elsewhere_are_refused(tmp_path, dtype, refused):
+    """A dataset whose values libhdf5 reads from elsewhere in the file (variable-length data,
+    references) would have its fill value converted unchecked; Keras never writes one."""
+    path = tmp_path / "extra.weights.h5"
+    path.write_bytes((FILES / "k3_adam.weights.h5").read_bytes())
+    with h5py.File(path, "a") as f:
+        f.create_dataset("notes", shape=(2,), dtype=dtype)
+    model = mk.models.load_model(FILES / "k3_adam.keras")
+    if refused:
+        with pytest.raises(ValueError, match=f"'{re.escape(str(path))}': the dataset '/notes' "
+                                             "has a type holding variable-length data"):
+            model.load_weights(path)
+    else:
+        model.load_weights(path)
+
+
 def keras_archive(tmp_path, edit_config=None, source="k3_adam.keras", name="bad.keras"):
     with zipfile.ZipFile(FILES / source) as archive:
         members = {info.filename: archive.read(info) for info in archive.infolist()}

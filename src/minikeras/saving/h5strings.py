@@ -175,19 +175,14 @@ class _Checker:
                                  "bytes, more than its message holds")
 
     def dataset(self, node, name, address):
-        h5py = _h5py()
         datatype = node.get_type()
-        if datatype.get_class() in (h5py.h5t.INTEGER, h5py.h5t.FLOAT):
-            return  # the weights: nothing variable-length
-        dtype = datatype.dtype
-        if not _holds_vlen(dtype):
+        if not _holds_vlen(datatype):
             return
         what = f"the dataset '{name}'"
         if not _is_vlen_string(datatype):
             raise ValueError(
-                f"'{self.filepath}': {what} has the type {dtype!r}, holding variable-length "
-                "data or references; Keras stores only numbers in datasets. Refusing to read "
-                "the file."
+                f"'{self.filepath}': {what} has a type holding variable-length data or "
+                "references; Keras stores only numbers in datasets. Refusing to read the file."
             )
         for kind, _, start, end in self.messages(address, name):
             fill = self.fill_value(kind, start, end)
@@ -302,13 +297,21 @@ def _is_vlen_string(datatype):
     return isinstance(datatype, h5py.h5t.TypeStringID) and datatype.is_variable_str()
 
 
-def _holds_vlen(dtype):
-    """Whether values of this (h5py) dtype hold variable-length data or references."""
-    if dtype.fields:
-        return any(_holds_vlen(field[0]) for field in dtype.fields.values())
-    if dtype.subdtype:
-        return _holds_vlen(dtype.subdtype[0])
-    return dtype.kind == "O"
+def _holds_vlen(datatype):
+    """Whether values of this HDF5 type hold variable-length data or references, which
+    libhdf5 reads from elsewhere in the file when it converts them."""
+    h5t = _h5py().h5t
+    kind = datatype.get_class()
+    if kind in (h5t.VLEN, h5t.REFERENCE):
+        return True
+    if kind == h5t.STRING:
+        return datatype.is_variable_str()
+    if kind == h5t.COMPOUND:
+        return any(_holds_vlen(datatype.get_member_type(i))
+                   for i in range(datatype.get_nmembers()))
+    if kind == h5t.ARRAY:
+        return _holds_vlen(datatype.get_super())
+    return False
 
 
 def _h5py():
