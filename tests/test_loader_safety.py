@@ -23,26 +23,11 @@ import pytest
 import minikeras as mk
 from minikeras.__main__ import main as cli
 from minikeras.saving import file_info
-from loader_fuzz import ARCHITECTURE, FILES, SOURCES
+from loader_fuzz import ARCHITECTURE, FILES, SOURCES, descriptors_of, heap_objects
 
 pytestmark = pytest.mark.filterwarnings("ignore")
-HEAP = b"GCOL\x01\x00\x00\x00"
 # No hostile file may make a reader allocate more than this (the real files need under 1 MB).
 MEMORY_LIMIT = 32 << 20
-
-
-def heap_objects(data, start=None):
-    """`[(offset, index, size)]` of the objects in the global heap collection at `start` (by
-    default, the file's first)."""
-    start = data.find(HEAP) if start is None else start
-    end = start + int.from_bytes(data[start + 8:start + 16], "little")
-    objects, position = [], start + 16
-    while position + 16 <= end:
-        index = int.from_bytes(data[position:position + 2], "little")
-        size = int.from_bytes(data[position + 8:position + 16], "little")
-        objects.append((position, index, size))
-        position += 16 + (size + 7) // 8 * 8 if index else size
-    return objects
 
 
 def free_space_of_size_zero(data):
@@ -100,24 +85,6 @@ def test_looping_global_heaps_are_refused_before_libhdf5_reads_them(tmp_path):
     assert len(outcomes) == 6
     for message in outcomes:
         assert "global heap collection at byte" in message and str(tmp_path) in message
-
-
-def descriptors_of(data, text):
-    """The offsets of the descriptors (a 4-byte length, the collection's address, the object's
-    index) of the variable-length strings whose text starts with `text`."""
-    found = []
-    heaps = [at for at in range(len(data)) if data.startswith(HEAP, at)]
-    for start, (offset, index, size) in ((start, obj) for start in heaps
-                                         for obj in heap_objects(data, start)):
-        if index and data[offset + 16:offset + 16 + size].startswith(text):
-            pattern = start.to_bytes(8, "little") + index.to_bytes(4, "little")
-            at = data.find(pattern)
-            while at >= 0:
-                assert int.from_bytes(data[at - 4:at], "little") == size
-                found.append(at - 4)
-                at = data.find(pattern, at + 1)
-    assert found
-    return found
 
 
 def longer_string(text, address=None, index=None):
@@ -501,14 +468,15 @@ MUTANTS = int(os.environ.get("FUZZ_MUTANTS", 150))
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("kind", ["metadata", "strings"])
 @pytest.mark.parametrize("format", SOURCES)
-def test_mutated_files_load_or_are_refused_naming_the_file(tmp_path, format):
+def test_mutated_files_load_or_are_refused_naming_the_file(tmp_path, format, kind):
     counts = run_in_child(f"""if True:
         import collections, json, pathlib, loader_fuzz
         model = loader_fuzz.architecture({format!r})
         path = pathlib.Path({str(tmp_path)!r}) / "mutant.{format}"
         counts, examples = collections.Counter(), {{}}
-        for what, data in loader_fuzz.mutants({format!r}, {MUTANTS}, seed=1):
+        for what, data in loader_fuzz.mutants({format!r}, {MUTANTS}, seed=1, kind={kind!r}):
             path.write_bytes(data)
             result = loader_fuzz.outcome(path, {format!r}, model)
             counts[result] += 1
@@ -518,4 +486,5 @@ def test_mutated_files_load_or_are_refused_naming_the_file(tmp_path, format):
     counts, examples = counts
     assert set(counts) <= {"loaded", "refused"}, examples
     assert counts.get("refused", 0) > MUTANTS // 10  # the mutations do damage
-    assert format in ARCHITECTURE or counts.get("loaded", 0) > 0
+    # A changed string descriptor is nearly always refused; other damage is often harmless.
+    assert format in ARCHITECTURE or kind == "strings" or counts.get("loaded", 0) > 0
