@@ -25,8 +25,9 @@ import mmap
 import os
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-# A global heap collection: "GCOL", version 1, three reserved zero bytes, then its size.
-_HEAP_SIGNATURE = b"GCOL\x01\x00\x00\x00"
+# A global heap collection: "GCOL", version 1, three reserved bytes (which libhdf5 does not
+# check, so neither does the scan), then its size.
+_HEAP_SIGNATURE = b"GCOL\x01"
 # Object header message types (HDF5 file format, section IV.A.2).
 _DATATYPE, _OLD_FILL_VALUE, _FILL_VALUE, _ATTRIBUTE, _CONTINUATION = 0x03, 0x04, 0x05, 0x0C, 0x10
 _SHARED = 0x02  # a message flag: the message is stored elsewhere
@@ -64,7 +65,7 @@ def check_global_heaps(data, filepath):
 
     Which collections a file uses is only known by parsing the file, so every place the
     signature appears is walked as libhdf5 would walk it (a false candidate inside weight data
-    would need these 8 bytes followed by a damaged walk), and a damaged one is refused, naming
+    would need these 5 bytes followed by a damaged walk), and a damaged one is refused, naming
     its offset. The walk takes time linear in the collection, which must lie inside the file.
     """
     _, lengths = address_sizes(data)
@@ -199,8 +200,9 @@ class _Checker:
             length = _int(self.data, at, 4)
             address = _int(self.data, at + 4, self.offsets)
             index = _int(self.data, at + 4 + self.offsets, 4)
-            if address == 0 or length == 0:
-                continue  # no string: libhdf5 neither allocates nor looks up anything
+            if address == 0:
+                continue  # a null string: libhdf5 neither allocates nor loads anything
+            # Even an empty string names its (empty) object: libhdf5 would load that collection.
             objects = self.heaps.get(address)
             found = (f"no heap collection is at byte {address}" if objects is None
                      else f"its heap collection has no object {index}" if index not in objects
