@@ -23,7 +23,7 @@ import pytest
 import minikeras as mk
 from minikeras.__main__ import main as cli
 from minikeras.saving import file_info
-from loader_fuzz import ARCHITECTURE, FILES, SOURCES, descriptors_of, heap_objects
+from loader_fuzz import ARCHITECTURE, FILES, HEAP, SOURCES, descriptors_of, heap_objects
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 # No hostile file may make a reader allocate more than this (the real files need under 1 MB).
@@ -153,6 +153,25 @@ def inflated_fixed_string(after=None, dataset=None):
     return damage
 
 
+def names_sharing_one_long_string(tmp_path):
+    """k2_adam_weights.h5 whose `layer_names` are 3,900 strings all naming one 250 KB heap
+    object (each exactly its length): a 400 KB file that made reading them take 1.9 GB."""
+    path = tmp_path / "shared_weights.h5"
+    path.write_bytes((FILES / "k2_adam_weights.h5").read_bytes())
+    with h5py.File(path, "a") as f:
+        f.attrs["layer_names"] = [b"a"] * 3900
+        f.attrs["long"] = "x" * 250_000
+    data = bytearray(path.read_bytes())
+    start = data.find(HEAP)
+    while not any(size == 250_000 for _, _, size in heap_objects(data, start)):
+        start = data.find(HEAP, start + 1)
+    index = next(index for _, index, size in heap_objects(data, start) if size == 250_000)
+    long = (250_000).to_bytes(4, "little") + start.to_bytes(8, "little") + index.to_bytes(4, "little")
+    for at in descriptors_of(bytes(data), b"a"):
+        data[at:at + 16] = long
+    return bytes(data)
+
+
 def longer_string_case(source, text, what, found="", **changes):
     """A DAMAGED_STRINGS entry: the string `text` of `what` in `source` made longer (and
     pointing elsewhere by `changes`), refused with a message ending in `found`."""
@@ -184,6 +203,10 @@ DAMAGED_STRINGS = {
     "a string dataset's fill value longer, pointing elsewhere": longer_string_case(
         with_string_dataset(h5py.string_dtype(), fillvalue=b"FILLVALUE"), b"FILLVALUE",
         "the fill value of the dataset '/layers/dense/vars/notes'", "no heap", address=100),
+    "3,900 names sharing one 250 KB string": (
+        names_sharing_one_long_string, lambda data: data,
+        r"' is damaged: its variable-length strings declare \d+ bytes up to the attribute "
+        "'layer_names' of '/', more than twice the file's"),
     "a fixed-length string attribute of 805 MB per name": (
         with_fixed_length_names, inflated_fixed_string(after=b"layer_names\0"),
         "' is damaged: Unable to synchronously open attribute"),

@@ -31,6 +31,8 @@ _HEAP_SIGNATURE = b"GCOL\x01"
 # Object header message types (HDF5 file format, section IV.A.2).
 _DATATYPE, _OLD_FILL_VALUE, _FILL_VALUE, _ATTRIBUTE, _CONTINUATION = 0x03, 0x04, 0x05, 0x0C, 0x10
 _SHARED = 0x02  # a message flag: the message is stored elsewhere
+# The strings of a file may declare twice its size and this much more (see `_Checker`).
+_STRING_FLOOR_BYTES = 1 << 20
 # A damaged header could chain continuation chunks without end; real ones have a few.
 _MAX_CHUNKS = 4096
 
@@ -143,6 +145,10 @@ class _Checker:
     def __init__(self, data, heaps, filepath):
         self.data, self.heaps, self.filepath = data, heaps, filepath
         self.offsets, self.lengths = address_sizes(data)
+        # Descriptors may all name one large object, each read anew: the file's strings
+        # together may declare what its heaps could hold twice over (a fill value is stored
+        # in two messages), plus a floor.
+        self.declared, self.budget = 0, 2 * len(data) + _STRING_FLOOR_BYTES
 
     def object(self, node, name, info):
         h5py = _h5py()
@@ -212,6 +218,11 @@ class _Checker:
                 self.damaged(f"a variable-length string of {what} (at byte {at}) declares "
                              f"{length} bytes, where {found}. Refusing to read it (libhdf5 "
                              "would allocate the declared size first)")
+            self.declared += length
+            if self.declared > self.budget:
+                self.damaged(f"its variable-length strings declare {self.declared} bytes up to "
+                             f"{what}, more than twice the file's {len(self.data)} bytes (many "
+                             "strings naming one heap object). Refusing to read them")
 
     def numeric(self, address, name):
         """Whether the header at `address` says, unshared, that its dataset holds integers or
