@@ -2,6 +2,7 @@
 in its own forked process, so that a hang, a crash or a memory flood is counted, not suffered.
 
     python bench/fuzz_loaders.py [--count 2500] [--seed 0] [--timeout 10] [--formats h5 keras]
+                                 [--kind metadata|strings]
 
 Prints, per format, how many mutants loaded, were refused with an error naming the file, were
 refused without naming it, raised another exception type, hung (past `--timeout` seconds),
@@ -77,6 +78,9 @@ def main():
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a hang")
     parser.add_argument("--memory", type=int, default=200, help="MB of growth that is a flood")
     parser.add_argument("--formats", nargs="+", default=list(loader_fuzz.SOURCES))
+    parser.add_argument("--kind", choices=("metadata", "strings"), default="metadata",
+                        help="bytes changed anywhere in the HDF5 metadata, or only in the "
+                             "variable-length strings' descriptors")
     args = parser.parse_args()
     start = time.time()
     examples = {}
@@ -85,7 +89,7 @@ def main():
             model = loader_fuzz.architecture(format)
             path = pathlib.Path(directory) / f"mutant.{format}"
             counts = collections.Counter()
-            for what, data in loader_fuzz.mutants(format, args.count, args.seed):
+            for what, data in loader_fuzz.mutants(format, args.count, args.seed, args.kind):
                 path.write_bytes(data)
                 result = run_one(path, format, model, args.timeout, args.memory)
                 counts[result] += 1
@@ -95,7 +99,8 @@ def main():
                   flush=True)
     for (format, result), what in sorted(examples.items()):
         print(f"  {format} {result}: {what}")
-    print(f"{args.count} mutants per format, seed {args.seed}, {time.time() - start:.0f} s")
+    print(f"{args.count} mutants per format ({args.kind}), seed {args.seed}, "
+          f"{time.time() - start:.0f} s")
 
 
 if __name__ == "__main__":

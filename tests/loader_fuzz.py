@@ -33,6 +33,8 @@ SOURCES = {
 }
 # The model whose architecture the weights files fit (saved by the same Keras).
 ARCHITECTURE = {"weights.h5": "k3_adam.keras", "legacy_weights.h5": "k2_adam.h5"}
+# A global heap collection's signature: where variable-length strings live.
+HEAP = b"GCOL\x01\x00\x00\x00"
 HOSTILE_JSON = [None, -1, 0, 10 ** 12, 2 ** 63, 1e308, "", "Lambda", "../x", [], {}, [None] * 3,
                 {"class_name": "Dense"}, {"class_name": "__numpy__", "config": {"value": [1]}}]
 
@@ -49,6 +51,44 @@ def metadata_offsets(data):
                 raw[start:start + node.id.get_storage_size()] = True
         f.visititems(mark)
     return np.flatnonzero(~raw)
+
+
+def heap_objects(data, start=None):
+    """`[(offset, index, size)]` of the objects in the global heap collection at `start` (by
+    default, the file's first)."""
+    start = data.find(HEAP) if start is None else start
+    end = start + int.from_bytes(data[start + 8:start + 16], "little")
+    objects, position = [], start + 16
+    while position + 16 <= end:
+        index = int.from_bytes(data[position:position + 2], "little")
+        size = int.from_bytes(data[position + 8:position + 16], "little")
+        objects.append((position, index, size))
+        position += 16 + (size + 7) // 8 * 8 if index else size
+    return objects
+
+
+def descriptors_of(data, text=b""):
+    """The offsets of the descriptors (a 4-byte length, the collection's address, the object's
+    index) of the variable-length strings whose text starts with `text` (all by default)."""
+    found = []
+    start = data.find(HEAP)
+    while start >= 0:
+        for offset, index, size in heap_objects(data, start):
+            if index and data[offset + 16:offset + 16 + size].startswith(text):
+                pattern = start.to_bytes(8, "little") + index.to_bytes(4, "little")
+                at = data.find(pattern)
+                while at >= 0:
+                    assert int.from_bytes(data[at - 4:at], "little") == size
+                    found.append(at - 4)
+                    at = data.find(pattern, at + 1)
+        start = data.find(HEAP, start + 1)
+    assert found
+    return found
+
+
+def string_offsets(data):
+    """The bytes of every variable-length string descriptor: where `kind="strings"` mutates."""
+    return np.asarray(sorted({at + i for at in descriptors_of(data) for i in range(16)}))
 
 
 def _flip(data, offsets, rng, limit=4):
@@ -113,18 +153,22 @@ def _zipped(members):
     return buffer.getvalue()
 
 
-def mutants(format, count, seed=0):
-    """`count` mutants `(description, bytes)` of the `format`'s source file."""
+def mutants(format, count, seed=0, kind="metadata"):
+    """`count` mutants `(description, bytes)` of the `format`'s source file: bytes changed
+    anywhere in the HDF5 metadata (`kind="metadata"`), or only in the descriptors of its
+    variable-length strings (`"strings"`: their lengths and addresses together, rare at
+    random)."""
     rng = np.random.default_rng(seed)
+    where = metadata_offsets if kind == "metadata" else string_offsets
     data = (FILES / SOURCES[format]).read_bytes()
     if format == "keras":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = {info.filename: archive.read(info) for info in archive.infolist()}
-        offsets = metadata_offsets(members["model.weights.h5"])
+        offsets = where(members["model.weights.h5"])
         for _ in range(count):
             yield _keras_mutant(members, offsets, rng)[::-1]
     else:
-        offsets = metadata_offsets(data)
+        offsets = where(data)
         for _ in range(count):
             yield _hdf5_mutant(data, offsets, rng)[::-1]
 

@@ -2,10 +2,9 @@
 
 Reading trusts nothing in the file:
 
-- Before libhdf5 sees a file, its global heap collections (where variable-length strings such
-  as `model_config` live) are checked (`check_global_heaps`): libhdf5 walks a collection's
-  objects by their sizes and loops forever on an object of size 0, so one changed byte can hang
-  any reader. The walk is done here first, in bounded time, and a damaged collection refused.
+- Variable-length strings (`model_config`, names) are checked from the file's bytes before
+  libhdf5 reads them (`h5strings`): one changed byte in their global heap can make libhdf5 loop
+  forever, and one in a string's stored length makes it allocate up to 4 GB.
 - Only hard links are followed (an HDF5 soft or external link, external raw storage or a
   virtual dataset could make a "weights" file read other files), only numeric datasets read.
 - What a load reads is bounded by what the file stores (`read_budget`): the datasets read
@@ -22,11 +21,13 @@ import contextlib
 import contextvars
 import errno
 import io
-import mmap
 import os
 import re
 
 import numpy as np
+
+from minikeras.saving import h5strings
+from minikeras.saving.h5strings import HDF5_SIGNATURE
 
 # Keras splits attributes above this size (the HDF5 object header limit).
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -35,9 +36,6 @@ HDF5_OBJECT_HEADER_LIMIT = 64512
 _UNBACKED_FLOOR_BYTES = 1 << 24
 _MAX_EXPANSION = 16
 _ATTRIBUTE_FLOOR_BYTES = 1 << 20
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-# A global heap collection: "GCOL", version 1, three reserved zero bytes, then its size.
-_HEAP_SIGNATURE = b"GCOL\x01\x00\x00\x00"
 
 
 def h5py():
@@ -54,14 +52,27 @@ def h5py():
 def open_file(source, filepath, mode="r"):
     """An `h5py.File` on a path or on bytes; `OSError` naming `filepath` if it is not HDF5.
 
-    A file opened for reading has its global heaps checked first (`check_global_heaps`).
+    A file opened for reading has its global heaps checked before libhdf5 opens it, and every
+    variable-length string libhdf5 could read from it before it is returned (`h5strings`).
     """
-    if mode == "r":
-        check_global_heaps(source, filepath)
-    try:
+    if mode != "r":
         return h5py().File(io.BytesIO(source) if isinstance(source, bytes) else source, mode)
+    with h5strings.file_bytes(source) as data:
+        heaps = h5strings.check_global_heaps(data, filepath)
+        h5file = _open_for_reading(source, filepath)
+        try:
+            h5strings.check_descriptors(h5file, data, heaps, filepath)
+        except BaseException:
+            h5file.close()
+            raise
+    return h5file
+
+
+def _open_for_reading(source, filepath):
+    try:
+        return h5py().File(io.BytesIO(source) if isinstance(source, bytes) else source, "r")
     except OSError as error:
-        if mode != "r" or isinstance(error, FileNotFoundError):
+        if isinstance(error, FileNotFoundError):
             raise
         head = _head(source)
         found = ("an HDF5 file that is damaged or truncated" if head == HDF5_SIGNATURE
@@ -82,110 +93,6 @@ def create_file(target):
         found = re.search(r"errno = (\d+)", str(error))
         code = int(found.group(1)) if found else errno.EIO
         raise OSError(code, f"{os.strerror(code)} (HDF5: {error})") from error
-
-
-def check_global_heaps(source, filepath):
-    """Raise ValueError if a global heap collection in `source` (path or bytes) would make
-    libhdf5 loop forever or read past the collection, or a variable-length string pointing
-    into one declares more bytes than its heap object holds.
-
-    libhdf5 reads a collection ("GCOL") by stepping from object to object by each object's
-    stored size; a free-space object (index 0) of size 0 never advances, and the library spins
-    in `H5HG__cache_heap_deserialize` while holding h5py's lock (a stored Keras 2 file with one
-    byte changed does it). Which collections a file uses is only known by parsing the file, so
-    every place the signature appears is walked as libhdf5 would walk it: a damaged one is
-    refused, naming its offset. The walk takes time linear in the collection, and a collection
-    must lie inside the file.
-
-    A variable-length string is stored as a descriptor: its length (4 bytes), then its heap
-    object's collection address and index; libhdf5 allocates the declared length (up to 4 GB)
-    before it reads the object. Each descriptor is found by the address and index of an
-    object of a sound collection, and one declaring more than the object holds is refused.
-    """
-    with _bytes_of(source) as data:
-        offsets, lengths = _address_sizes(data)
-        start = data.find(_HEAP_SIGNATURE)
-        while start >= 0:
-            problem, objects = _walk_heap(data, start, lengths)
-            if problem:
-                raise ValueError(
-                    f"'{filepath}' is damaged: the HDF5 global heap collection at byte {start} "
-                    f"{problem}. Refusing to read it (libhdf5 would loop forever or read beyond "
-                    "it)."
-                )
-            _check_descriptors(data, start, objects, offsets, filepath)
-            start = data.find(_HEAP_SIGNATURE, start + 1)
-
-
-def _check_descriptors(data, start, objects, offsets, filepath):
-    """Refuse a string descriptor pointing at an object of the collection at `start` (of
-    objects `{index: size}`) that declares more bytes than the object holds."""
-    address = start.to_bytes(offsets, "little")
-    at = data.find(address, 4)
-    while at >= 0:
-        index = int.from_bytes(data[at + offsets:at + offsets + 4], "little")
-        if index in objects:
-            declared = int.from_bytes(data[at - 4:at], "little")
-            if declared > objects[index]:
-                raise ValueError(
-                    f"'{filepath}' is damaged: a variable-length string at byte {at - 4} "
-                    f"declares {declared} bytes, where its heap object holds "
-                    f"{objects[index]}. Refusing to read it (libhdf5 would allocate the "
-                    "declared size first)."
-                )
-        at = data.find(address, at + 1)
-
-
-@contextlib.contextmanager
-def _bytes_of(source):
-    """`source`'s bytes: the bytes themselves, or a read-only map of the file."""
-    if isinstance(source, bytes):
-        yield source
-        return
-    with open(source, "rb") as f:
-        if os.fstat(f.fileno()).st_size == 0:
-            yield b""
-            return
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            yield data
-
-
-def _address_sizes(data):
-    """The superblock's "size of offsets" and "size of lengths" (8 unless the file says
-    otherwise)."""
-    if data[:8] != HDF5_SIGNATURE or len(data) < 16:
-        return 8, 8
-    # Superblock versions 0 and 1 keep them at bytes 13 and 14, versions 2 and 3 at 9 and 10.
-    at = 13 if data[8] in (0, 1) else 9
-    return tuple(size if size in (2, 4, 8) else 8 for size in (data[at], data[at + 1]))
-
-
-def _walk_heap(data, start, lengths):
-    """`(what is wrong with the collection at start, or None; its objects {index: size})`,
-    walked as libhdf5 walks it."""
-    header = 8 + lengths  # signature, version, reserved, size
-    object_header = 8 + lengths  # index (2), reference count (2), reserved (4), size
-    size = int.from_bytes(data[start + 8:start + header], "little")
-    end = start + size
-    objects = {}
-    if end > len(data):
-        return f"declares {size} bytes, past the end of the file ({len(data)} bytes)", objects
-    position = start + header
-    while position < end:
-        if position + object_header > end:
-            return None, objects  # a tail too small for an object header is free space
-        index = int.from_bytes(data[position:position + 2], "little")
-        length = int.from_bytes(data[position + 8:position + object_header], "little")
-        # Objects are padded to 8 bytes; the free-space object (index 0) counts its header.
-        step = object_header + (length + 7) // 8 * 8 if index else length
-        if step == 0:
-            return f"holds a free-space object of size 0 at byte {position}", objects
-        if position + step > end:
-            return f"holds an object at byte {position} of {length} bytes, past its end", objects
-        if index:
-            objects[index] = length
-        position += step
-    return None, objects
 
 
 # The budget of the load in progress (see `read_budget`); None outside a load.
