@@ -66,6 +66,68 @@ def test_alpha_dropout_keeps_mean_and_variance_and_spatial_dropout_drops_channel
     assert np.all(first.min(axis=2) == first.max(axis=2))
 
 
+_SATURATION = -1.6732632423543772 * 1.0507009873554805  # SELU's: AlphaDropout's dropped value
+
+
+def _alpha_dropout(stream, x, rate, noise_shape=None):
+    kept = (stream.random(noise_shape or x.shape, dtype=np.float32) >= rate).astype(x.dtype)
+    a = ((1 - rate) * (1 + rate * _SATURATION**2)) ** -0.5
+    b = -a * _SATURATION * rate
+    return a * (x * kept + _SATURATION * (1 - kept)) + b, kept * x.dtype.type(a)
+
+
+def _gaussian(stream, x, mean, stddev):
+    noise = stream.standard_normal(x.shape, dtype=np.float32).astype(x.dtype)
+    noise *= x.dtype.type(stddev)
+    noise += x.dtype.type(mean)
+    return noise
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make, expected", [
+    (lambda dtype: layers.AlphaDropout(0.3, seed=4, dtype=dtype),
+     lambda stream, x: _alpha_dropout(stream, x, 0.3)),
+    (lambda dtype: layers.AlphaDropout(0.3, noise_shape=(None, 1), seed=4, dtype=dtype),
+     lambda stream, x: _alpha_dropout(stream, x, 0.3, (x.shape[0], 1))),
+    (lambda dtype: layers.GaussianNoise(0.3, seed=4, dtype=dtype),
+     lambda stream, x: (x + _gaussian(stream, x, 0.0, 0.3), None)),
+    (lambda dtype: layers.GaussianDropout(0.3, seed=4, dtype=dtype),
+     lambda stream, x: (lambda n: (x * n, n))(_gaussian(stream, x, 1.0, (0.3 / 0.7) ** 0.5))),
+], ids=["alpha_dropout", "alpha_dropout_noise_shape", "gaussian_noise", "gaussian_dropout"])
+def test_noise_layers_draw_their_seeded_stream_bit_for_bit_one_result_per_call(make, expected,
+                                                                               dtype):
+    """Every call's output and context are the closed form of the seeded generator's stream,
+    to the bit (signed zeros, infinities and NaN inputs included), the first call's untouched
+    by the second's, and the same in four threads at once (AlphaDropout draws through the
+    per-thread scratch of `layers/regularization/draws.py`; the Gaussian ones must not keep
+    their noise there: GaussianDropout's backward needs it)."""
+    import threading
+
+    x = np.random.default_rng(0).normal(size=(64, 33)).astype(dtype)
+    x.flat[:60] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40] * 10  # some dropped, some kept
+    bits = lambda a: None if a is None else (a.dtype, a.shape, a.tobytes())
+    layer, stream = make(dtype), np.random.default_rng(4)
+    with np.errstate(invalid="ignore"):
+        first, second = layer.forward(x, training=True), layer.forward(x, training=True)
+        for got in (first, second):
+            assert [bits(a) for a in got] == [bits(a) for a in expected(stream, x)]
+        outs = {}
+
+        def run(n):
+            mine = make(dtype)
+            outs[n] = [bits(mine.forward(x, training=True)[0]) for _ in range(20)]
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    alone = make(dtype)
+    with np.errstate(invalid="ignore"):
+        want = [bits(alone.forward(x, training=True)[0]) for _ in range(20)]
+    assert all(outs[n] == want for n in outs)
+
+
 @pytest.mark.parametrize("layer", [
     layers.GaussianNoise(0.3, seed=4), layers.GaussianDropout(0.3, seed=4),
     layers.AlphaDropout(0.3, seed=4), layers.SpatialDropout1D(0.3, seed=4),

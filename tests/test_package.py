@@ -91,6 +91,102 @@ def test_lazy_names_are_the_public_ones():
         mk.nope  # noqa: B018
 
 
+# The layer families, as packages and modules of `minikeras.layers`.
+LAYER_FAMILIES = ("activations", "attention", "convolutional", "core", "dropout", "merging",
+                  "normalization", "pooling", "preprocessing", "regularization", "reshaping",
+                  "rnn")
+
+
+def _new_modules(script):
+    code = (f"import sys, numpy\nbefore = set(sys.modules)\n{script}\n"
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("script", [
+    "import minikeras.layers",
+    "import minikeras; minikeras.layers.Dense",
+    # a string identifier loads the built-ins of its kind only, not every layer
+    "from minikeras.layers import Dense; Dense(2, activation='relu')",
+])
+def test_a_layer_loads_no_other_layer_family(script):
+    new = _new_modules(script)
+    families = {name for name in new for family in LAYER_FAMILIES
+                if f"{name}.".startswith(f"minikeras.layers.{family}.")}
+    assert not families, sorted(families)
+    if script == "import minikeras.layers":
+        assert new == {"minikeras", "minikeras.layers", "minikeras.utils",
+                       "minikeras.utils.lazy_names"}
+
+
+def test_lazy_layer_names_are_the_public_ones():
+    import importlib
+
+    from minikeras import layers
+
+    for package in ("layers", *(f"layers.{f}" for f in LAYER_FAMILIES),
+                    "layers.preprocessing.image_preprocessing"):
+        module = importlib.import_module(f"minikeras.{package}")
+        names = getattr(module, "__all__", ())
+        assert set(names) <= set(dir(module)), package
+        for name in names:
+            # never a submodule, whatever was imported before
+            assert not isinstance(getattr(module, name), type(module)), (package, name)
+    assert layers.GlobalAvgPool1D is layers.GlobalAveragePooling1D
+    merging_module = importlib.import_module("minikeras.layers.merging.concatenate")
+    assert layers.concatenate is merging_module.concatenate
+    with pytest.raises(AttributeError, match="module 'minikeras.layers' has no attribute 'Nope'"):
+        layers.Nope  # noqa: B018
+    with pytest.raises(AttributeError,
+                       match="module 'minikeras.layers.pooling' has no attribute 'Dense'"):
+        layers.pooling.Dense  # noqa: B018
+
+
+def test_star_import_of_layers_gives_all_and_only_the_public_names():
+    code = ("from minikeras.layers import *\nimport minikeras.layers as L\n"
+            "print(sorted(set(L.__all__) - set(globals())), "
+            "sorted(n for n in globals() if not n.startswith('_') and n not in L.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "['L']"]
+
+
+def test_every_registered_builtin_is_found_from_a_fresh_process():
+    """The registry loads one kind's modules before it resolves a name of that kind: each kind's
+    table, read first in a fresh process, equals its table once every module is imported."""
+    from minikeras.saving import registry
+
+    each = ("import json, sys\nfrom minikeras.saving import registry\n"
+            "print(json.dumps({k: sorted(registry.builtin_names(k)) for k in sys.argv[1:]}))")
+    everything = ("import importlib, json, pkgutil, minikeras\n"
+                  "from minikeras.saving import registry\n"
+                  "for m in pkgutil.walk_packages(minikeras.__path__, 'minikeras.'):\n"
+                  "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+                  "print(json.dumps({k: sorted(v) for k, v in registry._BUILTINS.items()}))")
+    run = lambda *args: json.loads(subprocess.run(
+        [sys.executable, "-c", *args], capture_output=True, text=True, check=True).stdout)
+    import json
+
+    full = run(everything)
+    assert set(full) == set(registry._KINDS)
+    for kind in registry._KINDS:
+        assert run(each, kind) == {kind: full[kind]}, kind
+
+
+def test_a_layer_of_an_untouched_family_deserializes_by_class_name():
+    code = """
+from minikeras.saving import deserialize_keras_object
+import minikeras.layers as L
+conv = {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3}}
+print(type(deserialize_keras_object(conv)).__module__)
+print(type(L.deserialize({"module": "keras.layers", "class_name": "SpatialDropout1D",
+                          "config": {"rate": 0.5}})).__module__)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["minikeras.layers.convolutional.conv",
+                                  "minikeras.layers.regularization.spatial_dropout"]
+
+
 def test_training_never_raises_the_users_blas_thread_limit():
     code = """
 import numpy as np, minikeras as mk

@@ -1,12 +1,12 @@
 """`Dropout`: randomly zero inputs during training, scaling the rest to keep the mean."""
 
 import numbers
-import threading
 
 import numpy as np
 
 from minikeras import backend
 from minikeras.layers.base import Layer
+from minikeras.layers.regularization import draws
 from minikeras.saving import registry
 
 
@@ -45,11 +45,9 @@ class Dropout(Layer):
     def forward(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs, None
-        uniform, keep = _draw_buffers(self._mask_shape(inputs.shape))
-        self._rng.random(dtype=np.float32, out=uniform)
-        np.greater_equal(uniform, np.float32(self.rate), out=keep)
+        keep = draws.keep_mask(self._rng, self._mask_shape(inputs.shape), self.rate)
         scale = 0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)
-        mask = np.multiply(keep, inputs.dtype.type(scale))  # per call: backward needs it
+        mask = np.multiply(keep, inputs.dtype.type(scale))  # per call (see draws)
         return inputs * mask, mask
 
     def backward(self, mask, grad, grads):
@@ -63,21 +61,3 @@ class Dropout(Layer):
             "noise_shape": self.noise_shape,
         }
 
-
-# The uniform draw and the keep test are scratch, done with before `forward` returns: kept per
-# thread and per shape (mnist_mlp's two Dropouts take the same pair every step), so a step
-# allocates only the mask its backward needs and the output.
-_scratch = threading.local()
-
-
-def _draw_buffers(shape):
-    """(float32 uniform buffer, bool buffer) of `shape`, this thread's own."""
-    buffers = getattr(_scratch, "by_shape", None)
-    if buffers is None:
-        buffers = _scratch.by_shape = {}
-    pair = buffers.get(shape)
-    if pair is None:
-        if len(buffers) >= 8:  # a model feeding many shapes keeps the last few only
-            buffers.pop(next(iter(buffers)))
-        pair = buffers[shape] = (np.empty(shape, np.float32), np.empty(shape, bool))
-    return pair

@@ -13,19 +13,21 @@ import threading
 
 # kind -> {name: object}
 _BUILTINS = {}
-# kind -> (what the error messages call it, whether names match case-insensitively)
+# kind -> (what the error messages call it, whether names match case-insensitively, the
+# minikeras modules whose import registers every built-in of the kind)
 _KINDS = {
-    "activation": ("activation function", False),
-    "initializer": ("initializer", False),
-    "regularizer": ("regularizer", False),
-    "constraint": ("constraint", False),
-    "layer": ("layer", False),
-    "operation": ("op", False),  # Keras 3's ops recorded in functional graphs (Add, GetItem...)
-    "loss": ("loss", False),
-    "metric": ("metric", False),
-    "optimizer": ("optimizer", True),
-    "schedule": ("learning rate schedule", False),
-    "other": ("object", False),
+    "activation": ("activation function", False, ("activations",)),
+    "initializer": ("initializer", False, ("initializers",)),
+    "regularizer": ("regularizer", False, ("regularizers",)),
+    "constraint": ("constraint", False, ("constraints",)),
+    "layer": ("layer", False, ("layers", "models")),  # Sequential, Functional, Model are layers
+    # Keras 3's ops recorded in functional graphs (Add, GetItem...)
+    "operation": ("op", False, ("layers.operation",)),
+    "loss": ("loss", False, ("losses",)),
+    "metric": ("metric", False, ("metrics",)),
+    "optimizer": ("optimizer", True, ("optimizers",)),
+    "schedule": ("learning rate schedule", False, ("optimizers.schedules",)),
+    "other": ("object", False, ("metrics",)),  # functions Keras exports as metrics
 }
 # The Keras module each registered object reports in a Keras 3 config ("keras.layers", ...).
 _MODULES = {}
@@ -70,25 +72,25 @@ def register_class(kind, *aliases, module):
 
 def builtin_names(kind):
     """Every registered name of a kind (used by docs and tests)."""
-    _load_builtins()
+    _load_builtins(kind)
     return dict(_BUILTINS.get(kind, {}))
 
 
-_builtins_loaded = False
+_loaded_kinds = set()
 
 
-def _load_builtins():
-    """Import every module that registers built-ins: `import minikeras` loads its parts on
-    first use, but a name read from a file may be of a part nothing has touched yet."""
-    global _builtins_loaded
-    if not _builtins_loaded:
+def _load_builtins(kind):
+    """Import the modules that register the built-ins of `kind`: `import minikeras` loads its
+    parts on first use, but a name read from a file may be of a part nothing has touched yet.
+    One kind's only: resolving `activation="relu"` must not import every layer and optimizer."""
+    if kind not in _loaded_kinds:
         import importlib
 
-        for module in ("activations", "constraints", "initializers", "layers", "losses",
-                       "metrics", "models", "ops", "optimizers", "optimizers.schedules",
-                       "regularizers"):
-            importlib.import_module(f"minikeras.{module}")
-        _builtins_loaded = True
+        for name in _KINDS[kind][2]:
+            module = importlib.import_module(f"minikeras.{name}")
+            if "_load_all" in vars(module):  # a package whose names load on first use
+                module._load_all()
+        _loaded_kinds.add(kind)
 
 
 def keras_module(obj):
@@ -200,7 +202,7 @@ def lookup(kind, name, custom_objects=None):
     found = _lookup_custom(name, custom_objects)
     if found is not None:
         return found
-    _load_builtins()
+    _load_builtins(kind)
     table = _BUILTINS.get(kind, {})
     found = table.get(name.lower() if _KINDS[kind][1] else name)
     return found if found is not None else _lookup_bare_registered(name, custom_objects)
@@ -327,6 +329,8 @@ def _instantiate(obj, inner, custom_objects):
 def deserialize_any(config, custom_objects=None):
     """An object from a config of unstated kind: the kind its Keras 3 `module` names, else
     (Keras 2 configs have no module) the first kind whose registry knows the class."""
+    for kind in _KINDS:  # `_KIND_OF_MODULE` knows the modules of what is registered
+        _load_builtins(kind)
     module = config.get("module") if isinstance(config, dict) else None
     kinds = [_KIND_OF_MODULE[module]] if module in _KIND_OF_MODULE else list(_KINDS)
     for kind in kinds[:-1]:

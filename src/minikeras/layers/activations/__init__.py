@@ -1,10 +1,13 @@
 """Activation layers, as in `keras.layers` (Activation and Softmax are
 `minikeras.layers.activation`)."""
 
-from minikeras.layers.activations.elu import ELU
-from minikeras.layers.activations.leaky_relu import LeakyReLU
-from minikeras.layers.activations.prelu import PReLU
-from minikeras.layers.activations.relu import ReLU
-from minikeras.layers.activations.thresholded_relu import ThresholdedReLU
+from minikeras.utils.lazy_names import lazy_names
 
-__all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "ThresholdedReLU"]
+_HOMES = {
+    ".elu": ("ELU",),
+    ".leaky_relu": ("LeakyReLU",),
+    ".prelu": ("PReLU",),
+    ".relu": ("ReLU",),
+    ".thresholded_relu": ("ThresholdedReLU",),
+}
+__all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)

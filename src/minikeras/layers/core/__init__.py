@@ -1,10 +1,13 @@
 """Core layers, as in `keras.layers` (Dense and Input are `minikeras.layers.dense` and
 `minikeras.layers.input_layer`)."""
 
-from minikeras.layers.core.embedding import Embedding
-from minikeras.layers.core.identity import Identity
-from minikeras.layers.core.lambda_layer import Lambda
-from minikeras.layers.core.masking import Masking
-from minikeras.layers.core import tf_op_layer  # noqa: F401  (Keras 2 files' TFOpLambda)
+from minikeras.utils.lazy_names import lazy_names
 
-__all__ = ["Embedding", "Identity", "Lambda", "Masking"]
+_HOMES = {
+    ".embedding": ("Embedding",),
+    ".identity": ("Identity",),
+    ".lambda_layer": ("Lambda",),
+    ".masking": ("Masking",),
+    ".tf_op_layer": (),  # registers Keras 2 files' TFOpLambda and SlicingOpLambda
+}
+__all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)

@@ -1,8 +1,11 @@
 """Normalization layers, as in `keras.layers`."""
 
-from minikeras.layers.normalization.batch_normalization import BatchNormalization
-from minikeras.layers.normalization.group_normalization import GroupNormalization
-from minikeras.layers.normalization.layer_normalization import LayerNormalization
-from minikeras.layers.normalization.unit_normalization import UnitNormalization
+from minikeras.utils.lazy_names import lazy_names
 
-__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]
+_HOMES = {
+    ".batch_normalization": ("BatchNormalization",),
+    ".group_normalization": ("GroupNormalization",),
+    ".layer_normalization": ("LayerNormalization",),
+    ".unit_normalization": ("UnitNormalization",),
+}
+__all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)

@@ -60,3 +60,6 @@ class GlobalAveragePooling1D(GlobalPooling1D):
 
     def compute_mask(self, inputs, previous_mask):
         return None
+
+
+GlobalAvgPool1D = GlobalAveragePooling1D  # Keras' other spelling

@@ -28,3 +28,6 @@ class GlobalMaxPooling1D(GlobalPooling1D):
         share = winners / np.sum(winners, axis=self._steps_axis, keepdims=True,
                                  dtype=grad.dtype)
         return self._spread(grad) * share
+
+
+GlobalMaxPool1D = GlobalMaxPooling1D  # Keras' other spelling

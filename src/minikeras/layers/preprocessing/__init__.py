@@ -3,22 +3,20 @@ the trainable layers after them take, and learn their state (statistics, bins, v
 from data with `adapt`, not by training; `image_preprocessing/` resizes, crops and augments
 images. The numeric ones (Normalization, Rescaling, the image layers) carry gradients."""
 
-from minikeras.layers.preprocessing.category_encoding import CategoryEncoding
-from minikeras.layers.preprocessing.discretization import Discretization
-from minikeras.layers.preprocessing.hashing import Hashing
-from minikeras.layers.preprocessing.image_preprocessing import (
-    CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
-    RandomTranslation, RandomZoom, Resizing,
-)
-from minikeras.layers.preprocessing.integer_lookup import IntegerLookup
-from minikeras.layers.preprocessing.normalization import Normalization
-from minikeras.layers.preprocessing.rescaling import Rescaling
-from minikeras.layers.preprocessing.string_lookup import StringLookup
-from minikeras.layers.preprocessing.text_vectorization import TextVectorization
+from minikeras.utils.lazy_names import lazy_names
 
-__all__ = [
-    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
-    "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
-    "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
-    "StringLookup", "TextVectorization",
-]
+_HOMES = {
+    ".category_encoding": ("CategoryEncoding",),
+    ".discretization": ("Discretization",),
+    ".hashing": ("Hashing",),
+    ".image_preprocessing": (
+        "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+        "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+    ),
+    ".integer_lookup": ("IntegerLookup",),
+    ".normalization": ("Normalization",),
+    ".rescaling": ("Rescaling",),
+    ".string_lookup": ("StringLookup",),
+    ".text_vectorization": ("TextVectorization",),
+}
+__all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)

@@ -1,12 +1,12 @@
 """Regularization layers, as in `keras.layers` (Dropout is `minikeras.layers.dropout`)."""
 
-from minikeras.layers.regularization.activity_regularization import ActivityRegularization
-from minikeras.layers.regularization.alpha_dropout import AlphaDropout
-from minikeras.layers.regularization.gaussian_dropout import GaussianDropout
-from minikeras.layers.regularization.gaussian_noise import GaussianNoise
-from minikeras.layers.regularization.spatial_dropout import (
-    SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
-)
+from minikeras.utils.lazy_names import lazy_names
 
-__all__ = ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",
-           "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
+_HOMES = {
+    ".activity_regularization": ("ActivityRegularization",),
+    ".alpha_dropout": ("AlphaDropout",),
+    ".gaussian_dropout": ("GaussianDropout",),
+    ".gaussian_noise": ("GaussianNoise",),
+    ".spatial_dropout": ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"),
+}
+__all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)

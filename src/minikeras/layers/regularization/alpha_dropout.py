@@ -3,6 +3,7 @@
 import numpy as np
 
 from minikeras.activations import _SELU_ALPHA, _SELU_SCALE
+from minikeras.layers.regularization import draws
 from minikeras.layers.regularization.random_noise import RandomNoise
 from minikeras.saving import registry
 
@@ -30,12 +31,17 @@ class AlphaDropout(RandomNoise):
             return inputs, None
         shape = inputs.shape if self.noise_shape is None else tuple(
             s if n is None else n for s, n in zip(inputs.shape, self.noise_shape))
-        kept = (self._rng.random(shape, dtype=np.float32) >= self.rate).astype(inputs.dtype)
+        keep = draws.keep_mask(self._rng, shape, self.rate)
         saturation = -_SELU_ALPHA * _SELU_SCALE  # where SELU saturates: dropped entries' value
         a = ((1 - self.rate) * (1 + self.rate * saturation**2)) ** -0.5
         b = -a * saturation * self.rate
-        outputs = a * (inputs * kept + saturation * (1 - kept)) + b
-        return outputs.astype(inputs.dtype, copy=False), kept * inputs.dtype.type(a)
+        kind = inputs.dtype.type
+        # a * (x * keep + saturation * (1 - keep)) + b, in place: the same roundings
+        outputs = np.multiply(inputs, keep, dtype=inputs.dtype)
+        np.add(outputs, kind(saturation), out=outputs, where=~keep)
+        outputs *= kind(a)
+        outputs += kind(b)
+        return outputs, np.multiply(keep, kind(a))  # the context: per call (see draws)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,

@@ -4,21 +4,17 @@ per call) and are the identity at inference (RandomCrop then resizes its centre)
 gradients are the transforms' adjoints (every one is linear in the pixels, or clipped), so
 they may sit anywhere in a model; Keras 3 on TensorFlow differentiates through them too."""
 
-from minikeras.layers.preprocessing.image_preprocessing.center_crop import CenterCrop
-from minikeras.layers.preprocessing.image_preprocessing.random_brightness import (
-    RandomBrightness,
-)
-from minikeras.layers.preprocessing.image_preprocessing.random_contrast import RandomContrast
-from minikeras.layers.preprocessing.image_preprocessing.random_crop import RandomCrop
-from minikeras.layers.preprocessing.image_preprocessing.random_flip import RandomFlip
-from minikeras.layers.preprocessing.image_preprocessing.random_rotation import RandomRotation
-from minikeras.layers.preprocessing.image_preprocessing.random_translation import (
-    RandomTranslation,
-)
-from minikeras.layers.preprocessing.image_preprocessing.random_zoom import RandomZoom
-from minikeras.layers.preprocessing.image_preprocessing.resizing import Resizing
+from minikeras.utils.lazy_names import lazy_names
 
-__all__ = [
-    "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
-    "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
-]
+_HOMES = {
+    ".center_crop": ("CenterCrop",),
+    ".random_brightness": ("RandomBrightness",),
+    ".random_contrast": ("RandomContrast",),
+    ".random_crop": ("RandomCrop",),
+    ".random_flip": ("RandomFlip",),
+    ".random_rotation": ("RandomRotation",),
+    ".random_translation": ("RandomTranslation",),
+    ".random_zoom": ("RandomZoom",),
+    ".resizing": ("Resizing",),
+}
+__all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)
