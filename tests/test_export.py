@@ -11,6 +11,7 @@ import pytest
 import minikeras as mk
 from minikeras import activations, layers
 from minikeras.export import register_converter
+from minikeras.layers import resampling  # a submodule: the lazy package does not import it
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -239,7 +240,7 @@ LAYER_MODELS = {
         L.Resizing(6, 4, interpolation, crop_to_aspect_ratio=True),
         L.Resizing(3, 7, interpolation, pad_to_aspect_ratio=True, fill_value=0.5),
         L.Resizing(2, 3, interpolation, antialias=True, data_format="channels_first")))(
-        interpolation) for interpolation in mk.layers.resampling.RESIZE_INTERPOLATIONS},
+        interpolation) for interpolation in resampling.RESIZE_INTERPOLATIONS},
     "resizing_integer_images": lambda: _seq(
         L.Input((6, 5, 3), dtype="uint8"), L.Resizing(3, 4)),
     "dropout_and_activation": lambda: _seq(
@@ -684,7 +685,7 @@ def test_sizes_known_only_at_run_time(name, tmp_path):
 
 IMAGE_LAYERS_OF_ANY_SIZE = {
     **{interpolation: lambda fmt, i=interpolation: L.Resizing(5, 7, i, data_format=fmt)
-       for interpolation in mk.layers.resampling.RESIZE_INTERPOLATIONS},
+       for interpolation in resampling.RESIZE_INTERPOLATIONS},
     "bicubic_antialias": lambda fmt: L.Resizing(5, 7, "bicubic", antialias=True, data_format=fmt),
     "lanczos3_antialias": lambda fmt: L.Resizing(3, 6, "lanczos3", antialias=True,
                                                  data_format=fmt),
