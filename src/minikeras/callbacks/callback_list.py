@@ -90,6 +90,10 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_model(model)
 
+    def reads(self, hook):
+        """Whether any callback does something on `hook` (and so reads its logs)."""
+        return any(_implements(callback, hook) for callback in self.callbacks)
+
     def _call(self, hook, index, logs):
         # Which callbacks implement which hook is worked out once per loop (at each
         # on_*_begin), so a hook nobody implements costs a dict lookup per batch.

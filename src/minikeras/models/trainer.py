@@ -17,6 +17,7 @@ from minikeras.core import tape
 from minikeras.core.tensor import as_array
 from minikeras.layers.base import Layer
 from minikeras.models import data as data_lib
+from minikeras.utils import heap
 
 # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
@@ -184,6 +185,11 @@ class Trainer:
 
     def train_step(self, data):
         """One optimizer step on one batch `(x, y, sample_weight)`; returns the logs."""
+        return self._train_step(data, logs=True)
+
+    def _train_step(self, data, logs):
+        """`train_step`; without `logs` (fit's batches when no callback reads a batch's logs)
+        the metrics are updated but their results not taken."""
         x, y, sample_weight = data_lib.unpack(data)
         with np.errstate(**_QUIET), tape.GradientTape() as recording:
             y_pred = self(x, training=True) if self._call_takes_training else self(x)
@@ -196,7 +202,10 @@ class Trainer:
                 self.optimizer.apply(grads, variables)
             else:
                 warnings.warn("The model does not have any trainable weights.", stacklevel=2)
-            return self.compute_metrics(x, y, y_pred, sample_weight)
+            if logs or type(self).compute_metrics is not Trainer.compute_metrics:
+                return self.compute_metrics(x, y, y_pred, sample_weight)
+            self._update_compiled_metrics(y, y_pred, sample_weight)
+            return None
 
     def test_step(self, data):
         """The loss and metrics of one batch, without training; returns the logs."""
@@ -254,6 +263,10 @@ class Trainer:
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with one batch; returns `get_metrics_result()`."""
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _update_compiled_metrics(self, y, y_pred, sample_weight):
         if self._compile_metrics is not None:
             y_pred = tree.map_structure(tape.value_of, y_pred)
             if self._nested_output_names():
@@ -261,7 +274,6 @@ class Trainer:
             else:
                 self._resolve_compiled(y, y_pred, need_loss=False)
             self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return self.get_metrics_result()
 
     def get_metrics_result(self):
         """Every metric's result as a dict of floats (a metric giving a dict gives its
@@ -335,6 +347,7 @@ class Trainer:
                 val_x, val_y, val_w, validation_batch_size or batch_size, False, validation_steps
             )
         self._ensure_built(batches)
+        heap.retain_freed_memory()
         callback_list = callbacks_module.CallbackList(
             callbacks,
             add_history=True,
@@ -355,18 +368,27 @@ class Trainer:
                 for epoch in range(initial_epoch, epochs):
                     self.reset_metrics()
                     callback_list.on_epoch_begin(epoch)
-                    logs = None
+                    logs, stepped = None, False
+                    # A batch's logs are taken only if a callback reads them (or the step is
+                    # a user's): the epoch's logs are the metrics' results all the same.
+                    quiet = (type(self).train_step is Trainer.train_step
+                             and not callback_list.reads("on_train_batch_end"))
                     for step, data in enumerate(batches.batches(resume=True)):
                         callback_list.on_train_batch_begin(step)
-                        logs = _python_logs(self.train_step(data))
-                        callback_list.on_train_batch_end(step, logs)
+                        if quiet:
+                            self._train_step(data, logs=False)
+                        else:
+                            logs = _python_logs(self.train_step(data))
+                            callback_list.on_train_batch_end(step, logs)
+                        stepped = True
                         if self.stop_training:
                             break
-                    if logs is None and batches.num_samples != 0:
+                    if not stepped and batches.num_samples != 0:
                         break  # the data ran out before this epoch began
                     # No rows: an epoch of no steps, validated all the same (Keras 3).
-                    epoch_logs = {} if logs is None else dict(
-                        self._get_metrics_result_or_logs(logs))
+                    epoch_logs = {} if not stepped else dict(
+                        self.get_metrics_result() if quiet
+                        else self._get_metrics_result_or_logs(logs))
                     if validation is not None and _validates_after(epoch, validation_freq):
                         # Validation is an evaluation: the test hooks run (the bar stays quiet).
                         callback_list.on_test_begin()

@@ -199,6 +199,7 @@ class Optimizer:
         state.pop("_gradient_buffers", None)
         state.pop("_scratch", None)
         state.pop("_split_trial", None)  # a measurement of this machine, not of the optimizer
+        state.pop("_update_scalars", None)
         return state
 
     def __setstate__(self, state):
@@ -269,13 +270,17 @@ class Optimizer:
     def _scalars_of_update(self, compute, learning_rate, dtype):
         """`compute(step, learning_rate, dtype)`: an update rule's scalars (bias corrections,
         schedules), computed for the first variable of an update and reused by the others
-        (each `np.power` of a numpy scalar costs microseconds, per variable)."""
-        key = (self._local_step(), learning_rate, dtype, compute.__name__)
-        cached = self.__dict__.get("_scalars_of_step")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        scalars = compute(key[0], learning_rate, dtype)
-        self._scalars_of_step = (key, scalars)
+        (each `np.power` of a numpy scalar costs microseconds, per variable). The reuse lasts
+        one `apply`; an `update_step` called on its own computes them afresh."""
+        cache = self.__dict__.get("_update_scalars")
+        if cache is None:
+            return compute(self._local_step(), learning_rate, dtype)
+        key = (compute.__name__, dtype)
+        entry = cache.get(key)
+        if entry is not None and entry[0] is learning_rate:
+            return entry[1]
+        scalars = compute(self._local_step(), learning_rate, dtype)
+        cache[key] = (learning_rate, scalars)
         return scalars
 
     def _get_variable_index(self, variable):
@@ -404,10 +409,14 @@ class Optimizer:
                 for g, i in zip(grads, indices)
             ]
         learning_rate = self._current_learning_rate()
-        if self.gradient_accumulation_steps:
-            self._accumulate_and_update(grads, variables, indices, learning_rate)
-        else:
-            self._update(grads, variables, indices, learning_rate)
+        self._update_scalars = {}  # this update's step sizes, shared by its variables
+        try:
+            if self.gradient_accumulation_steps:
+                self._accumulate_and_update(grads, variables, indices, learning_rate)
+            else:
+                self._update(grads, variables, indices, learning_rate)
+        finally:
+            self._update_scalars = None
         if self.use_ema:
             self._update_moving_averages()
         for variable in variables:
