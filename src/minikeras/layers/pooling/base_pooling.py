@@ -65,15 +65,26 @@ class BaseMaxPooling(BasePooling):
         return out, (padded, out, g)
 
     def _unpool(self, ctx, grad):
+        # Offsets in order; `remaining` is each window's gradient until an offset holding its
+        # maximum takes it (then 0): the first maximum gets it all, in three passes an offset
+        # (a subtraction, since `copyto(..., where=)` is several times slower).
         padded, out, g = ctx
-        padded_grad = np.zeros_like(padded)
-        taken = np.zeros(out.shape, dtype=bool)
-        for _, where in g.offsets():
+        tiles = g.strides == g.kernel and all(
+            o * k == n for o, k, n in zip(g.output, g.kernel, g.padded))
+        # Windows that tile the input write each position once; others add (or leave zeros).
+        padded_grad = np.empty_like(padded) if tiles else np.zeros_like(padded)
+        remaining = grad.copy()
+        hit = np.empty(out.shape, dtype=bool)
+        share = None if tiles else np.empty_like(grad)
+        offsets = g.offsets()
+        for number, (_, where) in enumerate(offsets):
             index = (slice(None), *where)
-            hit = padded[index] == out
-            hit &= ~taken
-            taken |= hit
-            padded_grad[index] += np.where(hit, grad, 0)
+            np.equal(padded[index], out, out=hit)
+            taken = np.multiply(remaining, hit, out=padded_grad[index] if tiles else share)
+            if not tiles:
+                padded_grad[index] += taken
+            if number + 1 < len(offsets):
+                remaining -= taken  # exactly 0 where taken, unchanged elsewhere
         return padded_grad[windows.interior(g)]
 
 
