@@ -176,6 +176,22 @@ def _masks_computed_by_ops():
         mk.ops.equal(tokens, 2), tokens <= 4]
 
 
+def _constant_masks():
+    """Masks given as arrays, which Keras broadcasts against the batch: a row for every
+    sample, or no batch axis at all."""
+    x, q, v = L.Input((3, 2)), L.Input((4, 6)), L.Input((5, 6))
+    scores = L.Dense(5)(q)
+    causal = np.tril(np.ones((4, 5), bool))
+    return [x, q, v], [
+        L.GRU(2)(x, mask=np.array([[True, False, True]])),
+        L.LSTM(2, return_sequences=True)(x, mask=np.array([[False, True, True]])),
+        L.MultiHeadAttention(2, 3)(q, v, attention_mask=causal),
+        L.MultiHeadAttention(2, 2)(q, v, attention_mask=causal[None, ::-1]),
+        L.GroupQueryAttention(2, 2, 1)(q, v, value_mask=np.array([[1, 1, 0, 1, 0]])),
+        L.Attention()([q, v], mask=[None, np.array([[True, True, False, True, False]])]),
+        L.Softmax()(scores, mask=causal), L.Softmax()(scores, mask=causal[None])]
+
+
 def _multi_head():
     q, v, k = L.Input((4, 6)), L.Input((5, 3)), L.Input((5, 2))
     mask = L.Input((4, 5), dtype="bool")
@@ -241,6 +257,19 @@ LAYER_MODELS = {
         L.Resizing(3, 7, interpolation, pad_to_aspect_ratio=True, fill_value=0.5),
         L.Resizing(2, 3, interpolation, antialias=True, data_format="channels_first")))(
         interpolation) for interpolation in resampling.RESIZE_INTERPOLATIONS},
+    # single images (rank 3): the first axis, dynamic, is the height (channels_first: the
+    # channels)
+    "single_images": lambda: _seq(
+        L.Input((7, 2)), L.Resizing(4, 9, "bicubic", antialias=True), L.CenterCrop(3, 4),
+        L.RandomCrop(2, 3), L.Rescaling(0.5), L.RandomFlip(), L.Resizing(4, 2, "area")),
+    "single_images_of_any_height": _functional(lambda: (lambda x: (x, [
+        L.CenterCrop(3, 4)(x), L.RandomCrop(2, 6)(x),
+        L.Resizing(5, 3, crop_to_aspect_ratio=True)(x),
+        L.Resizing(2, 6, "lanczos3", pad_to_aspect_ratio=True, fill_value=1.0)(x)]))(
+        L.Input((5, 2)))),
+    "single_images_channels_first": lambda: _seq(
+        L.Input((6, 9)), L.Resizing(3, 4, "nearest", data_format="channels_first"),
+        L.CenterCrop(2, 2, data_format="channels_first")),
     "resizing_integer_images": lambda: _seq(
         L.Input((6, 5, 3), dtype="uint8"), L.Resizing(3, 4)),
     "dropout_and_activation": lambda: _seq(
@@ -415,6 +444,7 @@ LAYER_MODELS = {
     "masked_sequences": _functional(_masked),
     "masks_into_merges_attention_softmax": _functional(_masks_into_merges_attention_softmax),
     "masks_computed_by_ops": _functional(_masks_computed_by_ops),
+    "constant_masks": _functional(_constant_masks),
     "masking": lambda: _seq(L.Input((5, 3)), L.Masking(0.5), L.LSTM(2, return_sequences=True),
                             L.GRU(2)),
     # functional graphs
@@ -513,8 +543,8 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
-@pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
-                                  "stateful", "custom_cell_activation", "a_single_image",
+@pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "mask_of_python_lists",
+                                  "stateful", "custom_cell_activation",
                                   "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     if case == "lookup_of_hashed_oov_tokens":
@@ -525,18 +555,15 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         grid = L.Input((3, 2, 4))
         model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))
         expected = "the causal mask and `sliding_window` are exported over the first axis after"
-    elif case == "a_single_image":
-        model = mk.Sequential([L.Input((4, 3)), L.Resizing(2, 2)])
-        expected = "only batches of images \\(inputs of rank 4\\) are exported"
     elif case == "mask_into_a_converter_without_masks":
         tokens = L.Input((3,), dtype="int32")
         embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
         model = mk.Model(tokens, MaskedDoubling()(embedded))
         expected = "the mask of its input \\(from `mask_zero`, `Masking` or the call\\) is not"
-    elif case == "constant_mask_in_a_call":
+    elif case == "mask_of_python_lists":  # which Keras 3 refuses too
         x = L.Input((3, 2))
-        model = mk.Model(x, L.GRU(2)(x, mask=np.array([[True, False, True]])))
-        expected = "a mask passed in a call is exported only as a value of the model"
+        model = mk.Model(x, L.GRU(2)(x, mask=[[True, False, True]]))
+        expected = "a mask passed in a call is exported as an array or a value of the model"
     elif case == "stateful":
         model = mk.Sequential([L.Input((3, 2), batch_size=4), L.GRU(2, stateful=True)])
         expected = "a stateful RNN keeps its states between calls"

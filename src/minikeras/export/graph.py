@@ -73,8 +73,8 @@ def _input_mask(layer, graph, args, explicit):
         if all(m is None for m in tree.flatten(explicit)):
             explicit = None
         elif not all(m is None or isinstance(m, str) for m in tree.flatten(explicit)):
-            raise cannot_export(layer, "a mask passed in a call is exported only as a value of "
-                                       "the model (an input or a layer's output)")
+            raise cannot_export(layer, "a mask passed in a call is exported as an array or a "
+                                       "value of the model (an input or a layer's output)")
         else:  # taken as booleans, as the layers read them (nonzero: kept)
             masks = [None if m is None else _as_bool(graph, m) for m in tree.flatten(explicit)]
             return masks if isinstance(explicit, (list, tuple)) else masks[0]

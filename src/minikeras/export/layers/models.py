@@ -45,6 +45,7 @@ def _functional(model, graph, inputs, mask=None):
                 isinstance(node.operation, operation.Operation)
                 and any(isinstance(v, _MaskOnly) for v in tree.flatten((args, kwargs))))):
             return [_MaskOnly(node, args, kwargs)]
+        kwargs = _constant_masks(graph, args, kwargs)
         if "mask" in kwargs:
             kwargs["mask"] = _call_mask(graph, args, kwargs["mask"])
         args, kwargs = tree.map_structure(lambda v: v.write(graph) if isinstance(
@@ -76,6 +77,27 @@ def _call_mask(graph, args, recorded):
     written = [m.write(graph) if isinstance(m, _MaskOnly) and graph.masks.get(x) is None
                else None if isinstance(m, _MaskOnly) else m for m, x in zip(masks, inputs)]
     return tree.pack_sequence_as(recorded, written) if tree.is_nested(recorded) else written[0]
+
+
+def _constant_masks(graph, args, kwargs):
+    """The call's masks given as arrays (`mask=`, `attention_mask=`, ...: Keras broadcasts
+    them against the batch) as constants of booleans; one of a single row (a first axis of 1)
+    is given to every row of the batch, so a layer reads a mask of the batch's size."""
+    def constant(value):
+        if not isinstance(value, np.ndarray):
+            return value
+        mask = graph.constant(value, "mask", dtype=bool)
+        graph.shapes[mask] = value.shape
+        if value.ndim < 2 or value.shape[0] != 1 or not args:
+            return mask
+        batch = graph.dims(tree.flatten(args[0])[0], 0, 1)
+        rows = graph.op("Expand", mask, graph.op(
+            "Concat", batch, graph.ints([1] * (value.ndim - 1), "ones"), axis=0))
+        graph.shapes[rows] = (None, *value.shape[1:])
+        return rows
+
+    return {key: tree.map_structure(constant, value) if key.endswith("mask") else value
+            for key, value in kwargs.items()}
 
 
 class _MaskOnly:
