@@ -98,6 +98,38 @@ def _ops():
     return x, outputs
 
 
+def _integers_and_floats():
+    """Integer operands with numbers, floats and arrays: the types Keras' promotion gives
+    them (the casts minikeras makes, floor division and modulo of negative integers)."""
+    x, f = L.Input((3,), dtype="int32"), L.Input((3,))
+    ops, centred = mk.ops, x - 5
+    return [x, f], [
+        x * 2, x * 2.5, x + f, f - x, x > 1.5, 4 <= x, mk.ops.equal(f, x), centred // 3,
+        centred % 3, centred // -2.0, x / 2, ops.mean(x, axis=1), ops.sqrt(x),
+        ops.cast(x, "float32") * x, ops.maximum(x, 1), ops.concatenate([x, f], axis=1),
+        x + np.array([1, 2, 3]), f + np.array([1.0, 2.0, 3.0]), ops.cast(x, "int8") * 3,
+        ops.cast(x, "uint8") + x, ops.sum(x > 3, axis=1), L.Dense(2)(x), L.Add()([x, f]),
+        L.Dense(2)(x > 4)]
+
+
+def _text_vectorization():
+    """TextVectorization with the settings ONNX's string operators write: lower-casing (ASCII
+    letters, as TensorFlow), whitespace of every kind, padding and cutting, bags of tokens."""
+    text, rows = L.Input((), dtype="string"), L.Input((1,), dtype="string")
+    vocabulary = ["a", "b", "c", "é", "x"]
+
+    def vectorizer(**kwargs):
+        return L.TextVectorization(vocabulary=vocabulary, **{"standardize": "lower", **kwargs})
+
+    return [text, rows], [
+        vectorizer()(text), vectorizer(standardize=None, output_sequence_length=4)(rows),
+        vectorizer(output_sequence_length=1)(text), vectorizer(output_mode="multi_hot")(rows),
+        vectorizer(output_mode="count", standardize=None)(text),
+        vectorizer(output_mode="tf_idf", idf_weights=[0.5, 1.0, 2.0, 1.5, 3.0])(text),
+        vectorizer(split=None)(rows), vectorizer(split=None, output_sequence_length=2)(rows),
+        vectorizer(split=None, output_mode="count")(rows)]
+
+
 def _nested():
     inner_in = L.Input((5,))
     inner = mk.Model(inner_in, [L.Dense(3, activation="relu")(inner_in), L.Dense(2)(inner_in)])
@@ -305,6 +337,7 @@ LAYER_MODELS = {
     "normalization_rescaling": lambda: _seq(
         L.Input((3,)), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.5, 1e-9]),
         L.Rescaling(0.5, offset=-1.0), L.Normalization(mean=2.0, variance=9.0, invert=True)),
+    "text_vectorization": _functional(_text_vectorization),
     "string_lookup": _functional(lambda: (lambda s, i: ([s, i], [
         L.StringLookup(vocabulary=["a", "b", "c"], mask_token="")(s),
         L.StringLookup(vocabulary=["c", "a"], output_mode="multi_hot")(s),
@@ -450,6 +483,8 @@ LAYER_MODELS = {
     # functional graphs
     "merges": _functional(_merges),
     "ops": _functional(_ops),
+    "integers_and_floats": _functional(_integers_and_floats),
+    "dense_on_integers": lambda: _seq(L.Input((3,), dtype="int32"), L.Dense(2)),
     "nested_models": _functional(_nested),
     "attention": _functional(_attention),
     "multi_head_attention": _functional(_multi_head),
@@ -472,7 +507,8 @@ def _batches(model, seed=0, integers=10):
             if dtype == "bool":
                 xs.append(rng.random(size) < 0.7)
             elif dtype == "string":
-                xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]"]), size))
+                xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]", "A  b\tC",
+                                               " É é\nx\r\nb ", "\v\f"]), size))
             elif np.dtype(dtype).kind in "iu":
                 xs.append(rng.integers(0, integers, size).astype(dtype))
             else:
@@ -545,9 +581,21 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
 
 @pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "mask_of_python_lists",
                                   "stateful", "custom_cell_activation",
-                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
+                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes",
+                                  "text_split_by_character", "text_ngrams", "text_at_opset_18"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
-    if case == "lookup_of_hashed_oov_tokens":
+    options = {}
+    if case.startswith("text_"):
+        setting = {"text_split_by_character": {"split": "character", "standardize": None},
+                   "text_ngrams": {"ngrams": 2, "standardize": None},
+                   "text_at_opset_18": {"standardize": "lower"}}[case]
+        model = mk.Sequential([L.Input((), dtype="string"), L.TextVectorization(**setting)])
+        expected = {"text_split_by_character": "split='character' has no ONNX operator",
+                    "text_ngrams": "ngrams=2 is not written yet: pass ngrams=None",
+                    "text_at_opset_18": "it needs ONNX's `StringSplit`, of opset 20: pass "
+                                        "opset_version=20 or later"}[case]
+        options = {"opset_version": 18} if case == "text_at_opset_18" else {}
+    elif case == "lookup_of_hashed_oov_tokens":
         model = mk.Sequential([L.Input((2,), dtype="string"),
                                L.StringLookup(vocabulary=["a"], num_oov_indices=2)])
         expected = "its out-of-vocabulary tokens share several indices by TensorFlow's hashes"
@@ -571,7 +619,7 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         model = mk.Sequential([L.Input((3, 2)), L.SimpleRNN(2, activation="gelu")])
         expected = "ONNX's recurrent operators have no activation 'gelu'"
     with pytest.raises(ValueError, match=f"cannot be exported to ONNX: {expected}"):
-        model.export(tmp_path / "x.onnx", format="onnx")
+        model.export(tmp_path / "x.onnx", format="onnx", **options)
 
 
 class MaskedDoubling(layers.Layer):

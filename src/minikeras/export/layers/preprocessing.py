@@ -5,7 +5,7 @@ the refusals of those ONNX has no operators for (TextVectorization, Hashing)."""
 import numpy as np
 
 from minikeras import backend, layers
-from minikeras.export.graph import cannot_export, register_converter
+from minikeras.export.graph import TO_THE_END, cannot_export, register_converter
 from minikeras.export.layers.core import refuse
 
 
@@ -77,13 +77,9 @@ def _category_encoding(layer, graph, x, count_weights=None):
     return encode(layer, graph, x, layer.num_tokens, layer.dtype)
 
 
-for _class, _why in (
-    (layers.TextVectorization, "its default standardization (regular-expression "
-                               "replacements) has no ONNX operator, and its other settings "
-                               "are not written yet"),
-    (layers.Hashing, "TensorFlow's hashes have no ONNX operator"),
-):
-    register_converter(_class)(refuse(_why))
+register_converter(layers.Hashing)(refuse(
+    "TensorFlow's hashes (FarmHash64 of a string's bytes) have no ONNX operator, and no ONNX "
+    "operator reads a string's bytes to compute them"))
 
 
 # The lookups: ONNX-ML's LabelEncoder (of the `ai.onnx.ml` domain, which onnxruntime runs), a
@@ -150,3 +146,94 @@ def _inverted_lookup(layer, graph, x, strings):
         table[0] = layer.mask_token
     return _label_encoder(graph, as_type(graph, x, np.int64), table, layer.oov_token, False,
                           strings)
+
+
+# ----------------------------------------------------------------------------------------------
+# TextVectorization: ONNX's string operators (StringNormalizer, and StringSplit of opset 20),
+# then the inner StringLookup's converter
+
+# What `tf.strings.split` (and minikeras) split on. onnxruntime's StringSplit without a
+# delimiter splits on spaces alone, so each is a delimiter of its own.
+_WHITESPACE = " \t\n\v\f\r"
+
+
+@register_converter(layers.TextVectorization)
+def _text_vectorization(layer, graph, x):
+    _check_text_settings(layer)
+    lookup = layer._lookup_layer
+    strings = _lowered(graph, x) if layer._standardize == "lower" else x
+    graph.shapes[strings] = graph.shape(x)
+    bags = lookup.output_mode != "int"  # multi_hot, count, tf_idf of each row's tokens
+    if layer._split is not None:
+        graph.require_opset(20, layer, "StringSplit")
+        if len(graph.shape(x)) == 2:  # (batch, 1), as the layer requires
+            strings = graph.op("Squeeze", strings, graph.axes(1))
+        tokens = _split_on_whitespace(graph, strings, padded=bags)
+        graph.shapes[tokens] = (None, None)
+    else:
+        tokens = strings
+    indices = _lookup(lookup, graph, tokens)
+    length = layer._output_sequence_length
+    if lookup.output_mode != "int" or length is None:
+        return graph.op("Identity", indices, hint=layer.name)
+    # 0-padded, then cut, to the output's length
+    rank = len(graph.shape(tokens))
+    padded = graph.op("Pad", indices, graph.ints([0] * (2 * rank - 1) + [length], "pads"))
+    return graph.op("Slice", padded, graph.ints([0], "starts"), graph.ints([length], "ends"),
+                    graph.ints([rank - 1], "axes"), hint=layer.name)
+
+
+def _check_text_settings(layer):
+    standardize, split = layer._standardize, layer._split
+    if callable(standardize) or callable(split):
+        raise cannot_export(layer, "its `standardize` or `split` is a Python function")
+    if standardize not in (None, "lower"):
+        raise cannot_export(layer, f"standardize={standardize!r} strips punctuation with "
+                                   "regular-expression replacements, which no ONNX operator "
+                                   "makes: pass standardize='lower' or None (and strip the "
+                                   "punctuation before the model)")
+    if split not in (None, "whitespace"):
+        raise cannot_export(layer, f"split={split!r} has no ONNX operator (StringSplit splits "
+                                   "on delimiters): pass split='whitespace' or None")
+    if layer._ngrams is not None:
+        raise cannot_export(layer, f"ngrams={layer._ngrams_arg!r} is not written yet: pass "
+                                   "ngrams=None")
+
+
+def _lowered(graph, x):
+    """ASCII letters lower-cased, as `tf.strings.lower` (StringNormalizer in the "C" locale,
+    which leaves other letters; it takes a flat list of strings)."""
+    flat = graph.op("Reshape", x, graph.ints([-1], "flat"))
+    lowered = graph.op("StringNormalizer", flat, case_change_action="LOWER", locale="C")
+    return graph.op("Reshape", lowered, graph.op("Shape", x))
+
+
+def _split_on_whitespace(graph, strings, padded):
+    """`(batch, tokens)`: each string of `strings` (batch,) split on runs of whitespace, its
+    tokens first in its row, "" after (the mask token: index 0, or nothing in a bag of
+    tokens); `padded`: one "" more in every row (so a bag of no tokens is not reduced over
+    nothing)."""
+    batch = graph.dims(strings, 0, 1)
+    rows = graph.op("Concat", batch, graph.ints([-1], "rest"), axis=0)
+    pieces = strings
+    for delimiter in _WHITESPACE:
+        pieces, _ = graph.op("StringSplit", pieces, delimiter=delimiter, outputs=2)
+        pieces = graph.op("Reshape", pieces, rows)
+    # The non-empty pieces moved to the front of their rows, in order: each to the place its
+    # count of non-empty pieces so far says, the empty ones to a last column cut off.
+    empty = graph.constant("", "empty", dtype=object)
+    kept = graph.op("Not", graph.op("Equal", pieces, empty))
+    counts = graph.op("CumSum", as_type(graph, kept, np.int64), graph.constant(
+        1, "axis", dtype=np.int64))
+    last = graph.op("Reshape", graph.slice(counts, [1], [-1], [TO_THE_END]), graph.ints(
+        [-1], "flat"))  # each row's count (and 0, for rows of no pieces at all)
+    length = graph.op("ReduceMax", graph.op("Concat", last, graph.ints([0], "zero"), axis=0),
+                      keepdims=0)
+    places = graph.op("Where", kept, graph.op("Sub", counts, graph.ints([1], "one")), length)
+    width = graph.op("Unsqueeze", length, graph.axes(0))
+    blank = graph.op("Expand", empty, graph.op("Concat", batch, graph.op(
+        "Add", width, graph.ints([1], "one")), axis=0))
+    moved = graph.op("ScatterElements", blank, places, pieces, axis=1)
+    if padded:
+        return moved
+    return graph.op("Slice", moved, graph.ints([0], "starts"), width, graph.ints([1], "axes"))
