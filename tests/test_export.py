@@ -127,7 +127,8 @@ def _text_vectorization():
         vectorizer(output_mode="count", standardize=None)(text),
         vectorizer(output_mode="tf_idf", idf_weights=[0.5, 1.0, 2.0, 1.5, 3.0])(text),
         vectorizer(split=None)(rows), vectorizer(split=None, output_sequence_length=2)(rows),
-        vectorizer(split=None, output_mode="count")(rows)]
+        vectorizer(split=None, output_mode="count")(rows),
+        vectorizer(split=None, output_mode="multi_hot")(text)]  # of rank 1: one sample
 
 
 def _nested():

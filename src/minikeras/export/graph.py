@@ -103,10 +103,7 @@ def _computed_type(layer, graph, x):
 
 
 def _as_bool(graph, x):
-    y = graph.op("Cast", x, to=graph.onnx.TensorProto.BOOL)
-    if x in graph.shapes:
-        graph.shapes[y] = graph.shapes[x]
-    return y
+    return graph.cast(x, bool)
 
 
 def mask_rank(graph, mask, x):
@@ -133,6 +130,9 @@ class Graph:
     Args:
         onnx: the `onnx` module.
         dtype: the numpy float type of the model's values.
+        opsets: `(domain, version)` of the operator sets, ONNX's first.
+        opset_given: whether the caller chose ONNX's opset (which `require_opset` then
+            never raises).
     """
 
     def __init__(self, onnx, dtype, opsets=(("", 18),), opset_given=False):

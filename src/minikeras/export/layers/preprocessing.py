@@ -50,11 +50,15 @@ def encode(layer, graph, indices, depth, dtype):
         if rank > 1 and graph.shape(indices)[-1] == 1:
             indices = graph.op("Squeeze", indices, graph.axes(-1))
         return as_type(graph, _matches(graph, indices, depth), dtype)
-    if rank != 2:
+    if rank not in (1, 2):
         raise cannot_export(layer, f"output_mode={mode!r} is exported for (batch, values) "
-                                   "inputs only")
+                                   "inputs, or (values,) ones, only")
     reduce = "ReduceMax" if mode == "multi_hot" else "ReduceSum"
-    counts = graph.op(reduce, _matches(graph, indices, depth), graph.axes(-2), keepdims=0)
+    # Inputs of rank 1 are one sample's values (as Keras takes them): their vector alone.
+    counts = graph.op(reduce, _matches(graph, indices, depth), graph.axes(-2),
+                      keepdims=int(rank == 1))
+    if rank == 1:
+        counts = graph.op("Squeeze", counts, graph.axes(0))
     return as_type(graph, counts, dtype)
 
 
