@@ -114,9 +114,10 @@ def _integers_and_floats():
 
 def _text_vectorization():
     """TextVectorization with the settings ONNX's string operators write: lower-casing (ASCII
-    letters, as TensorFlow), whitespace of every kind, padding and cutting, bags of tokens."""
+    letters, as TensorFlow), whitespace of every kind, n-grams, padding and cutting, bags of
+    tokens."""
     text, rows = L.Input((), dtype="string"), L.Input((1,), dtype="string")
-    vocabulary = ["a", "b", "c", "é", "x"]
+    vocabulary = ["a", "b", "c", "é", "x", "a b", "b c", "é x", "a b c"]
 
     def vectorizer(**kwargs):
         return L.TextVectorization(vocabulary=vocabulary, **{"standardize": "lower", **kwargs})
@@ -125,7 +126,9 @@ def _text_vectorization():
         vectorizer()(text), vectorizer(standardize=None, output_sequence_length=4)(rows),
         vectorizer(output_sequence_length=1)(text), vectorizer(output_mode="multi_hot")(rows),
         vectorizer(output_mode="count", standardize=None)(text),
-        vectorizer(output_mode="tf_idf", idf_weights=[0.5, 1.0, 2.0, 1.5, 3.0])(text),
+        vectorizer(output_mode="tf_idf", idf_weights=[0.5, 1.0, 2.0, 1.5, 3.0, 1, 2, 3, 4])(text),
+        vectorizer(ngrams=2)(text), vectorizer(ngrams=(3, 1), output_sequence_length=5)(rows),
+        vectorizer(ngrams=3, output_mode="count")(text),
         vectorizer(split=None)(rows), vectorizer(split=None, output_sequence_length=2)(rows),
         vectorizer(split=None, output_mode="count")(rows),
         vectorizer(split=None, output_mode="multi_hot")(text)]  # of rank 1: one sample
@@ -588,11 +591,11 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
     options = {}
     if case.startswith("text_"):
         setting = {"text_split_by_character": {"split": "character", "standardize": None},
-                   "text_ngrams": {"ngrams": 2, "standardize": None},
+                   "text_ngrams": {"ngrams": 2, "standardize": None, "split": None},
                    "text_at_opset_18": {"standardize": "lower"}}[case]
         model = mk.Sequential([L.Input((), dtype="string"), L.TextVectorization(**setting)])
         expected = {"text_split_by_character": "split='character' has no ONNX operator",
-                    "text_ngrams": "ngrams=2 is not written yet: pass ngrams=None",
+                    "text_ngrams": "ngrams=2 is exported with split='whitespace' only",
                     "text_at_opset_18": "it needs ONNX's `StringSplit`, of opset 20: pass "
                                         "opset_version=20 or later"}[case]
         options = {"opset_version": 18} if case == "text_at_opset_18" else {}

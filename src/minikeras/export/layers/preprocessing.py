@@ -172,7 +172,10 @@ def _text_vectorization(layer, graph, x):
         graph.require_opset(20, layer, "StringSplit")
         if len(graph.shape(x)) == 2:  # (batch, 1), as the layer requires
             strings = graph.op("Squeeze", strings, graph.axes(1))
-        tokens = _split_on_whitespace(graph, strings, padded=bags)
+        tokens = _split_on_whitespace(graph, strings)
+        if layer._ngrams is not None:
+            tokens = _ngrams(graph, _packed(graph, tokens, padded=False), layer._ngrams)
+        tokens = _packed(graph, tokens, padded=bags)
         graph.shapes[tokens] = (None, None)
     else:
         tokens = strings
@@ -199,9 +202,9 @@ def _check_text_settings(layer):
     if split not in (None, "whitespace"):
         raise cannot_export(layer, f"split={split!r} has no ONNX operator (StringSplit splits "
                                    "on delimiters): pass split='whitespace' or None")
-    if layer._ngrams is not None:
-        raise cannot_export(layer, f"ngrams={layer._ngrams_arg!r} is not written yet: pass "
-                                   "ngrams=None")
+    if layer._ngrams is not None and split is None:
+        raise cannot_export(layer, f"ngrams={layer._ngrams_arg!r} is exported with "
+                                   "split='whitespace' only")
 
 
 def _lowered(graph, x):
@@ -212,19 +215,43 @@ def _lowered(graph, x):
     return graph.op("Reshape", lowered, graph.op("Shape", x))
 
 
-def _split_on_whitespace(graph, strings, padded):
-    """`(batch, tokens)`: each string of `strings` (batch,) split on runs of whitespace, its
-    tokens first in its row, "" after (the mask token: index 0, or nothing in a bag of
-    tokens); `padded`: one "" more in every row (so a bag of no tokens is not reduced over
-    nothing)."""
-    batch = graph.dims(strings, 0, 1)
-    rows = graph.op("Concat", batch, graph.ints([-1], "rest"), axis=0)
+def _split_on_whitespace(graph, strings):
+    """`(batch, pieces)`: each string of `strings` (batch,) split on every whitespace
+    character, so "" between consecutive ones (and after the last, as padding)."""
+    rows = graph.op("Concat", graph.dims(strings, 0, 1), graph.ints([-1], "rest"), axis=0)
     pieces = strings
     for delimiter in _WHITESPACE:
         pieces, _ = graph.op("StringSplit", pieces, delimiter=delimiter, outputs=2)
         pieces = graph.op("Reshape", pieces, rows)
-    # The non-empty pieces moved to the front of their rows, in order: each to the place its
-    # count of non-empty pieces so far says, the empty ones to a last column cut off.
+    return pieces
+
+
+def _ngrams(graph, tokens, widths):
+    """Each row's n-grams of each width (its tokens, packed, joined by spaces), in
+    minikeras' order (every one of a width, then the next width's), "" where a row has too
+    few tokens."""
+    empty = graph.constant("", "empty", dtype=object)
+    space = graph.constant(" ", "space", dtype=object)
+    grams = []
+    for n in widths:
+        def window(k, n=n):  # the k-th token of each n-gram, for every start
+            return graph.slice(tokens, [1], [k], [k - n + 1 if k < n - 1 else TO_THE_END])
+
+        gram = window(0)
+        for k in range(1, n):
+            gram = graph.op("StringConcat", graph.op("StringConcat", gram, space), window(k))
+        whole = graph.op("Not", graph.op("Equal", window(n - 1), empty))  # packed tokens
+        grams.append(graph.op("Where", whole, gram, empty))
+    return graph.op("Concat", *grams, axis=1)
+
+
+def _packed(graph, pieces, padded):
+    """The non-empty strings of each row of `pieces` moved to its front, in order, "" after
+    (the mask token: index 0, or nothing in a bag of tokens), as wide as the longest row;
+    `padded`: one "" more in every row (so a bag of no tokens is not reduced over nothing).
+    Each string goes to the place its row's count of non-empty strings so far says, the empty
+    ones to a last column."""
+    batch = graph.dims(pieces, 0, 1)
     empty = graph.constant("", "empty", dtype=object)
     kept = graph.op("Not", graph.op("Equal", pieces, empty))
     counts = graph.op("CumSum", as_type(graph, kept, np.int64), graph.constant(
