@@ -1,6 +1,7 @@
 """Converters of the numeric preprocessing layers (Rescaling, Normalization, Discretization,
-CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), and
-the refusals of those ONNX has no operators for (TextVectorization, Hashing)."""
+CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), of
+TextVectorization (ONNX's string operators, then its lookup), and the refusal of Hashing,
+which ONNX has no operators for."""
 
 import numpy as np
 
@@ -163,6 +164,8 @@ _WHITESPACE = " \t\n\v\f\r"
 
 @register_converter(layers.TextVectorization)
 def _text_vectorization(layer, graph, x):
+    """The strings lower-cased, split into tokens (and n-grams) packed at the front of their
+    rows, then looked up as the layer's inner StringLookup does."""
     _check_text_settings(layer)
     lookup = layer._lookup_layer
     strings = _lowered(graph, x) if layer._standardize == "lower" else x
