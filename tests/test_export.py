@@ -98,6 +98,42 @@ def _ops():
     return x, outputs
 
 
+def _integers_and_floats():
+    """Integer operands with numbers, floats and arrays: the types Keras' promotion gives
+    them (the casts minikeras makes, floor division and modulo of negative integers)."""
+    x, f = L.Input((3,), dtype="int32"), L.Input((3,))
+    ops, centred = mk.ops, x - 5
+    return [x, f], [
+        x * 2, x * 2.5, x + f, f - x, x > 1.5, 4 <= x, mk.ops.equal(f, x), centred // 3,
+        centred % 3, centred // -2.0, x / 2, ops.mean(x, axis=1), ops.sqrt(x),
+        ops.cast(x, "float32") * x, ops.maximum(x, 1), ops.concatenate([x, f], axis=1),
+        x + np.array([1, 2, 3]), f + np.array([1.0, 2.0, 3.0]), ops.cast(x, "int8") * 3,
+        ops.cast(x, "uint8") + x, ops.sum(x > 3, axis=1), L.Dense(2)(x), L.Add()([x, f]),
+        L.Dense(2)(x > 4)]
+
+
+def _text_vectorization():
+    """TextVectorization with the settings ONNX's string operators write: lower-casing (ASCII
+    letters, as TensorFlow), whitespace of every kind, n-grams, padding and cutting, bags of
+    tokens."""
+    text, rows = L.Input((), dtype="string"), L.Input((1,), dtype="string")
+    vocabulary = ["a", "b", "c", "é", "x", "a b", "b c", "é x", "a b c"]
+
+    def vectorizer(**kwargs):
+        return L.TextVectorization(vocabulary=vocabulary, **{"standardize": "lower", **kwargs})
+
+    return [text, rows], [
+        vectorizer()(text), vectorizer(standardize=None, output_sequence_length=4)(rows),
+        vectorizer(output_sequence_length=1)(text), vectorizer(output_mode="multi_hot")(rows),
+        vectorizer(output_mode="count", standardize=None)(text),
+        vectorizer(output_mode="tf_idf", idf_weights=[0.5, 1.0, 2.0, 1.5, 3.0, 1, 2, 3, 4])(text),
+        vectorizer(ngrams=2)(text), vectorizer(ngrams=(3, 1), output_sequence_length=5)(rows),
+        vectorizer(ngrams=3, output_mode="count")(text),
+        vectorizer(split=None)(rows), vectorizer(split=None, output_sequence_length=2)(rows),
+        vectorizer(split=None, output_mode="count")(rows),
+        vectorizer(split=None, output_mode="multi_hot")(text)]  # of rank 1: one sample
+
+
 def _nested():
     inner_in = L.Input((5,))
     inner = mk.Model(inner_in, [L.Dense(3, activation="relu")(inner_in), L.Dense(2)(inner_in)])
@@ -176,6 +212,22 @@ def _masks_computed_by_ops():
         mk.ops.equal(tokens, 2), tokens <= 4]
 
 
+def _constant_masks():
+    """Masks given as arrays, which Keras broadcasts against the batch: a row for every
+    sample, or no batch axis at all."""
+    x, q, v = L.Input((3, 2)), L.Input((4, 6)), L.Input((5, 6))
+    scores = L.Dense(5)(q)
+    causal = np.tril(np.ones((4, 5), bool))
+    return [x, q, v], [
+        L.GRU(2)(x, mask=np.array([[True, False, True]])),
+        L.LSTM(2, return_sequences=True)(x, mask=np.array([[False, True, True]])),
+        L.MultiHeadAttention(2, 3)(q, v, attention_mask=causal),
+        L.MultiHeadAttention(2, 2)(q, v, attention_mask=causal[None, ::-1]),
+        L.GroupQueryAttention(2, 2, 1)(q, v, value_mask=np.array([[1, 1, 0, 1, 0]])),
+        L.Attention()([q, v], mask=[None, np.array([[True, True, False, True, False]])]),
+        L.Softmax()(scores, mask=causal), L.Softmax()(scores, mask=causal[None])]
+
+
 def _multi_head():
     q, v, k = L.Input((4, 6)), L.Input((5, 3)), L.Input((5, 2))
     mask = L.Input((4, 5), dtype="bool")
@@ -241,6 +293,19 @@ LAYER_MODELS = {
         L.Resizing(3, 7, interpolation, pad_to_aspect_ratio=True, fill_value=0.5),
         L.Resizing(2, 3, interpolation, antialias=True, data_format="channels_first")))(
         interpolation) for interpolation in resampling.RESIZE_INTERPOLATIONS},
+    # single images (rank 3): the first axis, dynamic, is the height (channels_first: the
+    # channels)
+    "single_images": lambda: _seq(
+        L.Input((7, 2)), L.Resizing(4, 9, "bicubic", antialias=True), L.CenterCrop(3, 4),
+        L.RandomCrop(2, 3), L.Rescaling(0.5), L.RandomFlip(), L.Resizing(4, 2, "area")),
+    "single_images_of_any_height": _functional(lambda: (lambda x: (x, [
+        L.CenterCrop(3, 4)(x), L.RandomCrop(2, 6)(x),
+        L.Resizing(5, 3, crop_to_aspect_ratio=True)(x),
+        L.Resizing(2, 6, "lanczos3", pad_to_aspect_ratio=True, fill_value=1.0)(x)]))(
+        L.Input((5, 2)))),
+    "single_images_channels_first": lambda: _seq(
+        L.Input((6, 9)), L.Resizing(3, 4, "nearest", data_format="channels_first"),
+        L.CenterCrop(2, 2, data_format="channels_first")),
     "resizing_integer_images": lambda: _seq(
         L.Input((6, 5, 3), dtype="uint8"), L.Resizing(3, 4)),
     "dropout_and_activation": lambda: _seq(
@@ -276,6 +341,7 @@ LAYER_MODELS = {
     "normalization_rescaling": lambda: _seq(
         L.Input((3,)), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.5, 1e-9]),
         L.Rescaling(0.5, offset=-1.0), L.Normalization(mean=2.0, variance=9.0, invert=True)),
+    "text_vectorization": _functional(_text_vectorization),
     "string_lookup": _functional(lambda: (lambda s, i: ([s, i], [
         L.StringLookup(vocabulary=["a", "b", "c"], mask_token="")(s),
         L.StringLookup(vocabulary=["c", "a"], output_mode="multi_hot")(s),
@@ -415,11 +481,14 @@ LAYER_MODELS = {
     "masked_sequences": _functional(_masked),
     "masks_into_merges_attention_softmax": _functional(_masks_into_merges_attention_softmax),
     "masks_computed_by_ops": _functional(_masks_computed_by_ops),
+    "constant_masks": _functional(_constant_masks),
     "masking": lambda: _seq(L.Input((5, 3)), L.Masking(0.5), L.LSTM(2, return_sequences=True),
                             L.GRU(2)),
     # functional graphs
     "merges": _functional(_merges),
     "ops": _functional(_ops),
+    "integers_and_floats": _functional(_integers_and_floats),
+    "dense_on_integers": lambda: _seq(L.Input((3,), dtype="int32"), L.Dense(2)),
     "nested_models": _functional(_nested),
     "attention": _functional(_attention),
     "multi_head_attention": _functional(_multi_head),
@@ -442,7 +511,8 @@ def _batches(model, seed=0, integers=10):
             if dtype == "bool":
                 xs.append(rng.random(size) < 0.7)
             elif dtype == "string":
-                xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]"]), size))
+                xs.append(rng.choice(np.array(["a", "b", "c", "", "x", "[UNK]", "A  b\tC",
+                                               " É é\nx\r\nb ", "\v\f"]), size))
             elif np.dtype(dtype).kind in "iu":
                 xs.append(rng.integers(0, integers, size).astype(dtype))
             else:
@@ -513,11 +583,23 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
         model.export(tmp_path / "x.onnx", format="onnx")
 
 
-@pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "constant_mask_in_a_call",
-                                  "stateful", "custom_cell_activation", "a_single_image",
-                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes"])
+@pytest.mark.parametrize("case", ["mask_into_a_converter_without_masks", "mask_of_python_lists",
+                                  "stateful", "custom_cell_activation",
+                                  "lookup_of_hashed_oov_tokens", "causal_mask_over_two_axes",
+                                  "text_split_by_character", "text_ngrams", "text_at_opset_18"])
 def test_what_the_converters_cannot_write_is_named(case, tmp_path):
-    if case == "lookup_of_hashed_oov_tokens":
+    options = {}
+    if case.startswith("text_"):
+        setting = {"text_split_by_character": {"split": "character", "standardize": None},
+                   "text_ngrams": {"ngrams": 2, "standardize": None, "split": None},
+                   "text_at_opset_18": {"standardize": "lower"}}[case]
+        model = mk.Sequential([L.Input((), dtype="string"), L.TextVectorization(**setting)])
+        expected = {"text_split_by_character": "split='character' has no ONNX operator",
+                    "text_ngrams": "ngrams=2 is exported with split='whitespace' only",
+                    "text_at_opset_18": "it needs ONNX's `StringSplit`, of opset 20: pass "
+                                        "opset_version=20 or later"}[case]
+        options = {"opset_version": 18} if case == "text_at_opset_18" else {}
+    elif case == "lookup_of_hashed_oov_tokens":
         model = mk.Sequential([L.Input((2,), dtype="string"),
                                L.StringLookup(vocabulary=["a"], num_oov_indices=2)])
         expected = "its out-of-vocabulary tokens share several indices by TensorFlow's hashes"
@@ -525,18 +607,15 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         grid = L.Input((3, 2, 4))
         model = mk.Model(grid, L.MultiHeadAttention(2, 3)(grid, grid, use_causal_mask=True))
         expected = "the causal mask and `sliding_window` are exported over the first axis after"
-    elif case == "a_single_image":
-        model = mk.Sequential([L.Input((4, 3)), L.Resizing(2, 2)])
-        expected = "only batches of images \\(inputs of rank 4\\) are exported"
     elif case == "mask_into_a_converter_without_masks":
         tokens = L.Input((3,), dtype="int32")
         embedded = L.Embedding(5, 2, mask_zero=True)(tokens)
         model = mk.Model(tokens, MaskedDoubling()(embedded))
         expected = "the mask of its input \\(from `mask_zero`, `Masking` or the call\\) is not"
-    elif case == "constant_mask_in_a_call":
+    elif case == "mask_of_python_lists":  # which Keras 3 refuses too
         x = L.Input((3, 2))
-        model = mk.Model(x, L.GRU(2)(x, mask=np.array([[True, False, True]])))
-        expected = "a mask passed in a call is exported only as a value of the model"
+        model = mk.Model(x, L.GRU(2)(x, mask=[[True, False, True]]))
+        expected = "a mask passed in a call is exported as an array or a value of the model"
     elif case == "stateful":
         model = mk.Sequential([L.Input((3, 2), batch_size=4), L.GRU(2, stateful=True)])
         expected = "a stateful RNN keeps its states between calls"
@@ -544,7 +623,7 @@ def test_what_the_converters_cannot_write_is_named(case, tmp_path):
         model = mk.Sequential([L.Input((3, 2)), L.SimpleRNN(2, activation="gelu")])
         expected = "ONNX's recurrent operators have no activation 'gelu'"
     with pytest.raises(ValueError, match=f"cannot be exported to ONNX: {expected}"):
-        model.export(tmp_path / "x.onnx", format="onnx")
+        model.export(tmp_path / "x.onnx", format="onnx", **options)
 
 
 class MaskedDoubling(layers.Layer):

@@ -50,6 +50,9 @@ def convert_layer(layer, graph, *args, **kwargs):
                    f"`minikeras.export.register_converter({type(layer).__name__})`")
     for name in _INFERENCE_ARGUMENTS:
         kwargs.pop(name, None)
+    if args and not isinstance(layer, _model_class()):  # a model leaves them to its layers
+        args = (tree.map_structure(lambda x: _computed_type(layer, graph, x), args[0]),
+                *args[1:])
     mask = _input_mask(layer, graph, args, kwargs.pop("mask", None))
     if cls in _MASK_TAKERS:
         return _CONVERTERS[cls](layer, graph, *args, mask=mask, **kwargs)
@@ -73,8 +76,8 @@ def _input_mask(layer, graph, args, explicit):
         if all(m is None for m in tree.flatten(explicit)):
             explicit = None
         elif not all(m is None or isinstance(m, str) for m in tree.flatten(explicit)):
-            raise cannot_export(layer, "a mask passed in a call is exported only as a value of "
-                                       "the model (an input or a layer's output)")
+            raise cannot_export(layer, "a mask passed in a call is exported as an array or a "
+                                       "value of the model (an input or a layer's output)")
         else:  # taken as booleans, as the layers read them (nonzero: kept)
             masks = [None if m is None else _as_bool(graph, m) for m in tree.flatten(explicit)]
             return masks if isinstance(explicit, (list, tuple)) else masks[0]
@@ -88,17 +91,31 @@ def _input_mask(layer, graph, args, explicit):
     return None
 
 
+def _computed_type(layer, graph, x):
+    """The value `x` of a call's input as the layer computes with it (`Layer._convert_leaf`):
+    floats, unsigned integers and booleans in the layer's dtype, signed integers too unless
+    it keeps them (Embedding, the lookups, the ops); strings as they are."""
+    dtype = graph.dtype_of(x) if isinstance(x, str) else None
+    if dtype is None or dtype == layer._np_dtype or not (
+            dtype.kind in "fub" or (dtype.kind == "i" and not layer._keeps_integer_inputs)):
+        return x
+    return graph.cast(x, layer._np_dtype)
+
+
 def _as_bool(graph, x):
-    y = graph.op("Cast", x, to=graph.onnx.TensorProto.BOOL)
-    if x in graph.shapes:
-        graph.shapes[y] = graph.shapes[x]
-    return y
+    return graph.cast(x, bool)
 
 
 def mask_rank(graph, mask, x):
     """The rank of `mask`, the Keras mask of `x`: its shape's where the graph knows it (a mask
     passed to a call), else `x`'s without the last axis (`mask_zero`, `Masking`)."""
     return len(graph.shapes[mask]) if mask in graph.shapes else len(graph.shape(x)) - 1
+
+
+def _model_class():
+    from minikeras.models.model import Model
+
+    return Model
 
 
 def _base_compute_mask():
@@ -113,15 +130,22 @@ class Graph:
     Args:
         onnx: the `onnx` module.
         dtype: the numpy float type of the model's values.
+        opsets: `(domain, version)` of the operator sets, ONNX's first.
+        opset_given: whether the caller chose ONNX's opset (which `require_opset` then
+            never raises).
     """
 
-    def __init__(self, onnx, dtype):
+    def __init__(self, onnx, dtype, opsets=(("", 18),), opset_given=False):
         self.onnx = onnx
         self.dtype = np.dtype(dtype)
+        self.opsets = list(opsets)  # `(domain, version)` of the operator sets written
+        self._opset_given = opset_given  # by the caller (`opset_version=`): never raised
         self.nodes = []
         self.initializers = []
         self.shapes = {}  # value name -> shape (None for unknown axes), where converters set it
         self.masks = {}  # value name -> the name of its Keras mask (booleans), where it has one
+        self.dtypes = {}  # value name -> numpy dtype (object for strings), where known
+        self._typed_nodes = 0  # the nodes whose outputs' types `dtypes` holds
         self._used = set()
 
     def name(self, hint):
@@ -141,7 +165,54 @@ class Graph:
         array = np.asarray(value, dtype=dtype or self.dtype)
         name = self.name(hint)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        self.dtypes[name] = array.dtype
         return name
+
+    def cast(self, x, dtype, hint=None):
+        """`x` as the numpy `dtype` (of `x`'s shape)."""
+        y = self.op("Cast", x, to=self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
+                    hint=hint)
+        if x in self.shapes:
+            self.shapes[y] = self.shapes[x]
+        return y
+
+    def require_opset(self, version, layer, operator):
+        """Declare ONNX's opset `version` at least, which `operator` (of `layer`'s converter)
+        needs: raised from the default, an error if the caller asked for an earlier one."""
+        domain, current = self.opsets[0]
+        if current >= version:
+            return
+        if self._opset_given:
+            raise cannot_export(layer, f"it needs ONNX's `{operator}`, of opset {version}: "
+                                       f"pass opset_version={version} or later (or leave it "
+                                       "out)")
+        self.opsets[0] = (domain, version)
+
+    def dtype_of(self, name):
+        """The element type of the graph value `name` (numpy's; object for strings), as ONNX's
+        type inference gives it from the operators written so far; None if it cannot."""
+        if name not in self.dtypes:
+            self._infer_types()
+        return self.dtypes.get(name)
+
+    def _infer_types(self):
+        """The types of the outputs of the nodes written since the last inference, inferred
+        from those nodes alone (the values they read declared with their known types)."""
+        helper = self.onnx.helper
+        nodes = self.nodes[self._typed_nodes:]
+        made = {name for node in nodes for name in node.output}
+        read = {name for node in nodes for name in node.input if name and name not in made}
+        inputs = [helper.make_tensor_value_info(
+            name, helper.np_dtype_to_tensor_dtype(self.dtypes[name]), None)
+            for name in sorted(read) if name in self.dtypes]
+        model = helper.make_model(helper.make_graph(nodes, "types", inputs, []),
+                                  opset_imports=[helper.make_opsetid(*o) for o in self.opsets])
+        inferred = self.onnx.shape_inference.infer_shapes(model)
+        for info in inferred.graph.value_info:
+            if info.type.tensor_type.elem_type:
+                self.dtypes[info.name] = np.dtype(helper.tensor_dtype_to_np_dtype(
+                    info.type.tensor_type.elem_type))
+        self._typed_nodes += len(nodes)
 
     def ints(self, values, hint="ints"):
         """An int64 constant (shapes, starts, ends, pads as the operators take them)."""
@@ -152,6 +223,9 @@ class Graph:
         input of `""` is an optional input left out."""
         names = [self.name(hint or op_type.lower()) for _ in range(outputs)]
         self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, **attributes))
+        if op_type == "Cast":  # its type is known without inference
+            self.dtypes[names[0]] = np.dtype(self.onnx.helper.tensor_dtype_to_np_dtype(
+                attributes["to"]))
         return names[0] if outputs == 1 else tuple(names)
 
     def axes(self, *axes):

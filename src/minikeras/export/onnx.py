@@ -1,7 +1,8 @@
 """`export_onnx`: a model as an ONNX file, with no TensorFlow, tf2onnx or PyTorch involved.
 
 The file holds the model's inference pass (`model(x, training=False)`) as ONNX operators of
-opset 18 (and ONNX-ML's LabelEncoder for the lookups), its weights as initializers, and a
+opset 18 (20 where a TextVectorization needs `StringSplit`; and ONNX-ML's LabelEncoder for the
+lookups), its weights as initializers, and a
 dynamic batch axis: one graph input per model input (named after its `Input`), one output
 `output_0`, `output_1`, ... per model output.
 """
@@ -38,7 +39,8 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
         input_signature: each input's shape and dtype, as a spec (or a list of one per
             input): an `Input(...)`, an array, or anything with `shape` and `dtype`. By
             default the model's own inputs'; the batch axis is always dynamic.
-        opset_version: the ONNX opset to declare, 18 (the default) or later.
+        opset_version: the ONNX opset to declare, 18 or later; by default 18, or the
+            first with every operator written (20 for TextVectorization's `StringSplit`).
     """
     onnx = import_onnx()
     from minikeras.export import layers  # noqa: F401  (registers the converters)
@@ -49,10 +51,14 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
         raise ValueError(f"Unrecognized keyword arguments for ONNX export: {sorted(kwargs)}")
     opset = _opset(onnx, opset_version)
     specs = _input_specs(model, input_signature)
-    graph = Graph(onnx, model.dtype)
-    for name, shape, _ in specs:
+    from minikeras.export.layers.preprocessing import ML_DOMAIN, ML_OPSET
+
+    graph = Graph(onnx, model.dtype, [("", opset), (ML_DOMAIN, ML_OPSET)],
+                  opset_given=opset_version is not None)
+    for name, shape, dtype in specs:
         graph.name(name)
         graph.shapes[name] = shape
+        graph.dtypes[name] = np.dtype(object if dtype == "string" else dtype)
     outputs = convert_model(model, graph, [name for name, _, _ in specs])
     output_infos = []
     for index, output in enumerate(outputs):
@@ -69,7 +75,7 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
             initializer=graph.initializers,
         ),
         opset_imports=[onnx.helper.make_opsetid(domain, version)
-                       for domain, version in _opsets(graph, opset)],
+                       for domain, version in _opsets(graph, graph.opsets[0][1])],
         producer_name="minikeras",
         producer_version=__version__,
     )

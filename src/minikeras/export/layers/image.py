@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from minikeras import layers
-from minikeras.export.graph import cannot_export, register_converter
+from minikeras.export.graph import register_converter
 from minikeras.export.layers.preprocessing import as_type
 from minikeras.layers import resampling
 from minikeras.layers.preprocessing.image_preprocessing.resizing import (
@@ -26,7 +26,23 @@ for _class in (layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
     register_converter(_class)(lambda layer, graph, x: x)
 
 
+def _on_batches(convert):
+    """A converter of batches of images that also writes single images (rank 3, which Keras
+    takes as one image: its first axis, the graph's dynamic one, is the height or the
+    channels): the image made a batch of one, converted, and taken out again."""
+    def write(layer, graph, x):
+        shape = graph.shape(x)
+        if len(shape) != 3:
+            return convert(layer, graph, x)
+        batch = graph.op("Unsqueeze", x, graph.axes(0))
+        graph.shapes[batch] = (1, *shape)
+        return graph.op("Squeeze", convert(layer, graph, batch), graph.axes(0), hint=layer.name)
+
+    return write
+
+
 @register_converter(layers.CenterCrop)
+@_on_batches
 def _center_crop(layer, graph, x):
     (height, width), axes = _image_size(layer, graph, x)
     if height is None or width is None or height < layer.height or width < layer.width:
@@ -40,10 +56,12 @@ def _center_crop(layer, graph, x):
 
 # RandomCrop at inference: the largest centred window of its target's aspect ratio, resized
 # (what minikeras' layer computes outside training, as tf_keras and Keras' documentation do).
-register_converter(layers.RandomCrop)(lambda layer, graph, x: _smart_resize(layer, graph, x))
+register_converter(layers.RandomCrop)(_on_batches(
+    lambda layer, graph, x: _smart_resize(layer, graph, x)))
 
 
 @register_converter(layers.Resizing)
+@_on_batches
 def _resizing(layer, graph, x):
     if any(d is None for d in _image_size(layer, graph, x)[0]):
         return _resizing_any_size(layer, graph, x)
@@ -71,9 +89,7 @@ def _smart_resize(layer, graph, x):
 def _image_size(layer, graph, x):
     """`((height, width), (height axis, width axis))` of a batch of images, a size None where
     it is known only at run time."""
-    shape = graph.shape(x)
-    if len(shape) != 4:
-        raise cannot_export(layer, "only batches of images (inputs of rank 4) are exported")
+    shape = graph.shape(x)  # of rank 4: the layers take no other (`_on_batches`)
     axes = (layer._height_axis % 4, layer._width_axis % 4)
     return (shape[axes[0]], shape[axes[1]]), axes
 

@@ -9,6 +9,7 @@ from minikeras import activations, models, tree
 from minikeras.export.activations import convert_activation
 from minikeras.export.graph import TO_THE_END, cannot_export, convert_layer, register_converter
 from minikeras.layers import operation
+from minikeras.ops import _result_dtype as promoted_dtype  # Keras' promotion, as minikeras has it
 
 
 def convert_model(model, graph, inputs):
@@ -45,11 +46,12 @@ def _functional(model, graph, inputs, mask=None):
                 isinstance(node.operation, operation.Operation)
                 and any(isinstance(v, _MaskOnly) for v in tree.flatten((args, kwargs))))):
             return [_MaskOnly(node, args, kwargs)]
+        kwargs = _constant_masks(graph, args, kwargs)
         if "mask" in kwargs:
             kwargs["mask"] = _call_mask(graph, args, kwargs["mask"])
         args, kwargs = tree.map_structure(lambda v: v.write(graph) if isinstance(
             v, _MaskOnly) else v, (list(args), kwargs))
-        outputs = convert_layer(node.operation, graph, *args, **kwargs)
+        outputs = convert_layer(node.operation, graph, *args, **_with_dtype(node, kwargs))
         flat_outputs = tree.flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         for x, name in zip(node.outputs, flat_outputs):
             graph.shapes.setdefault(name, x.shape)
@@ -58,6 +60,15 @@ def _functional(model, graph, inputs, mask=None):
     outputs = [x.write(graph) if isinstance(x, _MaskOnly) else x
                for x in tree.flatten(model._run_through_graph(flat, convert))]
     return outputs if len(outputs) > 1 else outputs[0]
+
+
+def _with_dtype(node, kwargs):
+    """An op's call arguments and the dtype of its output, as minikeras computed it when the
+    graph was made (`output_dtype`: Keras' promotion, which the writers follow)."""
+    if not isinstance(node.operation, operation.Operation) or len(node.outputs) != 1:
+        return kwargs
+    dtype = node.outputs[0].dtype
+    return {**kwargs, "output_dtype": None if dtype == "string" else np.dtype(dtype)}
 
 
 # The ops Keras 3 records to compute masks along a functional graph.
@@ -78,6 +89,27 @@ def _call_mask(graph, args, recorded):
     return tree.pack_sequence_as(recorded, written) if tree.is_nested(recorded) else written[0]
 
 
+def _constant_masks(graph, args, kwargs):
+    """The call's masks given as arrays (`mask=`, `attention_mask=`, ...: Keras broadcasts
+    them against the batch) as constants of booleans; one of a single row (a first axis of 1)
+    is given to every row of the batch, so a layer reads a mask of the batch's size."""
+    def constant(value):
+        if not isinstance(value, np.ndarray):
+            return value
+        mask = graph.constant(value, "mask", dtype=bool)
+        graph.shapes[mask] = value.shape
+        if value.ndim < 2 or value.shape[0] != 1 or not args:
+            return mask
+        batch = graph.dims(tree.flatten(args[0])[0], 0, 1)
+        rows = graph.op("Expand", mask, graph.op(
+            "Concat", batch, graph.ints([1] * (value.ndim - 1), "ones"), axis=0))
+        graph.shapes[rows] = (None, *value.shape[1:])
+        return rows
+
+    return {key: tree.map_structure(constant, value) if key.endswith("mask") else value
+            for key, value in kwargs.items()}
+
+
 class _MaskOnly:
     """What a mask op's output stands for in the ONNX graph: nothing, unless read; then its
     node is written (and the mask ops it reads)."""
@@ -90,7 +122,8 @@ class _MaskOnly:
         if self.name is None:
             args, kwargs = tree.map_structure(lambda v: v.write(graph) if isinstance(
                 v, _MaskOnly) else v, (list(self.args), self.kwargs))
-            self.name = convert_layer(self.node.operation, graph, *args, **kwargs)
+            self.name = convert_layer(self.node.operation, graph, *args,
+                                      **_with_dtype(self.node, kwargs))
             graph.shapes.setdefault(self.name, self.node.outputs[0].shape)
         return self.name
 
@@ -102,22 +135,51 @@ class _MaskOnly:
 _OP_WRITERS = {}
 
 
-def _writes(*class_names):
+# The ops whose operands are all numbers (tensors, Python numbers, arrays), not axes or keys.
+_OF_NUMBERS = set()
+
+
+def _writes(*class_names, numbers=False):
+    """Register `writer` for the op classes `class_names`; with `numbers`, its operands are
+    all numbers (in the output's type, constants for Python numbers and arrays)."""
     def register(writer):
         for name in class_names:
             _OP_WRITERS[name] = writer
+            if numbers:
+                _OF_NUMBERS.add(name)
         return writer
 
     return register
 
 
 @register_converter(operation.Operation)
-def _operation(op, graph, *args):
+def _operation(op, graph, *args, output_dtype=None):
+    """An op's writer, on operands of the type Keras' promotion gives them (the output's, but
+    for comparisons, whose operands promote between themselves), its output of that type."""
     class_name = type(op).__name__
     writer = _OP_WRITERS.get(class_name)
     if writer is None:
         raise cannot_export(op, f"the `{class_name}` op has no ONNX converter")
-    return writer(op, graph, *args, **op._arguments)
+    if output_dtype is None:
+        return writer(op, graph, *args, **op._arguments)
+    if class_name not in _COMPARISONS:
+        numbers = class_name in _OF_NUMBERS
+        args = tree.map_structure(lambda a: _typed(graph, a, output_dtype) if numbers or (
+            isinstance(a, str) and a in graph.shapes) else a, list(args))
+    y = writer(op, graph, *args, **op._arguments)
+    if isinstance(y, str) and graph.dtype_of(y) not in (None, output_dtype):
+        y = graph.cast(y, output_dtype, hint=op.name)
+    return y
+
+
+def _typed(graph, x, dtype):
+    """An operand as a graph value of `dtype`: a value cast where it is of another type, a
+    number or an array a constant."""
+    if x is None:
+        return x
+    if not isinstance(x, str):
+        return graph.constant(np.asarray(x).astype(dtype), "number", dtype=dtype)
+    return x if graph.dtype_of(x) == dtype else graph.cast(x, dtype)
 
 
 def _value(graph, x):
@@ -140,19 +202,20 @@ for _names, _op_type in (
     (("Sqrt",), "Sqrt"), (("Exp",), "Exp"), (("Log",), "Log"), (("Tanh",), "Tanh"),
     (("Sin",), "Sin"), (("Cos",), "Cos"), (("Relu",), "Relu"), (("Sigmoid",), "Sigmoid"),
 ):
-    _writes(*_names)(_elementwise(_op_type))
+    _writes(*_names, numbers=True)(_elementwise(_op_type))
 
 
 def _compared(graph, x, y):
-    """The operands of a comparison: an integer number takes the other operand's type (exact,
-    and integer inputs such as token ids compare with it), other numbers the graph's float
-    type."""
-    def operand(a, other):
-        if isinstance(a, (int, np.integer)) and not isinstance(a, bool) and isinstance(other, str):
-            return graph.op("CastLike", graph.constant(a, "number", dtype=np.int64), other)
-        return _value(graph, a)
+    """The operands of a comparison in the type Keras promotes them to (numbers weakly typed:
+    an integer token id compares exactly with an integer number)."""
+    def proxy(a):
+        if isinstance(a, str):
+            dtype = graph.dtype_of(a)
+            return np.empty(0, graph.dtype if dtype is None else dtype)
+        return a if isinstance(a, (bool, int, float)) else np.asarray(a)
 
-    return operand(x, y), operand(y, x)
+    dtype = promoted_dtype([proxy(x), proxy(y)])
+    return _typed(graph, x, dtype), _typed(graph, y, dtype)
 
 
 def _comparison(op_type, negated=False):
@@ -164,6 +227,7 @@ def _comparison(op_type, negated=False):
     return write
 
 
+_COMPARISONS = {"Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual"}
 for _name, _op_type, _negated in (
     ("Less", "Less", False), ("LessEqual", "LessOrEqual", False), ("Greater", "Greater", False),
     ("GreaterEqual", "GreaterOrEqual", False), ("Equal", "Equal", False),
@@ -185,7 +249,7 @@ def _logical(op_type):
 
 
 for _name, _op_type in (("LogicalAnd", "And"), ("LogicalOr", "Or"), ("LogicalNot", "Not")):
-    _writes(_name)(_logical(_op_type))
+    _writes(_name, numbers=True)(_logical(_op_type))
 
 
 def _any_or_all(reduce):
@@ -215,15 +279,25 @@ def _square(op, graph, x):
     return graph.op("Mul", x, x, hint=op.name)
 
 
-@_writes("FloorDivide")
+def _integers(graph, x):
+    dtype = graph.dtype_of(x)
+    return dtype is not None and dtype.kind in "iu"
+
+
+@_writes("FloorDivide", numbers=True)
 def _floor_divide(op, graph, x, y):
-    return graph.op("Floor", graph.op("Div", _value(graph, x), _value(graph, y)), hint=op.name)
-
-
-@_writes("Mod")
-def _mod(op, graph, x, y):
-    # Python's modulo (the divisor's sign): x - floor(x / y) * y.
     x, y = _value(graph, x), _value(graph, y)
+    if _integers(graph, x):  # exactly: (x - x mod y) / y, ONNX's integer Div truncating
+        return graph.op("Div", graph.op("Sub", x, graph.op("Mod", x, y)), y, hint=op.name)
+    return graph.op("Floor", graph.op("Div", x, y), hint=op.name)
+
+
+@_writes("Mod", numbers=True)
+def _mod(op, graph, x, y):
+    # Python's modulo (the divisor's sign): ONNX's integer Mod, and x - floor(x / y) * y.
+    x, y = _value(graph, x), _value(graph, y)
+    if _integers(graph, x):
+        return graph.op("Mod", x, y, hint=op.name)
     quotient = graph.op("Floor", graph.op("Div", x, y))
     return graph.op("Sub", x, graph.op("Mul", quotient, y), hint=op.name)
 
@@ -285,7 +359,7 @@ def _reduce(op_type):
 
 for _name, _op_type in (("Mean", "ReduceMean"), ("Sum", "ReduceSum"), ("Max", "ReduceMax"),
                         ("Min", "ReduceMin")):
-    _writes(_name)(_reduce(_op_type))
+    _writes(_name, numbers=True)(_reduce(_op_type))
 
 
 @_writes("Reshape")
@@ -294,12 +368,12 @@ def _reshape(op, graph, x, newshape):
     return graph.op("Reshape", x, graph.ints(newshape, "shape"), hint=op.name)
 
 
-@_writes("Concatenate")
+@_writes("Concatenate", numbers=True)
 def _concatenate(op, graph, xs, axis=0):
     return graph.op("Concat", *(_value(graph, x) for x in xs), axis=axis, hint=op.name)
 
 
-@_writes("Stack")
+@_writes("Stack", numbers=True)
 def _stack(op, graph, xs, axis=0):
     expanded = [graph.op("Unsqueeze", _value(graph, x), graph.axes(axis)) for x in xs]
     return graph.op("Concat", *expanded, axis=axis, hint=op.name)

@@ -1,11 +1,12 @@
 """Converters of the numeric preprocessing layers (Rescaling, Normalization, Discretization,
-CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), and
-the refusals of those ONNX has no operators for (TextVectorization, Hashing)."""
+CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), of
+TextVectorization (ONNX's string operators, then its lookup), and the refusal of Hashing,
+which ONNX has no operators for."""
 
 import numpy as np
 
 from minikeras import backend, layers
-from minikeras.export.graph import cannot_export, register_converter
+from minikeras.export.graph import TO_THE_END, cannot_export, register_converter
 from minikeras.export.layers.core import refuse
 
 
@@ -50,11 +51,15 @@ def encode(layer, graph, indices, depth, dtype):
         if rank > 1 and graph.shape(indices)[-1] == 1:
             indices = graph.op("Squeeze", indices, graph.axes(-1))
         return as_type(graph, _matches(graph, indices, depth), dtype)
-    if rank != 2:
+    if rank not in (1, 2):
         raise cannot_export(layer, f"output_mode={mode!r} is exported for (batch, values) "
-                                   "inputs only")
+                                   "inputs, or (values,) ones, only")
     reduce = "ReduceMax" if mode == "multi_hot" else "ReduceSum"
-    counts = graph.op(reduce, _matches(graph, indices, depth), graph.axes(-2), keepdims=0)
+    # Inputs of rank 1 are one sample's values (as Keras takes them): their vector alone.
+    counts = graph.op(reduce, _matches(graph, indices, depth), graph.axes(-2),
+                      keepdims=int(rank == 1))
+    if rank == 1:
+        counts = graph.op("Squeeze", counts, graph.axes(0))
     return as_type(graph, counts, dtype)
 
 
@@ -77,13 +82,9 @@ def _category_encoding(layer, graph, x, count_weights=None):
     return encode(layer, graph, x, layer.num_tokens, layer.dtype)
 
 
-for _class, _why in (
-    (layers.TextVectorization, "its default standardization (regular-expression "
-                               "replacements) has no ONNX operator, and its other settings "
-                               "are not written yet"),
-    (layers.Hashing, "TensorFlow's hashes have no ONNX operator"),
-):
-    register_converter(_class)(refuse(_why))
+register_converter(layers.Hashing)(refuse(
+    "TensorFlow's hashes (FarmHash64 of a string's bytes) have no ONNX operator, and no ONNX "
+    "operator reads a string's bytes to compute them"))
 
 
 # The lookups: ONNX-ML's LabelEncoder (of the `ai.onnx.ml` domain, which onnxruntime runs), a
@@ -150,3 +151,123 @@ def _inverted_lookup(layer, graph, x, strings):
         table[0] = layer.mask_token
     return _label_encoder(graph, as_type(graph, x, np.int64), table, layer.oov_token, False,
                           strings)
+
+
+# ----------------------------------------------------------------------------------------------
+# TextVectorization: ONNX's string operators (StringNormalizer, and StringSplit of opset 20),
+# then the inner StringLookup's converter
+
+# What `tf.strings.split` (and minikeras) split on. onnxruntime's StringSplit without a
+# delimiter splits on spaces alone, so each is a delimiter of its own.
+_WHITESPACE = " \t\n\v\f\r"
+
+
+@register_converter(layers.TextVectorization)
+def _text_vectorization(layer, graph, x):
+    """The strings lower-cased, split into tokens (and n-grams) packed at the front of their
+    rows, then looked up as the layer's inner StringLookup does."""
+    _check_text_settings(layer)
+    lookup = layer._lookup_layer
+    strings = _lowered(graph, x) if layer._standardize == "lower" else x
+    graph.shapes[strings] = graph.shape(x)
+    bags = lookup.output_mode != "int"  # multi_hot, count, tf_idf of each row's tokens
+    if layer._split is not None:
+        graph.require_opset(20, layer, "StringSplit")
+        if len(graph.shape(x)) == 2:  # (batch, 1), as the layer requires
+            strings = graph.op("Squeeze", strings, graph.axes(1))
+        tokens = _split_on_whitespace(graph, strings)
+        if layer._ngrams is not None:
+            tokens = _ngrams(graph, _packed(graph, tokens, padded=False), layer._ngrams)
+        tokens = _packed(graph, tokens, padded=bags)
+        graph.shapes[tokens] = (None, None)
+    else:
+        tokens = strings
+    indices = _lookup(lookup, graph, tokens)
+    length = layer._output_sequence_length
+    if lookup.output_mode != "int" or length is None:
+        return graph.op("Identity", indices, hint=layer.name)
+    # 0-padded, then cut, to the output's length
+    rank = len(graph.shape(tokens))
+    padded = graph.op("Pad", indices, graph.ints([0] * (2 * rank - 1) + [length], "pads"))
+    return graph.op("Slice", padded, graph.ints([0], "starts"), graph.ints([length], "ends"),
+                    graph.ints([rank - 1], "axes"), hint=layer.name)
+
+
+def _check_text_settings(layer):
+    standardize, split = layer._standardize, layer._split
+    if callable(standardize) or callable(split):
+        raise cannot_export(layer, "its `standardize` or `split` is a Python function")
+    if standardize not in (None, "lower"):
+        raise cannot_export(layer, f"standardize={standardize!r} strips punctuation with "
+                                   "regular-expression replacements, which no ONNX operator "
+                                   "makes: pass standardize='lower' or None (and strip the "
+                                   "punctuation before the model)")
+    if split not in (None, "whitespace"):
+        raise cannot_export(layer, f"split={split!r} has no ONNX operator (StringSplit splits "
+                                   "on delimiters): pass split='whitespace' or None")
+    if layer._ngrams is not None and split is None:
+        raise cannot_export(layer, f"ngrams={layer._ngrams_arg!r} is exported with "
+                                   "split='whitespace' only")
+
+
+def _lowered(graph, x):
+    """ASCII letters lower-cased, as `tf.strings.lower` (StringNormalizer in the "C" locale,
+    which leaves other letters; it takes a flat list of strings)."""
+    flat = graph.op("Reshape", x, graph.ints([-1], "flat"))
+    lowered = graph.op("StringNormalizer", flat, case_change_action="LOWER", locale="C")
+    return graph.op("Reshape", lowered, graph.op("Shape", x))
+
+
+def _split_on_whitespace(graph, strings):
+    """`(batch, pieces)`: each string of `strings` (batch,) split on every whitespace
+    character, so "" between consecutive ones (and after the last, as padding)."""
+    rows = graph.op("Concat", graph.dims(strings, 0, 1), graph.ints([-1], "rest"), axis=0)
+    pieces = strings
+    for delimiter in _WHITESPACE:
+        pieces, _ = graph.op("StringSplit", pieces, delimiter=delimiter, outputs=2)
+        pieces = graph.op("Reshape", pieces, rows)
+    return pieces
+
+
+def _ngrams(graph, tokens, widths):
+    """Each row's n-grams of each width (its tokens, packed, joined by spaces), in
+    minikeras' order (every one of a width, then the next width's), "" where a row has too
+    few tokens."""
+    empty = graph.constant("", "empty", dtype=object)
+    space = graph.constant(" ", "space", dtype=object)
+    grams = []
+    for n in widths:
+        def window(k, n=n):  # the k-th token of each n-gram, for every start
+            return graph.slice(tokens, [1], [k], [k - n + 1 if k < n - 1 else TO_THE_END])
+
+        gram = window(0)
+        for k in range(1, n):
+            gram = graph.op("StringConcat", graph.op("StringConcat", gram, space), window(k))
+        whole = graph.op("Not", graph.op("Equal", window(n - 1), empty))  # packed tokens
+        grams.append(graph.op("Where", whole, gram, empty))
+    return graph.op("Concat", *grams, axis=1)
+
+
+def _packed(graph, pieces, padded):
+    """The non-empty strings of each row of `pieces` moved to its front, in order, "" after
+    (the mask token: index 0, or nothing in a bag of tokens), as wide as the longest row;
+    `padded`: one "" more in every row (so a bag of no tokens is not reduced over nothing).
+    Each string goes to the place its row's count of non-empty strings so far says, the empty
+    ones to a last column."""
+    batch = graph.dims(pieces, 0, 1)
+    empty = graph.constant("", "empty", dtype=object)
+    kept = graph.op("Not", graph.op("Equal", pieces, empty))
+    counts = graph.op("CumSum", as_type(graph, kept, np.int64), graph.constant(
+        1, "axis", dtype=np.int64))
+    last = graph.op("Reshape", graph.slice(counts, [1], [-1], [TO_THE_END]), graph.ints(
+        [-1], "flat"))  # each row's count (and 0, for rows of no pieces at all)
+    length = graph.op("ReduceMax", graph.op("Concat", last, graph.ints([0], "zero"), axis=0),
+                      keepdims=0)
+    places = graph.op("Where", kept, graph.op("Sub", counts, graph.ints([1], "one")), length)
+    width = graph.op("Unsqueeze", length, graph.axes(0))
+    blank = graph.op("Expand", empty, graph.op("Concat", batch, graph.op(
+        "Add", width, graph.ints([1], "one")), axis=0))
+    moved = graph.op("ScatterElements", blank, places, pieces, axis=1)
+    if padded:
+        return moved
+    return graph.op("Slice", moved, graph.ints([0], "starts"), width, graph.ints([1], "axes"))
