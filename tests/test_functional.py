@@ -244,3 +244,20 @@ def test_summary_is_keras_text(name, variant, monkeypatch):
     lines = []
     model.summary(print_fn=lines.append, **_SUMMARY_VARIANTS[variant])
     assert "\n".join(lines) == SUMMARIES[name][variant]
+
+
+def test_ops_in_a_graph_keep_unsigned_and_boolean_inputs_as_keras_3_does():
+    # Keras 3 casts no non-float input of a layer; uint8 arithmetic wraps around (numbers from
+    # Keras 3.15 on JAX, the same graph and inputs).
+    i = keras.Input((3,), dtype="uint8")
+    j = keras.Input((3,), dtype="int32")
+    b = keras.Input((3,), dtype="bool")
+    model = keras.Model([i, j, b], [i * 2, -i, i + j, keras.ops.logical_not(b),
+                                    keras.ops.cast(b, "int32") + j])
+    u = np.array([[1, 2, 250]], np.uint8)
+    ints = np.array([[1, -2, 3]], np.int32)
+    flags = np.array([[True, False, True]])
+    expected = [("uint8", [[2, 4, 244]]), ("uint8", [[255, 254, 6]]), ("int32", [[2, 0, 253]]),
+                ("bool", [[False, True, False]]), ("int32", [[2, -2, 4]])]
+    for outputs in (model([u, ints, flags]), model.predict([u, ints, flags], verbose=0)):
+        assert [(np.asarray(o).dtype.name, np.asarray(o).tolist()) for o in outputs] == expected

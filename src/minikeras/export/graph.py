@@ -93,11 +93,11 @@ def _input_mask(layer, graph, args, explicit):
 
 def _computed_type(layer, graph, x):
     """The value `x` of a call's input as the layer computes with it (`Layer._convert_leaf`):
-    floats, unsigned integers and booleans in the layer's dtype, signed integers too unless
-    it keeps them (Embedding, the lookups, the ops); strings as they are."""
+    floats in the layer's dtype, integers and booleans too unless it keeps them (Embedding,
+    the lookups, the ops); strings as they are."""
     dtype = graph.dtype_of(x) if isinstance(x, str) else None
     if dtype is None or dtype == layer._np_dtype or not (
-            dtype.kind in "fub" or (dtype.kind == "i" and not layer._keeps_integer_inputs)):
+            dtype.kind == "f" or (dtype.kind in "iub" and not layer._keeps_integer_inputs)):
         return x
     return graph.cast(x, layer._np_dtype)
 

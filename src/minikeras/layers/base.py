@@ -579,7 +579,9 @@ class Layer:
             if self._takes_strings:
                 return array
             raise self._not_numbers(array.dtype)
-        if array.dtype.kind in "fub" or (array.dtype.kind == "i" and not self._keeps_integer_inputs):
+        # Floats in the layer's dtype; integers and booleans too, unless the layer keeps them
+        # (Embedding, the lookups, the ops: Keras 3 casts no non-float input).
+        if array.dtype.kind == "f" or (array.dtype.kind in "iub" and not self._keeps_integer_inputs):
             if array.dtype != self._np_dtype:
                 array = array.astype(self._np_dtype)
         return array if mask is None else _with_mask(array, mask)
