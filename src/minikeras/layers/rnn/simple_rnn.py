@@ -54,7 +54,8 @@ class SimpleRNNCell(RecurrentCell):
         return [recurrence.gated_matmul_input_grad(dz, self.recurrent_kernel.value,
                                                    recurrent_masks)]
 
-    def _run_sequence(self, projected, states, keep_trace):
+    def _run_sequence(self, x, states, masks, held, keep_trace):
+        projected = self._project(x, masks[0])
         kernel, activate = self.recurrent_kernel.value, recurrence.writer(self.activation)
         h = np.empty((len(projected) + 1, *states[0].shape), projected.dtype)
         h[0] = states[0]
@@ -65,7 +66,8 @@ class SimpleRNNCell(RecurrentCell):
             activate(z, h_next)
         return h[1:], [h[-1]], {"sequence": h, "h_prev": h[:-1], "z": projected}
 
-    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
+    def _run_sequence_backward(self, x, masks, trace, grad_outputs, grad_states, grads,
+                               need_input):
         h, z = trace["sequence"], trace["z"]
         slope = recurrence.slope_writer(self.activation)
         dz = np.empty_like(z)
@@ -77,7 +79,7 @@ class SimpleRNNCell(RecurrentCell):
             slope(z[t], h[t + 1], dz[t])
             dz[t] *= grad_h
             np.matmul(dz[t], kernel_t, out=grad_h)
-        return {"dz": dz}, [grad_h]
+        return self._backward_weights(x, *masks, trace, {"dz": dz}, grads, need_input), [grad_h]
 
 
 @registry.register("layer", module="keras.layers")
