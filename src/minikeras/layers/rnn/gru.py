@@ -179,9 +179,11 @@ class GRUCell(GatedCell):
         h[0] = states[0]
         slots = steps if keep_trace else 1
         gates = np.empty((slots, 3, batch, u), x.dtype)
-        # the recurrent products; their candidate block is what the reset gate scales
-        # (reset_after), or becomes the reset state that enters the candidate's product
-        product = np.empty_like(gates)
+        # a step's recurrent products, and what the trace keeps of them: the candidate's
+        # product that the reset gate scales (reset_after, its bias added), or the reset
+        # state `r * h` that enters the candidate's product
+        product = np.empty((3, batch, u), x.dtype)
+        reset_input = np.empty((slots, batch, u), x.dtype)
         scratch = np.empty((batch, u), x.dtype)
         dropped = None if recurrent_masks is None else \
             np.empty((len(recurrent_masks), batch, u), x.dtype)
@@ -189,29 +191,30 @@ class GRUCell(GatedCell):
         per_step = zip(z[:2].transpose(1, 0, 2, 3), z[2], h[:-1], h[1:],
                        recurrence.held_rows(held, steps),
                        *(recurrence.slots(a, keep_trace) for a in (
-                           product, product[:, :2], product[:, 2], gates[:, :2], gates[:, 0],
-                           gates[:, 1], gates[:, 2])))
-        for (z_gates, z_h, h_prev, h_next, held_t, prod, prod_gates, prod_h, both, update,
-             reset, candidate) in per_step:
+                           reset_input, gates[:, :2], gates[:, 0], gates[:, 1], gates[:, 2])))
+        for (z_gates, z_h, h_prev, h_next, held_t, reset_in, both, update, reset,
+             candidate) in per_step:
             gate_source = state_source = h_prev
             if dropped is not None:  # each gate's product sees the state times its mask
                 np.multiply(h_prev, recurrent_masks, out=dropped)
                 gate_source, state_source = dropped, dropped[-1]
             if reset_after:
-                np.matmul(gate_source, kernel, out=prod)
-                if candidate_bias is not None:
-                    prod_h += candidate_bias
+                np.matmul(gate_source, kernel, out=product)
+                if candidate_bias is None:
+                    np.copyto(reset_in, product[2])
+                else:
+                    np.add(product[2], candidate_bias, out=reset_in)
             else:
                 np.matmul(gate_source[:2] if per_gate else gate_source, kernel[:2],
-                          out=prod_gates)
-            z_gates += prod_gates  # the projections become the pre-activations
+                          out=product[:2])
+            z_gates += product[:2]  # the projections become the pre-activations
             gate_activation(z_gates, both)
             if reset_after:
-                np.multiply(reset, prod_h, out=scratch)
+                np.multiply(reset, reset_in, out=scratch)
                 z_h += scratch
             else:  # the reset state r * h enters the candidate's product
-                np.multiply(reset, state_source, out=prod_h)
-                np.matmul(prod_h, kernel[2], out=scratch)
+                np.multiply(reset, state_source, out=reset_in)
+                np.matmul(reset_in, kernel[2], out=scratch)
                 z_h += scratch
             activate(z_h, candidate)
             np.multiply(update, h_prev, out=h_next)  # Keras' z * h + (1 - z) * hh
@@ -220,8 +223,8 @@ class GRUCell(GatedCell):
             h_next += scratch
             if held_t is not None:  # masked samples keep their state
                 np.copyto(h_next, h_prev, where=held_t)
-        trace = {"sequence": h, "h_prev": h[:-1], "z": z, "gates": gates, "product": product,
-                 "held": held}
+        trace = {"sequence": h, "h_prev": h[:-1], "z": z, "gates": gates,
+                 "reset_input": reset_input, "held": held}
         return h[1:], [h[-1]], trace
 
     def _input_bias_or_none(self):
@@ -231,7 +234,7 @@ class GRUCell(GatedCell):
                                need_input):
         input_masks, recurrent_masks = masks
         u, reset_after = self.units, self.reset_after
-        z, gates, h_prev, product = trace["z"], trace["gates"], trace["h_prev"], trace["product"]
+        z, gates, h_prev = trace["z"], trace["gates"], trace["h_prev"]
         steps, batch = h_prev.shape[:2]
         gate_slope = recurrence.slope_writer(self.recurrent_activation)
         slope = recurrence.slope_writer(self.activation)
@@ -247,10 +250,10 @@ class GRUCell(GatedCell):
         each_gate = np.empty((3, batch, u), z.dtype)
         state_gate = 2 if recurrent_masks is not None and len(recurrent_masks) == 3 else 0
         per_step = zip(z[:2].transpose(1, 0, 2, 3), z[2], gates[:, :2], gates[:, 0],
-                       gates[:, 1], gates[:, 2], h_prev, product[:, 2],
+                       gates[:, 1], gates[:, 2], h_prev, trace["reset_input"],
                        drec.transpose(1, 0, 2, 3), drec[:2].transpose(1, 0, 2, 3), drec[0],
                        drec[1], drec[2], d_candidates, recurrence.held_rows(trace["held"], steps))
-        for t, (z_gates, z_h, both, update, reset, candidate, h_before, prod_h, d_rec,
+        for t, (z_gates, z_h, both, update, reset, candidate, h_before, reset_in, d_rec,
                 d_gates, d_update, d_reset, d_rec_h, d_candidate, held_t) in reversed(
                 list(enumerate(per_step))):
             if grad_outputs is not None:
@@ -268,7 +271,7 @@ class GRUCell(GatedCell):
             d_update *= grad_h
             np.multiply(grad_h, update, out=carried)
             if reset_after:  # the reset gate scales the candidate's recurrent product
-                d_reset *= prod_h
+                d_reset *= reset_in
                 d_reset *= d_candidate
                 np.multiply(d_candidate, reset, out=d_rec_h)
                 np.matmul(d_rec, kernel_t, out=each_gate)
@@ -309,10 +312,9 @@ class GRUCell(GatedCell):
             else:
                 gate_masks = recurrent_masks if recurrent_masks is None or \
                     len(recurrent_masks) == 1 else recurrent_masks[:2]
-                reset_state = np.ascontiguousarray(trace["product"][:, 2])
                 grad = np.concatenate([
                     recurrence.by_gate_kernel_grad(h_prev, drec[:2], gate_masks),
-                    recurrence.by_gate_kernel_grad(reset_state, drec[2:], None)], axis=1)
+                    recurrence.by_gate_kernel_grad(trace["reset_input"], drec[2:], None)], axis=1)
             grads.add(self.recurrent_kernel, grad)
         recurrent_bias = None
         if reset_after:
