@@ -9,8 +9,8 @@ gradients as one product over all steps at the end.
 Sequences here are time-major, `(timesteps, batch, features)`, already in the order they are
 processed (reversed for `go_backwards`).
 
-Two ways through a sequence. Without a mask and recurrent dropout, and with elementwise
-activations (the common case), a cell's `_run_sequence` runs the whole loop itself on
+Two ways through a sequence. With elementwise activations (and, for LSTM, without a mask
+and recurrent dropout; `RecurrentCell._runs_sequences`), a cell's `_run_sequence` runs the whole loop itself on
 preallocated buffers, each step a few numpy calls with `out=` and no temporaries (so that a
 batch's step works in cache), and `_run_sequence_backward` runs the reverse loop the same way,
 each step's activation derivatives written straight into its pre-activation gradients. Any
