@@ -115,7 +115,8 @@ GRADIENT_CASES = {
         lambda: layers.GRU(3, return_state=True, go_backwards=True, **F64), False),
     "gru_relu_sequences": (
         lambda: layers.GRU(2, activation="relu", return_sequences=True, **F64), False),
-    # softmax is not elementwise: the step-by-step loop, even without a mask
+    # softmax is not elementwise: the step-by-step loop, even without a mask (and the
+    # masked cases of SimpleRNN and LSTM)
     "lstm_softmax_state": (
         lambda: layers.LSTM(3, activation="softmax", return_state=True, **F64), False),
     "stacked_cells": (lambda: layers.RNN(
@@ -123,6 +124,9 @@ GRADIENT_CASES = {
         return_sequences=True, **F64), False),
     "gru_reset_before_state": (
         lambda: layers.GRU(3, reset_after=False, return_state=True, **F64), True),
+    "gru_reset_before_sequences_no_bias": (lambda: layers.GRU(
+        3, reset_after=False, use_bias=False, return_sequences=True, **F64), False),
+    "gru_masked_last_backwards": (lambda: layers.GRU(2, go_backwards=True, **F64), True),
     "stacked_cells_masked": (lambda: layers.RNN(
         [layers.LSTMCell(2, **F64), layers.GRUCell(3, **F64)], return_state=True, **F64), True),
     "bidirectional_masked_none": (lambda: layers.Bidirectional(
@@ -207,36 +211,63 @@ def test_initial_state_gradients_match_finite_differences(mask):
                                    atol=1e-7)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: layers.SimpleRNNCell(3), lambda: layers.LSTMCell(3), lambda: layers.GRUCell(3),
-    lambda: layers.LSTMCell(2, activation="relu", recurrent_activation="hard_sigmoid"),
-], ids=["simple_rnn", "lstm", "gru", "lstm_relu"])
+SEQUENCE_CELLS = {
+    "simple_rnn": lambda: layers.SimpleRNNCell(3), "lstm": lambda: layers.LSTMCell(3),
+    "gru": lambda: layers.GRUCell(3),
+    "lstm_relu": lambda: layers.LSTMCell(2, activation="relu",
+                                         recurrent_activation="hard_sigmoid"),
+    "gru_reset_before": lambda: layers.GRUCell(3, reset_after=False),
+    "gru_no_bias_relu": lambda: layers.GRUCell(2, use_bias=False, activation="relu"),
+    "gru_reset_before_one_mask": lambda: layers.GRUCell(3, reset_after=False, implementation=2),
+}
+# (masked, recurrent dropout): the cells whose whole-sequence loop holds them (GRU's)
+SEQUENCE_CALLS = {"plain": (False, False), "masked": (True, False),
+                  "recurrent_dropout": (False, True), "masked_recurrent_dropout": (True, True)}
+SEQUENCE_MASK = np.array([[True, False], [False, True], [True, True], [False, False],
+                          [True, False], [True, True]])  # (steps, batch): gaps, a held start
+
+
+@pytest.mark.parametrize("make", list(SEQUENCE_CELLS.values()), ids=list(SEQUENCE_CELLS))
+@pytest.mark.parametrize("call", list(SEQUENCE_CALLS.values()), ids=list(SEQUENCE_CALLS))
 @pytest.mark.parametrize("keep_sequence", [True, False], ids=["sequence", "last"])
 @pytest.mark.parametrize("input_dropout", [False, True], ids=["no_dropout", "input_dropout"])
-def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, keep_sequence,
-                                                                  input_dropout):
-    # A mask of all True takes the step-by-step loop (recurrence.run), no mask the cell's own
-    # whole-sequence loop: the same outputs, states and gradients, in float32.
+@pytest.mark.parametrize("zero_output", [False, True], ids=["repeat", "zero_output"])
+def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, call, keep_sequence,
+                                                                  input_dropout, zero_output):
+    # The cell's own whole-sequence loop, then the step-by-step loop (recurrence.run, forced
+    # by `_runs_sequences`): the same outputs, states and gradients, in float32.
     from minikeras.core import tape as tape_module
     from minikeras.layers.rnn import recurrence
 
+    masked, recurrent_dropout = call
     cell = make()
+    if not cell._runs_sequences(masked, recurrent_dropout):
+        pytest.skip("this cell's whole-sequence loop does not hold masks or recurrent dropout")
+    if zero_output and not masked:
+        pytest.skip("zero_output_for_mask needs a mask")
     rng = np.random.default_rng(3)
     x = rng.normal(size=(6, 2, 4)).astype(np.float32)  # time-major
-    states = [rng.normal(size=(2, 3 if cell.units == 3 else 2)).astype(np.float32)
+    states = [rng.normal(size=(2, cell.units)).astype(np.float32)
               for _ in range(cell._state_count)]
     cell(x[0], states if len(states) > 1 else states[0])
     upstream = rng.normal(size=(6, 2, cell.units) if keep_sequence else (2, cell.units))
     upstream_states = [rng.normal(size=s.shape).astype(np.float32) for s in states]
-    # the input dropout masks of a call (one per gate), which only the projections see
-    input_masks = (rng.random((cell._gates, 2, 4)) > 0.3).astype(np.float32) / 0.7 \
-        if input_dropout else None
+
+    def dropout_masks(features):  # a call's masks, one per gate (or one for all)
+        count = cell._mask_count()
+        return (rng.random((count, 2, features)) > 0.3).astype(np.float32) / 0.7
+
+    masks = (dropout_masks(4) if input_dropout else None,
+             dropout_masks(cell.units) if recurrent_dropout else None)
+    mask = SEQUENCE_MASK if masked else None
     results, paths = [], []
-    for mask in (None, np.ones((6, 2), bool)):
+    for whole_sequence in (True, False):
+        if not whole_sequence:
+            cell._runs_sequences = lambda masked, recurrent_dropout: False
         with GradientTape():
             assert tape_module.recording()
             output, finals, ctx = recurrence.run(cell, x, [s.copy() for s in states], mask,
-                                                 (input_masks, None), keep_sequence, False)
+                                                 masks, keep_sequence, zero_output)
         paths.append("sequence" in ctx[3])  # the whole-sequence loop's trace
         grads = tape_module.Gradients(cell.trainable_weights)
         grad_x, grad_states = recurrence.run_backward(

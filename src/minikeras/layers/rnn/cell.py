@@ -163,10 +163,14 @@ class RecurrentCell(Layer):
     # ------------------------------------------------------------------------------------------
     # Shared pieces of the step arithmetic
 
-    def _runs_sequences(self):
-        """Whether unmasked calls without recurrent dropout take `_run_sequence` (see
-        `recurrence`): its backward pass needs elementwise activations."""
-        return recurrence.elementwise(self.activation)
+    # Whether the cell's whole-sequence loop holds masked samples and recurrent dropout.
+    _sequence_loop_masks = False
+
+    def _runs_sequences(self, masked, recurrent_dropout):
+        """Whether a call takes `_run_sequence` (see `recurrence`): its backward pass needs
+        elementwise activations, and masks and recurrent dropout a loop that holds them."""
+        return (self._sequence_loop_masks or not (masked or recurrent_dropout)) and \
+            recurrence.elementwise(self.activation)
 
     def _project(self, x, input_masks):
         """The input products of every step: `(timesteps, batch, gates * units)`."""
@@ -242,8 +246,9 @@ class GatedCell(RecurrentCell):
     def _mask_count(self):
         return self._gates if self.implementation == 1 else 1
 
-    def _runs_sequences(self):
-        return super()._runs_sequences() and recurrence.elementwise(self.recurrent_activation)
+    def _runs_sequences(self, masked, recurrent_dropout):
+        return super()._runs_sequences(masked, recurrent_dropout) and \
+            recurrence.elementwise(self.recurrent_activation)
 
 
 def sum_over_steps(array):

@@ -31,6 +31,7 @@ class GRUCell(GatedCell):
     """
 
     _gates = 3
+    _sequence_loop_masks = True
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -154,63 +155,112 @@ class GRUCell(GatedCell):
             grads.add(self.bias, grad)
         return self._kernel_and_input_grads(x, input_masks, dz, grads, need_input)
 
-    def _runs_sequences(self):
-        return super()._runs_sequences() and self.reset_after
+    # The whole-sequence loops, gate-major: a gate's block of every buffer is contiguous
+    # (`z`, `dz` as `(gates, steps, batch, units)`, a step's gates and products as
+    # `(gates, batch, units)`), so that each elementwise call walks one or two contiguous
+    # blocks instead of `batch` strided rows; the recurrent product is one stacked product
+    # over a gate-major view of the kernel (see `recurrence.by_gate`).
 
-    def _run_sequence(self, projected, states, keep_trace):
-        steps, batch, u = len(projected), len(states[0]), self.units
-        kernel = self.recurrent_kernel.value
-        recurrent_bias = None if self.bias is None else self.bias.value[1]
+    def _run_sequence(self, x, states, masks, held, keep_trace):
+        input_masks, recurrent_masks = masks
+        u, reset_after = self.units, self.reset_after
+        steps, batch = x.shape[:2]
+        bias = None if self.bias is None else self.bias.value
+        z = recurrence.project_by_gate(x, self.kernel.value, self._input_bias_or_none(),
+                                       input_masks, 3)
+        candidate_bias = None
+        if reset_after and bias is not None:
+            z[:2] += bias[1, :2 * u].reshape(2, 1, 1, u)  # the gates' recurrent bias
+            candidate_bias = np.ascontiguousarray(np.broadcast_to(bias[1, 2 * u:], (batch, u)))
+        kernel = recurrence.by_gate(self.recurrent_kernel.value, 3)
         gate_activation = recurrence.writer(self.recurrent_activation)
         activate = recurrence.writer(self.activation)
-        h = np.empty((steps + 1, batch, u), projected.dtype)
+        h = np.empty((steps + 1, batch, u), x.dtype)
         h[0] = states[0]
-        # the recurrent products: their candidate block is what the reset gate scales
-        recurrent = np.empty((steps if keep_trace else 1, batch, 3 * u), h.dtype)
-        gates = np.empty_like(recurrent)
-        scratch = np.empty((batch, u), h.dtype)
-        per_step = zip(projected, projected[..., :2 * u], projected[..., 2 * u:], h[:-1], h[1:],
+        slots = steps if keep_trace else 1
+        gates = np.empty((slots, 3, batch, u), x.dtype)
+        # a step's recurrent products, and what the trace keeps of them: the candidate's
+        # product that the reset gate scales (reset_after, its bias added), or the reset
+        # state `r * h` that enters the candidate's product
+        product = np.empty((3, batch, u), x.dtype)
+        reset_input = np.empty((slots, batch, u), x.dtype)
+        scratch = np.empty((batch, u), x.dtype)
+        dropped = None if recurrent_masks is None else \
+            np.empty((len(recurrent_masks), batch, u), x.dtype)
+        per_gate = recurrent_masks is not None and len(recurrent_masks) == 3
+        per_step = zip(z[:2].transpose(1, 0, 2, 3), z[2], h[:-1], h[1:],
+                       recurrence.held_rows(held, steps),
                        *(recurrence.slots(a, keep_trace) for a in (
-                           recurrent, recurrent[..., :2 * u], recurrent[..., 2 * u:],
-                           gates[..., :2 * u], gates[..., :u], gates[..., u:2 * u],
-                           gates[..., 2 * u:])))
-        for (z, z_gates, z_h, h_prev, h_next, product, product_gates, product_h, both, update,
-             reset, candidate) in per_step:
-            np.matmul(h_prev, kernel, out=product)
-            if recurrent_bias is not None:
-                product += recurrent_bias
-            z_gates += product_gates  # the projections become the pre-activations
+                           reset_input, gates[:, :2], gates[:, 0], gates[:, 1], gates[:, 2])))
+        for (z_gates, z_h, h_prev, h_next, held_t, reset_in, both, update, reset,
+             candidate) in per_step:
+            gate_source = state_source = h_prev
+            if dropped is not None:  # each gate's product sees the state times its mask
+                np.multiply(h_prev, recurrent_masks, out=dropped)
+                gate_source, state_source = dropped, dropped[-1]
+            if reset_after:
+                np.matmul(gate_source, kernel, out=product)
+                if candidate_bias is None:
+                    np.copyto(reset_in, product[2])
+                else:
+                    np.add(product[2], candidate_bias, out=reset_in)
+            else:
+                np.matmul(gate_source[:2] if per_gate else gate_source, kernel[:2],
+                          out=product[:2])
+            z_gates += product[:2]  # the projections become the pre-activations
             gate_activation(z_gates, both)
-            np.multiply(reset, product_h, out=scratch)
-            z_h += scratch
+            if reset_after:
+                np.multiply(reset, reset_in, out=scratch)
+                z_h += scratch
+            else:  # the reset state r * h enters the candidate's product
+                np.multiply(reset, state_source, out=reset_in)
+                np.matmul(reset_in, kernel[2], out=scratch)
+                z_h += scratch
             activate(z_h, candidate)
             np.multiply(update, h_prev, out=h_next)  # Keras' z * h + (1 - z) * hh
             np.subtract(1.0, update, out=scratch)
             scratch *= candidate
             h_next += scratch
-        trace = {"sequence": h, "h_prev": h[:-1], "z": projected, "gates": gates,
-                 "reset_input": recurrent[..., 2 * u:]}
+            if held_t is not None:  # masked samples keep their state
+                np.copyto(h_next, h_prev, where=held_t)
+        trace = {"sequence": h, "h_prev": h[:-1], "z": z, "gates": gates,
+                 "reset_input": reset_input, "held": held}
         return h[1:], [h[-1]], trace
 
-    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
-        u = self.units
-        z, gates, h_prev, reset_input = trace["z"], trace["gates"], trace["h_prev"], \
-            trace["reset_input"]
+    def _input_bias_or_none(self):
+        return None if self.bias is None else self._input_bias()
+
+    def _run_sequence_backward(self, x, masks, trace, grad_outputs, grad_states, grads,
+                               need_input):
+        input_masks, recurrent_masks = masks
+        u, reset_after = self.units, self.reset_after
+        z, gates, h_prev = trace["z"], trace["gates"], trace["h_prev"]
+        steps, batch = h_prev.shape[:2]
         gate_slope = recurrence.slope_writer(self.recurrent_activation)
         slope = recurrence.slope_writer(self.activation)
-        dz, drecurrent = np.empty_like(z), np.empty_like(z)
-        kernel_t = self.recurrent_kernel.value.T
+        kernel = self.recurrent_kernel.value
+        kernel_t = np.ascontiguousarray(recurrence.by_gate(kernel, 3).transpose(0, 2, 1))
+        # the gradients of the recurrent products, gate-major; with reset_after, the
+        # candidate's block of the pre-activations' gradients is kept apart until the end
+        drec = np.empty_like(z)
+        d_candidates = np.empty_like(h_prev) if reset_after else drec[2]
         grad_h = np.array(grad_states[0], z.dtype)  # updated in place
         scratch, carried = np.empty_like(grad_h), np.empty_like(grad_h)
-        per_step = zip(z[..., :2 * u], z[..., 2 * u:], gates[..., :2 * u], gates[..., :u],
-                       gates[..., u:2 * u], gates[..., 2 * u:], h_prev, reset_input,
-                       dz[..., 2 * u:], drecurrent, drecurrent[..., :2 * u],
-                       drecurrent[..., :u], drecurrent[..., u:2 * u], drecurrent[..., 2 * u:])
-        for t, (z_gates, z_h, both, update, reset, candidate, h_before, reset_in, d_candidate,
-                d_recurrent, d_gates, d_update, d_reset, d_reset_in) in reversed(
+        passed = np.empty_like(grad_h)
+        each_gate = np.empty((3, batch, u), z.dtype)
+        state_gate = 2 if recurrent_masks is not None and len(recurrent_masks) == 3 else 0
+        per_step = zip(z[:2].transpose(1, 0, 2, 3), z[2], gates[:, :2], gates[:, 0],
+                       gates[:, 1], gates[:, 2], h_prev, trace["reset_input"],
+                       drec.transpose(1, 0, 2, 3), drec[:2].transpose(1, 0, 2, 3), drec[0],
+                       drec[1], drec[2], d_candidates, recurrence.held_rows(trace["held"], steps))
+        for t, (z_gates, z_h, both, update, reset, candidate, h_before, reset_in, d_rec,
+                d_gates, d_update, d_reset, d_rec_h, d_candidate, held_t) in reversed(
                 list(enumerate(per_step))):
             if grad_outputs is not None:
                 grad_h += grad_outputs[t]
+            if held_t is not None:  # a masked sample's gradient passes by the step
+                np.copyto(passed, grad_h)
+                np.copyto(grad_h, 0.0, where=held_t)
             slope(z_h, candidate, d_candidate)  # h = z * h_prev + (1 - z) * candidate
             np.subtract(1.0, update, out=scratch)
             d_candidate *= scratch
@@ -219,14 +269,64 @@ class GRUCell(GatedCell):
             np.subtract(h_before, candidate, out=scratch)
             d_update *= scratch
             d_update *= grad_h
-            d_reset *= reset_in  # the reset gate scales the recurrent product's candidate block
-            d_reset *= d_candidate
-            np.multiply(d_candidate, reset, out=d_reset_in)
             np.multiply(grad_h, update, out=carried)
-            np.matmul(d_recurrent, kernel_t, out=grad_h)
+            if reset_after:  # the reset gate scales the candidate's recurrent product
+                d_reset *= reset_in
+                d_reset *= d_candidate
+                np.multiply(d_candidate, reset, out=d_rec_h)
+                np.matmul(d_rec, kernel_t, out=each_gate)
+                gates_to_state = each_gate
+            else:  # the candidate's product of the reset state r * h (h times its mask)
+                np.matmul(d_candidate, kernel_t[2], out=scratch)
+                if recurrent_masks is None:
+                    d_reset *= h_before
+                else:
+                    np.multiply(h_before, recurrent_masks[state_gate], out=each_gate[2])
+                    d_reset *= each_gate[2]
+                d_reset *= scratch
+                np.multiply(scratch, reset, out=each_gate[2])
+                np.matmul(d_gates, kernel_t[:2], out=each_gate[:2])
+                gates_to_state = each_gate
+            if recurrent_masks is not None:
+                gates_to_state *= recurrent_masks if len(recurrent_masks) == 3 else \
+                    recurrent_masks[0]
+            np.sum(gates_to_state, axis=0, out=grad_h)
             grad_h += carried
-        dz[..., :2 * u] = drecurrent[..., :2 * u]
-        return {"dz": dz, "drecurrent": drecurrent}, [grad_h]
+            if held_t is not None:
+                np.copyto(grad_h, passed, where=held_t)
+        self._sequence_weight_grads(x, masks, trace, drec, d_candidates, grads)
+        grad_x = None
+        if need_input:
+            grad_x = recurrence.by_gate_input_grad(drec, self.kernel.value, input_masks)
+        return grad_x, [grad_h]
+
+    def _sequence_weight_grads(self, x, masks, trace, drec, d_candidates, grads):
+        """The weights' gradients after the reverse loop, one stacked product each: `drec`
+        (the recurrent products' gradients) becomes the pre-activations' gradients."""
+        input_masks, recurrent_masks = masks
+        u, reset_after = self.units, self.reset_after
+        h_prev = trace["h_prev"]
+        if grads.wants(self.recurrent_kernel):
+            if reset_after:
+                grad = recurrence.by_gate_kernel_grad(h_prev, drec, recurrent_masks)
+            else:
+                gate_masks = recurrent_masks if recurrent_masks is None or \
+                    len(recurrent_masks) == 1 else recurrent_masks[:2]
+                grad = np.concatenate([
+                    recurrence.by_gate_kernel_grad(h_prev, drec[:2], gate_masks),
+                    recurrence.by_gate_kernel_grad(trace["reset_input"], drec[2:], None)], axis=1)
+            grads.add(self.recurrent_kernel, grad)
+        recurrent_bias = None
+        if reset_after:
+            if self.bias is not None and grads.wants(self.bias):
+                recurrent_bias = recurrence.by_gate_bias_grad(drec)
+            drec[2] = d_candidates
+        if grads.wants(self.kernel):
+            grads.add(self.kernel, recurrence.by_gate_kernel_grad(x, drec, input_masks))
+        if self.bias is not None and grads.wants(self.bias):
+            grad = recurrence.by_gate_bias_grad(drec)
+            grads.add(self.bias, grad if recurrent_bias is None else
+                      np.stack([grad, recurrent_bias]))
 
     def _own_config(self):
         return {"reset_after": self.reset_after}

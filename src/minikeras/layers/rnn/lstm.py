@@ -97,7 +97,8 @@ class LSTMCell(GatedCell):
                                                          recurrent_masks)
         return [grad_h_prev, grad_c * f]
 
-    def _run_sequence(self, projected, states, keep_trace):
+    def _run_sequence(self, x, states, masks, held, keep_trace):
+        projected = self._project(x, masks[0])
         steps, batch, u = len(projected), len(states[0]), self.units
         kernel = self.recurrent_kernel.value
         gate_activation = recurrence.writer(self.recurrent_activation)
@@ -126,7 +127,8 @@ class LSTMCell(GatedCell):
                  "c_act": c_act}
         return h[1:], [h[-1], c[-1]], trace
 
-    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
+    def _run_sequence_backward(self, x, masks, trace, grad_outputs, grad_states, grads,
+                               need_input):
         u = self.units
         z, gates, c, c_act = trace["z"], trace["gates"], trace["c"], trace["c_act"]
         steps, batch = z.shape[:2]
@@ -158,7 +160,8 @@ class LSTMCell(GatedCell):
             d_o *= grad_h
             np.matmul(d, kernel_t, out=grad_h)
             grad_c *= f
-        return {"dz": dz}, [grad_h, grad_c]
+        return self._backward_weights(x, *masks, trace, {"dz": dz}, grads, need_input), \
+            [grad_h, grad_c]
 
     def _own_config(self):
         return {"unit_forget_bias": self.unit_forget_bias}

@@ -9,8 +9,8 @@ gradients as one product over all steps at the end.
 Sequences here are time-major, `(timesteps, batch, features)`, already in the order they are
 processed (reversed for `go_backwards`).
 
-Two ways through a sequence. Without a mask and recurrent dropout, and with elementwise
-activations (the common case), a cell's `_run_sequence` runs the whole loop itself on
+Two ways through a sequence. With elementwise activations (and, for LSTM, without a mask
+and recurrent dropout; `RecurrentCell._runs_sequences`), a cell's `_run_sequence` runs the whole loop itself on
 preallocated buffers, each step a few numpy calls with `out=` and no temporaries (so that a
 batch's step works in cache), and `_run_sequence_backward` runs the reverse loop the same way,
 each step's activation derivatives written straight into its pre-activation gradients. Any
@@ -94,6 +94,70 @@ def slope_writer(activation):
         out, activation.backward(x, y, np.broadcast_to(np.ones((), x.dtype), x.shape)))
 
 
+def held_rows(held, steps):
+    """Per-step `(batch, units)` booleans of the samples a mask holds, or None for every step."""
+    return itertools.repeat(None, steps) if held is None else held
+
+
+def by_gate(kernel, gates):
+    """A `(rows, gates * units)` kernel as `(gates, rows, units)`, each gate's columns one
+    contiguous block (a copy: a few kilobytes, once per call)."""
+    rows, columns = kernel.shape
+    return np.ascontiguousarray(kernel.reshape(rows, gates, columns // gates).transpose(1, 0, 2))
+
+
+def from_gates(per_gate):
+    """`(gates, rows, units)` gradients as the kernel's `(rows, gates * units)`."""
+    gates, rows, units = per_gate.shape
+    return per_gate.transpose(1, 0, 2).reshape(rows, gates * units)
+
+
+def _inputs_by_mask(x, masks):
+    """`x` (time-major) flattened to `(n, steps * batch, features)`: `n` is 1, or the number of
+    dropout masks, each applied to every step."""
+    if masks is None:
+        return x.reshape(1, -1, x.shape[-1])
+    return (x[None] * masks[:, None]).reshape(len(masks), -1, x.shape[-1])
+
+
+def project_by_gate(x, kernel, bias, input_masks, gates):
+    """The input products of every step, gate-major: `(gates, steps, batch, units)` (one
+    stacked product; with dropout, each gate's block sees `x` times its mask)."""
+    steps, batch = x.shape[:2]
+    units = kernel.shape[1] // gates
+    out = np.empty((gates, steps, batch, units), x.dtype)
+    np.matmul(_inputs_by_mask(x, input_masks), by_gate(kernel, gates),
+              out=out.reshape(gates, steps * batch, units))
+    if bias is not None:
+        out += bias.reshape(gates, 1, 1, units)
+    return out
+
+
+def by_gate_kernel_grad(inputs, grad, masks):
+    """The `(features, gates * units)` kernel gradient from the time-major `inputs` of a
+    gate-major product and its gate-major gradient `grad`, over every step and sample."""
+    gates, units = len(grad), grad.shape[-1]
+    per_gate = np.matmul(_inputs_by_mask(inputs, masks).transpose(0, 2, 1),
+                         grad.reshape(gates, -1, units))
+    return from_gates(per_gate)
+
+
+def by_gate_bias_grad(grad):
+    """A bias gradient `(gates * units,)` from a gate-major gradient."""
+    return grad.reshape(len(grad), -1, grad.shape[-1]).sum(axis=1).reshape(-1)
+
+
+def by_gate_input_grad(grad, kernel, masks):
+    """The gradient of `x` in `project_by_gate(x, kernel, ..., masks)` from its gate-major
+    gradient `grad`."""
+    gates, steps, batch, units = grad.shape
+    per_gate = np.matmul(grad.reshape(gates, -1, units), by_gate(kernel, gates).transpose(0, 2, 1))
+    per_gate = per_gate.reshape(gates, steps, batch, -1)
+    if masks is not None:
+        per_gate *= masks[:, None]
+    return per_gate.sum(axis=0)
+
+
 def gated_matmul(x, kernel, masks):
     """`x @ kernel`, where with dropout each gate's block of columns sees `x` times its own
     mask: `masks` is None, or `(n, batch, features)` with `n` 1 (one mask for every gate) or the
@@ -135,6 +199,15 @@ def gated_matmul_kernel_grad(x, grad, masks):
     )
 
 
+def _shown_outputs(mask, zero_output_for_mask):
+    """`(steps, batch, 1)` booleans of the outputs that are the state, for a masked call: a
+    masked step repeats the previous output, which is the state it holds, except before a
+    sample's first step, where the output is zeros (and everywhere masked with
+    `zero_output_for_mask`)."""
+    shown = mask if zero_output_for_mask else np.logical_or.accumulate(mask, axis=0)
+    return shown[..., None]
+
+
 def run(cell, x, states, mask, masks, keep_sequence, zero_output_for_mask):
     """Run `cell` over the time-major sequence `x` from `states`.
 
@@ -150,13 +223,21 @@ def run(cell, x, states, mask, masks, keep_sequence, zero_output_for_mask):
     step's `(batch, units)`; `ctx` is what `run_backward` needs.
     """
     input_masks, recurrent_masks = masks
-    projected = cell._project(x, input_masks)
     keep_trace = tape.recording()
-    if mask is None and recurrent_masks is None and cell._runs_sequences():
+    if cell._runs_sequences(mask is not None, recurrent_masks is not None):
+        held = None if mask is None else np.ascontiguousarray(
+            np.broadcast_to(~mask[..., None], (*mask.shape, cell.output_size)))
         with np.errstate(over="ignore"):
-            sequence, states, trace = cell._run_sequence(projected, states, keep_trace)
-        ctx = (x, None, masks, trace, zero_output_for_mask, keep_sequence)
-        return (sequence if keep_sequence else sequence[-1]), states, ctx
+            sequence, states, trace = cell._run_sequence(x, states, masks, held, keep_trace)
+        shown = None if mask is None else _shown_outputs(mask, zero_output_for_mask)
+        if shown is not None:
+            sequence = np.where(shown, sequence, 0.0) if keep_sequence else \
+                np.where(shown[-1], sequence[-1], 0.0)
+        elif not keep_sequence:
+            sequence = sequence[-1]
+        ctx = (x, shown, masks, trace, zero_output_for_mask, keep_sequence)
+        return sequence, states, ctx
+    projected = cell._project(x, input_masks)
     steps, batch = x.shape[0], x.shape[1]
     # Without a tape there is no backward pass: one slot of trace serves as every step's
     # scratch space.
@@ -186,13 +267,14 @@ def run_backward(cell, ctx, grad_outputs, grad_states, grads, need_input):
     steps, batch = x.shape[0], x.shape[1]
     shapes = [(batch, size) for size in cell._state_sizes()]
     grad_states = [np.zeros(s, x.dtype) if g is None else g for g, s in zip(grad_states, shapes)]
-    if "sequence" in trace:  # `_run_sequence`'s
+    if "sequence" in trace:  # `_run_sequence`'s; `mask` is which outputs show the state
+        if grad_outputs is not None and mask is not None:
+            grad_outputs = np.where(mask if keep_sequence else mask[-1], grad_outputs, 0.0)
         if grad_outputs is not None and not keep_sequence:
             grad_states[0] = grad_states[0] + grad_outputs  # the last output is the state h
             grad_outputs = None
-        work, grad_states = cell._run_sequence_backward(trace, grad_outputs, grad_states)
-        return cell._backward_weights(x, input_masks, recurrent_masks, trace, work, grads,
-                                      need_input), grad_states
+        return cell._run_sequence_backward(x, (input_masks, recurrent_masks), trace,
+                                           grad_outputs, grad_states, grads, need_input)
     work = cell._new_work(steps, batch, x.dtype)
     carried = None  # the gradient reaching the previous step's output through masked steps
     for t in reversed(range(steps)):

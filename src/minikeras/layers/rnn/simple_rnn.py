@@ -26,6 +26,8 @@ class SimpleRNNCell(RecurrentCell):
         seed: seed of the dropout masks.
     """
 
+    _sequence_loop_masks = True
+
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])
         if self.use_bias:
@@ -54,30 +56,48 @@ class SimpleRNNCell(RecurrentCell):
         return [recurrence.gated_matmul_input_grad(dz, self.recurrent_kernel.value,
                                                    recurrent_masks)]
 
-    def _run_sequence(self, projected, states, keep_trace):
+    def _run_sequence(self, x, states, masks, held, keep_trace):
+        recurrent_masks = masks[1]
+        projected = self._project(x, masks[0])
         kernel, activate = self.recurrent_kernel.value, recurrence.writer(self.activation)
         h = np.empty((len(projected) + 1, *states[0].shape), projected.dtype)
         h[0] = states[0]
-        product = np.empty_like(h[0])
-        for z, h_prev, h_next in zip(projected, h[:-1], h[1:]):  # the projections become z
-            np.matmul(h_prev, kernel, out=product)
-            z += product
+        product, dropped = np.empty_like(h[0]), np.empty_like(h[0])
+        for z, h_prev, h_next, held_t in zip(projected, h[:-1], h[1:],
+                                             recurrence.held_rows(held, len(projected))):
+            source = h_prev
+            if recurrent_masks is not None:
+                source = np.multiply(h_prev, recurrent_masks[0], out=dropped)
+            np.matmul(source, kernel, out=product)
+            z += product  # the projections become z
             activate(z, h_next)
-        return h[1:], [h[-1]], {"sequence": h, "h_prev": h[:-1], "z": projected}
+            if held_t is not None:  # masked samples keep their state
+                np.copyto(h_next, h_prev, where=held_t)
+        return h[1:], [h[-1]], {"sequence": h, "h_prev": h[:-1], "z": projected, "held": held}
 
-    def _run_sequence_backward(self, trace, grad_outputs, grad_states):
-        h, z = trace["sequence"], trace["z"]
+    def _run_sequence_backward(self, x, masks, trace, grad_outputs, grad_states, grads,
+                               need_input):
+        recurrent_masks = masks[1]
+        h, z, held = trace["sequence"], trace["z"], trace["held"]
         slope = recurrence.slope_writer(self.activation)
         dz = np.empty_like(z)
         kernel_t = self.recurrent_kernel.value.T
         grad_h = np.array(grad_states[0], z.dtype)  # the gradient reaching h_t, in place
+        passed = np.empty_like(grad_h)
         for t in reversed(range(len(z))):
             if grad_outputs is not None:
                 grad_h += grad_outputs[t]
+            if held is not None:  # a masked sample's gradient passes by the step
+                np.copyto(passed, grad_h)
+                np.copyto(grad_h, 0.0, where=held[t])
             slope(z[t], h[t + 1], dz[t])
             dz[t] *= grad_h
             np.matmul(dz[t], kernel_t, out=grad_h)
-        return {"dz": dz}, [grad_h]
+            if recurrent_masks is not None:
+                grad_h *= recurrent_masks[0]
+            if held is not None:
+                np.copyto(grad_h, passed, where=held[t])
+        return self._backward_weights(x, *masks, trace, {"dz": dz}, grads, need_input), [grad_h]
 
 
 @registry.register("layer", module="keras.layers")
