@@ -269,6 +269,40 @@ def test_set_random_seed_makes_construction_repeatable(name):
     np.testing.assert_array_equal(getattr(initializers, name)()((5, 4)), first)
 
 
+def _construction_and_shuffle():
+    from minikeras import layers
+
+    dense = layers.Dense(3)
+    dense.build((None, 4))
+    return dense.kernel.numpy(), backend.numpy_random().permutation(10), backend.rng().random(3)
+
+
+def test_a_seeded_block_draws_what_set_random_seed_gives_whatever_other_threads_draw():
+    import random
+    import threading
+
+    backend.set_random_seed(5)
+    expected = _construction_and_shuffle()
+    stop = threading.Event()
+
+    def draw_meanwhile():  # as a Dask worker's event loop does, at its own times
+        while not stop.is_set():
+            random.random(), np.random.random()
+
+    thread = threading.Thread(target=draw_meanwhile)
+    thread.start()
+    try:
+        for _ in range(20):
+            with backend.seeded(5):
+                got = _construction_and_shuffle()
+            for a, b in zip(got, expected):
+                np.testing.assert_array_equal(a, b)
+    finally:
+        stop.set()
+        thread.join()
+    assert backend.numpy_random() is np.random  # the block's streams go with it
+
+
 @pytest.mark.parametrize("name", RANDOM_CLASSES)
 def test_seed_determines_values_and_float64_is_the_source(name):
     make_one = getattr(initializers, name)

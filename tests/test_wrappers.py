@@ -106,6 +106,23 @@ def test_random_state_makes_fits_repeat_and_warm_start_goes_on(digits):
     assert SKLearnClassifier(**CLASSIFIER).fit(X, y).fit(X, y).history_ == first.history_
 
 
+def test_a_seeded_fit_repeats_while_another_thread_draws_from_random(digits):
+    import random
+    import threading
+
+    X, y = digits
+    quiet = SKLearnClassifier(**CLASSIFIER).fit(X, y).decision_function(X)
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [random.random() for _ in iter(stop.is_set, True)])
+    thread.start()  # a Dask worker's event loop draws so, at its own times
+    try:
+        busy = SKLearnClassifier(**CLASSIFIER).fit(X, y).decision_function(X)
+    finally:
+        stop.set()
+        thread.join()
+    np.testing.assert_array_equal(busy, quiet)
+
+
 def test_a_compiled_model_is_cloned_with_its_compile_settings(digits):
     X, y = digits
     model = dynamic_model(X, np.zeros((1, 3)), loss="categorical_crossentropy", optimizer="adam")

@@ -7,6 +7,7 @@ so that `set_random_seed` and `clear_session` reach everything that depends on t
 import contextlib
 import random
 import re
+import threading
 
 import numpy as np
 
@@ -108,17 +109,48 @@ def clear_session(free_memory=True):
 
 
 def rng():
-    """The generator behind every unseeded random draw in minikeras."""
-    return _rng
+    """The generator behind every unseeded random draw in minikeras (this thread's own inside
+    `seeded`)."""
+    return getattr(_thread_streams, "numpy", None) or _rng
 
 
 def draw_seed():
     """A fresh seed for objects that fix theirs at construction (initializers, Dropout).
 
     Drawn from Python's `random`, as Keras 3 does, so that after `set_random_seed(s)` unseeded
-    initializers give the very values Keras 3's numpy backend gives.
+    initializers give the very values Keras 3's numpy backend gives; inside `seeded`, from the
+    same stream kept for this thread alone.
     """
-    return random.randint(1, 10**9)
+    return (getattr(_thread_streams, "python", None) or random).randint(1, 10**9)
+
+
+def numpy_random():
+    """`np.random`, which shuffles `fit`'s batches as in Keras (this thread's own
+    `RandomState` inside `seeded`)."""
+    return getattr(_thread_streams, "legacy", None) or np.random
+
+
+_thread_streams = threading.local()
+_STREAMS = ("python", "numpy", "legacy")
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Run a block with every minikeras draw of this thread taken from streams seeded with
+    `seed` and kept for it alone: the numbers `set_random_seed(seed)` gives when nothing else
+    draws, whatever other threads do meanwhile. A Dask worker's event loop draws from Python's
+    `random` at its own times (heartbeat jitter, work stealing), which moved the seeds of a
+    seeded scikit-learn fit running beside it."""
+    set_random_seed(seed)
+    saved = [getattr(_thread_streams, name, None) for name in _STREAMS]
+    fresh = random.Random(seed), np.random.default_rng(seed), np.random.RandomState(seed)
+    for name, stream in zip(_STREAMS, fresh):
+        setattr(_thread_streams, name, stream)
+    try:
+        yield
+    finally:
+        for name, stream in zip(_STREAMS, saved):
+            setattr(_thread_streams, name, stream)
 
 
 def set_random_seed(seed):

@@ -184,9 +184,9 @@ class ArrayBatches:
         if self.shuffle == "batch":
             order = np.arange(n)
             for start in range(0, n, size):
-                np.random.shuffle(order[start:start + size])
+                backend.numpy_random().shuffle(order[start:start + size])
             return order
-        return np.random.permutation(n) if self.shuffle else None
+        return backend.numpy_random().permutation(n) if self.shuffle else None
 
 
 def warn_ran_out_of_data():
@@ -361,7 +361,7 @@ class PyDatasetSource:
         if self.endless:
             indices = itertools.count()
         else:
-            indices = np.random.permutation(self.num_batches) if self.shuffle else range(
+            indices = backend.numpy_random().permutation(self.num_batches) if self.shuffle else range(
                 self.num_batches)
         return (_standardize_py_batch(self.dataset[int(i)]) for i in indices)
 

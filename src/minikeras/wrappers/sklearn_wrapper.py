@@ -7,6 +7,8 @@ parallel (`n_jobs`, joblib's Dask backend), because a minikeras model pickles as
 archive.
 """
 
+import contextlib
+
 import numpy as np
 
 try:
@@ -34,8 +36,10 @@ class SKLBase(BaseEstimator):
         fit_kwargs: keyword arguments for `model.fit` (`epochs`, `batch_size`, `verbose`...);
             those given to `fit` itself take precedence.
         random_state: None, an int or a `numpy.random.RandomState`: when set, `fit` seeds
-            minikeras first (`utils.set_random_seed`), so initial weights, dropout and
-            shuffling, and therefore the fitted model, repeat. (Keras 3 has no such argument.)
+            minikeras first (`utils.set_random_seed`), and draws the fit's seeds from streams
+            of its thread alone, so initial weights, dropout and shuffling, and therefore the
+            fitted model, repeat whatever other threads draw meanwhile (a Dask worker's event
+            loop does). (Keras 3 has no such argument.)
 
     Attributes:
         model_: the fitted model.
@@ -69,9 +73,9 @@ class SKLBase(BaseEstimator):
         """Fit the model to `X` (n_samples, n_features) and `y`; `kwargs` go to `model.fit`."""
         X, y = validate_data(self, X, y, multi_output=self.__sklearn_tags__().target_tags.multi_output)
         y = self._encode_target(y, reset=True)
-        self._seed()
-        model = self._model_to_fit(X, y)
-        self.history_ = model.fit(X, y, **{**(self.fit_kwargs or {}), **kwargs}).history
+        with self._seeded():
+            model = self._model_to_fit(X, y)
+            self.history_ = model.fit(X, y, **{**(self.fit_kwargs or {}), **kwargs}).history
         self.model_ = model
         return self
 
@@ -97,15 +101,17 @@ class SKLBase(BaseEstimator):
 
     # ------------------------------------------------------------------------------------------
 
-    def _seed(self):
-        from minikeras import utils
+    def _seeded(self):
+        """The block of a fit: seeded by `random_state` in this thread alone (a Dask worker's
+        own threads draw from Python's `random` meanwhile), or as it is when that is None."""
+        from minikeras import backend
 
         if self.random_state is None:
-            return
+            return contextlib.nullcontext()
         seed = self.random_state
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             seed = check_random_state(seed).randint(2**31 - 1)
-        utils.set_random_seed(int(seed))
+        return backend.seeded(int(seed))
 
     def _model_to_fit(self, X, y):
         from minikeras.models import Model, clone_model
