@@ -542,6 +542,33 @@ def test_softmax_honours_a_mask_and_layers_refuse_arguments_they_do_not_take():
         layers.Dense(2)(x, foo=1)
 
 
+@pytest.mark.parametrize("make", [lambda: layers.LSTM(2, seed=0), lambda: layers.SimpleRNN(2),
+                                  layers.GlobalAveragePooling1D],
+                         ids=["LSTM", "SimpleRNN", "GlobalAveragePooling1D"])
+def test_a_mask_given_as_python_lists_masks_as_its_array_does(make):
+    """A `mask=` of nested lists of bools or 0/1 is the boolean array it spells (Keras 3's
+    pooling layers read it so); it was once taken for a scalar and silently ignored."""
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32)
+    rows = [[True, True, False], [True, False, False]]
+    layer = make()
+    expected = layer(x, mask=np.array(rows))
+    assert not np.allclose(expected, layer(x))
+    np.testing.assert_array_equal(layer(x, mask=rows), expected)
+    np.testing.assert_array_equal(layer(x, mask=[[1, 1, 0], [1, 0, 0]]), expected)
+
+
+def test_masks_given_as_lists_go_one_per_input_to_a_layer_of_several():
+    rng = np.random.default_rng(1)
+    query, value = (rng.normal(size=(2, 3, 4)).astype(np.float32) for _ in range(2))
+    query_mask, value_mask = [[True, True, False], [True, False, True]], [[1, 0, 1], [1, 1, 0]]
+    attention = layers.Attention()
+    expected = attention([query, value], mask=[np.array(query_mask), np.array(value_mask, bool)])
+    assert not np.allclose(expected, attention([query, value]))
+    np.testing.assert_array_equal(attention([query, value], mask=[query_mask, value_mask]), expected)
+    np.testing.assert_array_equal(attention([query, value], mask=[None, value_mask]),
+                                  attention([query, value], mask=[None, np.array(value_mask, bool)]))
+
+
 def test_variables_are_made_as_keras_makes_them():
     """Keras 3.15: Variable(1.0) is float32 of shape () named `variable`; a float64 array keeps
     its dtype; a list of ints is int32; an initializer needs a shape."""

@@ -440,6 +440,8 @@ class Layer:
         if kwargs:
             training = kwargs.pop("training", None)
             mask = explicit_mask = kwargs.pop("mask", None)
+            if mask is not None and not isinstance(mask, np.ndarray):
+                mask = explicit_mask = _mask_arrays(mask, inputs)
         if type(inputs) is not np.ndarray or inputs.dtype != self._np_dtype or tape.recording():
             inputs = self._convert_inputs(inputs)
             if mask is None and type(inputs) is not np.ndarray:
@@ -708,6 +710,17 @@ def _holds_tensors(structure):
         isinstance(x, (np.ndarray, Node, Variable)) or hasattr(x, "__array__")
         for x in tree.flatten(structure)
     ) and not all(isinstance(x, (int, float, bool, np.number)) for x in tree.flatten(structure))
+
+
+def _mask_arrays(mask, inputs):
+    """A `mask=` given as nested Python lists, as boolean arrays: one for a single input, one
+    per input for several (each None, an array or lists)."""
+    def as_array(one):
+        return one if one is None or isinstance(one, (np.ndarray, Node)) else np.asarray(one, bool)
+
+    if isinstance(mask, (list, tuple)) and tree.is_nested(inputs) and len(mask) == len(inputs):
+        return type(mask)(as_array(one) for one in mask)
+    return as_array(mask)
 
 
 def _mask_of(inputs):
