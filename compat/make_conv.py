@@ -1,12 +1,13 @@
 """Convolution, pooling and spatial layers under real Keras -> compat/data/conv*.
 
     /tmp/oracle/bin/python compat/make_conv.py        # runs the three parts below
+    /tmp/oracle/bin/python compat/make_conv.py references   # the layer cases only, files kept
     KERAS_BACKEND=jax /tmp/oracle/bin/python compat/make_conv.py layers   # Keras 3 on JAX
     /tmp/oracle/bin/python compat/make_conv.py k3     # Keras 3 on TensorFlow
     TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_conv.py k2   # tf_keras
 
 For every case of tests/conv_cases.py.LAYER_CASES, Keras 3 on JAX gives (data/conv_layers.npz)
-the output of the layer on fixed weights and input, and the gradients of `sum(output * u)` with
+the output of the layer on fixed weights and input, its losses (regularizers), and the gradients of `sum(output * u)` with
 respect to the input and each weight (JAX, because Keras 3.15 on TensorFlow computes a strided
 "same" channels_first Conv1D wrongly: compare it with the channels_last one); both generations
 give its config (data/conv_configs.json).
@@ -44,6 +45,8 @@ def layer_references(keras):
         x, weights = cc.layer_data(name, [tuple(w.shape) for w in layer.weights])
         layer.set_weights(weights)
         y = np.asarray(layer(x))
+        if layer.losses:  # the weights' regularization and the call's activity losses
+            arrays[f"{name}/losses"] = np.array([float(loss) for loss in layer.losses])
         u = cc.upstream(name, y.shape)
 
         def total(x, *weights, layer=layer, u=u):
@@ -107,11 +110,13 @@ def run(which):
         with open(os.path.join(DATA, "conv_configs_k3.json"), "w") as f:
             json.dump(configs, f)
         return
-    if which == "k2":
+    if which in ("k2", "k2configs"):
         import tf_keras as keras
 
         with open(os.path.join(DATA, "conv_configs_k2.json"), "w") as f:
             json.dump(legacy_configs(keras), f)
+        if which == "k2configs":
+            return
     else:
         import keras
     with open(os.path.join(FILES, f"manifest_conv_{which}.json"), "w") as f:
@@ -119,16 +124,19 @@ def run(which):
 
 
 def main():
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 1 and sys.argv[1] != "references":
         run(sys.argv[1])
         return
-    for which in ("layers", "k3", "k2"):
+    # `references`: the layer cases only (outputs, gradients, configs), the files kept
+    references = sys.argv[1:] == ["references"]
+    parts = ("layers", "k2configs") if references else ("layers", "k3", "k2")
+    for which in parts:
         env = dict(os.environ)
         env.pop("TF_USE_LEGACY_KERAS", None)
         env.pop("KERAS_BACKEND", None)
         if which == "layers":
             env["KERAS_BACKEND"] = "jax"
-        if which == "k2":
+        if which.startswith("k2"):
             env["TF_USE_LEGACY_KERAS"] = "1"
         subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
     configs, manifest = {}, {}
@@ -136,11 +144,15 @@ def main():
         with open(os.path.join(DATA, f"conv_configs_{which}.json")) as f:
             configs[which] = json.load(f)
         os.remove(os.path.join(DATA, f"conv_configs_{which}.json"))
+        if references:
+            continue
         with open(os.path.join(FILES, f"manifest_conv_{which}.json")) as f:
             manifest.update(json.load(f))
         os.remove(os.path.join(FILES, f"manifest_conv_{which}.json"))
     with open(os.path.join(DATA, "conv_configs.json"), "w") as f:
         json.dump(configs, f, indent=1, sort_keys=True)
+    if references:
+        return
     with open(os.path.join(FILES, "manifest_conv.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
 
