@@ -10,7 +10,8 @@ For every case of tests/conv_cases.py.LAYER_CASES, Keras 3 on JAX gives (data/co
 the output of the layer on fixed weights and input, its losses (regularizers), and the gradients of `sum(output * u)` with
 respect to the input and each weight (JAX, because Keras 3.15 on TensorFlow computes a strided
 "same" channels_first Conv1D wrongly: compare it with the channels_last one); both generations
-give its config (data/conv_configs.json).
+give its config (data/conv_configs.json). Keras 3 gives the constructor arguments of issue 12's
+layers, in order, with their defaults (data/layer_signatures.json).
 For every convnet of `conv_cases.model_specs` (Sequential, both data formats; tf_keras on
 channels_last only: TensorFlow's CPU kernels refuse channels_first), starting from fixed
 weights: the weights after 4 steps of Adam, then the model saved in every format with inputs and
@@ -61,6 +62,33 @@ def layer_references(keras):
     return arrays, configs
 
 
+# Issue 12's layers, whose constructors minikeras follows argument for argument.
+SIGNATURE_CLASSES = (
+    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    "UpSampling1D", "UpSampling2D", "UpSampling3D", "Resizing", "CenterCrop", "RandomFlip",
+    "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
+    "RandomCrop",
+)
+
+
+def signatures(keras):
+    """Each class' named constructor arguments in order, with their defaults (repr)."""
+    import inspect
+
+    out = {}
+    for cls in SIGNATURE_CLASSES:
+        parameters = inspect.signature(getattr(keras.layers, cls).__init__).parameters
+        out[cls] = [[name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+                    for name, p in parameters.items()
+                    if name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+    return out
+
+
 def legacy_configs(keras):
     configs = {}
     for name, (cls, args, kwargs, shape) in cc.LAYER_CASES.items():
@@ -109,6 +137,8 @@ def run(which):
         np.savez_compressed(os.path.join(DATA, "conv_layers.npz"), **arrays)
         with open(os.path.join(DATA, "conv_configs_k3.json"), "w") as f:
             json.dump(configs, f)
+        with open(os.path.join(DATA, "layer_signatures.json"), "w") as f:
+            json.dump({"keras": keras.__version__, "layers": signatures(keras)}, f, indent=0)
         return
     if which in ("k2", "k2configs"):
         import tf_keras as keras

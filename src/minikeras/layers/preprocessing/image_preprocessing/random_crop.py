@@ -30,9 +30,10 @@ class RandomCrop(BaseImagePreprocessingLayer):
     _random = True
     _sets_size = True
 
-    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(data_format=data_format,
-                         seed=seed if seed is not None else backend.draw_seed(), **kwargs)
+                         seed=seed if seed is not None else backend.draw_seed(), name=name,
+                         **kwargs)
         self.height, self.width = height, width
 
     def _draw(self, shape):
