@@ -1,4 +1,4 @@
-"""Resizing, CenterCrop and RandomCrop on integer and float images under real Keras
+"""Resizing, CenterCrop, RandomCrop and UpSampling2D on integer and float images under real Keras
 -> compat/data/resizing_dtypes.{json,npz}
 
     /tmp/oracle/bin/python compat/make_resizing_dtypes.py      # Keras 3 on TensorFlow
@@ -118,6 +118,12 @@ def cases():
             image(109, dtype), training=True)
         add(f"random_crop_smaller_{dtype}", "RandomCrop", dict(height=6, width=9, seed=1),
             image(109, dtype), training=True)
+    for method in INTERPOLATIONS:  # UpSampling2D resizes as Resizing does, past nearest
+        add(f"up_sampling_{method}", "UpSampling2D", dict(size=(2, 3), interpolation=method),
+            image(110, "float32", (2, 3, 4, 2)))
+        add(f"up_sampling_{method}_channels_first", "UpSampling2D",
+            dict(size=(3, 2), interpolation=method, data_format="channels_first"),
+            image(111, "float32", (2, 2, 3, 4)))
     return out
 
 

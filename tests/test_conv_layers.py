@@ -117,3 +117,10 @@ def test_max_pooling_gradient_goes_to_the_first_maximum():
         tape.watch(x)
         total = ops.sum(layers.MaxPooling1D(2)(x))
     np.testing.assert_array_equal(tape.gradient(total, x)[0, :, 0], [1, 0, 0, 1])
+
+
+def test_up_sampling_refuses_tf_keras_kernels_it_lacks():
+    """tf_keras' UpSampling2D also took "gaussian" and "mitchellcubic" (Keras 3's resize takes
+    neither); a config with one of them fails naming what minikeras takes."""
+    with pytest.raises(NotImplementedError, match=r"interpolation='gaussian' is not supported"):
+        layers.UpSampling2D(interpolation="gaussian")
