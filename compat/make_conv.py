@@ -10,7 +10,8 @@ For every case of tests/conv_cases.py.LAYER_CASES, Keras 3 on JAX gives (data/co
 the output of the layer on fixed weights and input, its losses (regularizers), and the gradients of `sum(output * u)` with
 respect to the input and each weight (JAX, because Keras 3.15 on TensorFlow computes a strided
 "same" channels_first Conv1D wrongly: compare it with the channels_last one); both generations
-give its config (data/conv_configs.json). Keras 3 gives the constructor arguments of issue 12's
+give its config (data/conv_configs.json); tf_keras the outputs of the cases only it builds
+(`KERAS2_ONLY_CASES`, data/conv_layers_k2.npz). Keras 3 gives the constructor arguments of issue 12's
 layers, in order, with their defaults (data/layer_signatures.json).
 For every convnet of `conv_cases.model_specs` (Sequential, both data formats; tf_keras on
 channels_last only: TensorFlow's CPU kernels refuse channels_first), starting from fixed
@@ -90,11 +91,17 @@ def signatures(keras):
 
 
 def legacy_configs(keras):
-    configs = {}
-    for name, (cls, args, kwargs, shape) in cc.LAYER_CASES.items():
+    """tf_keras' configs of every case, and the outputs of those only it builds."""
+    configs, outputs = {}, {}
+    for name, (cls, args, kwargs, shape) in {**cc.LAYER_CASES, **cc.KERAS2_ONLY_CASES}.items():
         layer = getattr(keras.layers, cls)(*args, **kwargs)
         layer.build(shape)
         configs[name] = layer.get_config()
+        if name in cc.KERAS2_ONLY_CASES:
+            x, weights = cc.layer_data(name, [tuple(w.shape) for w in layer.weights])
+            layer.set_weights(weights)
+            outputs[f"{name}/y"] = np.asarray(layer(x))
+    np.savez_compressed(os.path.join(DATA, "conv_layers_k2.npz"), **outputs)
     return configs
 
 

@@ -159,6 +159,15 @@ LAYER_CASES = {
         kernel_regularizer="l1", bias_regularizer="l2"), (1, 2, 2, 2, 2)),
 }
 
+# Cases only tf_keras builds (Keras 3 refuses causal padding here): tf_keras' configs and
+# outputs (data/conv_configs.json "k2", data/conv_layers_k2.npz), which minikeras loads.
+KERAS2_ONLY_CASES = {
+    "separable_conv1d_causal": ("SeparableConv1D", (2, 3), dict(
+        padding="causal", dilation_rate=2), (2, 8, 2)),
+    "separable_conv1d_causal_strided_cf": ("SeparableConv1D", (3, 3), dict(
+        padding="causal", strides=2, depth_multiplier=2, data_format="channels_first"),
+        (2, 3, 9)),
+}
 
 # Cases whose tf_keras config means another layer: tf_keras' Conv3DTranspose ignores
 # `dilation_rate` and leaves it out of its config (which then loads undilated).
@@ -167,7 +176,7 @@ KERAS2_UNDILATED = ("conv3d_transpose_valid_dilated",)
 
 def layer_data(name, weight_shapes):
     """The input, output gradient seed and weights of a case, from its name alone."""
-    _, _, _, shape = LAYER_CASES[name]
+    _, _, _, shape = {**LAYER_CASES, **KERAS2_ONLY_CASES}[name]
     rng = np.random.default_rng(sum(map(ord, name)))
     x = rng.normal(size=shape).astype("float32")
     weights = [rng.uniform(-0.5, 0.5, s).astype("float32") for s in weight_shapes]

@@ -79,6 +79,18 @@ def test_configs_of_both_generations_load(name, generation):
     close(layer(x), LAYERS[f"{name}/y"])
 
 
+@pytest.mark.parametrize("name", list(cc.KERAS2_ONLY_CASES))
+def test_keras2_only_configs_load_and_compute_as_tf_keras(name):
+    """Layers tf_keras builds and Keras 3 refuses (a causal SeparableConv1D) load from their
+    tf_keras configs and compute what tf_keras computes."""
+    cls, _, _, shape = cc.KERAS2_ONLY_CASES[name]
+    layer = registry.deserialize("layer", {"class_name": cls, "config": CONFIGS["k2"][name]})
+    layer.build(shape)
+    x, weights = cc.layer_data(name, [w.shape for w in layer.weights])
+    layer.set_weights(weights)
+    close(layer(x), np.load(DATA / "conv_layers_k2.npz")[f"{name}/y"])
+
+
 @pytest.fixture(autouse=True)
 def quiet():
     with warnings.catch_warnings():
