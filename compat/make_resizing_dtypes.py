@@ -79,6 +79,11 @@ def cases():
         for method in ("bicubic", "lanczos3", "lanczos5"):
             add(f"saturate_{dtype}_{method}", "Resizing",
                 dict(height=7, width=7, interpolation=method), extremes(dtype))
+    for method in ("bilinear", "bicubic", "lanczos3"):
+        for dtype in ("uint8", "int16"):
+            add(f"antialias_{dtype}_{method}", "Resizing",
+                dict(height=3, width=2, interpolation=method, antialias=True),
+                image(99, dtype, (1, 8, 7, 2)))
     add("halves_bilinear", "Resizing", dict(height=1, width=4), halves())
     add("halves_area", "Resizing", dict(height=1, width=4, interpolation="area"), halves())
     for dtype in ("uint8", "int32", "float16"):
