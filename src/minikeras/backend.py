@@ -200,6 +200,7 @@ _traced = threading.local()
 
 @contextlib.contextmanager
 def traced_function():
+    """Run the enclosed code as TensorFlow would run a traced graph (nested calls count)."""
     depth = getattr(_traced, "depth", 0)
     _traced.depth = depth + 1
     try:
