@@ -1,15 +1,18 @@
 """Convolution, pooling and spatial layers under real Keras -> compat/data/conv*.
 
     /tmp/oracle/bin/python compat/make_conv.py        # runs the three parts below
+    /tmp/oracle/bin/python compat/make_conv.py references   # the layer cases only, files kept
     KERAS_BACKEND=jax /tmp/oracle/bin/python compat/make_conv.py layers   # Keras 3 on JAX
     /tmp/oracle/bin/python compat/make_conv.py k3     # Keras 3 on TensorFlow
     TF_USE_LEGACY_KERAS=1 /tmp/oracle/bin/python compat/make_conv.py k2   # tf_keras
 
 For every case of tests/conv_cases.py.LAYER_CASES, Keras 3 on JAX gives (data/conv_layers.npz)
-the output of the layer on fixed weights and input, and the gradients of `sum(output * u)` with
+the output of the layer on fixed weights and input, its losses (regularizers), and the gradients of `sum(output * u)` with
 respect to the input and each weight (JAX, because Keras 3.15 on TensorFlow computes a strided
 "same" channels_first Conv1D wrongly: compare it with the channels_last one); both generations
-give its config (data/conv_configs.json).
+give its config (data/conv_configs.json); tf_keras the outputs of the cases only it builds
+(`KERAS2_ONLY_CASES`, data/conv_layers_k2.npz). Keras 3 gives the constructor arguments of issue 12's
+layers, in order, with their defaults (data/layer_signatures.json).
 For every convnet of `conv_cases.model_specs` (Sequential, both data formats; tf_keras on
 channels_last only: TensorFlow's CPU kernels refuse channels_first), starting from fixed
 weights: the weights after 4 steps of Adam, then the model saved in every format with inputs and
@@ -44,6 +47,8 @@ def layer_references(keras):
         x, weights = cc.layer_data(name, [tuple(w.shape) for w in layer.weights])
         layer.set_weights(weights)
         y = np.asarray(layer(x))
+        if layer.losses:  # the weights' regularization and the call's activity losses
+            arrays[f"{name}/losses"] = np.array([float(loss) for loss in layer.losses])
         u = cc.upstream(name, y.shape)
 
         def total(x, *weights, layer=layer, u=u):
@@ -58,12 +63,45 @@ def layer_references(keras):
     return arrays, configs
 
 
+# Issue 12's layers, whose constructors minikeras follows argument for argument.
+SIGNATURE_CLASSES = (
+    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    "UpSampling1D", "UpSampling2D", "UpSampling3D", "Resizing", "CenterCrop", "RandomFlip",
+    "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
+    "RandomCrop",
+)
+
+
+def signatures(keras):
+    """Each class' named constructor arguments in order, with their defaults (repr)."""
+    import inspect
+
+    out = {}
+    for cls in SIGNATURE_CLASSES:
+        parameters = inspect.signature(getattr(keras.layers, cls).__init__).parameters
+        out[cls] = [[name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+                    for name, p in parameters.items()
+                    if name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+    return out
+
+
 def legacy_configs(keras):
-    configs = {}
-    for name, (cls, args, kwargs, shape) in cc.LAYER_CASES.items():
+    """tf_keras' configs of every case, and the outputs of those only it builds."""
+    configs, outputs = {}, {}
+    for name, (cls, args, kwargs, shape) in {**cc.LAYER_CASES, **cc.KERAS2_ONLY_CASES}.items():
         layer = getattr(keras.layers, cls)(*args, **kwargs)
         layer.build(shape)
         configs[name] = layer.get_config()
+        if name in cc.KERAS2_ONLY_CASES:
+            x, weights = cc.layer_data(name, [tuple(w.shape) for w in layer.weights])
+            layer.set_weights(weights)
+            outputs[f"{name}/y"] = np.asarray(layer(x))
+    np.savez_compressed(os.path.join(DATA, "conv_layers_k2.npz"), **outputs)
     return configs
 
 
@@ -106,12 +144,16 @@ def run(which):
         np.savez_compressed(os.path.join(DATA, "conv_layers.npz"), **arrays)
         with open(os.path.join(DATA, "conv_configs_k3.json"), "w") as f:
             json.dump(configs, f)
+        with open(os.path.join(DATA, "layer_signatures.json"), "w") as f:
+            json.dump({"keras": keras.__version__, "layers": signatures(keras)}, f, indent=0)
         return
-    if which == "k2":
+    if which in ("k2", "k2configs"):
         import tf_keras as keras
 
         with open(os.path.join(DATA, "conv_configs_k2.json"), "w") as f:
             json.dump(legacy_configs(keras), f)
+        if which == "k2configs":
+            return
     else:
         import keras
     with open(os.path.join(FILES, f"manifest_conv_{which}.json"), "w") as f:
@@ -119,16 +161,19 @@ def run(which):
 
 
 def main():
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 1 and sys.argv[1] != "references":
         run(sys.argv[1])
         return
-    for which in ("layers", "k3", "k2"):
+    # `references`: the layer cases only (outputs, gradients, configs), the files kept
+    references = sys.argv[1:] == ["references"]
+    parts = ("layers", "k2configs") if references else ("layers", "k3", "k2")
+    for which in parts:
         env = dict(os.environ)
         env.pop("TF_USE_LEGACY_KERAS", None)
         env.pop("KERAS_BACKEND", None)
         if which == "layers":
             env["KERAS_BACKEND"] = "jax"
-        if which == "k2":
+        if which.startswith("k2"):
             env["TF_USE_LEGACY_KERAS"] = "1"
         subprocess.run([sys.executable, os.path.abspath(__file__), which], env=env, check=True)
     configs, manifest = {}, {}
@@ -136,11 +181,15 @@ def main():
         with open(os.path.join(DATA, f"conv_configs_{which}.json")) as f:
             configs[which] = json.load(f)
         os.remove(os.path.join(DATA, f"conv_configs_{which}.json"))
+        if references:
+            continue
         with open(os.path.join(FILES, f"manifest_conv_{which}.json")) as f:
             manifest.update(json.load(f))
         os.remove(os.path.join(FILES, f"manifest_conv_{which}.json"))
     with open(os.path.join(DATA, "conv_configs.json"), "w") as f:
         json.dump(configs, f, indent=1, sort_keys=True)
+    if references:
+        return
     with open(os.path.join(FILES, "manifest_conv.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
 

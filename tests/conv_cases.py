@@ -7,10 +7,13 @@ Only numpy and the standard library here: the same code runs under both librarie
 
 import numpy as np
 
+CF = {"data_format": "channels_first"}
+
 # name -> (class name, positional arguments, keyword arguments, input shape with batch)
 LAYER_CASES = {
     "conv1d_valid": ("Conv1D", (4, 3), {}, (2, 9, 3)),
-    "conv1d_causal_dilated": ("Conv1D", (4, 3), dict(padding="causal", dilation_rate=2), (2, 9, 2)),
+    "conv1d_causal_dilated": ("Conv1D", (4, 3), dict(
+        padding="causal", dilation_rate=2), (2, 9, 2)),
     "conv1d_same_strided_cf": ("Conv1D", (4, 3), dict(strides=2, padding="same",
                                                       data_format="channels_first"), (2, 3, 8)),
     "conv1d_groups": ("Conv1D", (6, 2), dict(groups=3, padding="same"), (2, 7, 6)),
@@ -78,12 +81,102 @@ LAYER_CASES = {
     "up_sampling2d_bilinear_cf": ("UpSampling2D", ((2, 1),), dict(
         interpolation="bilinear", data_format="channels_first"), (2, 2, 3, 4)),
     "up_sampling3d": ("UpSampling3D", ((1, 2, 2),), {}, (1, 2, 2, 3, 2)),
+    # Issue 12's audit: every option left, and the weight arguments' losses.
+    "conv1d_causal_strided": ("Conv1D", (4, 3), dict(padding="causal", strides=2), (2, 9, 2)),
+    "conv1d_causal_cf": ("Conv1D", (3, 2), dict(
+        padding="causal", dilation_rate=3, **CF), (2, 2, 9)),
+    "conv1d_no_bias_activation": ("Conv1D", (3, 3), dict(
+        use_bias=False, activation="relu"), (2, 7, 2)),
+    "conv2d_valid_strided_cf": ("Conv2D", (3, (2, 3)), dict(strides=(2, 1), **CF), (2, 2, 7, 6)),
+    "conv2d_groups_same_strided": ("Conv2D", (6, 3), dict(
+        groups=3, strides=2, padding="same"), (2, 7, 6, 3)),
+    "conv2d_activation_sigmoid": ("Conv2D", (2, 2), dict(activation="sigmoid"), (2, 4, 5, 2)),
+    "conv3d_dilated": ("Conv3D", (2, 2), dict(dilation_rate=(2, 1, 1)), (1, 5, 3, 4, 2)),
+    "conv3d_valid_strided_cf": ("Conv3D", (3, (2, 2, 1)), dict(
+        strides=(1, 2, 2), **CF), (1, 2, 4, 5, 5)),
+    "conv3d_same_dilated": ("Conv3D", (2, 3), dict(
+        padding="same", dilation_rate=2), (1, 5, 5, 4, 1)),
+    "conv1d_transpose_output_padding": ("Conv1DTranspose", (3, 3), dict(
+        strides=3, output_padding=2), (2, 4, 2)),
+    "conv1d_transpose_same_output_padding": ("Conv1DTranspose", (2, 4), dict(
+        strides=2, padding="same", output_padding=1), (2, 5, 3)),
+    "conv1d_transpose_dilated": ("Conv1DTranspose", (2, 3), dict(dilation_rate=2), (2, 5, 2)),
+    "conv2d_transpose_same_even_kernel": ("Conv2DTranspose", (2, 4), dict(
+        strides=2, padding="same"), (2, 3, 4, 2)),
+    "conv2d_transpose_same_cf_strided": ("Conv2DTranspose", (2, 3), dict(
+        strides=(2, 3), padding="same", **CF), (2, 2, 3, 3)),
+    "conv3d_transpose_output_padding_cf": ("Conv3DTranspose", (2, 2), dict(
+        strides=2, output_padding=1, **CF), (1, 2, 2, 3, 2)),
+    "conv3d_transpose_valid_dilated": ("Conv3DTranspose", (2, 2), dict(
+        dilation_rate=(1, 2, 1)), (1, 2, 3, 2, 2)),
+    "separable_conv1d_strided_cf": ("SeparableConv1D", (3, 3), dict(strides=2, **CF), (2, 2, 9)),
+    "separable_conv2d_same_strided": ("SeparableConv2D", (3, (3, 2)), dict(
+        strides=2, padding="same", depth_multiplier=2), (2, 7, 6, 2)),
+    "separable_conv2d_no_bias": ("SeparableConv2D", (2, 2), dict(
+        use_bias=False, activation="tanh"), (2, 4, 4, 3)),
+    "depthwise_conv1d_same_cf_dilated": ("DepthwiseConv1D", (3,), dict(
+        padding="same", dilation_rate=2, **CF), (2, 2, 8)),
+    "depthwise_conv2d_dilated": ("DepthwiseConv2D", (3,), dict(
+        dilation_rate=2, depth_multiplier=2), (2, 7, 7, 2)),
+    "depthwise_conv2d_strided_valid": ("DepthwiseConv2D", ((2, 3),), dict(
+        strides=(2, 1), use_bias=False), (2, 6, 7, 3)),
+    "max_pooling1d_strided_valid": ("MaxPooling1D", (3,), dict(strides=1), (2, 7, 2)),
+    "max_pooling2d_same_strides_cf": ("MaxPooling2D", (3,), dict(
+        strides=(1, 2), padding="same", **CF), (2, 2, 5, 6)),
+    "max_pooling3d_same_cf": ("MaxPooling3D", (2,), dict(padding="same", **CF), (1, 2, 3, 5, 4)),
+    "average_pooling1d_cf": ("AveragePooling1D", (2,), dict(**CF), (2, 3, 7)),
+    "average_pooling2d_same_overlapping": ("AveragePooling2D", (3,), dict(
+        strides=1, padding="same"), (2, 4, 5, 2)),
+    "average_pooling3d_strided_cf": ("AveragePooling3D", ((2, 1, 2),), dict(
+        strides=(1, 1, 2), **CF), (1, 2, 3, 3, 5)),
+    "global_max_pooling2d": ("GlobalMaxPooling2D", (), {}, (2, 3, 4, 5)),
+    "global_average_pooling2d_keepdims_cf": ("GlobalAveragePooling2D", (), dict(
+        keepdims=True, **CF), (2, 3, 4, 5)),
+    "global_average_pooling3d_keepdims": ("GlobalAveragePooling3D", (), dict(
+        keepdims=True), (2, 2, 3, 2, 3)),
+    "global_max_pooling3d_cf": ("GlobalMaxPooling3D", (), dict(**CF), (2, 3, 2, 3, 2)),
+    "zero_padding2d_int": ("ZeroPadding2D", (2,), {}, (2, 3, 2, 2)),
+    "zero_padding3d_asymmetric_cf": ("ZeroPadding3D", (((1, 0), (0, 2), (1, 1)),), dict(
+        **CF), (1, 2, 2, 3, 2)),
+    "cropping2d_cf": ("Cropping2D", ((1, 2),), dict(**CF), (2, 2, 5, 6)),
+    "cropping2d_int": ("Cropping2D", (1,), {}, (2, 4, 5, 2)),
+    "cropping3d_asymmetric": ("Cropping3D", (((1, 0), (0, 1), (1, 1)),), {}, (1, 3, 4, 4, 2)),
+    "up_sampling2d_nearest_cf": ("UpSampling2D", ((1, 3),), dict(**CF), (2, 2, 3, 2)),
+    "up_sampling2d_bilinear_asymmetric": ("UpSampling2D", ((3, 2),), dict(
+        interpolation="bilinear"), (2, 3, 4, 2)),
+    "up_sampling3d_cf": ("UpSampling3D", (2,), dict(**CF), (1, 2, 2, 3, 2)),
+    "conv2d_regularized": ("Conv2D", (3, 2), dict(
+        kernel_regularizer="l2", bias_regularizer={"class_name": "L1", "config": {"l1": 0.1}},
+        activity_regularizer="l1", kernel_constraint="max_norm", bias_constraint="non_neg",
+        kernel_initializer="he_normal"), (2, 4, 4, 2)),
+    "separable_conv1d_regularized": ("SeparableConv1D", (2, 3), dict(
+        depthwise_regularizer="l1", pointwise_regularizer="l2", bias_regularizer="l1",
+        depthwise_constraint="unit_norm", pointwise_constraint="non_neg"), (2, 6, 2)),
+    "depthwise_conv2d_regularized": ("DepthwiseConv2D", (2,), dict(
+        depthwise_regularizer="l2", activity_regularizer="l2", depthwise_constraint="max_norm",
+        depth_multiplier=2), (2, 4, 4, 2)),
+    "conv3d_transpose_regularized": ("Conv3DTranspose", (2, 2), dict(
+        kernel_regularizer="l1", bias_regularizer="l2"), (1, 2, 2, 2, 2)),
 }
+
+# Cases only tf_keras builds (Keras 3 refuses causal padding here): tf_keras' configs and
+# outputs (data/conv_configs.json "k2", data/conv_layers_k2.npz), which minikeras loads.
+KERAS2_ONLY_CASES = {
+    "separable_conv1d_causal": ("SeparableConv1D", (2, 3), dict(
+        padding="causal", dilation_rate=2), (2, 8, 2)),
+    "separable_conv1d_causal_strided_cf": ("SeparableConv1D", (3, 3), dict(
+        padding="causal", strides=2, depth_multiplier=2, data_format="channels_first"),
+        (2, 3, 9)),
+}
+
+# Cases whose tf_keras config means another layer: tf_keras' Conv3DTranspose ignores
+# `dilation_rate` and leaves it out of its config (which then loads undilated).
+KERAS2_UNDILATED = ("conv3d_transpose_valid_dilated",)
 
 
 def layer_data(name, weight_shapes):
     """The input, output gradient seed and weights of a case, from its name alone."""
-    _, _, _, shape = LAYER_CASES[name]
+    _, _, _, shape = {**LAYER_CASES, **KERAS2_ONLY_CASES}[name]
     rng = np.random.default_rng(sum(map(ord, name)))
     x = rng.normal(size=shape).astype("float32")
     weights = [rng.uniform(-0.5, 0.5, s).astype("float32") for s in weight_shapes]

@@ -184,7 +184,8 @@ def test_tensorflow_settings_and_dtypes(tf):
     assert tf.config.list_physical_devices("GPU") == [] and not tf.test.is_gpu_available()
     tf.config.experimental.set_memory_growth(None, True)  # a no-op, as on a machine without GPU
     tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
-    assert tf.executing_eagerly() and tf.function(len) is len
+    assert tf.executing_eagerly() and tf.function(len)([1, 2]) == 2
+    assert tf.function(len).__wrapped__ is len and tf.function(jit_compile=True)(len)("ab") == 2
     tf.random.set_seed(7)
     first = tf.random.normal((3,))
     tf.random.set_seed(7)

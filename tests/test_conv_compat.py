@@ -45,6 +45,11 @@ def test_outputs_and_gradients_match_keras(name):
         total = ops.sum(y * cc.upstream(name, tuple(y.shape)))
     grads = tape.gradient(total, [x, *layer.trainable_weights])
     close(y.value, LAYERS[f"{name}/y"])
+    if f"{name}/losses" in LAYERS.files:  # the weights' regularizers, then the activity's
+        close([float(ops.convert_to_numpy(loss)) for loss in layer.losses],
+              LAYERS[f"{name}/losses"])
+    else:
+        assert not layer.losses
     assert len(grads) == len([k for k in LAYERS.files if k.startswith(f"{name}/g")])
     for i, grad in enumerate(grads):
         close(grad, LAYERS[f"{name}/g{i}"], rtol=1e-4, atol=1e-5, err_msg=f"gradient {i}")
@@ -68,7 +73,22 @@ def test_configs_of_both_generations_load(name, generation):
     reference, x = case_layer(name)
     layer.build(x.shape)
     layer.set_weights(reference.get_weights())
+    if generation == "k2" and name in cc.KERAS2_UNDILATED:
+        assert max(layer.dilation_rate) == 1
+        return
     close(layer(x), LAYERS[f"{name}/y"])
+
+
+@pytest.mark.parametrize("name", list(cc.KERAS2_ONLY_CASES))
+def test_keras2_only_configs_load_and_compute_as_tf_keras(name):
+    """Layers tf_keras builds and Keras 3 refuses (a causal SeparableConv1D) load from their
+    tf_keras configs and compute what tf_keras computes."""
+    cls, _, _, shape = cc.KERAS2_ONLY_CASES[name]
+    layer = registry.deserialize("layer", {"class_name": cls, "config": CONFIGS["k2"][name]})
+    layer.build(shape)
+    x, weights = cc.layer_data(name, [w.shape for w in layer.weights])
+    layer.set_weights(weights)
+    close(layer(x), np.load(DATA / "conv_layers_k2.npz")[f"{name}/y"])
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,47 @@
-"""Convolution, pooling and spatial layers: Keras' argument errors and input checks (the
-numbers are checked against Keras in test_conv_compat.py, gradients in the conformance
-battery)."""
+"""Convolution, pooling and spatial layers: Keras' constructor arguments, argument errors and
+input checks (the numbers are checked against Keras in test_conv_compat.py, gradients in the
+conformance battery)."""
+
+import ast
+import inspect
+import json
+import pathlib
 
 import numpy as np
 import pytest
 
 from minikeras import layers
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data"
+SIGNATURES = json.loads((DATA / "layer_signatures.json").read_text())["layers"]
+REQUIRED = object()
+
+
+def _default(text):
+    """A default as compared: required, or its value, a tuple of one repeated value as that
+    value (Keras writes `strides=(1, 1)` where minikeras writes `strides=1`)."""
+    if text is REQUIRED:
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except ValueError:
+        return text
+    if isinstance(value, tuple) and value and len(set(value)) == 1:
+        return value[0]
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_constructor_arguments_are_keras_3s_in_order(name):
+    """Each named argument of Keras 3's constructor (compat/make_conv.py), in its place, with
+    its default: positional calls mean what they mean in Keras 3. minikeras may name more
+    after them (`lora_rank`, which it refuses but Keras takes from `**kwargs`)."""
+    keras = [(arg, _default(REQUIRED if default is None else default))
+             for arg, default in SIGNATURES[name]]
+    parameters = inspect.signature(getattr(layers, name).__init__).parameters.values()
+    ours = [(p.name, _default(REQUIRED if p.default is p.empty else repr(p.default)))
+            for p in parameters if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert ours[:len(keras)] == keras
 
 
 @pytest.mark.parametrize("make, message", [
@@ -81,3 +117,10 @@ def test_max_pooling_gradient_goes_to_the_first_maximum():
         tape.watch(x)
         total = ops.sum(layers.MaxPooling1D(2)(x))
     np.testing.assert_array_equal(tape.gradient(total, x)[0, :, 0], [1, 0, 0, 1])
+
+
+def test_up_sampling_refuses_tf_keras_kernels_it_lacks():
+    """tf_keras' UpSampling2D also took "gaussian" and "mitchellcubic" (Keras 3's resize takes
+    neither); a config with one of them fails naming what minikeras takes."""
+    with pytest.raises(NotImplementedError, match=r"interpolation='gaussian' is not supported"):
+        layers.UpSampling2D(interpolation="gaussian")

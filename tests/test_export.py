@@ -435,6 +435,10 @@ LAYER_MODELS = {
     "padding_cropping_2d": lambda: _seq(
         L.Input((5, 6, 2)), L.ZeroPadding2D(((1, 0), (2, 1))), L.Cropping2D(((0, 2), (1, 1))),
         L.UpSampling2D((2, 3)), L.UpSampling2D(2, interpolation="bilinear")),
+    "up_sampling_2d_kernels": lambda: _seq(
+        L.Input((3, 4, 2)), L.UpSampling2D((2, 3), interpolation="bicubic"),
+        L.UpSampling2D(2, interpolation="lanczos3", data_format="channels_first"),
+        L.UpSampling2D((1, 2), interpolation="area")),
     "padding_cropping_3d": lambda: _seq(
         L.Input((2, 5, 6, 3)), L.ZeroPadding3D(1, data_format="channels_first"),
         L.Cropping3D(((1, 0), (0, 1), (2, 2))), L.UpSampling3D((1, 2, 2))),

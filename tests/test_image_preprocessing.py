@@ -93,6 +93,12 @@ def test_random_layer_gradients_match_finite_differences(name):
     if cls == "RandomBrightness":
         transformation = transformation * 0.5
     layer._draw = lambda shape: transformation
+    assert_gradient_is_finite_differences(layer, x)
+
+
+def assert_gradient_is_finite_differences(layer, x):
+    """The layer's gradient in training (of a random weighting of its output) against central
+    differences, its draws repeating (a fixed `_draw`, or one a seed fixes)."""
     u = np.random.default_rng(0).normal(size=layer(x, training=True).shape)
     with GradientTape() as tape:
         tape.watch(x)
@@ -208,6 +214,14 @@ def test_random_crop_at_inference_resizes_the_centre():
     x = ic.images("crop", (2, 8, 12, 1))
     expected = mk.layers.Resizing(4, 4, crop_to_aspect_ratio=True)(x)
     np.testing.assert_allclose(mk.layers.RandomCrop(4, 4)(x, training=False), expected)
+
+
+@pytest.mark.parametrize("target, shape", [((6, 9), (2, 5, 7, 2)), ((5, 8), (1, 9, 6, 1))])
+def test_random_crop_of_smaller_images_passes_gradients(target, shape):
+    """Training on an image not larger than the target: Keras 3.15's cut from the aspect
+    window's start, stretched (its values: tests/test_resizing_dtypes.py), differentiated."""
+    layer = mk.layers.RandomCrop(*target, seed=0, dtype="float64")
+    assert_gradient_is_finite_differences(layer, ic.images("crop", shape).astype(np.float64))
 
 
 def test_draws_have_keras_ranges_and_statistics():

@@ -90,6 +90,10 @@ LAYERS = {
     "up_sampling2d": (lambda **kw: layers.UpSampling2D((2, 3), **kw), (2, 3, 2, 2), 0),
     "up_sampling2d_bilinear_cf": (lambda **kw: layers.UpSampling2D(
         2, data_format="channels_first", interpolation="bilinear", **kw), (2, 2, 3, 4), 0),
+    "up_sampling2d_bicubic": (lambda **kw: layers.UpSampling2D(
+        (2, 3), interpolation="bicubic", **kw), (2, 3, 2, 2), 0),
+    "up_sampling2d_lanczos5_cf": (lambda **kw: layers.UpSampling2D(
+        2, data_format="channels_first", interpolation="lanczos5", **kw), (1, 2, 3, 2), 0),
     "up_sampling3d": (lambda **kw: layers.UpSampling3D((1, 2, 2), **kw), (1, 2, 2, 3, 2), 0),
     # Normalization
     "batch_norm": (lambda **kw: layers.BatchNormalization(**kw), (6, 4), 4),

@@ -190,6 +190,31 @@ def is_int_dtype(dtype):
 
 
 # ----------------------------------------------------------------------------------------------
+# Traced functions. TensorFlow runs a `tf.function`, a `tf.data` map function and Keras'
+# compiled train, test and predict steps as graphs, and there Keras' image layers take integer
+# images in their compute dtype (called eagerly they keep them integers). Code run where
+# TensorFlow would trace a graph runs inside `traced_function()`, per thread.
+
+_traced = threading.local()
+
+
+@contextlib.contextmanager
+def traced_function():
+    """Run the enclosed code as TensorFlow would run a traced graph (nested calls count)."""
+    depth = getattr(_traced, "depth", 0)
+    _traced.depth = depth + 1
+    try:
+        yield
+    finally:
+        _traced.depth = depth
+
+
+def in_traced_function():
+    """Whether this thread runs code TensorFlow would run as a graph (see `traced_function`)."""
+    return getattr(_traced, "depth", 0) > 0
+
+
+# ----------------------------------------------------------------------------------------------
 # BLAS threads. OpenBLAS on few cores is slower with two threads than one on skinny matrices
 # (a small batch times a narrow layer), so training picks the count from the matrix sizes.
 # threadpoolctl finds numpy's BLAS (OpenBLAS, MKL, BLIS, Accelerate, on any OS); its controller

@@ -319,8 +319,15 @@ def Variable(initial_value, trainable=True, validate_shape=True, caching_device=
 
 
 def function(func=None, **options):
-    """`@tf.function` compiles a graph in TensorFlow; here the function simply runs as written."""
-    return func if func is not None else (lambda func: func)
+    """`@tf.function` compiles a graph in TensorFlow; here the function runs as written, inside
+    `backend.traced_function()` (what layers do differently in a graph, they do there)."""
+    def trace(func):
+        def traced(*args, **kwargs):
+            with backend.traced_function():
+                return func(*args, **kwargs)
+
+        return functools.update_wrapper(traced, func, updated=())
+    return trace(func) if func is not None else trace
 
 
 def executing_eagerly():

@@ -3,6 +3,7 @@ functions, numpy values from `as_numpy_iterator`."""
 
 import numpy as np
 
+from minikeras import backend
 from minikeras.compat.tf_data.structures import is_namedtuple, is_tuple, map_structure
 
 
@@ -34,6 +35,7 @@ def call_with(function, element):
     """Call a `map`/`filter` function as TensorFlow does: a tuple element is spread over the
     arguments, anything else is the one argument."""
     element = as_tensors(element)
-    if is_tuple(element) and not is_namedtuple(element):
-        return function(*element)
-    return function(element)
+    with backend.traced_function():  # TensorFlow traces these functions as graphs
+        if is_tuple(element) and not is_namedtuple(element):
+            return function(*element)
+        return function(element)

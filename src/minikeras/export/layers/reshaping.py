@@ -3,7 +3,7 @@ zero padding, cropping and upsampling of 1D to 3D values."""
 
 from minikeras import layers
 from minikeras.export.graph import TO_THE_END, register_converter
-from minikeras.layers import spatial
+from minikeras.layers import resampling, spatial
 from minikeras.layers.reshaping.cropping import BaseCropping
 from minikeras.layers.reshaping.up_sampling import BaseUpSampling
 from minikeras.layers.reshaping.zero_padding import BaseZeroPadding
@@ -70,6 +70,8 @@ def _cropping(layer, graph, x):
 
 
 def _resize(layer, graph, x, axes, sizes, interpolation="nearest"):
+    if interpolation not in ("nearest", "bilinear"):
+        return _resize_by_matrices(layer, graph, x, axes, sizes, interpolation)
     scales = [1.0] * len(graph.shape(x))
     for axis, size in zip(axes, sizes):
         scales[axis] = float(size)
@@ -79,6 +81,23 @@ def _resize(layer, graph, x, axes, sizes, interpolation="nearest"):
                         coordinate_transformation_mode="asymmetric", hint=layer.name)
     return graph.op("Resize", x, "", scales, mode="linear",
                     coordinate_transformation_mode="half_pixel", hint=layer.name)
+
+
+def _resize_by_matrices(layer, graph, x, axes, factors, interpolation):
+    """UpSampling2D's bicubic, lanczos and area: minikeras' own matrices, as Resizing exports
+    them (ONNX's `Resize` has neither TensorFlow's bicubic table nor its lanczos kernels), for
+    images of a size known at export."""
+    from minikeras.export.layers.image import _products
+
+    shape = graph.shape(x)
+    if any(shape[axis] is None for axis in axes):
+        raise NotImplementedError(
+            f"Layer '{layer.name}' (UpSampling2D, interpolation={interpolation!r}) exports to "
+            "ONNX for images of a size known at export only.")
+    matrices = [graph.constant(resampling.resize_matrix(
+        shape[axis], shape[axis] * factor, interpolation, False, graph.dtype),
+        f"{layer.name}/resize") for axis, factor in zip(axes, factors)]
+    return _products(layer, graph, x, tuple(axes), matrices)
 
 
 @register_converter(layers.UpSampling1D)

@@ -133,6 +133,22 @@ class Conv3DTranspose(BaseConvTranspose):
 
     rank = 3
 
+    # Keras 3 takes `data_format` before `output_padding` here (the 1D and 2D layers, and
+    # tf_keras' 3D one, after it): positional arguments mean what they mean in Keras 3.
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 output_padding=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(
+            filters, kernel_size, strides=strides, padding=padding,
+            output_padding=output_padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs)
+
 
 Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)

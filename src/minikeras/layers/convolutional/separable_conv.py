@@ -34,7 +34,9 @@ class BaseSeparableConv(BaseConv):
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
         super(BaseConv, self).__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self._set_window_arguments(kernel_size, strides, padding, data_format, dilation_rate)
+        # tf_keras' SeparableConv1D also pads "causal" (Keras 3 refuses it): its files load
+        self._set_window_arguments(kernel_size, strides, padding, data_format, dilation_rate,
+                                   allow_causal=self.rank == 1)
         self._set_output_arguments(activation, use_bias, bias_initializer, bias_regularizer,
                                    bias_constraint)
         check_depth_multiplier(depth_multiplier)

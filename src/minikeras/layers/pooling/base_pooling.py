@@ -18,8 +18,9 @@ class BasePooling(SpatialLayer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
-    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(name=name, **kwargs)
         self.pool_size = spatial.standardize_tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else spatial.standardize_tuple(
             strides, self.rank, "strides")

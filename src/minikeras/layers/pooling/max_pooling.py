@@ -10,8 +10,9 @@ class MaxPooling1D(BaseMaxPooling):
 
     rank = 1
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
 @registry.register("layer", module="keras.layers")
@@ -21,8 +22,8 @@ class MaxPooling2D(BaseMaxPooling):
     rank = 2
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
 @registry.register("layer", module="keras.layers")
@@ -32,8 +33,8 @@ class MaxPooling3D(BaseMaxPooling):
     rank = 3
 
     def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D

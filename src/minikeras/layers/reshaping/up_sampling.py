@@ -1,5 +1,5 @@
-"""`UpSampling2D` (nearest or bilinear), `UpSampling3D` (nearest): the spatial axes enlarged
-by integer factors."""
+"""`UpSampling2D` (nearest, or any of `tf.image.resize`'s interpolations), `UpSampling3D`
+(nearest): the spatial axes enlarged by integer factors."""
 
 from minikeras.layers import resampling, spatial
 from minikeras.layers.spatial import SpatialLayer
@@ -40,8 +40,9 @@ class UpSampling2D(BaseUpSampling):
     Args:
         size: an int or 2 ints, the factors of rows and columns.
         data_format: "channels_last" (default) or "channels_first".
-        interpolation: "nearest" (repeat each pixel) or "bilinear" (linear interpolation
-            with half-pixel centres, as Keras' `ops.image.resize`).
+        interpolation: "nearest" (repeat each pixel), or "bilinear", "bicubic", "lanczos3",
+            "lanczos5" or "area", sampled as Keras' `ops.image.resize` on TensorFlow
+            (half-pixel centres, TensorFlow's bicubic table).
     """
 
     rank = 2
@@ -49,28 +50,29 @@ class UpSampling2D(BaseUpSampling):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(size, data_format, **kwargs)
         self.interpolation = str(interpolation).lower()
-        if self.interpolation not in ("nearest", "bilinear"):
-            raise NotImplementedError(
+        if self.interpolation not in resampling.RESIZE_INTERPOLATIONS:
+            raise NotImplementedError(  # tf_keras' "gaussian" and "mitchellcubic"
                 f"UpSampling2D's interpolation={interpolation!r} is not supported by "
-                "minikeras: use 'nearest' or 'bilinear'.")
+                f"minikeras: use one of {resampling.RESIZE_INTERPOLATIONS}.")
+
+    def _matrices(self, shape, dtype):
+        return [resampling.resize_matrix(shape[axis], shape[axis] * factor, self.interpolation,
+                                         False, dtype)
+                for axis, factor in zip(self._axes(), self.size)]
 
     def forward(self, inputs, training=False):
         if self.interpolation == "nearest":
             return super().forward(inputs, training)
         out = inputs
-        for axis, factor in zip(self._axes(), self.size):
-            size = inputs.shape[axis]
-            out = resampling.apply_on_axis(
-                resampling.linear_matrix(size, size * factor, inputs.dtype), out, axis)
+        for axis, matrix in zip(self._axes(), self._matrices(inputs.shape, inputs.dtype)):
+            out = resampling.apply_on_axis(matrix, out, axis)
         return out, inputs.shape
 
     def backward(self, ctx, grad, grads):
         if self.interpolation == "nearest":
             return super().backward(ctx, grad, grads)
-        for axis, factor in zip(self._axes(), self.size):
-            size = ctx[axis]
-            grad = resampling.apply_on_axis(
-                resampling.linear_matrix(size, size * factor, grad.dtype).T, grad, axis)
+        for axis, matrix in zip(self._axes(), self._matrices(ctx, grad.dtype)):
+            grad = resampling.apply_on_axis(matrix.T, grad, axis)
         return grad
 
     def get_config(self):

@@ -3,6 +3,7 @@
 
 import numpy as np
 
+from minikeras import backend
 from minikeras.layers import resampling
 from minikeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
@@ -53,11 +54,44 @@ class ImageResize:
         return widths
 
     def forward(self, images):
+        """The resized images, in their dtype: integers and float16 resized in float32 as
+        TensorFlow's kernels compute them (`_as_tensorflow_computes`), integers then rounded
+        (half to even) and saturated to their dtype; nearest copies integer pixels as they
+        are."""
+        if images.dtype.kind in "iu":
+            if self.interpolation == "nearest":
+                return self._resize(images, saturate(np.float32(self.fill_value), images.dtype))
+            return saturate(np.rint(self._as_tensorflow_computes(images)), images.dtype)
+        if images.dtype == np.float16:
+            return self._as_tensorflow_computes(images).astype(np.float16)
+        return self._resize(images)
+
+    def _as_tensorflow_computes(self, images):
+        """The images resized in float32; bilinear in TensorFlow's steps (`a + (b - a) * t`
+        along the width, then along the height), so that results TensorFlow rounds (into
+        integers or float16) round alike."""
+        images = images.astype(np.float32)
+        if self.interpolation != "bilinear" or self.antialias:
+            return self._resize(images)
+        framed = self._framed(images, self.fill_value)
+        self.matrices = [
+            resampling.resize_matrix(framed.shape[axis], new, "bilinear", False, np.float32)
+            for axis, new in zip(self.axes, self.size)]
+        for axis, new in reversed(tuple(zip(self.axes, self.size))):
+            framed = _float32_lerp(framed, axis, new)
+        return np.ascontiguousarray(framed)
+
+    def _framed(self, images, fill_value):
+        """The images cropped or padded to the target's aspect ratio, if asked."""
         self.input_shape = images.shape
         if self.crop is not None:
-            images = images[self._window()]
-        elif self.pad is not None:
-            images = np.pad(images, self._padding(), constant_values=self.fill_value)
+            return images[self._window()]
+        if self.pad is not None:
+            return np.pad(images, self._padding(), constant_values=fill_value)
+        return images
+
+    def _resize(self, images, fill_value=None):
+        images = self._framed(images, self.fill_value if fill_value is None else fill_value)
         self.matrices = [
             resampling.resize_matrix(images.shape[axis], new, self.interpolation,
                                      self.antialias, images.dtype)
@@ -79,6 +113,30 @@ class ImageResize:
                 index[axis] = slice(count, grad.shape[axis] - count)
             grad = grad[tuple(index)]
         return np.ascontiguousarray(grad)
+
+
+def saturate(values, dtype):
+    """Float values (rounded) as integers of `dtype`, those beyond its range at its limits."""
+    info = np.iinfo(dtype)
+    values = np.asarray(values, np.float64)
+    high = float(info.max)
+    if int(high) > info.max:  # int64's maximum has no float64: the largest float below it
+        high = np.nextafter(high, 0.0)
+    return np.where(values > high, info.max, np.clip(values, info.min, high).astype(dtype))
+
+
+def _float32_lerp(images, axis, new_size):
+    """One axis resized bilinearly in float32 as TensorFlow's kernel computes it (half-pixel
+    centres, the scale and positions in float32)."""
+    size = images.shape[axis]
+    scale = np.float32(size) / np.float32(new_size)
+    position = (np.arange(new_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+    floor = np.floor(position)
+    fraction = (position - floor).reshape([-1 if a == axis % images.ndim else 1
+                                           for a in range(images.ndim)])
+    lower = np.take(images, np.maximum(floor.astype(np.intp), 0), axis=axis)
+    upper = np.take(images, np.minimum(np.ceil(position).astype(np.intp), size - 1), axis=axis)
+    return lower + (upper - lower) * fraction
 
 
 def smart_resize(images, size, data_format):
@@ -104,6 +162,12 @@ class Resizing(BaseImagePreprocessingLayer):
         fill_mode: "constant" (the only mode), with `fill_value` for the padding.
         antialias: widen the kernel when shrinking (not for nearest or area).
         data_format: "channels_last" (default) or "channels_first".
+
+    Float images are resized in the layer's dtype. Integer images come back in their own
+    dtype, resized in float32, rounded half to even and saturated, as Keras 3 calls the layer
+    eagerly (and inside a functional model over an integer `Input`); where TensorFlow would
+    trace a graph (a `tf.data` map, a `tf.function`) they are taken in the layer's dtype first,
+    as Keras takes them there, and so are they by a Sequential starting with the layer.
     """
 
     _sets_size = True
@@ -130,7 +194,18 @@ class Resizing(BaseImagePreprocessingLayer):
         self.fill_mode, self.fill_value = fill_mode, fill_value
         self.antialias = bool(antialias)
 
+    def _convert_leaf(self, x):
+        # Called eagerly, Keras 3 resizes integer images into their own dtype (in a traced
+        # graph it takes them in its compute dtype: `_transform`). Not `_keeps_integer_inputs`:
+        # a Sequential starting with Resizing takes integers in float32, as Keras' Sequential
+        # makes its `Input` in the first layer's compute dtype.
+        if isinstance(x, np.ndarray) and x.dtype.kind in "iu":
+            return np.asarray(x)
+        return super()._convert_leaf(x)
+
     def _transform(self, images):
+        if images.dtype != self._np_dtype and backend.in_traced_function():
+            images = images.astype(self._np_dtype)
         height, width = self._size_of(images)
         target = (self.height, self.width)
         crop = aspect_crop(height, width, *target) if self.crop_to_aspect_ratio else None
