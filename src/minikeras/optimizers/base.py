@@ -16,6 +16,7 @@ In `fit`, an elementwise rule runs once over flat arrays of all the weights (`pa
 each `variable.value` is rebound once, at the first step, to its view of the flat array).
 """
 
+import functools
 import inspect
 import re
 import sys
@@ -686,11 +687,14 @@ def _other_threads_share(optimizer, units):
 
 
 def _split_update(optimizer):
-    cls = type(optimizer)
-    if not (cls.update_step.__module__.startswith("minikeras.optimizers")
-            and cls._update_variables.__module__.startswith("minikeras.optimizers")):
-        return False
-    return (backend._blas_threads or 1) > 1  # what the running fit chose for its products
+    return ((backend._blas_threads or 1) > 1  # what the running fit chose for its products
+            and _built_in_rule(type(optimizer)))
+
+
+@functools.lru_cache(maxsize=None)
+def _built_in_rule(cls):
+    return (cls.update_step.__module__.startswith("minikeras.optimizers")
+            and cls._update_variables.__module__.startswith("minikeras.optimizers"))
 
 
 def _update_worker():

@@ -22,6 +22,8 @@ and too large to copy in. Save files, `get_weights` and pickles see the views: a
 variables' own shapes.
 """
 
+import operator
+
 import numpy as np
 
 try:
@@ -37,6 +39,7 @@ ENABLED = True
 COPY_IN_MAX_SIZE = 1 << 16
 # Halves of a packed dtype start on a 64-byte boundary.
 _ALIGN = 16
+_VALUE = operator.attrgetter("value")
 
 
 class PackedArray:
@@ -106,7 +109,7 @@ class Packing:
     def __init__(self, optimizer, variables, slot_lists):
         self.variables = variables
         self.gradients = [None] * len(variables)  # each variable's view of its packed gradient
-        self.tracked = []  # (variable or slot, the view its value must still be)
+        self.tracked, self.views = [], []  # each variable and slot, and the view it must have
         by_dtype = {}
         for index, variable in enumerate(variables):
             by_dtype.setdefault(variable.value.dtype, []).append(index)
@@ -156,23 +159,24 @@ class Packing:
             view = flat[offsets[position]:offsets[position + 1]].reshape(variable.value.shape)
             view[...] = variable.value
             variable.value = view
-            self.tracked.append((variable, view))
+            self.tracked.append(variable)
+            self.views.append(view)
         return flat
 
     def units(self, optimizer, grads, variables, halves):
         """The packed update of this step (`halves`: each dtype as two halves), or None to
-        update per variable."""
+        update per variable. (The checks run in C: `map`, `operator.is_`.)"""
         if len(variables) != len(self.variables) or not all(
-                a is b for a, b in zip(variables, self.variables)):
+                map(operator.is_, variables, self.variables)):
             return None
-        if not all(v.value is view for v, view in self.tracked):
+        if not all(map(operator.is_, map(_VALUE, self.tracked), self.views)):
             optimizer._packing = False  # rebound since: per variable from now on
             return None
         if optimizer.weight_decay is not None and not all(
-                optimizer._use_weight_decay(v) for v in variables):
+                map(optimizer._use_weight_decay, variables)):
             return None
-        stray = [(g, view) for g, view in zip(grads, self.gradients) if g is not view]
-        if stray:
+        if not all(map(operator.is_, grads, self.gradients)):
+            stray = [(g, view) for g, view in zip(grads, self.gradients) if g is not view]
             if sum(view.size for _, view in stray) > COPY_IN_MAX_SIZE or any(
                     g.shape != view.shape for g, view in stray):
                 return None
