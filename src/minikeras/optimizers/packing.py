@@ -88,12 +88,11 @@ def pack(optimizer):
     values = [v.value for v in variables]
     if any(type(a) is not np.ndarray or not a.flags.writeable for a in values) or _overlap(values):
         return False
-    slots = [
-        slot_list for slot_list in optimizer._slot_lists
-        if len(slot_list) == len(variables) and all(
+    slots = optimizer._slot_lists
+    if not all(len(slot_list) == len(variables) and all(
             s.value.shape == v.value.shape and s.value.dtype == v.value.dtype
-            for s, v in zip(slot_list, variables))
-    ]
+            for s, v in zip(slot_list, variables)) for slot_list in slots):
+        return False  # slots made for other variables than those updated: left as they are
     return Packing(optimizer, variables, slots)
 
 
