@@ -147,6 +147,17 @@ def test_weight_decay_sparing_some_weights_is_updated_per_variable(monkeypatch,
     assert_same_state(packed, per_variable)
 
 
+def test_slots_made_for_other_variables_leave_the_weights_unpacked(monkeypatch):
+    class Partial(keras.optimizers.Adam):
+        def build(self, variables):
+            super().build(variables)
+            self._extra = self.add_optimizer_variables(variables[:1], "extra")
+
+    model = trained(Partial(), True, monkeypatch, 1)
+    assert model.optimizer._packing is False
+    assert model.layers[0].kernel.value.base is None
+
+
 class Scale(keras.layers.Layer):
     """A user's layer: its weight's gradient comes from the taped ops, in an array of its own."""
 
