@@ -157,11 +157,11 @@ def test_user_update_rules_are_never_split(monkeypatch):
     monkeypatch.setattr(backend, "_blas_threads", 2)
     big = [Variable(np.zeros((600, 600), "float32"), name="w", path="w"),
            Variable(np.zeros((600, 600), "float32"), name="v", path="v")]
-    pairs = [(None, variable) for variable in big]
-    assert base._other_threads_share(optimizers.SGD(), pairs) == {0}
-    assert base._other_threads_share(Mine(), pairs) is None
+    sgd, mine = optimizers.SGD(), Mine()
+    assert base._other_threads_share(sgd, [(sgd, None, variable) for variable in big]) == {0}
+    assert base._other_threads_share(mine, [(mine, None, variable) for variable in big]) is None
     monkeypatch.setattr(backend, "_blas_threads", 1)
-    assert base._other_threads_share(optimizers.SGD(), pairs) is None
+    assert base._other_threads_share(sgd, [(sgd, None, variable) for variable in big]) is None
 
 
 @pytest.mark.parametrize("case", ["k2_sgd_decay", "k2_adam_decay"])

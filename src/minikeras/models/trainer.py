@@ -33,7 +33,6 @@ class Trainer:
         self._loss_fn = self._compiled_loss = None
         self._loss_tracker = self._compile_metrics = None
         self._compile_config = None
-        self._gradient_buffers = {}  # the gradients' arrays, kept across training steps
         self._steps = None  # what the steps of the fit under way read, found once (_Steps)
         self._initial_epoch = None
 
@@ -198,7 +197,9 @@ class Trainer:
         variables = self._steps.variables if self._steps else self.trainable_variables
         with np.errstate(**_QUIET):
             if variables:
-                grads = recording.gradient(loss, variables, into=self._gradient_buffers)
+                # Into arrays the optimizer keeps across steps (views of its packed arrays).
+                buffers = self.optimizer._fit_gradient_buffers(variables)
+                grads = recording.gradient(loss, variables, into=buffers)
                 self.optimizer.apply(grads, variables)
             else:
                 warnings.warn("The model does not have any trainable weights.", stacklevel=2)

@@ -17,6 +17,8 @@ class Adagrad(Optimizer):
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -60,6 +62,8 @@ class Adadelta(Optimizer):
         epsilon: default 1e-7.
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
+
+    _elementwise_update = True
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -22,6 +22,8 @@ class Adam(Optimizer):
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -108,6 +110,8 @@ class Adamax(Optimizer):
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta_1 = beta_1
@@ -157,6 +161,8 @@ class Nadam(Optimizer):
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
 
+    _elementwise_update = True
+
     # Keras 2's Nadam `decay` was its momentum-schedule decay, not a learning-rate decay.
     _legacy_decay_is_learning_rate_decay = False
 
@@ -190,13 +196,13 @@ class Nadam(Optimizer):
                 beta_1 * self._schedule_factor(step + 1, dtype),
                 np.power(dtype(self.beta_2), dtype(step)))
 
-    def _update_variables(self, grads, variables, learning_rate):
+    def _update_variables(self, units, learning_rate):
         # The running product of the schedule, once per update, before the variables.
         product = self._u_product.value
         dtype = product.dtype.type
         factor = self._schedule_factor(self._local_step(), dtype)
         product[...] = product * dtype(self.beta_1) * factor
-        super()._update_variables(grads, variables, learning_rate)
+        super()._update_variables(units, learning_rate)
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)

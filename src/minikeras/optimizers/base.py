@@ -8,13 +8,15 @@ weights' moving average (`use_ema`), the variables' constraints, then `iteration
 learning rate is read once per update: the float, the schedule at the current iteration, or the
 callable's value.
 
-Model weights are updated in place (`variable.value` is never rebound) and nothing
-parameter-sized is allocated per update: `build` gives each variable its slots plus
-`scratch_buffers` scratch arrays and one gradient buffer, and every rule writes through numpy
-ufuncs with `out=`. Scalars are computed in the variable's dtype, as Keras' casts do, so float32
-weights follow Keras' float32 arithmetic.
+Model weights are updated in place and nothing parameter-sized is allocated per update:
+`build` gives each variable its slots plus `scratch_buffers` scratch arrays and one gradient
+buffer, and every rule writes through numpy ufuncs with `out=`. Scalars are computed in the
+variable's dtype, as Keras' casts do, so float32 weights follow Keras' float32 arithmetic.
+In `fit`, an elementwise rule runs once over flat arrays of all the weights (`packing.py`:
+each `variable.value` is rebound once, at the first step, to its view of the flat array).
 """
 
+import functools
 import inspect
 import re
 import sys
@@ -25,7 +27,7 @@ import numpy as np
 
 from minikeras import backend
 from minikeras.layers.base import Variable
-from minikeras.optimizers import schedules
+from minikeras.optimizers import packing, schedules
 from minikeras.saving import registry
 
 # Keras 2 constructor arguments that mean nothing on numpy; accepted and dropped.
@@ -57,6 +59,10 @@ class Optimizer:
 
     # Parameter-sized scratch arrays each variable gets for `update_step`'s temporaries.
     scratch_buffers = 2
+    # Whether `update_step` is elementwise: each element of the new weight and slots depends on
+    # that element of the weight, gradient and slots alone, and on scalars shared by all
+    # variables (no norm, no shape). Such a rule runs once over `fit`'s packed weights.
+    _elementwise_update = False
     # Keras 2's `decay=` decayed the learning rate for every optimizer but Nadam.
     _legacy_decay_is_learning_rate_decay = True
 
@@ -123,6 +129,9 @@ class Optimizer:
             )
         self.built = False
         self._variables = []
+        self._slot_lists = []  # what `add_optimizer_variables` made: one slot per variable
+        self._packing = None  # `packing.Packing` once `fit` packed; False: not packed
+        self._tape_gradients = {}  # the arrays fit's tape writes gradients into, by variable id
         self._trainable_variables = []
         self._trainable_variables_indices = {}
         self._iterations = self._scalar_variable("iteration", 0, "int64")
@@ -200,10 +209,13 @@ class Optimizer:
         state.pop("_scratch", None)
         state.pop("_split_trial", None)  # a measurement of this machine, not of the optimizer
         state.pop("_update_scalars", None)
+        state.pop("_packing", None)  # the slots pickle as arrays of their own; packed anew
+        state.pop("_tape_gradients", None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._packing, self._tape_gradients = None, {}
         if self.built:
             self._make_buffers()
 
@@ -249,6 +261,7 @@ class Optimizer:
         for variable in trainable_variables:
             for slot_list, slot_name, init in zip(slots, names, initializers):
                 slot_list.append(self.add_variable_from_reference(variable, slot_name, init))
+        self._slot_lists.extend(slots)
         return slots[0] if isinstance(name, str) else slots
 
     @property
@@ -449,34 +462,51 @@ class Optimizer:
         for accumulator in accumulators:
             accumulator.fill(0)
 
+    def _fit_gradient_buffers(self, variables):
+        """The arrays `fit`'s tape writes the gradients of `variables` into (its `into=`),
+        kept across steps. Builds the optimizer, as Keras' `fit` does before the first step,
+        and packs the variables where the rule allows."""
+        if not self.built:
+            self.build(variables)
+        if self._packing is None:
+            self._packing = packing.pack(self)
+        return self._tape_gradients
+
     def _update(self, grads, variables, indices, learning_rate):
         grads = self._clip_gradients(grads, indices)
-        self._apply_weight_decay(variables, indices, learning_rate)
-        self._update_variables(grads, variables, learning_rate)
+        units = self._units(grads, variables)
+        self._apply_weight_decay(units, learning_rate)
+        self._update_variables(units, learning_rate)
 
-    def _update_variables(self, grads, variables, learning_rate):
-        """Run the update rule on every variable (Nadam hooks its per-update state here): in
-        two threads, about half the weights each, where that was measured to pay."""
-        pairs = list(zip(grads, variables))
-        taken = _other_threads_share(self, pairs)
+    def _units(self, grads, variables):
+        """What this update runs `update_step` on, as `(optimizer, gradient, variable)`: each
+        packed dtype's flat arrays with its `packing.PackedView` of this optimizer, where the
+        variables were packed and still are, else each variable with this optimizer."""
+        if self._packing and packing.ENABLED:
+            halves = _split_update(self) and self._packing.total >= SPLIT_MIN_SIZE
+            units = self._packing.units(self, grads, variables, halves)
+            if units is not None:
+                return units
+        return [(self, grad, variable) for grad, variable in zip(grads, variables)]
+
+    def _update_variables(self, units, learning_rate):
+        """Run the update rule on every unit (Nadam hooks its per-update state here): in two
+        threads, about half the elements each, where that was measured to pay."""
+        taken = _other_threads_share(self, units)
         if taken is None:
-            self._update_pairs(pairs, learning_rate)
+            _update_units(units, learning_rate)
             return
         trial = self.__dict__.setdefault("_split_trial", _SplitTrial())
         split = trial.next_is_split()
         start = time.perf_counter()
         if split:
             done = _update_worker().submit(
-                self._update_pairs, [pairs[i] for i in taken], learning_rate)
-            self._update_pairs([p for i, p in enumerate(pairs) if i not in taken], learning_rate)
+                _update_units, [units[i] for i in taken], learning_rate)
+            _update_units([u for i, u in enumerate(units) if i not in taken], learning_rate)
             done.result()
         else:
-            self._update_pairs(pairs, learning_rate)
+            _update_units(units, learning_rate)
         trial.record(split, time.perf_counter() - start)
-
-    def _update_pairs(self, pairs, learning_rate):
-        for grad, variable in pairs:
-            self.update_step(grad, variable, learning_rate)
 
     def update_step(self, gradient, variable, learning_rate):
         """Update `variable.value` (and this optimizer's slots for it) in place."""
@@ -514,12 +544,13 @@ class Optimizer:
         pattern = getattr(self, "_exclude_from_weight_decay_pattern", None)
         return pattern is None or pattern.search(variable.name) is None
 
-    def _apply_weight_decay(self, variables, indices, learning_rate):
+    def _apply_weight_decay(self, units, learning_rate):
         if self.weight_decay is None:
             return
-        for variable, i in zip(variables, indices):
-            if self._use_weight_decay(variable):
-                value, decay = variable.value, self._scratch[i][0]
+        for optimizer, _, variable in units:  # packed units: every variable is decayed
+            if optimizer is not self or self._use_weight_decay(variable):
+                value = variable.value
+                decay = optimizer._scratch[optimizer._get_variable_index(variable)][0]
                 dtype = value.dtype.type
                 np.multiply(value, dtype(self.weight_decay), out=decay)
                 decay *= dtype(learning_rate)
@@ -634,28 +665,36 @@ class _SplitTrial:
             self.decided = sorted(self.times[True])[TRIALS // 2] < 0.9 * serial
 
 
-def _other_threads_share(optimizer, pairs):
-    """The indices of the (gradient, variable) pairs the worker thread takes (about half the
-    elements, largest first), or None to update in this thread alone."""
+def _update_units(units, learning_rate):
+    for optimizer, grad, variable in units:
+        optimizer.update_step(grad, variable, learning_rate)
+
+
+def _other_threads_share(optimizer, units):
+    """The indices of the units the worker thread takes (about half the elements, largest
+    first), or None to update in this thread alone."""
     if not _split_update(optimizer):
         return None
-    sizes = [variable.value.size for _, variable in pairs]
-    if sum(sizes) < SPLIT_MIN_SIZE or len(pairs) < 2:
+    sizes = [variable.value.size for _, _, variable in units]
+    if sum(sizes) < SPLIT_MIN_SIZE or len(units) < 2:
         return None
     share, taken, half = set(), 0, sum(sizes) / 2
     for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
         if taken + sizes[index] <= half or not share:
             share.add(index)
             taken += sizes[index]
-    return share if len(share) < len(pairs) else None
+    return share if len(share) < len(units) else None
 
 
 def _split_update(optimizer):
-    cls = type(optimizer)
-    if not (cls.update_step.__module__.startswith("minikeras.optimizers")
-            and cls._update_variables.__module__.startswith("minikeras.optimizers")):
-        return False
-    return (backend._blas_threads or 1) > 1  # what the running fit chose for its products
+    return ((backend._blas_threads or 1) > 1  # what the running fit chose for its products
+            and _built_in_rule(type(optimizer)))
+
+
+@functools.lru_cache(maxsize=None)
+def _built_in_rule(cls):
+    return (cls.update_step.__module__.startswith("minikeras.optimizers")
+            and cls._update_variables.__module__.startswith("minikeras.optimizers"))
 
 
 def _update_worker():

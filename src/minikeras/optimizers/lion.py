@@ -17,6 +17,8 @@ class Lion(Optimizer):
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta_1 = beta_1

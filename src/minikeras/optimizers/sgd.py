@@ -18,6 +18,8 @@ class SGD(Optimizer):
         **kwargs: the arguments every optimizer takes (see `Optimizer`).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         if not isinstance(momentum, float) or momentum < 0 or momentum > 1:

@@ -1,0 +1,106 @@
+"""Optimizer updates per variable against packed (optimizers/packing.py), interleaved.
+
+    python bench/bench_packed_update.py update [RMSprop|Adam|...] [REPEATS]
+        one update of mnist_mlp's weights (784-512-512-10, 669k) and of the small fit's
+        (10-64-64-10, 5.4k), in one process, the ways taking turns: per variable, packed, and
+        packed in two threads (halves of the flat arrays; forced, as if the thread policy gave
+        this fit two threads). Medians and minimums, in ms.
+    python bench/bench_packed_update.py fit SRC_A SRC_B [ROUNDS]
+        the small fit (bench_training.py's: Adam, batch 32, 1,000 rows, 30 epochs) in fresh
+        processes, the two source trees taking turns (e.g. a checkout of the commit before and
+        this one); each process reports the median CPU time (`time.process_time`) of 3 fits,
+        which the load of other processes moves less than wall time.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SHAPES = {
+    "mnist_mlp": [(784, 512), (512,), (512, 512), (512,), (512, 10), (10,)],
+    "small fit": [(10, 64), (64,), (64, 64), (64,), (64, 10), (10,)],
+}
+
+SMALL_FIT = """
+import time, numpy as np, minikeras as keras
+rng = np.random.default_rng(0)
+x = rng.random((1000, 10), dtype=np.float32)
+y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 1000)]
+def fit(epochs=30):
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
+fit(1)
+times = []
+for _ in range(3):
+    start = time.process_time(); fit(); times.append(time.process_time() - start)
+print(sorted(times)[1])
+"""
+
+
+def updates(name, repeats):
+    from minikeras import backend, optimizers
+    from minikeras.layers.base import Variable
+    from minikeras.optimizers import base
+
+    rng = np.random.default_rng(0)
+
+    def setup(shapes, packed):
+        variables = [Variable(rng.standard_normal(s).astype("float32") * 0.01, name=f"w{i}",
+                              path=f"w{i}") for i, s in enumerate(shapes)]
+        optimizer = getattr(optimizers, name)()
+        if packed:  # as fit's first step packs
+            buffers = optimizer._fit_gradient_buffers(variables)
+            grads = [buffers[id(v)] for v in variables]
+        else:
+            optimizer.build(variables)
+            grads = [np.empty_like(v.value) for v in variables]
+        for grad in grads:
+            grad[...] = rng.standard_normal(grad.shape).astype("float32") * 0.01
+        return optimizer, variables, grads
+
+    base._SplitTrial.next_is_split = lambda self: True  # split whenever the split is on
+    for model, shapes in SHAPES.items():
+        ways = {"per variable": (setup(shapes, False), None),
+                "packed": (setup(shapes, True), None),
+                "packed, 2 threads": (setup(shapes, True), 2)}
+        times = {way: [] for way in ways}
+        for _ in range(repeats):
+            for way, ((optimizer, variables, grads), threads) in ways.items():
+                backend._blas_threads = threads  # what a fit's thread policy would have set
+                start = time.perf_counter()
+                optimizer.apply(grads, variables)
+                times[way].append(time.perf_counter() - start)
+        backend._blas_threads = None
+        for way, seconds in times.items():
+            print(f"{model:10s} {name} {way:18s} median {statistics.median(seconds) * 1e3:7.3f} "
+                  f"ms  min {min(seconds) * 1e3:7.3f} ms")
+
+
+def fits(sources, rounds):
+    results = {source: [] for source in sources}
+    for round_ in range(rounds):
+        for source in sources if round_ % 2 == 0 else sources[::-1]:
+            done = subprocess.run([sys.executable, "-c", SMALL_FIT], capture_output=True,
+                                  text=True, check=True, env={**os.environ, "PYTHONPATH": source})
+            results[source].append(float(done.stdout.split()[-1]))
+    for source, seconds in results.items():
+        print(f"{source}: median {statistics.median(seconds):.4f} s CPU "
+              f"({', '.join(f'{s:.3f}' for s in seconds)})")
+    first, second = (statistics.median(results[s]) for s in sources)
+    print(f"ratio {second / first:.3f}")
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "update"
+    if what == "update":
+        updates(sys.argv[2] if len(sys.argv) > 2 else "RMSprop",
+                int(sys.argv[3]) if len(sys.argv) > 3 else 300)
+    else:
+        fits([os.path.abspath(s) for s in sys.argv[2:4]],
+             int(sys.argv[4]) if len(sys.argv) > 4 else 10)
