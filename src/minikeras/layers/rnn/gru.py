@@ -31,7 +31,6 @@ class GRUCell(GatedCell):
     """
 
     _gates = 3
-    _sequence_loop_masks = True
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
