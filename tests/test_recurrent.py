@@ -239,10 +239,13 @@ SEQUENCE_MASK = np.array([[True, False], [False, True], [True, True], [False, Fa
 @pytest.mark.parametrize("keep_sequence", [True, False], ids=["sequence", "last"])
 @pytest.mark.parametrize("input_dropout", [False, True], ids=["no_dropout", "input_dropout"])
 @pytest.mark.parametrize("zero_output", [False, True], ids=["repeat", "zero_output"])
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch_2", "batch_1"])
 def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, call, keep_sequence,
-                                                                  input_dropout, zero_output):
+                                                                  input_dropout, zero_output,
+                                                                  batch):
     # The cell's own whole-sequence loop, then the step-by-step loop (recurrence.run, forced
-    # by `_runs_sequences`): the same outputs, states and gradients, in float32.
+    # by `_runs_sequences`): the same outputs, states and gradients, in float32. (A batch of
+    # one has a recurrent product of its own, `recurrence.step_product`.)
     from minikeras.core import tape as tape_module
     from minikeras.layers.rnn import recurrence
 
@@ -251,20 +254,20 @@ def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, call, ke
     if zero_output and not masked:
         pytest.skip("zero_output_for_mask needs a mask")
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(6, 2, 4)).astype(np.float32)  # time-major
-    states = [rng.normal(size=(2, cell.units)).astype(np.float32)
+    x = rng.normal(size=(6, batch, 4)).astype(np.float32)  # time-major
+    states = [rng.normal(size=(batch, cell.units)).astype(np.float32)
               for _ in range(cell._state_count)]
     cell(x[0], states if len(states) > 1 else states[0])
-    upstream = rng.normal(size=(6, 2, cell.units) if keep_sequence else (2, cell.units))
+    upstream = rng.normal(size=(6, batch, cell.units) if keep_sequence else (batch, cell.units))
     upstream_states = [rng.normal(size=s.shape).astype(np.float32) for s in states]
 
     def dropout_masks(features):  # a call's masks, one per gate (or one for all)
         count = cell._mask_count()
-        return (rng.random((count, 2, features)) > 0.3).astype(np.float32) / 0.7
+        return (rng.random((count, batch, features)) > 0.3).astype(np.float32) / 0.7
 
     masks = (dropout_masks(4) if input_dropout else None,
              dropout_masks(cell.units) if recurrent_dropout else None)
-    mask = SEQUENCE_MASK if masked else None
+    mask = SEQUENCE_MASK[:, :batch] if masked else None
     results, paths = [], []
     for whole_sequence in (True, False):
         if not whole_sequence:

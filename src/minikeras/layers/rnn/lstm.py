@@ -5,6 +5,8 @@ Gates in Keras' order, input `i`, forget `f`, candidate `g`, output `o`:
 `h' = o * activation(c')` (`i, f, o` through `recurrent_activation`).
 """
 
+import functools
+
 import numpy as np
 
 from minikeras import initializers
@@ -106,17 +108,11 @@ class LSTMCell(GatedCell):
 
     _LOOP_ORDER = (3, 0, 1, 2)
 
-    def _loop_columns(self, keras_order):
-        """Column indices taking a `(..., 4 * units)` array in Keras' gate order to the loops'
-        order, or (`keras_order`) back."""
-        order = np.argsort(self._LOOP_ORDER) if keras_order else self._LOOP_ORDER
-        return (np.asarray(order)[:, None] * self.units + np.arange(self.units)).reshape(-1)
-
     def _in_loop_order(self, array):
-        return None if array is None else array[..., self._loop_columns(False)]
+        return None if array is None else array[..., _loop_columns(self.units, False)]
 
     def _in_keras_order(self, grad):
-        return grad[..., self._loop_columns(True)]
+        return grad[..., _loop_columns(self.units, True)]
 
     def _loop_masks(self, masks):
         """A call's dropout masks in the loops' gate order (one for every gate stays)."""
@@ -179,7 +175,7 @@ class LSTMCell(GatedCell):
         slope = recurrence.slope_writer(self.activation)
         kernel_t = np.ascontiguousarray(recurrence.by_gate(
             self._in_loop_order(self.recurrent_kernel.value), 4).transpose(0, 2, 1))
-        dz = np.empty_like(z)
+        dz = np.empty(z.shape, z.dtype)  # gate-major whatever `z`'s layout
         grad_h, grad_c = (np.array(g, z.dtype) for g in grad_states)  # updated in place
         scratch, each_gate = np.empty_like(grad_h), np.empty((4, batch, u), z.dtype)
         passed_h, passed_c = np.empty_like(grad_h), np.empty_like(grad_c)
@@ -241,6 +237,14 @@ class LSTMCell(GatedCell):
 
     def _own_config(self):
         return {"unit_forget_bias": self.unit_forget_bias}
+
+
+@functools.lru_cache(maxsize=None)
+def _loop_columns(units, keras_order):
+    """Column indices taking a `(..., 4 * units)` array in Keras' gate order to the loops'
+    order, or (`keras_order`) back (computed once per width)."""
+    order = np.argsort(LSTMCell._LOOP_ORDER) if keras_order else LSTMCell._LOOP_ORDER
+    return (np.asarray(order)[:, None] * units + np.arange(units)).reshape(-1)
 
 
 class _ForgetBiasOne:
