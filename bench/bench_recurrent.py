@@ -4,6 +4,7 @@
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_recurrent.py
     BENCH_ROWS=640 BENCH_ROUNDS=1 python bench/bench_recurrent.py   # a shorter run
     MINIKERAS_BASELINE=/path/to/other/src python bench/bench_recurrent.py  # and another checkout
+    BENCH_LIBRARIES=minikeras,minikeras-baseline ...      # some of the libraries only
 
 Input (100 steps, 32 features), LSTM(64) or GRU(64), Dense(10, softmax); Adam, categorical
 crossentropy, batch 64, on random sequences (the speed depends on shapes, not values).
@@ -50,6 +51,9 @@ def body(library):
     return figures
 
 
+LIBRARIES = ["minikeras", "minikeras-baseline", "keras3-jax", "keras3-tf"]
+
 if __name__ == "__main__":
+    chosen = os.environ.get("BENCH_LIBRARIES")
     main(os.path.abspath(__file__), body,
-         ["minikeras", "minikeras-baseline", "keras3-jax", "keras3-tf"])
+         [name for name in LIBRARIES if chosen is None or name in chosen.split(",")])

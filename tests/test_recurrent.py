@@ -115,10 +115,11 @@ GRADIENT_CASES = {
         lambda: layers.GRU(3, return_state=True, go_backwards=True, **F64), False),
     "gru_relu_sequences": (
         lambda: layers.GRU(2, activation="relu", return_sequences=True, **F64), False),
-    # softmax is not elementwise: the step-by-step loop, even without a mask (and the
-    # masked cases of SimpleRNN and LSTM)
+    # softmax is not elementwise: the step-by-step loop, masked or not
     "lstm_softmax_state": (
         lambda: layers.LSTM(3, activation="softmax", return_state=True, **F64), False),
+    "lstm_softmax_masked_sequences": (
+        lambda: layers.LSTM(3, activation="softmax", return_sequences=True, **F64), True),
     "stacked_cells": (lambda: layers.RNN(
         [layers.GRUCell(2, **F64), layers.LSTMCell(3, **F64), layers.SimpleRNNCell(2, **F64)],
         return_sequences=True, **F64), False),
@@ -219,8 +220,14 @@ SEQUENCE_CELLS = {
     "gru_reset_before": lambda: layers.GRUCell(3, reset_after=False),
     "gru_no_bias_relu": lambda: layers.GRUCell(2, use_bias=False, activation="relu"),
     "gru_reset_before_one_mask": lambda: layers.GRUCell(3, reset_after=False, implementation=2),
+    # a dropout mask per gate (Keras' implementation=1, which recurrent dropout implies)
+    "lstm_mask_per_gate": lambda: layers.LSTMCell(3, implementation=1),
+    "lstm_no_bias_mask_per_gate": lambda: layers.LSTMCell(3, use_bias=False, implementation=1),
+    "gru_mask_per_gate": lambda: layers.GRUCell(3, implementation=1),
+    "gru_reset_before_mask_per_gate": lambda: layers.GRUCell(3, reset_after=False,
+                                                             implementation=1),
 }
-# (masked, recurrent dropout): the cells whose whole-sequence loop holds them (GRU's)
+# (masked, recurrent dropout)
 SEQUENCE_CALLS = {"plain": (False, False), "masked": (True, False),
                   "recurrent_dropout": (False, True), "masked_recurrent_dropout": (True, True)}
 SEQUENCE_MASK = np.array([[True, False], [False, True], [True, True], [False, False],
@@ -232,38 +239,39 @@ SEQUENCE_MASK = np.array([[True, False], [False, True], [True, True], [False, Fa
 @pytest.mark.parametrize("keep_sequence", [True, False], ids=["sequence", "last"])
 @pytest.mark.parametrize("input_dropout", [False, True], ids=["no_dropout", "input_dropout"])
 @pytest.mark.parametrize("zero_output", [False, True], ids=["repeat", "zero_output"])
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch_2", "batch_1"])
 def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, call, keep_sequence,
-                                                                  input_dropout, zero_output):
+                                                                  input_dropout, zero_output,
+                                                                  batch):
     # The cell's own whole-sequence loop, then the step-by-step loop (recurrence.run, forced
-    # by `_runs_sequences`): the same outputs, states and gradients, in float32.
+    # by `_runs_sequences`): the same outputs, states and gradients, in float32. (A batch of
+    # one has a recurrent product of its own, `recurrence.step_product`.)
     from minikeras.core import tape as tape_module
     from minikeras.layers.rnn import recurrence
 
     masked, recurrent_dropout = call
     cell = make()
-    if not cell._runs_sequences(masked, recurrent_dropout):
-        pytest.skip("this cell's whole-sequence loop does not hold masks or recurrent dropout")
     if zero_output and not masked:
         pytest.skip("zero_output_for_mask needs a mask")
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(6, 2, 4)).astype(np.float32)  # time-major
-    states = [rng.normal(size=(2, cell.units)).astype(np.float32)
+    x = rng.normal(size=(6, batch, 4)).astype(np.float32)  # time-major
+    states = [rng.normal(size=(batch, cell.units)).astype(np.float32)
               for _ in range(cell._state_count)]
     cell(x[0], states if len(states) > 1 else states[0])
-    upstream = rng.normal(size=(6, 2, cell.units) if keep_sequence else (2, cell.units))
+    upstream = rng.normal(size=(6, batch, cell.units) if keep_sequence else (batch, cell.units))
     upstream_states = [rng.normal(size=s.shape).astype(np.float32) for s in states]
 
     def dropout_masks(features):  # a call's masks, one per gate (or one for all)
         count = cell._mask_count()
-        return (rng.random((count, 2, features)) > 0.3).astype(np.float32) / 0.7
+        return (rng.random((count, batch, features)) > 0.3).astype(np.float32) / 0.7
 
     masks = (dropout_masks(4) if input_dropout else None,
              dropout_masks(cell.units) if recurrent_dropout else None)
-    mask = SEQUENCE_MASK if masked else None
+    mask = SEQUENCE_MASK[:, :batch] if masked else None
     results, paths = [], []
     for whole_sequence in (True, False):
         if not whole_sequence:
-            cell._runs_sequences = lambda masked, recurrent_dropout: False
+            cell._runs_sequences = lambda: False
         with GradientTape():
             assert tape_module.recording()
             output, finals, ctx = recurrence.run(cell, x, [s.copy() for s in states], mask,
@@ -277,6 +285,96 @@ def test_the_whole_sequence_loop_computes_what_the_step_loop_does(make, call, ke
     assert paths == [True, False]
     for fast, stepped in zip(*results, strict=True):
         np.testing.assert_allclose(fast, stepped, rtol=2e-6, atol=2e-6)
+
+
+DROPOUT_GRADIENT_CELLS = {
+    "lstm_mask_per_gate": lambda: layers.LSTMCell(3, implementation=1, **F64),
+    "lstm_one_mask": lambda: layers.LSTMCell(3, implementation=2, **F64),
+    "gru_mask_per_gate": lambda: layers.GRUCell(3, implementation=1, **F64),
+    "gru_reset_before_one_mask": lambda: layers.GRUCell(3, reset_after=False, **F64),
+    "simple_rnn": lambda: layers.SimpleRNNCell(3, **F64),
+}
+
+
+@pytest.mark.parametrize("make", list(DROPOUT_GRADIENT_CELLS.values()),
+                         ids=list(DROPOUT_GRADIENT_CELLS))
+@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
+def test_whole_sequence_gradients_with_dropout_match_finite_differences(make, masked):
+    # The whole-sequence loop with given input and recurrent dropout masks (a layer's call
+    # would draw new ones each time), in float64: the gradients of the inputs, the initial
+    # states and every weight against central differences of the same loop.
+    from minikeras.core import tape as tape_module
+    from minikeras.layers.rnn import recurrence
+
+    cell = make()
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 2, 4))  # time-major
+    states = [rng.normal(size=(2, cell.units)) for _ in range(cell._state_count)]
+    cell(x[0], states if len(states) > 1 else states[0])
+    masks = tuple((rng.random((cell._mask_count(), 2, n)) > 0.3) / 0.7 for n in (4, cell.units))
+    mask = SEQUENCE_MASK if masked else None
+    upstream = rng.normal(size=(6, 2, cell.units))
+    upstream_states = [rng.normal(size=s.shape) for s in states]
+
+    def objective(x=x, states=states):
+        output, finals, _ = recurrence.run(cell, x, [s.copy() for s in states], mask, masks,
+                                           True, False)
+        return float(np.sum(output * upstream)
+                     + sum(np.sum(f * u) for f, u in zip(finals, upstream_states)))
+
+    with GradientTape():
+        _, _, ctx = recurrence.run(cell, x, [s.copy() for s in states], mask, masks, True, False)
+    assert "sequence" in ctx[3]  # the whole-sequence loop's trace
+    grads = tape_module.Gradients(cell.trainable_weights)
+    grad_x, grad_states = recurrence.run_backward(cell, ctx, upstream, list(upstream_states),
+                                                  grads, True)
+    np.testing.assert_allclose(grad_x, finite_difference(lambda v: objective(x=v), x),
+                               rtol=1e-6, atol=1e-7)
+    for i, grad in enumerate(grad_states):
+        def objective_state(value, i=i):
+            return objective(states=[value if j == i else s for j, s in enumerate(states)])
+
+        np.testing.assert_allclose(grad, finite_difference(objective_state, states[i]),
+                                   rtol=1e-6, atol=1e-7)
+    for variable in cell.trainable_weights:
+        def objective_w(value, variable=variable):
+            saved = variable.value.copy()
+            variable.value[...] = value
+            result = objective()
+            variable.value[...] = saved
+            return result
+
+        np.testing.assert_allclose(grads.get(variable),
+                                   finite_difference(objective_w, variable.value.copy()),
+                                   rtol=1e-6, atol=1e-7, err_msg=variable.path)
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("options", [
+    {}, {"recurrent_dropout": 0.3}, {"dropout": 0.2, "recurrent_dropout": 0.3},
+    {"recurrent_dropout": 0.3, "go_backwards": True, "return_sequences": True},
+], ids=["plain", "recurrent_dropout", "both_dropouts", "backwards_sequences"])
+@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
+def test_built_in_layers_in_fit_take_the_whole_sequence_loop(monkeypatch, name, options,
+                                                             masked):
+    # Every call of a built-in layer with its default activations, in fit and predict, masked
+    # or not, with dropout or not, runs the cell's whole-sequence loop: the step-by-step one
+    # would fail here.
+    def no_steps(*args, **kwargs):
+        raise AssertionError("the step-by-step loop ran")
+
+    cell_class = getattr(layers, f"{name}Cell")
+    monkeypatch.setattr(cell_class, "_step", no_steps)
+    monkeypatch.setattr(cell_class, "_step_backward", no_steps)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(8, 5, 3)).astype(np.float32)
+    x[:3, 3:] = 0.0  # padding, which Masking hides
+    model = mk.Sequential([
+        mk.Input((5, 3)), *([layers.Masking()] if masked else []),
+        getattr(layers, name)(4, seed=1, **options), layers.Flatten(), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, rng.normal(size=(8, 2)), batch_size=4, epochs=1, verbose=0)
+    model.predict(x, verbose=0)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 A built-in cell is a layer computing one step, `cell(inputs, states) -> (output, new_states)`,
 and also the arithmetic that `recurrence.run` loops over a sequence: `_project` (the input
 products of every step at once), `_step`, `_step_backward` and `_backward_weights`, and the
-whole-sequence loops `_run_sequence` and `_run_sequence_backward` that unmasked calls without
-recurrent dropout take (see `recurrence`). Its own call is that loop over a sequence of one
+whole-sequence loops `_run_sequence` and `_run_sequence_backward` that calls with elementwise
+activations take, masked or not, with dropout or not (see `recurrence`). Its own call is that loop over a sequence of one
 step, so a cell called alone, in `StackedRNNCells` or in `RNN` is the same arithmetic with the
 same hand-written gradient.
 """
@@ -163,14 +163,10 @@ class RecurrentCell(Layer):
     # ------------------------------------------------------------------------------------------
     # Shared pieces of the step arithmetic
 
-    # Whether the cell's whole-sequence loop holds masked samples and recurrent dropout.
-    _sequence_loop_masks = False
-
-    def _runs_sequences(self, masked, recurrent_dropout):
-        """Whether a call takes `_run_sequence` (see `recurrence`): its backward pass needs
-        elementwise activations, and masks and recurrent dropout a loop that holds them."""
-        return (self._sequence_loop_masks or not (masked or recurrent_dropout)) and \
-            recurrence.elementwise(self.activation)
+    def _runs_sequences(self):
+        """Whether calls take `_run_sequence` (see `recurrence`): its backward pass needs
+        elementwise activations."""
+        return recurrence.elementwise(self.activation)
 
     def _project(self, x, input_masks):
         """The input products of every step: `(timesteps, batch, gates * units)`."""
@@ -246,9 +242,8 @@ class GatedCell(RecurrentCell):
     def _mask_count(self):
         return self._gates if self.implementation == 1 else 1
 
-    def _runs_sequences(self, masked, recurrent_dropout):
-        return super()._runs_sequences(masked, recurrent_dropout) and \
-            recurrence.elementwise(self.recurrent_activation)
+    def _runs_sequences(self):
+        return super()._runs_sequences() and recurrence.elementwise(self.recurrent_activation)
 
 
 def sum_over_steps(array):

@@ -31,7 +31,6 @@ class GRUCell(GatedCell):
     """
 
     _gates = 3
-    _sequence_loop_masks = True
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -172,7 +171,10 @@ class GRUCell(GatedCell):
         if reset_after and bias is not None:
             z[:2] += bias[1, :2 * u].reshape(2, 1, 1, u)  # the gates' recurrent bias
             candidate_bias = np.ascontiguousarray(np.broadcast_to(bias[1, 2 * u:], (batch, u)))
-        kernel = recurrence.by_gate(self.recurrent_kernel.value, 3)
+        # (without reset_after the candidate's product has a source of its own, `r * h`)
+        per_gate = recurrent_masks is not None and len(recurrent_masks) == 3
+        kernel, product, product_out = recurrence.step_product(
+            self.recurrent_kernel.value, 3, batch, x.dtype, per_gate or not reset_after)
         gate_activation = recurrence.writer(self.recurrent_activation)
         activate = recurrence.writer(self.activation)
         h = np.empty((steps + 1, batch, u), x.dtype)
@@ -182,12 +184,10 @@ class GRUCell(GatedCell):
         # a step's recurrent products, and what the trace keeps of them: the candidate's
         # product that the reset gate scales (reset_after, its bias added), or the reset
         # state `r * h` that enters the candidate's product
-        product = np.empty((3, batch, u), x.dtype)
         reset_input = np.empty((slots, batch, u), x.dtype)
         scratch = np.empty((batch, u), x.dtype)
         dropped = None if recurrent_masks is None else \
             np.empty((len(recurrent_masks), batch, u), x.dtype)
-        per_gate = recurrent_masks is not None and len(recurrent_masks) == 3
         per_step = zip(z[:2].transpose(1, 0, 2, 3), z[2], h[:-1], h[1:],
                        recurrence.held_rows(held, steps),
                        *(recurrence.slots(a, keep_trace) for a in (
@@ -197,16 +197,16 @@ class GRUCell(GatedCell):
             gate_source = state_source = h_prev
             if dropped is not None:  # each gate's product sees the state times its mask
                 np.multiply(h_prev, recurrent_masks, out=dropped)
-                gate_source, state_source = dropped, dropped[-1]
+                gate_source, state_source = dropped if per_gate else dropped[0], dropped[-1]
             if reset_after:
-                np.matmul(gate_source, kernel, out=product)
+                np.matmul(gate_source, kernel, out=product_out)
                 if candidate_bias is None:
                     np.copyto(reset_in, product[2])
                 else:
                     np.add(product[2], candidate_bias, out=reset_in)
             else:
                 np.matmul(gate_source[:2] if per_gate else gate_source, kernel[:2],
-                          out=product[:2])
+                          out=product_out[:2])
             z_gates += product[:2]  # the projections become the pre-activations
             gate_activation(z_gates, both)
             if reset_after:
@@ -242,7 +242,7 @@ class GRUCell(GatedCell):
         kernel_t = np.ascontiguousarray(recurrence.by_gate(kernel, 3).transpose(0, 2, 1))
         # the gradients of the recurrent products, gate-major; with reset_after, the
         # candidate's block of the pre-activations' gradients is kept apart until the end
-        drec = np.empty_like(z)
+        drec = np.empty(z.shape, z.dtype)  # gate-major whatever `z`'s layout
         d_candidates = np.empty_like(h_prev) if reset_after else drec[2]
         grad_h = np.array(grad_states[0], z.dtype)  # updated in place
         scratch, carried = np.empty_like(grad_h), np.empty_like(grad_h)

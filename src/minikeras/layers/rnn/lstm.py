@@ -97,71 +97,148 @@ class LSTMCell(GatedCell):
                                                          recurrent_masks)
         return [grad_h_prev, grad_c * f]
 
+    # The whole-sequence loops, gate-major (as GRU's): a gate's block of every buffer is
+    # contiguous (`z`, `dz` as `(gates, steps, batch, units)`, a step's gates and products as
+    # `(gates, batch, units)`), and the loops keep the gates in the order `o, i, f, g`
+    # (`_LOOP_ORDER`), so that the three sigmoid gates are one block and the three that the
+    # carry's gradient scales (`i, f, g`) another. Weights, dropout masks and gradients are
+    # put in that order on the way in and back in Keras' on the way out.
+
+    _LOOP_ORDER = (3, 0, 1, 2)
+
+    def _in_loop_order(self, array):
+        return None if array is None else self._by_blocks(array, self._LOOP_ORDER)
+
+    def _in_keras_order(self, grad):
+        return self._by_blocks(grad, np.argsort(self._LOOP_ORDER))
+
+    def _by_blocks(self, array, order):
+        """`array`'s `(..., 4 * units)` gate blocks in `order`, in C order (one concatenation of
+        blocks, 3x faster than `np.take`; indexing the columns gives Fortran order, which BLAS
+        and the optimizer's updates walk more slowly)."""
+        u = self.units
+        return np.concatenate([array[..., k * u:(k + 1) * u] for k in order], axis=-1)
+
+    def _loop_masks(self, masks):
+        """A call's dropout masks in the loops' gate order (one for every gate stays)."""
+        return tuple(m if m is None or len(m) == 1 else m[list(self._LOOP_ORDER)] for m in masks)
+
     def _run_sequence(self, x, states, masks, held, keep_trace):
-        projected = self._project(x, masks[0])
-        steps, batch, u = len(projected), len(states[0]), self.units
-        kernel = self.recurrent_kernel.value
+        input_masks, recurrent_masks = self._loop_masks(masks)
+        steps, batch = x.shape[:2]
+        u = self.units
+        z = recurrence.project_by_gate(
+            x, self._in_loop_order(self.kernel.value),
+            None if self.bias is None else self._in_loop_order(self.bias.value), input_masks, 4)
+        per_gate = recurrent_masks is not None and len(recurrent_masks) > 1
+        kernel, product, product_out = recurrence.step_product(
+            self._in_loop_order(self.recurrent_kernel.value), 4, batch, x.dtype, per_gate)
         gate_activation = recurrence.writer(self.recurrent_activation)
         activate = recurrence.writer(self.activation)
-        h = np.empty((steps + 1, batch, u), projected.dtype)
+        h = np.empty((steps + 1, batch, u), x.dtype)
         c = np.empty_like(h)
         h[0], c[0] = states
-        gates = np.empty((steps if keep_trace else 1, batch, 4 * u), projected.dtype)
-        c_act = np.empty((len(gates), batch, u), projected.dtype)
-        product, scratch = np.empty((batch, 4 * u), h.dtype), np.empty((batch, u), h.dtype)
-        per_step = zip(projected, projected[..., 2 * u:3 * u], h[:-1], h[1:], c[:-1], c[1:],
+        slots = steps if keep_trace else 1
+        gates = np.empty((slots, 4, batch, u), x.dtype)
+        c_act = np.empty((slots, batch, u), x.dtype)
+        scratch = np.empty((batch, u), x.dtype)
+        dropped = None if recurrent_masks is None else \
+            np.empty(recurrent_masks.shape if per_gate else (batch, u), x.dtype)
+        per_step = zip(z.transpose(1, 0, 2, 3), z[:3].transpose(1, 0, 2, 3), z[3], h[:-1], h[1:],
+                       c[:-1], c[1:], recurrence.held_rows(held, steps),
                        *(recurrence.slots(a, keep_trace) for a in (
-                           gates, gates[..., :u], gates[..., u:2 * u], gates[..., 2 * u:3 * u],
-                           gates[..., 3 * u:], c_act)))
-        for z, z_g, h_prev, h_next, c_prev, c_next, gate, i, f, g, o, c_a in per_step:
-            np.matmul(h_prev, kernel, out=product)
-            z += product  # the projections become the pre-activations
-            gate_activation(z, gate)  # one call for all gates, then the candidate's own
+                           gates[:, :3], gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3],
+                           c_act)))
+        for (z_t, z_sigmoid, z_g, h_prev, h_next, c_prev, c_next, held_t, sigmoid_gates, o, i,
+             f, g, c_a) in per_step:
+            source = h_prev
+            if dropped is not None:  # each gate's product sees the state times its mask
+                source = np.multiply(h_prev, recurrent_masks if per_gate else
+                                     recurrent_masks[0], out=dropped)
+            np.matmul(source, kernel, out=product_out)
+            z_t += product  # the projections become the pre-activations
+            gate_activation(z_sigmoid, sigmoid_gates)
             activate(z_g, g)
             np.multiply(f, c_prev, out=c_next)
             np.multiply(i, g, out=scratch)
             c_next += scratch
             activate(c_next, c_a)
             np.multiply(o, c_a, out=h_next)
-        trace = {"sequence": h, "h_prev": h[:-1], "c": c, "z": projected, "gates": gates,
-                 "c_act": c_act}
+            if held_t is not None:  # masked samples keep their states
+                np.copyto(h_next, h_prev, where=held_t)
+                np.copyto(c_next, c_prev, where=held_t)
+        trace = {"sequence": h, "h_prev": h[:-1], "c": c, "z": z, "gates": gates,
+                 "c_act": c_act, "held": held}
         return h[1:], [h[-1], c[-1]], trace
 
     def _run_sequence_backward(self, x, masks, trace, grad_outputs, grad_states, grads,
                                need_input):
-        u = self.units
-        z, gates, c, c_act = trace["z"], trace["gates"], trace["c"], trace["c_act"]
-        steps, batch = z.shape[:2]
+        input_masks, recurrent_masks = self._loop_masks(masks)
+        z, gates, c, c_act, held = (trace[k] for k in ("z", "gates", "c", "c_act", "held"))
+        steps, batch, u = c_act.shape
         gate_slope = recurrence.slope_writer(self.recurrent_activation)
         slope = recurrence.slope_writer(self.activation)
-        dz = np.empty_like(z)
+        kernel_t = np.ascontiguousarray(recurrence.by_gate(
+            self._in_loop_order(self.recurrent_kernel.value), 4).transpose(0, 2, 1))
+        dz = np.empty(z.shape, z.dtype)  # gate-major whatever `z`'s layout
         grad_h, grad_c = (np.array(g, z.dtype) for g in grad_states)  # updated in place
-        grad_c_each_gate, scratch = grad_c[:, None, :], np.empty_like(grad_c)
-        kernel_t = self.recurrent_kernel.value.T
-        per_step = zip(z, z[..., 2 * u:3 * u], gates, gates[..., :u], gates[..., u:2 * u],
-                       gates[..., 2 * u:3 * u], gates[..., 3 * u:], c[:-1], c[1:], c_act, dz,
-                       dz[..., :u], dz[..., u:2 * u], dz[..., 2 * u:3 * u], dz[..., 3 * u:],
-                       dz.reshape(steps, batch, 4, u)[:, :, :3])
-        for t, (z_t, z_g, gate, i, f, g, o, c_prev, c_t, c_a, d, d_i, d_f, d_g, d_o,
-                d_ifg) in reversed(list(enumerate(per_step))):
+        scratch, each_gate = np.empty_like(grad_h), np.empty((4, batch, u), z.dtype)
+        passed_h, passed_c = np.empty_like(grad_h), np.empty_like(grad_c)
+        per_step = zip(z[:3].transpose(1, 0, 2, 3), z[3], gates[:, :3], gates[:, 0], gates[:, 1],
+                       gates[:, 2], gates[:, 3], c[:-1], c[1:], c_act, dz.transpose(1, 0, 2, 3),
+                       dz[:3].transpose(1, 0, 2, 3), dz[1:].transpose(1, 0, 2, 3), dz[0], dz[1],
+                       dz[2], dz[3], recurrence.held_rows(held, steps))
+        for t, (z_sigmoid, z_g, sigmoid_gates, o, i, f, g, c_prev, c_t, c_a, d, d_sigmoid,
+                d_ifg, d_o, d_i, d_f, d_g, held_t) in reversed(list(enumerate(per_step))):
             if grad_outputs is not None:
                 grad_h += grad_outputs[t]
+            if held_t is not None:  # a masked sample's gradients pass by the step
+                np.copyto(passed_h, grad_h)
+                np.copyto(passed_c, grad_c)
+                np.copyto(grad_h, 0.0, where=held_t)
+                np.copyto(grad_c, 0.0, where=held_t)
             slope(c_t, c_a, scratch)  # the carry's gradient: from h through o * act(c) ...
             scratch *= o
             scratch *= grad_h
             grad_c += scratch  # ... and from the next step
-            gate_slope(z_t, gate, d)  # every gate's slope, then the candidate's own
+            gate_slope(z_sigmoid, sigmoid_gates, d_sigmoid)
             slope(z_g, g, d_g)
+            d_o *= c_a
             d_i *= g
             d_f *= c_prev
             d_g *= i
-            d_o *= c_a
-            d_ifg *= grad_c_each_gate
+            d_ifg *= grad_c
             d_o *= grad_h
-            np.matmul(d, kernel_t, out=grad_h)
+            np.matmul(d, kernel_t, out=each_gate)
+            if recurrent_masks is not None and len(recurrent_masks) > 1:
+                each_gate *= recurrent_masks
+            np.sum(each_gate, axis=0, out=grad_h)
+            if recurrent_masks is not None and len(recurrent_masks) == 1:
+                grad_h *= recurrent_masks[0]
             grad_c *= f
-        return self._backward_weights(x, *masks, trace, {"dz": dz}, grads, need_input), \
-            [grad_h, grad_c]
+            if held_t is not None:
+                np.copyto(grad_h, passed_h, where=held_t)
+                np.copyto(grad_c, passed_c, where=held_t)
+        self._sequence_weight_grads(x, (input_masks, recurrent_masks), trace["h_prev"], dz,
+                                    grads)
+        grad_x = None
+        if need_input:
+            grad_x = recurrence.by_gate_input_grad(dz, self._in_loop_order(self.kernel.value),
+                                                   input_masks)
+        return grad_x, [grad_h, grad_c]
+
+    def _sequence_weight_grads(self, x, masks, h_prev, dz, grads):
+        """The weights' gradients after the reverse loop, one stacked product each from the
+        gate-major pre-activations' gradients `dz` (masks in the loops' order)."""
+        input_masks, recurrent_masks = masks
+        if grads.wants(self.recurrent_kernel):
+            grads.add(self.recurrent_kernel, self._in_keras_order(
+                recurrence.by_gate_kernel_grad(h_prev, dz, recurrent_masks)))
+        if grads.wants(self.kernel):
+            grads.add(self.kernel, self._in_keras_order(
+                recurrence.by_gate_kernel_grad(x, dz, input_masks)))
+        if self.bias is not None and grads.wants(self.bias):
+            grads.add(self.bias, self._in_keras_order(recurrence.by_gate_bias_grad(dz)))
 
     def _own_config(self):
         return {"unit_forget_bias": self.unit_forget_bias}

@@ -9,12 +9,13 @@ gradients as one product over all steps at the end.
 Sequences here are time-major, `(timesteps, batch, features)`, already in the order they are
 processed (reversed for `go_backwards`).
 
-Two ways through a sequence. With elementwise activations (and, for LSTM, without a mask
-and recurrent dropout; `RecurrentCell._runs_sequences`), a cell's `_run_sequence` runs the whole loop itself on
-preallocated buffers, each step a few numpy calls with `out=` and no temporaries (so that a
-batch's step works in cache), and `_run_sequence_backward` runs the reverse loop the same way,
-each step's activation derivatives written straight into its pre-activation gradients. Any
-other call goes step by step through `_step` and `_step_backward`, which hold masked samples.
+Two ways through a sequence. With elementwise activations (`RecurrentCell._runs_sequences`;
+every built-in one but softmax and the others taking an axis), masked or not, with dropout or
+not, a cell's `_run_sequence` runs the whole loop itself on preallocated buffers, each step a
+few numpy calls with `out=` and no temporaries (so that a batch's step works in cache), and
+`_run_sequence_backward` runs the reverse loop the same way, each step's activation
+derivatives written straight into its pre-activation gradients. Any other call goes step by
+step through `_step` and `_step_backward`.
 """
 
 import functools
@@ -106,6 +107,19 @@ def by_gate(kernel, gates):
     return np.ascontiguousarray(kernel.reshape(rows, gates, columns // gates).transpose(1, 0, 2))
 
 
+def step_product(kernel, gates, batch, dtype, per_gate_sources):
+    """A step's recurrent product into a gate-major `(gates, batch, units)` buffer: the kernel
+    as the product takes it, the buffer, and the view of it that `np.matmul` writes. With a
+    batch of one and one source for every gate the two layouts are the same memory: one
+    product over `kernel` as it is into the buffer's flat `(1, gates * units)` row (one BLAS
+    call); else a stacked product over `by_gate(kernel)` (one per gate)."""
+    units = kernel.shape[1] // gates
+    product = np.empty((gates, batch, units), dtype)
+    if batch == 1 and not per_gate_sources:
+        return kernel, product, product.reshape(1, gates * units)
+    return by_gate(kernel, gates), product, product
+
+
 def from_gates(per_gate):
     """`(gates, rows, units)` gradients as the kernel's `(rows, gates * units)`."""
     gates, rows, units = per_gate.shape
@@ -122,9 +136,18 @@ def _inputs_by_mask(x, masks):
 
 def project_by_gate(x, kernel, bias, input_masks, gates):
     """The input products of every step, gate-major: `(gates, steps, batch, units)` (one
-    stacked product; with dropout, each gate's block sees `x` times its mask)."""
+    stacked product; with dropout, each gate's block sees `x` times its mask). For a batch of
+    one, a view of the step-major `(steps, gates, 1, units)`, which is the plain product's
+    `(steps, 1, gates * units)`: each step's gates are then one contiguous block, where numpy's
+    calls on `gates` blocks of one row each would cost more than their arithmetic."""
     steps, batch = x.shape[:2]
     units = kernel.shape[1] // gates
+    if batch == 1 and (input_masks is None or len(input_masks) == 1):
+        # (one gemv a step: fewer instructions than one gemm over the steps at this size)
+        out = np.matmul(x if input_masks is None else x * input_masks[0], kernel)
+        if bias is not None:
+            out += bias
+        return out.reshape(steps, gates, 1, units).transpose(1, 0, 2, 3)
     out = np.empty((gates, steps, batch, units), x.dtype)
     np.matmul(_inputs_by_mask(x, input_masks), by_gate(kernel, gates),
               out=out.reshape(gates, steps * batch, units))
@@ -224,7 +247,7 @@ def run(cell, x, states, mask, masks, keep_sequence, zero_output_for_mask):
     """
     input_masks, recurrent_masks = masks
     keep_trace = tape.recording()
-    if cell._runs_sequences(mask is not None, recurrent_masks is not None):
+    if cell._runs_sequences():
         held = None if mask is None else np.ascontiguousarray(
             np.broadcast_to(~mask[..., None], (*mask.shape, cell.output_size)))
         with np.errstate(over="ignore"):

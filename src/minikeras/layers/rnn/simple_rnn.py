@@ -26,7 +26,6 @@ class SimpleRNNCell(RecurrentCell):
         seed: seed of the dropout masks.
     """
 
-    _sequence_loop_masks = True
 
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])
