@@ -573,6 +573,15 @@ def test_masks_given_as_lists_go_one_per_input_to_a_layer_of_several():
                                   attention([query, value], mask=[None, np.array(value_mask, bool)]))
 
 
+@pytest.mark.parametrize("make, dtype", [(lambda: layers.Dense(2, dtype="float16"), "float16"),
+                                         (lambda: layers.Embedding(10, 2), "float32"),
+                                         (lambda: layers.Hashing(3), "int64")])
+def test_layers_name_their_compute_variable_and_input_dtypes_as_keras_3_15(make, dtype):
+    layer = make()
+    assert (layer.dtype, layer.compute_dtype, layer.variable_dtype, layer.input_dtype) == (
+        dtype,) * 4
+
+
 def test_variables_are_made_as_keras_makes_them():
     """Keras 3.15: Variable(1.0) is float32 of shape () named `variable`; a float64 array keeps
     its dtype; a list of ints is int32; an initializer needs a shape."""
