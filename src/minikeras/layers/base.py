@@ -199,17 +199,7 @@ class Layer:
 
     # Keras 3's dtype policy, read as its three dtypes. minikeras computes and stores in one
     # dtype (a mixed policy's float32), so the three agree.
-    @property
-    def compute_dtype(self):
-        return self.dtype
-
-    @property
-    def variable_dtype(self):
-        return self.dtype
-
-    @property
-    def input_dtype(self):
-        return self.dtype
+    compute_dtype = variable_dtype = input_dtype = property(lambda self: self.dtype)
 
     @property
     def trainable(self):
