@@ -26,6 +26,9 @@ _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 class Trainer:
     """Mixin giving a model Keras' training API."""
 
+    # A functional model's output structure (its own attribute); None for the others.
+    _outputs_struct = None
+
     def __init__(self):
         self.compiled = False
         self.stop_training = False
@@ -134,7 +137,7 @@ class Trainer:
     def _nested_output_names(self):
         """The output names of a model with a list (of several) or a dict of outputs, in the
         order of its flat outputs; None for a model with one output."""
-        struct = getattr(self, "_outputs_struct", None)
+        struct = self._outputs_struct
         if isinstance(struct, dict):
             return sorted(struct)
         if isinstance(struct, (list, tuple)) and len(struct) > 1:
