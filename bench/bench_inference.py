@@ -4,6 +4,9 @@
                                         # (if importable), and Keras 3 (JAX, TF) if the oracle
                                         # exists; both BLAS configurations
     python bench/bench_inference.py --under-load   # also beside a process keeping a core busy
+    python bench/bench_inference.py --one-row      # issue 17's model, one row: minikeras,
+                                        # numpy-forward and onnxruntime in one process, interleaved
+    python bench/bench_inference.py --instructions # the same calls in CPU instructions (callgrind)
 
 Every figure is seconds per operation (lower is better); the last column is how many times
 faster minikeras is. `numpy-forward` is the same forward pass written by hand (the ceiling);
@@ -115,5 +118,138 @@ def cold_import(library):
     return float(np.median(times[1:]))  # the first run writes the bytecode
 
 
+# ----------------------------------------------------------------------------------------------
+# One row of issue 17's model (64-64-1, relu), every contender in one process
+
+
+def one_row_calls():
+    """{name: zero-argument call} for one row of issue 17's model: minikeras' predict (default
+    verbose, which prints the bar, and verbose=0) and call, the same forward by hand in numpy,
+    and onnxruntime on minikeras' ONNX export of the model (one thread, as minikeras runs a
+    one-row product)."""
+    import onnxruntime
+
+    import minikeras
+
+    model = minikeras.Sequential([
+        minikeras.Input((10,)), minikeras.layers.Dense(64, activation="relu"),
+        minikeras.layers.Dense(64, activation="relu"), minikeras.layers.Dense(1)])
+    row = np.random.default_rng(0).random((1, 10), dtype=np.float32)
+    (k1, b1, k2, b2, k3, b3) = [w.value for w in model.weights]
+    path = os.path.join(tempfile.mkdtemp(), "issue17.onnx")
+    model.export(path, format="onnx", verbose=False)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+
+    def numpy_forward():
+        h = np.maximum(row @ k1 + b1, 0)
+        h = np.maximum(h @ k2 + b2, 0)
+        return h @ k3 + b3
+
+    def layer_numpy_calls():
+        """The numpy calls Dense.forward and relu make, and nothing else (a floor)."""
+        z = np.matmul(row, k1)
+        z += b1
+        h = np.maximum(z, np.zeros(z.shape[-1:], z.dtype))
+        z = np.matmul(h, k2)
+        z += b2
+        h = np.maximum(z, np.zeros(z.shape[-1:], z.dtype))
+        z = np.matmul(h, k3)
+        z += b3
+        return z
+
+    def forward_and_activation():
+        """Each layer's `forward` and activation in a bare loop, no check (a floor)."""
+        h = row
+        for layer in model.layers:
+            h, _ = layer.forward(h, training=False)
+            if not layer._linear:
+                h = layer.activation(h)
+        return h
+
+    calls = {
+        "predict(row), verbose='auto' (prints the bar)": lambda: model.predict(row),
+        "predict(row, verbose=0)": lambda: model.predict(row, verbose=0),
+        "model(row)": lambda: model(row),
+        "numpy-forward": numpy_forward,
+        "onnxruntime": lambda: session.run(None, {name: row})[0],
+        "floor: the layers' numpy calls alone": layer_numpy_calls,
+        "floor: forward and activation, bare loop": forward_and_activation,
+    }
+    np.testing.assert_allclose(calls["onnxruntime"](), numpy_forward(), rtol=1e-5, atol=1e-6)
+    return calls
+
+
+def one_row(rounds=int(os.environ.get("BENCH_ROUNDS", 15)), number=2000):
+    """Microseconds per call, each call's best of `rounds` interleaved rounds of `number`
+    calls (stdout, which the bar writes to, goes to a StringIO)."""
+    import contextlib
+    import io
+    import time
+
+    calls = one_row_calls()
+    best = dict.fromkeys(calls, float("inf"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        for _ in range(rounds):
+            for label, call in calls.items():
+                for _ in range(50):
+                    call()
+                start = time.perf_counter()
+                for _ in range(number):
+                    call()
+                best[label] = min(best[label], (time.perf_counter() - start) / number * 1e6)
+    _print_one_row(best, "us")
+
+
+def _print_one_row(figures, unit):
+    numpy_figure, onnx_figure = figures["numpy-forward"], figures["onnxruntime"]
+    print(f"{'one row of issue 17 model':48}{unit:>10}  x numpy-forward  x onnxruntime")
+    for label, figure in figures.items():
+        value = f"{figure:10.2f}" if unit == "us" else f"{figure:10.0f}"
+        print(f"{label:48}{value}  {figure / numpy_figure:15.2f}  {figure / onnx_figure:13.2f}")
+
+
+INSTRUCTION_WORKER = """
+import contextlib, io, sys
+sys.path.insert(0, sys.argv[1])
+from bench_inference import one_row_calls
+call = one_row_calls()[sys.argv[2]]
+with contextlib.redirect_stdout(io.StringIO()):
+    for _ in range(10 + int(sys.argv[3])):
+        call()
+"""
+
+
+def instructions(repeats=1000):
+    """CPU instructions per call (valgrind's callgrind, `repeats` calls minus none, one BLAS
+    thread, a fixed hash seed): counts do not move with the machine's load."""
+    import re
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+
+    def count(label, n):
+        run = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             "-c", INSTRUCTION_WORKER, os.path.dirname(os.path.abspath(__file__)), label,
+             str(n)], env=env, capture_output=True, text=True, check=True)
+        return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+
+    labels = list(one_row_calls())
+    jobs = [(label, n) for label in labels for n in (0, repeats)]
+    with ThreadPoolExecutor(2) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: count(*job), jobs)))
+    _print_one_row({label: (counts[label, repeats] - counts[label, 0]) / repeats
+                    for label in labels}, "instr.")
+
+
 if __name__ == "__main__":
-    main(os.path.abspath(__file__), body, [*LIBRARIES, "numpy-forward", "onnxruntime"])
+    if "--one-row" in sys.argv:
+        one_row()
+    elif "--instructions" in sys.argv:
+        instructions()
+    else:
+        main(os.path.abspath(__file__), body, [*LIBRARIES, "numpy-forward", "onnxruntime"])

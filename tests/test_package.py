@@ -173,6 +173,61 @@ def test_every_registered_builtin_is_found_from_a_fresh_process():
         assert run(each, kind) == {kind: full[kind]}, kind
 
 
+def test_no_builtin_name_is_registered_twice():
+    """The registry imports only the module that defines a name it is asked for (a file's
+    `Dense` loads the dense module): that resolves as loading everything would only while no
+    two modules register one name of one kind."""
+    code = """
+from minikeras.saving import registry
+seen, twice = {}, []
+register = registry.register
+def recording(kind, *aliases, module=None, name=None):
+    decorate = register(kind, *aliases, module=module, name=name)
+    def wrapper(obj):
+        for key in (name or obj.__name__, *aliases):
+            key = key.lower() if registry._KINDS[kind][1] else key
+            if seen.setdefault((kind, key), obj) is not obj:
+                twice.append(f"{kind} {key}")
+        return decorate(obj)
+    return wrapper
+registry.register = recording
+for kind in registry._KINDS:
+    registry.builtin_names(kind)
+print(len(seen), sorted(twice))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, twice = out.stdout.split(" ", 1)
+    assert int(count) > 400 and twice.strip() == "[]"
+
+
+def test_load_model_imports_only_the_layers_its_file_names(tmp_path):
+    import minikeras as mk
+
+    path = tmp_path / "dense.keras"
+    model = mk.Sequential([mk.Input((3,)), mk.layers.Dense(4, activation="relu"),
+                           mk.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.save(path)
+    new = _new_modules("from minikeras.models import load_model\n"
+                       f"load_model({str(path)!r}).predict(numpy.ones((2, 3), 'f'), verbose=0)")
+    layer_modules = {name for name in new if name.startswith("minikeras.layers.")}
+    assert layer_modules <= {"minikeras.layers.base", "minikeras.layers.node",
+                             "minikeras.layers.operation", "minikeras.layers.input_layer",
+                             "minikeras.layers.dense"}, sorted(layer_modules)
+
+
+@pytest.mark.parametrize("script", [
+    "import minikeras.datasets",
+    "from minikeras.datasets import digits; digits.load_data()",
+    "import minikeras.datasets as d; d.mnist.load_data",
+])
+def test_datasets_import_no_download_code_until_a_download(script):
+    new = _new_modules(script)
+    assert not {"urllib.request", "http.client", "ssl", "email"} & new
+    if script == "import minikeras.datasets":
+        assert new == {"minikeras", "minikeras.datasets"}
+
+
 def test_a_layer_of_an_untouched_family_deserializes_by_class_name():
     code = """
 from minikeras.saving import deserialize_keras_object

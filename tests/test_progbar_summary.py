@@ -8,12 +8,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from text_scripts import FakeClock, replay_progbar
+from text_scripts import (
+    FakeClock,
+    TickingClock,
+    predict_bar_model,
+    predict_output,
+    replay_progbar,
+)
 
 from minikeras.utils import progbar, summary_utils
 
 DATA = json.loads(
     (Path(__file__).parents[1] / "compat" / "data" / "text_outputs.json").read_text("utf-8")
+)
+
+
+PREDICT_BAR = json.loads(
+    (Path(__file__).parents[1] / "compat" / "data" / "predict_bar.json").read_text("utf-8")
 )
 
 
@@ -31,6 +42,19 @@ def test_progbar_bytes_match_keras(case, monkeypatch, capsys):
     monkeypatch.setattr(progbar, "clock", clock)
     replay_progbar(progbar.Progbar, case, clock)
     assert capsys.readouterr().out == case["output"]
+
+
+@pytest.mark.parametrize("case", PREDICT_BAR["cases"], ids=lambda c: "rows{rows}-verbose{verbose}-batch{batch_size}".format(**c))
+def test_predict_prints_what_keras_prints(case, monkeypatch):
+    """compat/make_predict_bar.py: Keras 3's bytes, with a clock moving at every read, so that
+    one-batch predicts (which skip the batch loop) read the clock as often and as late."""
+    import minikeras
+
+    model = predict_bar_model(minikeras)
+    monkeypatch.setattr(progbar, "clock", TickingClock(1000.0))
+    output, shape = predict_output(model, case)
+    assert shape == case["shape"]
+    assert output == case["output"]
 
 
 def test_progbar_rejects_both_metric_lists():

@@ -170,6 +170,42 @@ def test_quiet_predict_honours_steps():
         assert model.predict(x, batch_size=2, steps=1, verbose=verbose).shape == (2, 10)
 
 
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("verbose", ["auto", 0, 2])
+def test_one_batch_predict_runs_the_hooks_of_predicts_loop(contiguous, verbose, capsys):
+    """One batch of one C-contiguous array skips cutting batches (the other layout takes the
+    loop); both give the callbacks the same hooks, in order, and the same numbers."""
+    import minikeras
+
+    model = seed_model()
+    x = np.random.default_rng(0).normal(size=(6, 20)).astype(np.float32)[:, ::2]
+    x = np.ascontiguousarray(x) if contiguous else x
+    calls = []
+    recorder = minikeras.callbacks.LambdaCallback(
+        on_predict_begin=lambda logs: calls.append(("begin", logs)),
+        on_predict_batch_begin=lambda batch, logs: calls.append(("batch_begin", batch, logs)),
+        on_predict_batch_end=lambda batch, logs: calls.append(
+            ("batch_end", batch, sorted(logs), logs["outputs"].shape)),
+        on_predict_end=lambda logs: calls.append(("end", logs)),
+    )
+    y = model.predict(x, verbose=verbose, callbacks=[recorder])
+    assert calls == [("begin", {}), ("batch_begin", 0, {}), ("batch_end", 0, ["outputs"], (6, 10)),
+                     ("end", {})]
+    np.testing.assert_array_equal(y, model(np.ascontiguousarray(x)).numpy())
+    assert (capsys.readouterr().out != "") == (verbose != 0)
+
+
+def test_one_batch_predict_with_a_bar_cuts_no_batches(monkeypatch, capsys):
+    from minikeras.models import data as data_lib
+
+    model = seed_model()
+    x = np.ones((3, 10), np.float32)
+    expected = model.predict(x, verbose=0)
+    monkeypatch.setattr(data_lib, "make_batches", lambda *a, **k: pytest.fail("cut batches"))
+    np.testing.assert_array_equal(model.predict(x), expected)
+    assert "1/1" in capsys.readouterr().out
+
+
 class _TrainingFlag(layers.Layer):
     """Outputs 1 in training mode, 0 at inference; Keras' `call(x, training=True)` default."""
 

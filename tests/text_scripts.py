@@ -186,3 +186,42 @@ def drive(callbacks_module, case, clock):
             with open(name, "rb") as f:
                 record["files"][name] = f.read().decode("utf-8")
     return record
+
+
+class TickingClock(FakeClock):
+    """A clock that moves by `tick` seconds each time it is read, so that what a progress bar
+    prints depends on how often and when it reads the time (as a real clock would)."""
+
+    def __init__(self, now=0.0, tick=0.25):
+        super().__init__(now)
+        self.tick = tick
+
+    def __call__(self):
+        self.now += self.tick
+        return self.now
+
+    def time(self):
+        return self()
+
+
+# predict() runs whose printed output compat/make_predict_bar.py records under Keras 3.
+PREDICT_BAR_CASES = [
+    {"rows": rows, "verbose": verbose, "batch_size": batch_size}
+    for rows, batch_size in ((1, None), (32, None), (5, 5), (70, None))
+    for verbose in ("auto", 1, 2)
+]
+
+
+def predict_bar_model(keras):
+    """The seed model of issue 17, built as both libraries build it."""
+    return keras.Sequential([keras.Input((10,)), keras.layers.Dense(64, activation="relu"),
+                             keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+
+
+def predict_output(model, case):
+    """What `model.predict` prints for one of PREDICT_BAR_CASES, and the output's shape."""
+    x = np.random.default_rng(0).random((case["rows"], 10), dtype=np.float32)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        y = model.predict(x, batch_size=case["batch_size"], verbose=case["verbose"])
+    return out.getvalue(), list(np.shape(y))

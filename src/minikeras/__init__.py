@@ -11,8 +11,8 @@ import importlib
 # Every public name loads on first use (PEP 562), so that `import minikeras` costs next to
 # nothing and a script pays only for the parts it touches (training never loads saving, the
 # datasets or the callbacks' extras). The registry that turns names from files into classes
-# loads the built-ins of a kind before it resolves a name of that kind
-# (`saving.registry._load_builtins`).
+# imports the module of a name (or every built-in of its kind, for a name no package lists)
+# before it resolves it (`saving.registry._builtin`).
 _SUBMODULES = (
     "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tree", "utils",

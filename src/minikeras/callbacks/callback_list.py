@@ -18,14 +18,18 @@ _LOOP_HOOKS = (
     "on_train_begin", "on_train_end", "on_test_begin", "on_test_end",
     "on_predict_begin", "on_predict_end",
 )
+# The hooks that start a loop: which callbacks implement which hook is found again after each.
+_BEGIN_HOOKS = frozenset({"on_train_begin", "on_test_begin", "on_predict_begin"})
 
 
 def _implements(callback, hook):
     """Whether `callback` does anything on `hook`: it (or its instance, as LambdaCallback
     does) replaces the base method, or replaces the Keras 2 alias the base method calls."""
-    names = (hook, KERAS2_ALIASES[hook]) if hook in KERAS2_ALIASES else (hook,)
-    return any(getattr(getattr(callback, name), "__func__", None) is not getattr(Callback, name)
-               for name in names)
+    if getattr(getattr(callback, hook), "__func__", None) is not getattr(Callback, hook):
+        return True
+    alias = KERAS2_ALIASES.get(hook)
+    return alias is not None and (
+        getattr(getattr(callback, alias), "__func__", None) is not getattr(Callback, alias))
 
 
 def _pythonify(logs):
@@ -67,13 +71,13 @@ class CallbackList(Callback):
         if self._progbar is None and add_progbar:
             self._progbar = ProgbarLogger()
             self.callbacks.append(self._progbar)
-        self._targets = None
+        self._targets = {}  # hook -> the bound methods of the callbacks that implement it
         self.set_model(model)
         self.set_params(params)
 
     def append(self, callback):
         self.callbacks.append(callback)
-        self._targets = None
+        self._targets = {}
 
     def set_params(self, params):
         self.params = params
@@ -95,15 +99,16 @@ class CallbackList(Callback):
         return any(_implements(callback, hook) for callback in self.callbacks)
 
     def _call(self, hook, index, logs):
-        # Which callbacks implement which hook is worked out once per loop (at each
-        # on_*_begin), so a hook nobody implements costs a dict lookup per batch.
-        if self._targets is None or hook in ("on_train_begin", "on_test_begin",
-                                             "on_predict_begin"):
-            self._targets = {
-                name: [getattr(c, name) for c in self.callbacks if _implements(c, name)]
-                for name in _INDEXED_HOOKS + _LOOP_HOOKS
-            }
-        targets = self._targets[hook]
+        # Which callbacks implement a hook is worked out at its first call in each loop (the
+        # targets are forgotten at each on_*_begin), so a hook nobody implements costs a dict
+        # lookup per batch, and a loop looks only at the hooks it calls (a one-batch predict
+        # at four, not sixteen).
+        if hook in _BEGIN_HOOKS:
+            self._targets = {}
+        targets = self._targets.get(hook)
+        if targets is None:
+            targets = self._targets[hook] = [
+                getattr(c, hook) for c in self.callbacks if _implements(c, hook)]
         if not targets:
             return
         logs = _pythonify(logs)

@@ -4,19 +4,21 @@ The Keras ones read the same cache as Keras (`~/.keras/datasets`, or `$KERAS_HOM
 download a missing file once; `digits` is bundled, so examples run offline.
 """
 
-from minikeras.datasets import (
-    boston_housing,
-    california_housing,
-    cifar10,
-    cifar100,
-    digits,
-    fashion_mnist,
-    imdb,
-    mnist,
-    reuters,
-)
+import importlib
 
+# Each loader's module is imported on first use (PEP 562): `from minikeras.datasets import
+# digits` reads a bundled file and needs neither the other loaders nor the download code.
 __all__ = [
     "boston_housing", "california_housing", "cifar10", "cifar100", "digits", "fashion_mnist",
     "imdb", "mnist", "reuters",
 ]
+
+
+def __getattr__(name):
+    if name not in __all__:
+        raise AttributeError(f"module 'minikeras.datasets' has no attribute '{name}'")
+    return importlib.import_module(f"minikeras.datasets.{name}")  # binds itself here
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minikeras.core import tape
 from minikeras.core.tape import Node
 from minikeras.layers.base import Layer, standardize_shape
 from minikeras.layers.input_layer import InputLayer, KerasTensor
@@ -198,6 +199,8 @@ class Sequential(Model):
         return bool(self._layers) and self._layers[0]._takes_strings
 
     def call(self, inputs, training=False):
+        if type(inputs) is np.ndarray and not tape.recording():
+            return self._infer(inputs, training, checked=False)
         for layer in self._layers:
             # An array, or a recorded value, that carries no mask: a plain layer's call is its
             # forward (recorded as one node while a tape records), without __call__'s bookkeeping.
@@ -212,12 +215,34 @@ class Sequential(Model):
     def _call_unchecked(self, inputs):
         """Inference on inputs already checked (predict's later batches): the layers' `call`
         alone, without `__call__`'s conversions, checks and bookkeeping."""
+        if type(inputs) is np.ndarray and not tape.recording():
+            return self._infer(inputs, False, checked=True)
         for layer in self._layers:
             if type(inputs) is np.ndarray and layer._is_plain_function():
                 inputs = layer._apply_plain(inputs, False)
             else:
                 inputs = layer._invoke(inputs, False)
         return inputs
+
+    def _infer(self, x, training, checked):
+        """The stack on an array while no tape records: a plain layer (`_is_plain_function`)
+        runs its `forward` and activation directly, as its `call` does when nothing records
+        (this loop is most of a one-row predict's Python); any other layer, or any output
+        that is not a plain array, goes through `__call__` (`_invoke` for inputs `checked`)."""
+        for layer in self._layers:
+            if type(x) is np.ndarray and layer._is_plain_function():
+                if x.dtype != layer._np_dtype:
+                    x = layer._convert_leaf(x)
+                x = layer._conform_input(x)
+                x, _ = layer.forward(x, training=training) if layer._call_takes_training \
+                    else layer.forward(x)
+                if layer._activation_after_forward and not layer._linear:
+                    x = layer.activation(x)
+            elif checked:
+                x = layer._invoke(x, training)
+            else:
+                x = layer(x, training=training)
+        return x
 
     # ------------------------------------------------------------------------------------------
     # Config

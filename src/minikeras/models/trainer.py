@@ -26,6 +26,9 @@ _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 class Trainer:
     """Mixin giving a model Keras' training API."""
 
+    # A functional model's output structure (its own attribute); None for the others.
+    _outputs_struct = None
+
     def __init__(self):
         self.compiled = False
         self.stop_training = False
@@ -133,7 +136,7 @@ class Trainer:
     def _nested_output_names(self):
         """The output names of a model with a list (of several) or a dict of outputs, in the
         order of its flat outputs; None for a model with one output."""
-        struct = getattr(self, "_outputs_struct", None)
+        struct = self._outputs_struct
         if isinstance(struct, dict):
             return sorted(struct)
         if isinstance(struct, (list, tuple)) and len(struct) > 1:
@@ -465,14 +468,16 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
-        if (type(x) is np.ndarray and x.dtype == np.float32 and verbose == 0 and steps is None
-                and not callbacks and not kwargs and len(x) <= (batch_size or 32)
-                and type(batch_size) in (int, type(None))
+        if (type(x) is np.ndarray and x.dtype == np.float32 and steps is None and not kwargs
+                and type(batch_size) in (int, type(None)) and len(x) <= (batch_size or 32)
                 and type(self).predict_step is Trainer.predict_step
                 and not self._nested_output_names()):
-            if self.built and x.dtype == self._np_dtype:  # one batch of one array: a call
-                return as_array(self._infer_unchecked(self._conform_input(x)))
-            return as_array(self._inference_call(x))
+            # One batch of one array: a call, between the hooks of the callbacks and the bar if
+            # there are any (in one C-contiguous array, as the batches would have it).
+            if verbose == 0 and not callbacks:
+                return self._predict_batch(x)
+            if len(x) and x.flags.c_contiguous:
+                return self._predict_one_batch(x, verbose, callbacks)
         _refuse_unknown(kwargs, "predict")
         data_lib.check_counts(batch_size=batch_size, steps=steps)
         batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
@@ -515,6 +520,28 @@ class Trainer:
         if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
             return as_array(self._inference_call(batches.x))  # no rows: the output's shape
         return outputs.result()
+
+    def _predict_batch(self, x):
+        """The outputs of one batch of one float32 array, as `predict_step` gives them."""
+        if self.built and x.dtype == self._np_dtype:
+            return as_array(self._infer_unchecked(self._conform_input(x)))
+        return as_array(self._inference_call(x))
+
+    def _predict_one_batch(self, x, verbose, callbacks):
+        """`predict` of one batch of one array with callbacks (the progress bar among them):
+        the loop of `predict` for one step, without cutting `x` into batches."""
+        from minikeras import callbacks as callbacks_module
+
+        callback_list = callbacks_module.CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self,
+            verbose=1 if verbose == "auto" else verbose, epochs=1, steps=1,
+        )
+        callback_list.on_predict_begin()
+        callback_list.on_predict_batch_begin(0)
+        out = self._predict_batch(x)
+        callback_list.on_predict_batch_end(0, {"outputs": out})
+        callback_list.on_predict_end()
+        return out
 
     def _predict_arrays(self, batches, callback_list=None):
         """One array's batches: one preallocated output, and after the first batch (checked

@@ -93,6 +93,37 @@ def _load_builtins(kind):
         _loaded_kinds.add(kind)
 
 
+def _load_home(kind, name):
+    """Import the module that defines the built-in `name` of `kind`, where a package of the
+    kind whose names load on first use lists it (`minikeras.layers.Dense` imports the dense
+    module alone): a file's `Dense` must not import every layer. Only modules of the package's
+    own fixed table can be imported this way, whatever the name."""
+    import importlib
+
+    for module_name in _KINDS[kind][2]:
+        module = importlib.import_module(f"minikeras.{module_name}")
+        if "_load_all" in vars(module):
+            try:
+                getattr(module, name)
+            except AttributeError:  # not one of the package's public names
+                pass
+
+
+def _builtin(kind, name):
+    """The built-in registered under `name` for `kind`, or None. The module that defines a
+    public name is imported first, and the whole kind only for names no package lists
+    (aliases, snake_case names), or that are unknown."""
+    key = name.lower() if _KINDS[kind][1] else name
+    table = _BUILTINS.get(kind, {})
+    if key not in table and kind not in _loaded_kinds:
+        _load_home(kind, name)
+        table = _BUILTINS.get(kind, {})
+        if key not in table:
+            _load_builtins(kind)
+            table = _BUILTINS.get(kind, {})
+    return table.get(key)
+
+
 def keras_module(obj):
     cls = obj if inspect.isclass(obj) else type(obj)
     for klass in cls.__mro__:
@@ -202,9 +233,7 @@ def lookup(kind, name, custom_objects=None):
     found = _lookup_custom(name, custom_objects)
     if found is not None:
         return found
-    _load_builtins(kind)
-    table = _BUILTINS.get(kind, {})
-    found = table.get(name.lower() if _KINDS[kind][1] else name)
+    found = _builtin(kind, name)
     return found if found is not None else _lookup_bare_registered(name, custom_objects)
 
 

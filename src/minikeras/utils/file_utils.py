@@ -12,9 +12,7 @@ import os
 import shutil
 import tarfile
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 import zipfile
 
@@ -65,12 +63,16 @@ def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
 
 def download(url, out, timeout=TIMEOUT):
     """Copy the bytes at `url` into the open binary file `out` (tests replace this function)."""
+    import urllib.request  # with http, ssl and email: only when something is downloaded
+
     with urllib.request.urlopen(url, timeout=timeout) as response:
         shutil.copyfileobj(response, out)
 
 
 def _reason(error):
     # Keras words a failed fetch as "<HTTP code or errno> -- <message>"
+    import urllib.error
+
     if isinstance(error, urllib.error.HTTPError):
         return f"{error.code} -- {error.msg}"
     if isinstance(error, urllib.error.URLError):

@@ -71,11 +71,12 @@ class Progbar:
             self.stateful_metrics, self.stateless_metrics = None, set(stateless_metrics)
         else:
             self.stateful_metrics, self.stateless_metrics = set(stateful_metrics or ()), None
-        # Keras redraws in place whenever it runs on a POSIX system, even into a pipe.
+        # Keras redraws in place whenever it runs on a POSIX system, even into a pipe (asked
+        # first: it is the cheapest question, and the answer on POSIX).
         self._dynamic_display = (
-            (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+            "posix" in sys.modules
+            or (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
             or "ipykernel" in sys.modules
-            or "posix" in sys.modules
             or "PYCHARM_HOSTED" in os.environ
         )
         self._seen_so_far = 0
@@ -140,7 +141,8 @@ class Progbar:
         """Redraw the verbose=1 bar in place: back over the old line, then the new one."""
         prefix = "\b" * self._prev_total_width + "\r" if self._dynamic_display else "\n"
         invisible = 8  # the ANSI codes around the time; the width ignores them
-        if self._known_target():
+        known_target = self._known_target()
+        if known_target:
             bar = f"{_BOLD}{self._count(current)}{_RESET} "
             done = int(self.width * float(current) / self.target)
             if done > 0:
@@ -150,7 +152,7 @@ class Progbar:
             invisible += 17
         else:
             bar = "%7d/Unknown" % current
-        if self._known_target() and not finalize:
+        if known_target and not finalize:
             info = f" {_BOLD}{_format_eta(time_per_unit * (self.target - current))}{_RESET}"
         else:
             info = f" {_BOLD}{now - self._start:.0f}s{_RESET}"
