@@ -76,24 +76,7 @@ def assert_integers_match(y, expected, case, x):
     assert allowed.all(), np.argwhere(~allowed)[:5]
 
 
-# Where TensorFlow traces a graph, Keras takes integer images in float32: minikeras' `predict`
-# is to run its steps in `backend.traced_function()` (models/trainer.py, another helper's).
-PREDICT_OF_INTEGERS = pytest.mark.xfail(
-    strict=True, reason="predict does not yet run inside backend.traced_function()")
-
-
-def params():
-    for name, case in sorted(CASES.items()):
-        if "error" in case:
-            continue
-        integer_input = np.dtype(case["name"].split("/")[0].rsplit("_", 1)[-1]
-                                 if case["name"].startswith("in_models") else "float32").kind
-        marks = [PREDICT_OF_INTEGERS] if case["mode"] == "model_predict" and (
-            integer_input in "iu") else []
-        yield pytest.param(name, marks=marks)
-
-
-@pytest.mark.parametrize("name", list(params()))
+@pytest.mark.parametrize("name", sorted(name for name, case in CASES.items() if "error" not in case))
 def test_outputs_match_keras(name):
     case = CASES[name]
     x = ARRAYS[case["input"]]
@@ -135,3 +118,21 @@ def test_saturation_at_the_top_of_int32_and_int64(dtype):
     y = run(case, x)
     info = np.iinfo(dtype)
     assert expected[0, 3, 3, 0] == info.min and y[0, 3, 3, 0] == info.max
+
+
+def test_predict_runs_traced_unless_the_model_runs_eagerly():
+    """Keras 3.15 on TensorFlow: predict of a uint8 Input through Resizing gives float32
+    (its traced step), and uint8 rounded after `compile(run_eagerly=True)`."""
+    from minikeras import Input, Model, layers
+
+    inputs = Input((4, 4, 1), dtype="uint8")
+    model = Model(inputs, layers.Resizing(3, 3)(inputs))
+    x = (np.arange(32).reshape(2, 4, 4, 1) * 7).astype("uint8")
+    traced = model.predict(x, verbose=0)
+    assert traced.dtype == np.float32
+    np.testing.assert_allclose(traced.ravel()[:5], [5.833334, 15.166667, 24.500002, 43.166668,
+                                                    52.5], rtol=1e-6)
+    model.compile(run_eagerly=True)
+    eager = model.predict(x, verbose=0)
+    assert model.run_eagerly and eager.dtype == np.uint8
+    np.testing.assert_array_equal(eager.ravel()[:5], [6, 15, 25, 43, 52])

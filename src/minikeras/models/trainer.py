@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from minikeras import tree
+from minikeras import backend, tree
 from minikeras.core import tape
 from minikeras.core.tensor import as_array
 from minikeras.layers.base import Layer
@@ -21,6 +21,23 @@ from minikeras.utils import heap
 
 # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+
+
+def _as_traced(method):
+    """`method` run inside `backend.traced_function()` unless the model runs eagerly: Keras
+    traces the steps of `fit`, `evaluate` and `predict` (TensorFlow's graphs, JAX's jit), and
+    there `Resizing` takes integer images in its compute dtype, where called eagerly it keeps
+    them integers. The callbacks of the loop run inside too (Keras runs them eagerly): only
+    those layers read the difference."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        if self.run_eagerly:
+            return method(self, *args, **kwargs)
+        with backend.traced_function():
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 class Trainer:
@@ -38,6 +55,7 @@ class Trainer:
         self._compile_config = None
         self._steps = None  # what the steps of the fit under way read, found once (_Steps)
         self._initial_epoch = None
+        self.run_eagerly = False
 
     # ------------------------------------------------------------------------------------------
     # compile
@@ -57,8 +75,10 @@ class Trainer:
     ):
         """Configure training: the optimizer, the loss and the metrics to report.
 
-        Keras' backend-only arguments (`run_eagerly`, `jit_compile`, ...) are accepted and
-        have no effect: minikeras always runs eagerly on numpy.
+        Keras' backend-only arguments (`jit_compile`, `steps_per_execution`, ...) are
+        accepted and have no effect. `run_eagerly=False` (the default) runs `fit`, `evaluate`
+        and `predict` where Keras would trace their steps (`_as_traced`); numpy runs them the
+        same either way, but a few layers take inputs differently there, as in Keras.
         """
         from minikeras import metrics as metrics_module
         from minikeras import optimizers
@@ -71,6 +91,7 @@ class Trainer:
                 f"Trainer.compile() got an unexpected keyword argument '{next(iter(kwargs))}'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
+        self.run_eagerly = bool(run_eagerly)
         self._loss_fn = self._compiled_loss = None
         output_names = self._nested_output_names()
         if output_names:
@@ -302,6 +323,7 @@ class Trainer:
     # ------------------------------------------------------------------------------------------
     # fit / evaluate / predict
 
+    @_as_traced
     def fit(
         self,
         x=None,
@@ -424,6 +446,7 @@ class Trainer:
                 callback_list.on_test_batch_end(step, logs)
         return self._get_metrics_result_or_logs(logs) if logs else logs
 
+    @_as_traced
     def evaluate(
         self,
         x=None,
@@ -466,6 +489,7 @@ class Trainer:
         ordered += [value for key, value in sorted(logs.items()) if key not in names]
         return ordered[0] if len(ordered) == 1 else ordered
 
+    @_as_traced
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
         if (type(x) is np.ndarray and x.dtype == np.float32 and steps is None and not kwargs
@@ -595,6 +619,7 @@ class Trainer:
                     predict_from(start)
         return out
 
+    @_as_traced
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics)."""
         self._assert_compiled()
@@ -613,6 +638,7 @@ class Trainer:
         logs = self._get_metrics_result_or_logs(_python_logs(logs))
         return self._format_results(logs, return_dict)
 
+    @_as_traced
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
         self._assert_compiled()
