@@ -69,12 +69,16 @@ def main(script, body, libraries=None, rounds=None):
     This machine's speed drifts by tens of percent from one minute to the next, so the
     libraries and configurations run in turns, `rounds` times (default `$BENCH_ROUNDS` or 3),
     and each figure is the median of its rounds. A metric a library does not report shows as
-    "-". `BENCH_BLAS=as configured` (or the other name) runs one configuration only."""
+    "-". `BENCH_BLAS=as configured` (or the other name) runs one configuration only, and
+    `BENCH_LIBRARIES=minikeras,keras3-jax` some of the libraries only."""
     if "--worker" in sys.argv:
         library = sys.argv[sys.argv.index("--worker") + 1]
         print("RESULT " + json.dumps(body(library)))
         return
     rounds = rounds or int(os.environ.get("BENCH_ROUNDS", 3))
+    chosen_libraries = os.environ.get("BENCH_LIBRARIES")  # e.g. "minikeras,keras3-jax"
+    libraries = [name for name in libraries or LIBRARIES
+                 if chosen_libraries is None or name in chosen_libraries.split(",")]
     loaded = "--under-load" in sys.argv or os.environ.get("BENCH_LOAD") == "1"
     chosen = os.environ.get("BENCH_BLAS")
     conditions = [
@@ -85,7 +89,7 @@ def main(script, body, libraries=None, rounds=None):
     runs = {}
     for _ in range(rounds):
         for condition in conditions:
-            for library in libraries or LIBRARIES:
+            for library in libraries:
                 result = _run_worker(script, library, *condition)
                 if result is not None:
                     runs.setdefault(condition, {}).setdefault(library, []).append(result)

@@ -54,6 +54,4 @@ def body(library):
 LIBRARIES = ["minikeras", "minikeras-baseline", "keras3-jax", "keras3-tf"]
 
 if __name__ == "__main__":
-    chosen = os.environ.get("BENCH_LIBRARIES")
-    main(os.path.abspath(__file__), body,
-         [name for name in LIBRARIES if chosen is None or name in chosen.split(",")])
+    main(os.path.abspath(__file__), body, LIBRARIES)
