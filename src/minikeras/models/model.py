@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from minikeras.layers.base import Layer
-from minikeras.models.trainer import Trainer, _as_traced
+from minikeras.models.trainer import Trainer, _traced_steps
 from minikeras.saving import registry
 
 
@@ -110,10 +110,10 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------------------------------
     # Inference
 
-    @_as_traced
     def predict_on_batch(self, x):
         """The model's output for one batch, as a float32 array."""
-        return self(x, training=False)
+        with _traced_steps(self):
+            return self(x, training=False)
 
     # ------------------------------------------------------------------------------------------
     # Description

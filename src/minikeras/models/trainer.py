@@ -6,6 +6,7 @@ writes with a `GradientTape`: the forward pass under the tape, `compute_loss`, t
 gradients of the trainable variables (into buffers kept across steps), one optimizer update.
 """
 
+import contextlib
 import functools
 import inspect
 import warnings
@@ -23,21 +24,13 @@ from minikeras.utils import heap
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 
-def _as_traced(method):
-    """`method` run inside `backend.traced_function()` unless the model runs eagerly: Keras
-    traces the steps of `fit`, `evaluate` and `predict` (TensorFlow's graphs, JAX's jit), and
-    there `Resizing` takes integer images in its compute dtype, where called eagerly it keeps
-    them integers. The callbacks of the loop run inside too (Keras runs them eagerly): only
-    those layers read the difference."""
-
-    @functools.wraps(method)
-    def run(self, *args, **kwargs):
-        if self.run_eagerly:
-            return method(self, *args, **kwargs)
-        with backend.traced_function():
-            return method(self, *args, **kwargs)
-
-    return run
+def _traced_steps(model):
+    """Where `fit`, `evaluate` and `predict` run: inside `backend.traced_function()` unless the
+    model runs eagerly. Keras traces their steps (TensorFlow's graphs, JAX's jit), and there
+    `Resizing` takes integer images in its compute dtype, where called eagerly it keeps them
+    integers. The callbacks of the loop run inside too (Keras runs them eagerly): only those
+    layers read the difference."""
+    return contextlib.nullcontext() if model.run_eagerly else backend.traced_function()
 
 
 class Trainer:
@@ -77,7 +70,7 @@ class Trainer:
 
         Keras' backend-only arguments (`jit_compile`, `steps_per_execution`, ...) are
         accepted and have no effect. `run_eagerly=False` (the default) runs `fit`, `evaluate`
-        and `predict` where Keras would trace their steps (`_as_traced`); numpy runs them the
+        and `predict` where Keras would trace their steps (`_traced_steps`); numpy runs them the
         same either way, but a few layers take inputs differently there, as in Keras.
         """
         from minikeras import metrics as metrics_module
@@ -323,7 +316,6 @@ class Trainer:
     # ------------------------------------------------------------------------------------------
     # fit / evaluate / predict
 
-    @_as_traced
     def fit(
         self,
         x=None,
@@ -345,89 +337,90 @@ class Trainer:
         **kwargs,
     ):
         """Train for `epochs` passes over the data; returns a `History`."""
-        from minikeras import callbacks as callbacks_module
+        with _traced_steps(self):
+            from minikeras import callbacks as callbacks_module
 
-        if "nb_epoch" in kwargs:
-            warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.",
-                          UserWarning, stacklevel=2)
-            epochs = kwargs.pop("nb_epoch")
-        _refuse_unknown(kwargs, "fit")
-        data_lib.check_counts(batch_size=batch_size, steps_per_epoch=steps_per_epoch,
-                              validation_batch_size=validation_batch_size,
-                              validation_steps=validation_steps)
-        self._assert_compiled()
-        if validation_split and validation_data is None:
-            (x, y, sample_weight), validation_data = data_lib.split_validation(
-                x, y, sample_weight, validation_split
+            if "nb_epoch" in kwargs:
+                warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.",
+                              UserWarning, stacklevel=2)
+                epochs = kwargs.pop("nb_epoch")
+            _refuse_unknown(kwargs, "fit")
+            data_lib.check_counts(batch_size=batch_size, steps_per_epoch=steps_per_epoch,
+                                  validation_batch_size=validation_batch_size,
+                                  validation_steps=validation_steps)
+            self._assert_compiled()
+            if validation_split and validation_data is None:
+                (x, y, sample_weight), validation_data = data_lib.split_validation(
+                    x, y, sample_weight, validation_split
+                )
+            batches = data_lib.make_batches(x, y, sample_weight, batch_size, shuffle,
+                                            steps_per_epoch, class_weight)
+            validation = None
+            if validation_data is not None:
+                val_x, val_y, val_w = data_lib.unpack(validation_data)
+                if val_y is None and self._loss_spec is not None and data_lib.is_array_like(val_x):
+                    raise ValueError(
+                        "The compiled loss needs targets, and `validation_data` has none: pass "
+                        "`validation_data=(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`.")
+                validation = data_lib.make_batches(
+                    val_x, val_y, val_w, validation_batch_size or batch_size, False,
+                    validation_steps)
+            self._ensure_built(batches)
+            heap.retain_freed_memory()
+            callback_list = callbacks_module.CallbackList(
+                callbacks,
+                add_history=True,
+                add_progbar=verbose != 0,
+                model=self,
+                verbose=verbose,
+                epochs=epochs,
+                steps=batches.steps,
             )
-        batches = data_lib.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
-                                        class_weight)
-        validation = None
-        if validation_data is not None:
-            val_x, val_y, val_w = data_lib.unpack(validation_data)
-            if val_y is None and self._loss_spec is not None and data_lib.is_array_like(val_x):
-                raise ValueError(
-                    "The compiled loss needs targets, and `validation_data` has none: pass "
-                    "`validation_data=(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`.")
-            validation = data_lib.make_batches(
-                val_x, val_y, val_w, validation_batch_size or batch_size, False, validation_steps
-            )
-        self._ensure_built(batches)
-        heap.retain_freed_memory()
-        callback_list = callbacks_module.CallbackList(
-            callbacks,
-            add_history=True,
-            add_progbar=verbose != 0,
-            model=self,
-            verbose=verbose,
-            epochs=epochs,
-            steps=batches.steps,
-        )
-        self.stop_training = False
-        self._steps = _Steps(self)  # fixed for this fit, as Keras fixes its train function
-        callback_list.on_train_begin()
-        # A callback resuming an interrupted fit (BackupAndRestore) sets the epoch, as in Keras.
-        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
-        epoch_logs = None
-        try:
-            with _blas_threads_for(self, batches):
-                for epoch in range(initial_epoch, epochs):
-                    self.reset_metrics()
-                    callback_list.on_epoch_begin(epoch)
-                    logs, stepped = None, False
-                    # A batch's logs are taken only if a callback reads them (or the step is
-                    # a user's): the epoch's logs are the metrics' results all the same.
-                    quiet = (type(self).train_step is Trainer.train_step
-                             and not callback_list.reads("on_train_batch_end"))
-                    for step, data in enumerate(batches.batches(resume=True)):
-                        callback_list.on_train_batch_begin(step)
-                        if quiet:
-                            self._train_step(data, logs=False)
-                        else:
-                            logs = _python_logs(self.train_step(data))
-                            callback_list.on_train_batch_end(step, logs)
-                        stepped = True
+            self.stop_training = False
+            self._steps = _Steps(self)  # fixed for this fit, as Keras fixes its train function
+            callback_list.on_train_begin()
+            # A callback resuming an interrupted fit (BackupAndRestore) sets the epoch, as in Keras.
+            initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
+            epoch_logs = None
+            try:
+                with _blas_threads_for(self, batches):
+                    for epoch in range(initial_epoch, epochs):
+                        self.reset_metrics()
+                        callback_list.on_epoch_begin(epoch)
+                        logs, stepped = None, False
+                        # A batch's logs are taken only if a callback reads them (or the step is
+                        # a user's): the epoch's logs are the metrics' results all the same.
+                        quiet = (type(self).train_step is Trainer.train_step
+                                 and not callback_list.reads("on_train_batch_end"))
+                        for step, data in enumerate(batches.batches(resume=True)):
+                            callback_list.on_train_batch_begin(step)
+                            if quiet:
+                                self._train_step(data, logs=False)
+                            else:
+                                logs = _python_logs(self.train_step(data))
+                                callback_list.on_train_batch_end(step, logs)
+                            stepped = True
+                            if self.stop_training:
+                                break
+                        if not stepped and batches.num_samples != 0:
+                            break  # the data ran out before this epoch began
+                        # No rows: an epoch of no steps, validated all the same (Keras 3).
+                        epoch_logs = {} if not stepped else dict(
+                            self.get_metrics_result() if quiet
+                            else self._get_metrics_result_or_logs(logs))
+                        if validation is not None and _validates_after(epoch, validation_freq):
+                            # Validation is an evaluation: the test hooks run (the bar stays quiet).
+                            callback_list.on_test_begin()
+                            val_logs = self._evaluate_batches(validation, callback_list)
+                            callback_list.on_test_end(val_logs)
+                            epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                        callback_list.on_epoch_end(epoch, epoch_logs)
                         if self.stop_training:
                             break
-                    if not stepped and batches.num_samples != 0:
-                        break  # the data ran out before this epoch began
-                    # No rows: an epoch of no steps, validated all the same (Keras 3).
-                    epoch_logs = {} if not stepped else dict(
-                        self.get_metrics_result() if quiet
-                        else self._get_metrics_result_or_logs(logs))
-                    if validation is not None and _validates_after(epoch, validation_freq):
-                        # Validation is an evaluation: the test hooks run (the bar stays quiet).
-                        callback_list.on_test_begin()
-                        val_logs = self._evaluate_batches(validation, callback_list)
-                        callback_list.on_test_end(val_logs)
-                        epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                    callback_list.on_epoch_end(epoch, epoch_logs)
-                    if self.stop_training:
-                        break
-        finally:
-            self._steps = None
-        callback_list.on_train_end(epoch_logs)
-        return self.history
+            finally:
+                self._steps = None
+            callback_list.on_train_end(epoch_logs)
+            return self.history
 
     def _ensure_built(self, batches):
         if not self.built and isinstance(batches, data_lib.ArrayBatches):
@@ -446,7 +439,6 @@ class Trainer:
                 callback_list.on_test_batch_end(step, logs)
         return self._get_metrics_result_or_logs(logs) if logs else logs
 
-    @_as_traced
     def evaluate(
         self,
         x=None,
@@ -460,21 +452,22 @@ class Trainer:
         **kwargs,
     ):
         """The loss and metrics over the data: a float, a list `[loss, *metrics]` or a dict."""
-        from minikeras import callbacks as callbacks_module
+        with _traced_steps(self):
+            from minikeras import callbacks as callbacks_module
 
-        _refuse_unknown(kwargs, "evaluate")
-        data_lib.check_counts(batch_size=batch_size, steps=steps)
-        self._assert_compiled()
-        batches = data_lib.make_batches(x, y, sample_weight, batch_size, False, steps)
-        self._ensure_built(batches)
-        callback_list = callbacks_module.CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-            steps=batches.steps,
-        )
-        callback_list.on_test_begin()
-        logs = self._evaluate_batches(batches, callback_list)
-        callback_list.on_test_end(logs)
-        return self._format_results(logs, return_dict)
+            _refuse_unknown(kwargs, "evaluate")
+            data_lib.check_counts(batch_size=batch_size, steps=steps)
+            self._assert_compiled()
+            batches = data_lib.make_batches(x, y, sample_weight, batch_size, False, steps)
+            self._ensure_built(batches)
+            callback_list = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                steps=batches.steps,
+            )
+            callback_list.on_test_begin()
+            logs = self._evaluate_batches(batches, callback_list)
+            callback_list.on_test_end(logs)
+            return self._format_results(logs, return_dict)
 
     def _format_results(self, logs, return_dict):
         """A dict, or Keras' list: the loss, the metrics in compile order, the rest sorted."""
@@ -489,61 +482,62 @@ class Trainer:
         ordered += [value for key, value in sorted(logs.items()) if key not in names]
         return ordered[0] if len(ordered) == 1 else ordered
 
-    @_as_traced
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
-        if (type(x) is np.ndarray and x.dtype == np.float32 and steps is None and not kwargs
-                and type(batch_size) in (int, type(None)) and len(x) <= (batch_size or 32)
-                and type(self).predict_step is Trainer.predict_step
-                and not self._nested_output_names()):
-            # One batch of one array: a call, between the hooks of the callbacks and the bar if
-            # there are any (in one C-contiguous array, as the batches would have it).
-            if verbose == 0 and not callbacks:
-                return self._predict_batch(x)
-            if len(x) and x.flags.c_contiguous:
-                return self._predict_one_batch(x, verbose, callbacks)
-        _refuse_unknown(kwargs, "predict")
-        data_lib.check_counts(batch_size=batch_size, steps=steps)
-        batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
-        verbose = 1 if verbose == "auto" else verbose
-        quiet = verbose == 0 and not callbacks
-        one_array = (
-            steps is None and type(self).predict_step is Trainer.predict_step
-            and isinstance(batches, data_lib.ArrayBatches) and not tree.is_nested(batches.x)
-            and not self._nested_output_names())
-        if quiet and one_array:
-            if batches.num_samples <= batches.batch_size:
-                return as_array(self._inference_call(batches.x))
-            return self._predict_arrays(batches)
-        from minikeras import callbacks as callbacks_module
+        with _traced_steps(self):
+            if (type(x) is np.ndarray and x.dtype == np.float32 and steps is None and not kwargs
+                    and type(batch_size) in (int, type(None)) and len(x) <= (batch_size or 32)
+                    and type(self).predict_step is Trainer.predict_step
+                    and not self._nested_output_names()):
+                # One batch of one array: a call, between the hooks of the callbacks and the bar if
+                # there are any (in one C-contiguous array, as the batches would have it).
+                if verbose == 0 and not callbacks:
+                    return self._predict_batch(x)
+                if len(x) and x.flags.c_contiguous:
+                    return self._predict_one_batch(x, verbose, callbacks)
+            _refuse_unknown(kwargs, "predict")
+            data_lib.check_counts(batch_size=batch_size, steps=steps)
+            batches = data_lib.make_batches(x, None, None, batch_size, False, steps)
+            verbose = 1 if verbose == "auto" else verbose
+            quiet = verbose == 0 and not callbacks
+            one_array = (
+                steps is None and type(self).predict_step is Trainer.predict_step
+                and isinstance(batches, data_lib.ArrayBatches) and not tree.is_nested(batches.x)
+                and not self._nested_output_names())
+            if quiet and one_array:
+                if batches.num_samples <= batches.batch_size:
+                    return as_array(self._inference_call(batches.x))
+                return self._predict_arrays(batches)
+            from minikeras import callbacks as callbacks_module
 
-        callback_list = callbacks_module.CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-            steps=batches.steps,
-        )
-        callback_list.on_predict_begin()
-        if one_array and batches.num_samples:
-            out = self._predict_arrays(batches, callback_list)
+            callback_list = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                steps=batches.steps,
+            )
+            callback_list.on_predict_begin()
+            if one_array and batches.num_samples:
+                out = self._predict_arrays(batches, callback_list)
+                callback_list.on_predict_end()
+                return out
+            outputs, structured = _Outputs(batches.num_samples), []
+            for step, data in enumerate(batches.batches()):
+                callback_list.on_predict_batch_begin(step)
+                batch = tree.map_structure(lambda y: as_array(tape.value_of(y)),
+                                           self.predict_step(data))
+                if tree.is_nested(batch):
+                    structured.append(batch)
+                else:
+                    outputs.add(batch)
+                callback_list.on_predict_batch_end(step, {"outputs": batch})
             callback_list.on_predict_end()
-            return out
-        outputs, structured = _Outputs(batches.num_samples), []
-        for step, data in enumerate(batches.batches()):
-            callback_list.on_predict_batch_begin(step)
-            batch = tree.map_structure(lambda y: as_array(tape.value_of(y)),
-                                       self.predict_step(data))
-            if tree.is_nested(batch):
-                structured.append(batch)
-            else:
-                outputs.add(batch)
-            callback_list.on_predict_batch_end(step, {"outputs": batch})
-        callback_list.on_predict_end()
-        if structured:
-            # The model's output structure (a list or a dict), each leaf concatenated.
-            leaves = zip(*(tree.flatten(batch) for batch in structured))
-            return tree.pack_sequence_as(structured[0], [np.concatenate(leaf) for leaf in leaves])
-        if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
-            return as_array(self._inference_call(batches.x))  # no rows: the output's shape
-        return outputs.result()
+            if structured:
+                # The model's output structure (a list or a dict), each leaf concatenated.
+                leaves = zip(*(tree.flatten(batch) for batch in structured))
+                return tree.pack_sequence_as(structured[0],
+                                             [np.concatenate(leaf) for leaf in leaves])
+            if outputs.empty and isinstance(batches, data_lib.ArrayBatches):
+                return as_array(self._inference_call(batches.x))  # no rows: the output's shape
+            return outputs.result()
 
     def _predict_batch(self, x):
         """The outputs of one batch of one float32 array, as `predict_step` gives them."""
@@ -619,36 +613,36 @@ class Trainer:
                     predict_from(start)
         return out
 
-    @_as_traced
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics)."""
-        self._assert_compiled()
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError(
-                "Arguments `sample_weight` and `class_weight` cannot be specified at the same "
-                f"time. Received: sample_weight={sample_weight}, class_weight={class_weight}"
-            )
-        x, y = data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y")
-        if class_weight is not None:
-            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
-        if not self.built and not tree.is_nested(x):
-            self.build((None, *x.shape[1:]))
-        self.reset_metrics()  # each call reports its own batch, as in Keras 3
-        logs = self.train_step((x, y, data_lib.as_array(sample_weight, "sample_weight")))
-        logs = self._get_metrics_result_or_logs(_python_logs(logs))
-        return self._format_results(logs, return_dict)
+        with _traced_steps(self):
+            self._assert_compiled()
+            if class_weight is not None and sample_weight is not None:
+                raise ValueError(
+                    "Arguments `sample_weight` and `class_weight` cannot be specified at the same "
+                    f"time. Received: sample_weight={sample_weight}, class_weight={class_weight}"
+                )
+            x, y = data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y")
+            if class_weight is not None:
+                sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
+            if not self.built and not tree.is_nested(x):
+                self.build((None, *x.shape[1:]))
+            self.reset_metrics()  # each call reports its own batch, as in Keras 3
+            logs = self.train_step((x, y, data_lib.as_array(sample_weight, "sample_weight")))
+            logs = self._get_metrics_result_or_logs(_python_logs(logs))
+            return self._format_results(logs, return_dict)
 
-    @_as_traced
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
-        self._assert_compiled()
-        self.reset_metrics()
-        logs = self.test_step((
-            data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y"),
-            data_lib.as_array(sample_weight, "sample_weight"),
-        ))
-        logs = self._get_metrics_result_or_logs(_python_logs(logs))
-        return self._format_results(logs, return_dict)
+        with _traced_steps(self):
+            self._assert_compiled()
+            self.reset_metrics()
+            logs = self.test_step((
+                data_lib.as_structure(x, "x"), data_lib.as_structure(y, "y"),
+                data_lib.as_array(sample_weight, "sample_weight"),
+            ))
+            logs = self._get_metrics_result_or_logs(_python_logs(logs))
+            return self._format_results(logs, return_dict)
 
 
 class _Outputs:
