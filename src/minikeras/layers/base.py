@@ -535,6 +535,18 @@ class Layer:
             x = self._convert_leaf(x)
         return self.call(self._conform_input(x), training=training)
 
+    def _infer_plain(self, x, training):
+        """`_apply_plain` while no tape records: the layer's `forward` and activation alone,
+        which is what `call` does then (without its generality: most of a one-row predict)."""
+        if x.dtype != self._np_dtype:
+            x = self._convert_leaf(x)
+        x = self._conform_input(x)
+        x, _ = self.forward(x, training=training) if self._call_takes_training \
+            else self.forward(x)
+        if self._activation_after_forward and not self._linear:
+            x = self.activation(x)
+        return x
+
     def _invoke(self, inputs, training):
         """`call` on inputs already converted and checked (predict's later batches); masks
         flow as in `__call__`."""

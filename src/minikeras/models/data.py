@@ -361,8 +361,8 @@ class PyDatasetSource:
         if self.endless:
             indices = itertools.count()
         else:
-            indices = backend.numpy_random().permutation(self.num_batches) if self.shuffle else range(
-                self.num_batches)
+            indices = (backend.numpy_random().permutation(self.num_batches) if self.shuffle
+                       else range(self.num_batches))
         return (_standardize_py_batch(self.dataset[int(i)]) for i in indices)
 
     def on_epoch_begin(self):

@@ -226,18 +226,12 @@ class Sequential(Model):
 
     def _infer(self, x, training, checked):
         """The stack on an array while no tape records: a plain layer (`_is_plain_function`)
-        runs its `forward` and activation directly, as its `call` does when nothing records
-        (this loop is most of a one-row predict's Python); any other layer, or any output
-        that is not a plain array, goes through `__call__` (`_invoke` for inputs `checked`)."""
+        runs its `forward` and activation directly (`Layer._infer_plain`: this loop is most of
+        a one-row predict's Python); any other layer, or any output that is not a plain array,
+        goes through `__call__` (`_invoke` for inputs `checked`)."""
         for layer in self._layers:
             if type(x) is np.ndarray and layer._is_plain_function():
-                if x.dtype != layer._np_dtype:
-                    x = layer._convert_leaf(x)
-                x = layer._conform_input(x)
-                x, _ = layer.forward(x, training=training) if layer._call_takes_training \
-                    else layer.forward(x)
-                if layer._activation_after_forward and not layer._linear:
-                    x = layer.activation(x)
+                x = layer._infer_plain(x, training)
             elif checked:
                 x = layer._invoke(x, training)
             else:
