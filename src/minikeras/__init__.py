@@ -15,7 +15,8 @@ import importlib
 # before it resolves it (`saving.registry._builtin`).
 _SUBMODULES = (
     "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tree", "utils",
+    "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "tree",
+    "utils",
 )
 _NAMES = {
     "GradientTape": "minikeras.core.tape",
@@ -57,5 +58,5 @@ __all__ = [
     "GradientTape", "Initializer", "Input", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer",
     "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
-    "optimizers", "regularizers", "saving", "tree", "utils", "version",
+    "optimizers", "random", "regularizers", "saving", "tree", "utils", "version",
 ]

@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 
+from minikeras.core import global_state
 from minikeras.utils import cpu_budget
 
 _FLOATX = "float32"
@@ -104,8 +105,10 @@ def get_uid(prefix=""):
 
 
 def clear_session(free_memory=True):
-    """Reset the automatic layer names (`dense`, `dense_1`, ... start again)."""
+    """Reset the automatic layer names (`dense`, `dense_1`, ... start again) and the generator
+    behind `keras.random`'s unseeded draws."""
     _name_counters.clear()
+    global_state.clear()
 
 
 def rng():
@@ -164,6 +167,7 @@ def set_random_seed(seed):
     random.seed(seed)
     np.random.seed(seed)
     _rng = np.random.default_rng(seed)
+    global_state.set(global_state.SEED_GENERATOR, None)  # the next unseeded draw seeds a new one
 
 
 def standardize_dtype(dtype):
