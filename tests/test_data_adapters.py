@@ -21,7 +21,7 @@ RAN_OUT = "Your input ran out of data; interrupting training."
 
 
 def model():
-    minikeras.utils.set_random_seed(1)
+    miniutils.set_random_seed(1)
     m = minikeras.Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"),
                               layers.Dense(1, activation="sigmoid")])
     m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
@@ -152,7 +152,7 @@ def test_py_dataset_epochs_call_the_hooks_around_len_batches():
 
 def test_py_dataset_batches_are_shuffled_each_epoch_by_default():
     batches = Batches(count=2)
-    minikeras.utils.set_random_seed(3)
+    miniutils.set_random_seed(3)
     model().fit(batches, epochs=12, verbose=0)
     orders = [tuple(batches.log[i + 1:i + 3]) for i in range(0, len(batches.log), 4)]
     assert set(orders) == {(0, 1), (1, 0)}
@@ -255,3 +255,33 @@ def test_fit_streams_a_generator_dataset_batch_by_batch():
         tf.TensorSpec((3,), tf.float32), tf.TensorSpec((), tf.float32)))
     model().fit(ds.batch(10), epochs=2, steps_per_epoch=3, shuffle=False, verbose=0)
     assert len(produced) <= 61  # six batches of ten, and nothing read ahead beyond one row
+
+
+@pytest.mark.parametrize("args, packed", [
+    ((X,), X),  # one x: no tuple
+    (((X, X),), ((X, X),)),  # a tuple x: wrapped, so that it is not read as (x, y)
+    (([X, X],), ([X, X],)),
+    ((X, Y), (X, Y)),
+    ((X, Y, W), (X, Y, W)),
+])
+def test_pack_and_unpack_x_y_sample_weight(args, packed):
+    got = utils.pack_x_y_sample_weight(*args)
+    assert type(got) is type(packed) and (got is X or len(got) == len(packed))
+    x, y, sample_weight = utils.unpack_x_y_sample_weight(got)
+    assert x is args[0]
+    assert y is (args[1] if len(args) > 1 else None)
+    assert sample_weight is (args[2] if len(args) > 2 else None)
+
+
+def test_unpack_rejects_four_items():
+    with pytest.raises(ValueError, match=r"`\(x, y, sample_weight\)`, found"):
+        utils.unpack_x_y_sample_weight((X, Y, W, W))
+
+
+def test_utils_names_keras_puts_there():
+    assert utils.is_keras_tensor(minikeras.Input((3,)))
+    assert not utils.is_keras_tensor(np.zeros(3))
+    assert utils.standardize_dtype(np.float64) == "float64"
+    config = utils.serialize_keras_object(layers.Dense(3, name="d"))
+    layer = utils.deserialize_keras_object(config)
+    assert (type(layer).__name__, layer.units, layer.name) == ("Dense", 3, "d")

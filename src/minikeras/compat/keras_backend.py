@@ -37,6 +37,7 @@ from minikeras.compat.tensorflow import (
 )
 from minikeras.layers.base import Variable
 from minikeras.layers.input_layer import KerasTensor
+from minikeras.layers.node import is_keras_tensor  # noqa: F401  (Keras 2's backend name)
 
 # Keras 2 names that mean the `ops` function of the same name, or of the name given.
 _SAME = {name: name for name in (
@@ -185,10 +186,6 @@ def dtype(x):
 
 def count_params(x):
     return int(np.prod(int_shape(x)))
-
-
-def is_keras_tensor(x):
-    return isinstance(x, KerasTensor)
 
 
 def get_value(x):

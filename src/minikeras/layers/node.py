@@ -77,6 +77,12 @@ class KerasTensor:
     __hash__ = object.__hash__
 
 
+def is_keras_tensor(x):
+    """Whether `x` is a symbolic tensor (a functional model's input or a layer's output on
+    one), as `keras.utils.is_keras_tensor`."""
+    return isinstance(x, KerasTensor)
+
+
 def _ops():
     from minikeras import ops
 

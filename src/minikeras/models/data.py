@@ -98,6 +98,15 @@ def pack(x, y=None, sample_weight=None):
     return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The tuple `fit` takes a batch as (`keras.utils.pack_x_y_sample_weight`): `x` alone when
+    there is no `y` (`(x,)` if `x` is itself a tuple or list), else `(x, y)` or
+    `(x, y, sample_weight)`."""
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def is_dataset(data):
     """Whether `data` is a `tf.data.Dataset` (the stand-in's or TensorFlow's)."""
     return all(hasattr(data, name) for name in ("cardinality", "element_spec",
@@ -115,7 +124,8 @@ def is_py_dataset(data):
 
 
 def unpack(batch):
-    """Split a generator item into `(x, y, sample_weight)`."""
+    """Split a generator item into `(x, y, sample_weight)` (`keras.utils.
+    unpack_x_y_sample_weight`)."""
     if isinstance(batch, (tuple, list)) and not isinstance(batch, np.ndarray):
         if len(batch) == 1:
             return batch[0], None, None
@@ -128,6 +138,9 @@ def unpack(batch):
             f"found: {batch}"
         )
     return batch, None, None
+
+
+unpack_x_y_sample_weight = unpack
 
 
 class ArrayBatches:

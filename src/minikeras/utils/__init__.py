@@ -7,7 +7,14 @@ pull in heavy modules (`get_file` urllib and ssl, the dataset builders threads a
 import importlib
 
 _HOMES = {
+    "clear_session": "minikeras.backend",
     "set_random_seed": "minikeras.backend",
+    "standardize_dtype": "minikeras.backend",
+    "is_keras_tensor": "minikeras.layers.node",
+    "pack_x_y_sample_weight": "minikeras.models.data",
+    "unpack_x_y_sample_weight": "minikeras.models.data",
+    "deserialize_keras_object": "minikeras.saving",
+    "serialize_keras_object": "minikeras.saving",
     "CustomObjectScope": "minikeras.saving.registry",
     "custom_object_scope": "minikeras.saving.registry",
     "get_custom_objects": "minikeras.saving.registry",
@@ -47,12 +54,4 @@ def __dir__():
     return sorted(set(globals()) | set(_HOMES))
 
 
-__all__ = [
-    "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
-    "custom_object_scope", "get_custom_objects", "get_file", "get_registered_name",
-    "get_registered_object", "image_dataset_from_directory", "img_to_array", "load_img",
-    "model_to_dot", "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
-    "save_img", "set_random_seed", "split_dataset", "text_dataset_from_directory",
-    "timeseries_dataset_from_array",
-    "to_categorical",
-]
+__all__ = sorted(_HOMES)
