@@ -6,13 +6,18 @@ import sys
 import pytest
 
 
+def fresh_python(code, *args, env=None):
+    """What `code` prints, run with `args` in a new interpreter (its imports start empty)."""
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=True, env=env).stdout
+
+
 def test_import_loads_neither_scipy_nor_h5py_nor_a_framework():
     code = (
         "import sys, minikeras; "
         "print(sorted(m for m in ('scipy', 'h5py', 'tensorflow', 'jax', 'keras') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code).strip() == "[]"
 
 
 @pytest.mark.parametrize(
@@ -39,8 +44,7 @@ model.add(Dense(64, activation='relu'))
 model.add(Dense(10, activation='softmax'))
 print(model.count_params())
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "5514"
+    assert fresh_python(code).strip() == "5514"
 
 
 def test_deserialize_keras_object_finds_the_kind_from_the_module():
@@ -73,8 +77,7 @@ def test_import_loads_no_heavy_module(script, loaded):
              "minikeras.callbacks.remote_monitor")
     code = (f"import sys, numpy\nbefore = set(sys.modules)\n{script}\n"
             "print(' '.join(sorted(set(sys.modules) - before)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    new = set(out.stdout.split())
+    new = set(fresh_python(code).split())
     if loaded is not None:
         assert new == loaded
     assert not new & set(heavy), sorted(new & set(heavy))
@@ -100,8 +103,7 @@ LAYER_FAMILIES = ("activations", "attention", "convolutional", "core", "dropout"
 def _new_modules(script):
     code = (f"import sys, numpy\nbefore = set(sys.modules)\n{script}\n"
             "print(' '.join(sorted(set(sys.modules) - before)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
+    return set(fresh_python(code).split())
 
 
 @pytest.mark.parametrize("script", [
@@ -147,8 +149,7 @@ def test_star_import_of_layers_gives_all_and_only_the_public_names():
     code = ("from minikeras.layers import *\nimport minikeras.layers as L\n"
             "print(sorted(set(L.__all__) - set(globals())), "
             "sorted(n for n in globals() if not n.startswith('_') and n not in L.__all__))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["[]", "['L']"]
+    assert fresh_python(code).split() == ["[]", "['L']"]
 
 
 def test_every_registered_builtin_is_found_from_a_fresh_process():
@@ -163,8 +164,7 @@ def test_every_registered_builtin_is_found_from_a_fresh_process():
                   "for m in pkgutil.walk_packages(minikeras.__path__, 'minikeras.'):\n"
                   "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
                   "print(json.dumps({k: sorted(v) for k, v in registry._BUILTINS.items()}))")
-    run = lambda *args: json.loads(subprocess.run(
-        [sys.executable, "-c", *args], capture_output=True, text=True, check=True).stdout)
+    run = lambda code, *args: json.loads(fresh_python(code, *args))
     import json
 
     full = run(everything)
@@ -195,8 +195,7 @@ for kind in registry._KINDS:
     registry.builtin_names(kind)
 print(len(seen), sorted(twice))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    count, twice = out.stdout.split(" ", 1)
+    count, twice = fresh_python(code).split(" ", 1)
     assert int(count) > 400 and twice.strip() == "[]"
 
 
@@ -237,8 +236,7 @@ print(type(deserialize_keras_object(conv)).__module__)
 print(type(L.deserialize({"module": "keras.layers", "class_name": "SpatialDropout1D",
                           "config": {"rate": 0.5}})).__module__)
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["minikeras.layers.convolutional.conv",
+    assert fresh_python(code).split() == ["minikeras.layers.convolutional.conv",
                                   "minikeras.layers.regularization.spatial_dropout"]
 
 
@@ -257,9 +255,7 @@ print(sorted(set(seen)), backend.blas_threads_for(128, 512))
     import os
 
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=env)
-    assert out.stdout.split() == ["[1]", "1"]
+    assert fresh_python(code, env=env).split() == ["[1]", "1"]
 
 
 def test_floatx_refuses_bfloat16_at_once():
@@ -352,5 +348,4 @@ def test_saving_without_h5py_says_it_needs_h5py(tmp_path):
         "except ImportError as error:\n"
         "    print(error)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.startswith("Saving and loading model and weights files needs h5py")
+    assert fresh_python(code).startswith("Saving and loading model and weights files needs h5py")
