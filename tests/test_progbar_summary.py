@@ -16,6 +16,7 @@ from text_scripts import (
     replay_progbar,
 )
 
+import minikeras as keras
 from minikeras.utils import progbar, summary_utils
 
 DATA = json.loads(
@@ -209,3 +210,28 @@ def test_readable_memory_size(size, text):
 def test_word_wrap_follows_rich(text, width, fold, lines):
     # Expected lines computed with rich's divide_line + Text.rstrip_end.
     assert [text[a:b] for a, b in summary_utils._split_lines(text, width, fold)] == lines
+
+
+def test_disabled_interactive_logging_sends_bars_and_summary_to_the_log(capsys, caplog):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x = np.zeros((4, 3), "float32")
+    keras.config.disable_interactive_logging()
+    try:
+        assert not keras.config.is_interactive_logging_enabled()
+        with caplog.at_level("INFO", logger="minikeras"):
+            model.fit(x, x[:, :2], epochs=1, verbose=2)
+            model.summary()
+    finally:
+        keras.config.enable_interactive_logging()
+    assert capsys.readouterr().out == ""
+    logged = "".join(record.getMessage() for record in caplog.records)
+    assert "1/1 - " in logged and 'Model: "sequential' in logged and "Trainable params: 8 " in logged
+    model.fit(x, x[:, :2], epochs=1, verbose=2)
+    assert "1/1 - " in capsys.readouterr().out
+
+
+def test_clear_session_turns_interactive_logging_back_on():
+    keras.config.disable_interactive_logging()
+    keras.backend.clear_session(free_memory=False)
+    assert keras.config.is_interactive_logging_enabled()

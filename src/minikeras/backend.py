@@ -5,6 +5,7 @@ so that `set_random_seed` and `clear_session` reach everything that depends on t
 """
 
 import contextlib
+import gc
 import random
 import re
 import threading
@@ -109,6 +110,28 @@ def clear_session(free_memory=True):
     behind `keras.random`'s unseeded draws."""
     _name_counters.clear()
     global_state.clear()
+    if free_memory:
+        gc.collect()
+
+
+def enable_interactive_logging():
+    """Progress bars and messages go to stdout (the default)."""
+    global_state.set(global_state.INTERACTIVE_LOGGING, True)
+
+
+def disable_interactive_logging():
+    """Progress bars and messages go to Python's `logging` (logger `minikeras`, level INFO)
+    instead of stdout, as Keras sends them to absl's log."""
+    global_state.set(global_state.INTERACTIVE_LOGGING, False)
+
+
+def is_interactive_logging_enabled():
+    return global_state.get(global_state.INTERACTIVE_LOGGING, True)
+
+
+def enable_unsafe_deserialization():
+    """Accepted, and changes nothing: minikeras never runs code from a model file, in any mode
+    (a Lambda layer's bytecode is refused whatever `safe_mode` says)."""
 
 
 def rng():

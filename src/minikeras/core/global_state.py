@@ -1,19 +1,24 @@
-"""Process-wide objects that `clear_session` drops (Keras' global state): kept here, below
-everything, so that the backend can drop what modules above it made."""
+"""Objects and flags that `clear_session` drops (Keras' global state), per thread as in Keras 3:
+kept here, below everything, so that the backend can drop what modules above it made."""
+
+import threading
 
 SEED_GENERATOR = "global_seed_generator"  # keras.random's, for `seed=None`
+INTERACTIVE_LOGGING = "interactive_logging"  # False: messages go to `logging`, not stdout
 
-_attributes = {}
+_attributes = threading.local()
 
 
-def get(name):
-    return _attributes.get(name)
+def get(name, default=None):
+    return getattr(_attributes, name, default)
 
 
 def set(name, value):  # noqa: A001 (the module's own namespace)
-    _attributes[name] = value
+    setattr(_attributes, name, value)
     return value
 
 
 def clear():
-    _attributes.clear()
+    """Forget every attribute, in every thread."""
+    global _attributes
+    _attributes = threading.local()

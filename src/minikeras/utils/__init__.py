@@ -8,6 +8,9 @@ import importlib
 
 _HOMES = {
     "clear_session": "minikeras.backend",
+    "disable_interactive_logging": "minikeras.backend",
+    "enable_interactive_logging": "minikeras.backend",
+    "is_interactive_logging_enabled": "minikeras.backend",
     "set_random_seed": "minikeras.backend",
     "standardize_dtype": "minikeras.backend",
     "is_keras_tensor": "minikeras.layers.node",

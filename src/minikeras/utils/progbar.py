@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+from minikeras import backend
+
 # The clock the bar reads; tests replace it with a fake one.
 clock = time.time
 
@@ -17,10 +19,16 @@ _BOLD, _GREEN, _WHITE, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
 
 def print_msg(message, line_break=True):
-    """Write `message` (plus a newline when `line_break`) to the current stdout and flush.
+    """Write `message` (plus a newline when `line_break`) to the current stdout and flush; with
+    interactive logging disabled, log it instead (logger `minikeras`, INFO).
 
     On a stdout that cannot encode the bar character, `━` falls back to `=` as in Keras.
     """
+    if not backend.is_interactive_logging_enabled():
+        import logging  # only here: a script that prints pays nothing for it
+
+        logging.getLogger("minikeras").info(str(message))
+        return
     message = f"{message}\n" if line_break else str(message)
     try:
         sys.stdout.write(message)

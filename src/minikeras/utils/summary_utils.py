@@ -11,6 +11,9 @@ import re
 import shutil
 import sys
 
+from minikeras import backend
+from minikeras.utils.progbar import print_msg
+
 # Box characters of rich's HEAVY_HEAD box: (left, horizontal, joint, right) per rule.
 _TOP = ("┏", "━", "┳", "┓")
 _HEAD_RULE = ("┡", "━", "╇", "┩")
@@ -89,7 +92,8 @@ def print_summary(
     for layer, shape in list(zip(layers, shapes))[first:stop]:
         rows.extend(_layer_rows(layer, shape, show_trainable, expand_nested, 0, graph))
 
-    styled = print_fn is None and _stdout_is_terminal()
+    styled = (print_fn is None and backend.is_interactive_logging_enabled()
+              and _stdout_is_terminal())
     codes = _style_codes() if styled else {}
     console_width = _console_width(styled)
     # Free text wraps at the console width; table lines are cropped there (rich does both).
@@ -98,9 +102,8 @@ def print_summary(
     for total in _totals_lines(model):
         lines += _wrap_text(total, console_width)
     text = "".join(_render_line(line, console_width, codes) for line in lines)
-    if print_fn is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    if print_fn is None:  # stdout, or the log when interactive logging is off
+        print_msg(text, line_break=False)
     else:
         print_fn(text)
 
