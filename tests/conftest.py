@@ -12,7 +12,7 @@ COMPAT_DATA = pathlib.Path(__file__).resolve().parent.parent / "compat" / "data"
 @pytest.fixture(autouse=True)
 def fresh_session():
     """Every test starts with Keras' automatic names (`dense`, `dense_1`, ...) reset."""
-    backend.clear_session()
+    backend.clear_session(free_memory=False)  # no gc.collect per test
     backend.set_random_seed(0)
     yield
 
