@@ -286,8 +286,9 @@ class Trainer:
 
     def _update_compiled_metrics(self, y, y_pred, sample_weight):
         if self._compile_metrics is not None:
-            y_pred = tree.map_structure(tape.value_of, y_pred)
-            if self._nested_output_names():
+            y_pred = tape.value_of(y_pred) if type(y_pred) is tape.Node else tree.map_structure(
+                tape.value_of, y_pred)
+            if self._outputs_struct is not None and self._nested_output_names():
                 y, y_pred = self._in_output_order(y, "y"), self._in_output_order(y_pred, "y_pred")
             else:
                 self._resolve_compiled(y, y_pred, need_loss=False)
@@ -693,6 +694,8 @@ def _takes_training(compute_loss):
 
 
 def _batch_size(x):
+    if type(x) is np.ndarray:
+        return len(x)
     return len(next(leaf for leaf in tree.flatten(x) if leaf is not None))
 
 

@@ -18,6 +18,8 @@ each `variable.value` is rebound once, at the first step, to its view of the fla
 
 import functools
 import inspect
+import itertools
+import operator
 import re
 import sys
 import time
@@ -373,7 +375,12 @@ class Optimizer:
 
     def _current_learning_rate(self):
         """The rate this update uses, with Keras 2's `decay` applied, in floatx."""
-        rate = np.asarray(self.learning_rate, dtype=backend.floatx())[()]
+        rate = self._learning_rate
+        if (type(rate) is Variable and rate.value.dtype == backend.floatx()
+                and type(self).learning_rate is Optimizer.learning_rate):  # a float's Variable
+            rate = rate.value[()]
+        else:
+            rate = np.asarray(self.learning_rate, dtype=backend.floatx())[()]
         if self._legacy_decay:
             iterations = rate.dtype.type(self._iterations.value)
             rate = rate / (rate.dtype.type(1) + rate.dtype.type(self._legacy_decay) * iterations)
@@ -414,8 +421,9 @@ class Optimizer:
             self._check_variables_are_known(trainable_variables)
 
         grads, variables = _filter_empty_gradients(grads, trainable_variables)
-        indices = [self._get_variable_index(v) for v in variables]
-        grads = [_as_array(g, v.value.dtype) for g, v in zip(grads, variables)]
+        indices = self._variable_indices(variables)
+        if not all(map(_is_array_of, grads, map(_VALUE, variables))):
+            grads = [_as_array(g, v.value.dtype) for g, v in zip(grads, variables)]
         if self.loss_scale_factor is not None:
             grads = [
                 np.divide(g, self.loss_scale_factor, out=self._gradient_buffers[i])
@@ -437,7 +445,15 @@ class Optimizer:
                 np.copyto(variable.value, variable.constraint(variable.value), casting="unsafe")
         self._iterations.value += 1
 
+    def _variable_indices(self, variables):
+        """Each variable's index in the optimizer's lists (its slots, its buffers)."""
+        if type(self)._get_variable_index is Optimizer._get_variable_index:
+            return list(map(self._trainable_variables_indices.__getitem__, map(id, variables)))
+        return [self._get_variable_index(v) for v in variables]
+
     def _check_variables_are_known(self, variables):
+        if all(map(self._trainable_variables_indices.__contains__, map(id, variables))):
+            return  # the check of every step, in C
         for variable in variables:
             if id(variable) not in self._trainable_variables_indices:
                 raise ValueError(
@@ -513,6 +529,8 @@ class Optimizer:
         raise NotImplementedError
 
     def _clip_gradients(self, grads, indices):
+        if not (self.clipnorm or self.global_clipnorm or self.clipvalue):
+            return grads
         buffers = [self._gradient_buffers[i] for i in indices]
         if self.clipnorm and self.clipnorm > 0:
             return [_clip_by_norm(g, self.clipnorm, out) for g, out in zip(grads, buffers)]
@@ -743,6 +761,14 @@ def _build_once(build):
     return wrapper
 
 
+_VALUE = operator.attrgetter("value")
+
+
+def _is_array_of(gradient, value):
+    """Whether `gradient` is an ndarray of `value`'s dtype already (`_as_array` would keep it)."""
+    return type(gradient) is np.ndarray and gradient.dtype == value.dtype
+
+
 def _as_array(gradient, dtype):
     gradient = gradient.value if isinstance(gradient, Variable) else gradient
     gradient = np.asarray(gradient)
@@ -750,6 +776,8 @@ def _as_array(gradient, dtype):
 
 
 def _filter_empty_gradients(grads, variables):
+    if all(map(operator.is_not, grads, itertools.repeat(None))):
+        return grads, variables
     kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
     if not kept:
         raise ValueError("No gradients provided for any variable.")
