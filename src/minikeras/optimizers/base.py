@@ -280,6 +280,8 @@ class Optimizer:
 
     def _local_step(self):
         """The 1-based number of the update being made, as update rules count it."""
+        if not self.gradient_accumulation_steps:  # `iterations` is the Variable
+            return int(self._iterations.value) + 1
         return int(self.iterations) + 1
 
     def _scalars_of_update(self, compute, learning_rate, dtype):
@@ -422,7 +424,7 @@ class Optimizer:
 
         grads, variables = _filter_empty_gradients(grads, trainable_variables)
         indices = self._variable_indices(variables)
-        if not all(map(_is_array_of, grads, map(_VALUE, variables))):
+        if not _arrays_of(grads, variables):
             grads = [_as_array(g, v.value.dtype) for g, v in zip(grads, variables)]
         if self.loss_scale_factor is not None:
             grads = [
@@ -440,9 +442,11 @@ class Optimizer:
             self._update_scalars = None
         if self.use_ema:
             self._update_moving_averages()
-        for variable in variables:
-            if variable.constraint is not None:
-                np.copyto(variable.value, variable.constraint(variable.value), casting="unsafe")
+        if not all(map(operator.is_, map(_CONSTRAINT, variables), itertools.repeat(None))):
+            for variable in variables:
+                if variable.constraint is not None:
+                    np.copyto(variable.value, variable.constraint(variable.value),
+                              casting="unsafe")
         self._iterations.value += 1
 
     def _variable_indices(self, variables):
@@ -761,12 +765,15 @@ def _build_once(build):
     return wrapper
 
 
-_VALUE = operator.attrgetter("value")
+_VALUE, _DTYPE = operator.attrgetter("value"), operator.attrgetter("dtype")
+_CONSTRAINT = operator.attrgetter("constraint")
 
 
-def _is_array_of(gradient, value):
-    """Whether `gradient` is an ndarray of `value`'s dtype already (`_as_array` would keep it)."""
-    return type(gradient) is np.ndarray and gradient.dtype == value.dtype
+def _arrays_of(grads, variables):
+    """Whether every gradient is an ndarray of its variable's dtype already (`_as_array` would
+    keep each as it is): checked in C, as every update checks it."""
+    return (all(map(operator.is_, map(type, grads), itertools.repeat(np.ndarray)))
+            and list(map(_DTYPE, grads)) == list(map(_DTYPE, map(_VALUE, variables))))
 
 
 def _as_array(gradient, dtype):
