@@ -166,7 +166,7 @@ def _evaluate(kernel, y_true, y_pred, *args, **kwargs):
         grad = result.pullback(np.asarray(cotangent, dtype=y_pred.dtype))
         return _shaped_like(grad, y_pred)
 
-    return result._replace(pullback=pullback)
+    return _Result(result.values, pullback, result.mask)  # (`_replace` costs four times more)
 
 
 def _shaped_like(grad, like):

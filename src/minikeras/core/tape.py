@@ -23,10 +23,11 @@ import numpy as np
 from minikeras import tree
 
 _state = threading.local()  # .tapes: the tapes recording in this thread, innermost last
-# How many threads have a tape recording: while none has (inference), `recording()` answers
-# without a thread-local lookup.
-_threads_recording = 0
-_lock = threading.Lock()
+# The threads that have a tape recording (their idents): while none has (inference),
+# `recording()` answers without a thread-local lookup. Each thread adds and discards only its
+# own ident, and a set's add and discard are atomic: no lock (a step of `fit` enters and
+# leaves one tape).
+_threads_recording = set()
 
 
 def _recording_tapes():
@@ -35,17 +36,18 @@ def _recording_tapes():
 
 def _set_tapes(tapes):
     """This thread's recording tapes become `tapes`."""
-    global _threads_recording
     before = getattr(_state, "tapes", ())
     if bool(before) != bool(tapes):
-        with _lock:
-            _threads_recording += 1 if tapes else -1
+        if tapes:
+            _threads_recording.add(threading.get_ident())
+        else:
+            _threads_recording.discard(threading.get_ident())
     _state.tapes = tapes
 
 
 def recording():
     """Whether a tape records in this thread."""
-    return _threads_recording > 0 and bool(getattr(_state, "tapes", ()))
+    return bool(_threads_recording) and bool(getattr(_state, "tapes", ()))
 
 
 class Node:
@@ -407,8 +409,8 @@ class GradientTape:
 
     def __exit__(self, *exc):
         tapes = _recording_tapes()
-        if tapes and tapes[-1] is self and self not in tapes[:-1]:  # the innermost (always, in fit)
-            _set_tapes(tapes[:-1])
+        if len(tapes) == 1 and tapes[0] is self:  # the only one (fit's step, most loops)
+            _set_tapes(())
         else:
             _set_tapes(tuple(t for t in tapes if t is not self))
         return False
