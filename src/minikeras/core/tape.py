@@ -47,7 +47,9 @@ def _set_tapes(tapes):
 
 def recording():
     """Whether a tape records in this thread."""
-    return bool(_threads_recording) and bool(getattr(_state, "tapes", ()))
+    if not _threads_recording:
+        return False
+    return bool(getattr(_state, "tapes", ()))
 
 
 class Node:
