@@ -242,7 +242,7 @@ class Gradients:
     """
 
     def __init__(self, wanted=(), buffers=None):
-        self._wanted = {id(v) for v in wanted}
+        self._wanted = set(map(id, wanted))
         self._buffers = buffers
         self._values = {}
         self._owned = set()  # gradients written here (or into kept buffers): summed in place
@@ -500,8 +500,7 @@ class GradientTape:
         if into is not None and type(sources) is list:  # fit's step: a list of variables
             grads = Gradients(sources, into)
             backprop(roots, root_seeds, grads, tape=self)
-            values = grads._values
-            return [values.get(id(v)) for v in sources]
+            return list(map(grads._values.get, map(id, sources)))
         flat_sources = tree.flatten(sources)
         variables = [s for s in flat_sources if is_variable(s)]
         source_nodes = [self._source_node(s) for s in flat_sources]

@@ -9,6 +9,7 @@ gradients of the trainable variables (into buffers kept across steps), one optim
 import contextlib
 import functools
 import inspect
+import operator
 import warnings
 
 import numpy as np
@@ -22,6 +23,7 @@ from minikeras.utils import heap
 
 # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+_LOSSES = operator.attrgetter("_losses")  # the losses a layer's last call added (a list)
 
 
 def _traced_steps(model):
@@ -684,7 +686,10 @@ class _Steps:
         self._regularized = [v for v in self.variables if v.regularizer is not None]
 
     def losses(self):
-        """`model.losses`, from the layers and variables found once."""
+        """`model.losses`, from the layers and variables found once (none, in most steps:
+        checked in C)."""
+        if not self._regularized and not any(map(_LOSSES, self._layers)):
+            return []
         return Layer._losses_of(self._layers, self._regularized)
 
 
