@@ -34,9 +34,10 @@ def _recording_tapes():
     return getattr(_state, "tapes", ())
 
 
-def _set_tapes(tapes):
-    """This thread's recording tapes become `tapes`."""
-    before = getattr(_state, "tapes", ())
+def _set_tapes(tapes, before=None):
+    """This thread's recording tapes become `tapes` (`before`: what they were, if known)."""
+    if before is None:
+        before = getattr(_state, "tapes", ())
     if bool(before) != bool(tapes):
         if tapes:
             _threads_recording.add(threading.get_ident())
@@ -406,15 +407,16 @@ class GradientTape:
         self._used = False
 
     def __enter__(self):
-        _set_tapes((*_recording_tapes(), self))
+        before = _recording_tapes()
+        _set_tapes((*before, self), before)
         return self
 
     def __exit__(self, *exc):
         tapes = _recording_tapes()
         if len(tapes) == 1 and tapes[0] is self:  # the only one (fit's step, most loops)
-            _set_tapes(())
+            _set_tapes((), tapes)
         else:
-            _set_tapes(tuple(t for t in tapes if t is not self))
+            _set_tapes(tuple(t for t in tapes if t is not self), tapes)
         return False
 
     def _watches(self, variable):

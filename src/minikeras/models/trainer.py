@@ -209,12 +209,12 @@ class Trainer:
         """`train_step`; without `logs` (fit's batches when no callback reads a batch's logs)
         the metrics are updated but their results not taken."""
         x, y, sample_weight = data_lib.unpack(data)
-        with np.errstate(**_QUIET), tape.GradientTape() as recording:
-            y_pred = self(x, training=True) if self._call_takes_training else self(x)
-            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-        self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
-        variables = self._steps.variables if self._steps else self.trainable_variables
-        with np.errstate(**_QUIET):
+        with np.errstate(**_QUIET):  # the whole step, the loss's tracking too
+            with tape.GradientTape() as recording:
+                y_pred = self(x, training=True) if self._call_takes_training else self(x)
+                loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+            self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
+            variables = self._steps.variables if self._steps else self.trainable_variables
             if variables:
                 # Into arrays the optimizer keeps across steps (views of its packed arrays).
                 buffers = self.optimizer._fit_gradient_buffers(variables)
