@@ -448,3 +448,18 @@ def test_gradients_needing_a_conversion_update_as_their_float32_arrays(kind):
     expected = run(None)
     for got, want in zip(run(convert or (lambda g: g)), expected, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_more_variables_than_gradients_updates_those_paired_only():
+    """`apply` pairs gradients and variables as `zip` does: a variable without a gradient is
+    neither updated nor constrained (the check that nothing is to be dropped sees lengths)."""
+    from minikeras import constraints
+
+    kernel, bias = model_variables()
+    bias.constraint = constraints.NonNeg()
+    before = bias.value.copy()
+    bias.value -= 1.0  # negative: the constraint would change it
+    shifted = bias.value.copy()
+    optimizers.SGD(0.1).apply([np.ones_like(kernel.value)], [kernel, bias])
+    np.testing.assert_array_equal(bias.value, shifted)
+    assert not np.array_equal(shifted, before)

@@ -783,8 +783,8 @@ def _as_array(gradient, dtype):
 
 
 def _filter_empty_gradients(grads, variables):
-    if all(map(operator.is_not, grads, itertools.repeat(None))):
-        return grads, variables
+    if len(grads) == len(variables) and all(map(operator.is_not, grads, itertools.repeat(None))):
+        return grads, variables  # nothing to drop (checked in C)
     kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
     if not kept:
         raise ValueError("No gradients provided for any variable.")
