@@ -404,6 +404,39 @@ def test_predict_from_threads_while_another_thread_trains():
                                                                       model.get_weights()))
 
 
+def test_tapes_record_in_their_own_threads_only():
+    """Each thread's tapes are its own: while two threads record at once, a third (here the
+    main thread) records nothing, and once both have left their tapes no thread records."""
+    from minikeras.core import tape as tape_module
+
+    inside, leave = threading.Barrier(3), threading.Barrier(3)
+    seen, errors = [], []
+
+    def record():
+        try:
+            with GradientTape() as outer, GradientTape():
+                x = minikeras.Variable(np.ones(2, "float32"))
+                y = x * 2.0
+                inside.wait(timeout=10)
+                seen.append(tape_module.recording())
+                leave.wait(timeout=10)
+            seen.append(tape_module.recording())
+            seen.append(np.asarray(outer.gradient(y, x)).tolist() == [2.0, 2.0])
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=record) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    inside.wait(timeout=10)
+    assert len(tape_module._threads_recording) == 2 and not tape_module.recording()
+    leave.wait(timeout=10)
+    for thread in threads:
+        thread.join()
+    assert not errors and sorted(seen) == [False, False, True, True, True, True]
+    assert not tape_module._threads_recording
+
+
 # ----------------------------------------------------------------------------------------------
 # Lambda: the user's own code runs; a file's stored code never does
 

@@ -274,3 +274,62 @@ def test_frozen_layer_gets_no_gradient():
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
     _, grads = training_gradients(model, X, TARGETS["onehot"])
     assert len(grads) == 2 and all(w not in frozen.weights for w in model.trainable_weights)
+
+
+# ----------------------------------------------------------------------------------------------
+# The sweep's order: the one every gradient sums its contributions in
+
+
+def _previous_sweep_order(roots, wanted, sources, tape=None):
+    """The sweep order before its loop was flattened (kept here as the reference: the order
+    decides in which order a shared node's contributions are summed, so it must not move)."""
+    order, relevant, visited = [], set(), set()
+    stack = [(root, False) for root in roots if tape is None or tape in root.tapes]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            leads = node in sources or (node.variable is not None and id(node.variable) in wanted)
+            leads = leads or any(id(v) in wanted for v in node.variables)
+            leads = leads or any(p is not None and p in relevant for p in node.parents)
+            if leads:
+                relevant.add(node)
+                order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            for parent in node.parents:
+                if parent is not None and parent not in visited and (
+                        tape is None or tape in parent.tapes):
+                    stack.append((parent, False))
+    return order, relevant
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_sweep_order_is_the_previous_one_on_random_graphs(seed):
+    from minikeras.core import tape as tape_module
+
+    rng = np.random.default_rng(seed)
+    variables = [minikeras.Variable(np.zeros(1, "float32")) for _ in range(4)]
+    recording, other = tape_module.GradientTape(), tape_module.GradientTape()
+    nodes = []
+    for index in range(int(rng.integers(1, 30))):
+        if index < 3 or rng.random() < 0.15:  # a leaf: a variable's, or a constant
+            node = tape_module.Node(np.zeros(1), (), None, "leaf")
+            if rng.random() < 0.7:
+                node.variable = variables[int(rng.integers(0, 4))]
+        else:
+            count = int(rng.integers(1, 4))
+            parents = tuple(None if rng.random() < 0.2 else nodes[int(rng.integers(0, index))]
+                            for _ in range(count))
+            adds = tuple(v for v in variables if rng.random() < 0.1)  # a layer's weights
+            node = tape_module.Node(np.zeros(1), parents, lambda g, grads: (), "op", adds)
+        node.tapes = (recording,) if rng.random() < 0.9 else (other,)
+        nodes.append(node)
+    roots = [nodes[-1]] + [nodes[int(i)] for i in rng.integers(0, len(nodes), 2)]
+    wanted = {id(v) for v in variables if rng.random() < 0.6}
+    sources = {n for n in nodes if rng.random() < 0.1}
+    for tape in (recording, None):
+        order, relevant = tape_module._sweep_order(roots, wanted, sources, tape)
+        expected_order, expected_relevant = _previous_sweep_order(roots, wanted, sources, tape)
+        assert [id(n) for n in order] == [id(n) for n in expected_order]
+        assert relevant == expected_relevant

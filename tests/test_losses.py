@@ -241,6 +241,58 @@ def test_reduction_pullback_sums_the_weights_broadcast_against_the_values(
     np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean",
+                                       "mean_with_sample_weight", "none"])
+@pytest.mark.parametrize("values_shape, weight_shape, masked", [
+    ((32,), None, False), ((8, 5), None, False), ((32,), (32,), False), ((5, 3), (5, 1), False),
+    ((6,), None, True), ((6,), (6,), True), ((0,), None, False),
+], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_loss_gradient_seed_is_the_pullback_of_ones_bit_for_bit(
+        reduction, values_shape, weight_shape, masked, dtype):
+    """`pullback()` (the gradient of the loss itself, what `value_and_grad` takes) gives the
+    array `pullback(ones)` gives: unweighted and reduced, a cached read-only one."""
+    rng = np.random.default_rng(1)
+    values = rng.random(values_shape).astype(dtype)
+    weight = None if weight_shape is None else rng.random(weight_shape).astype(dtype)
+    mask = np.arange(values_shape[0]) % 3 != 0 if masked else None
+    loss, pullback = losses.reduce_weighted_values(values, weight, mask, reduction)
+    general = pullback(np.ones_like(loss))
+    seeded = pullback()
+    assert seeded.shape == general.shape == values.shape and seeded.dtype == general.dtype
+    np.testing.assert_array_equal(seeded, general)
+    if weight is None and mask is None and reduction != "none" and values.size:
+        assert not seeded.flags.writeable and pullback() is seeded  # the same at every step
+
+
+@pytest.mark.parametrize("loss", [
+    losses.CategoricalCrossentropy(), losses.SparseCategoricalCrossentropy(),
+    losses.BinaryCrossentropy(), losses.MeanSquaredError(reduction="sum"),
+    losses.CategoricalCrossentropy(reduction="none"), losses.Huber(),
+])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_value_and_grad_is_the_tape_s_gradient_bit_for_bit(loss, weighted):
+    """`value_and_grad` (the seeded pullback, shaped only where it must be) against the
+    gradient of the same loss recorded on a tape, through the general pullback with ones."""
+    from minikeras import GradientTape, ops
+
+    rng = np.random.default_rng(2)
+    sparse = isinstance(loss, losses.SparseCategoricalCrossentropy)
+    y_pred = rng.random((16, 4)).astype("float32")
+    y_pred /= y_pred.sum(axis=-1, keepdims=True)
+    y_true = (rng.integers(0, 4, 16) if sparse
+              else np.eye(4, dtype="float32")[rng.integers(0, 4, 16)])
+    weight = rng.random(16).astype("float32") if weighted else None
+    value, grad = loss.value_and_grad(y_true, y_pred, sample_weight=weight)
+    with GradientTape() as tape:
+        tape.watch(y_pred)
+        recorded = loss(y_true, ops.multiply(y_pred, np.float32(1)), sample_weight=weight)
+    expected = tape.gradient(recorded, y_pred)
+    np.testing.assert_array_equal(value, np.asarray(recorded))
+    assert grad.dtype == np.float32 and grad.shape == y_pred.shape
+    np.testing.assert_array_equal(grad, expected)
+
+
 def test_values_alone_build_no_derivative(monkeypatch):
     from minikeras import metrics
 

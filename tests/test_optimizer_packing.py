@@ -262,3 +262,28 @@ def test_a_packed_optimizer_pickles_without_its_flat_arrays(monkeypatch):
     assert not again._packing and not again._tape_gradients
     # As large as the unpacked copy's (a flat array of 2.8k weights would be 11 kB more).
     assert abs(len(pickle.dumps(optimizer)) - len(pickle.dumps(again))) < 100
+
+
+class ChangeHyperparameters(keras.callbacks.Callback):
+    """Sets the rule's hyperparameters anew after each batch, as a user's callback may."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        optimizer = self.model.optimizer
+        for name, value in (("beta_1", 0.5 + 0.04 * batch), ("beta_2", 0.9 + 0.005 * batch),
+                            ("epsilon", 1e-7 * (batch + 1)), ("momentum", 0.5 + 0.04 * batch),
+                            ("rho", 0.8 + 0.01 * batch)):
+            if getattr(optimizer, name, 0):  # (a momentum of 0 made no slots)
+                setattr(optimizer, name, value)
+
+
+@pytest.mark.parametrize("case", ["adam", "nadam", "sgd_momentum", "rmsprop_centered_momentum"])
+def test_a_hyperparameter_changed_between_steps_reaches_the_packed_update(
+        case, monkeypatch, packed_updates):
+    """The packed view copies the optimizer's attributes before each update: a value set
+    since the last update is the one used, as when each variable is updated on its own."""
+    per_variable = trained(make(case), False, monkeypatch, callbacks=[ChangeHyperparameters()])
+    packed = trained(make(case), True, monkeypatch, callbacks=[ChangeHyperparameters()])
+    assert len(packed_updates) == 3 * 6
+    assert_same_state(packed, per_variable)
+    unchanged = trained(make(case), True, monkeypatch)
+    assert not all(np.array_equal(a, b) for a, b in zip(state(unchanged), state(packed)))

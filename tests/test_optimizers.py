@@ -422,3 +422,45 @@ def test_missing_gradients():
         optimizer.apply_gradients(zip([None, None], variables))
     with pytest.raises(ValueError, match="Unknown variable"):
         optimizer.apply_gradients([(gradients(0)[1], Variable(np.zeros(3, "float32"), name="other"))])
+
+
+@pytest.mark.parametrize("kind", ["float64", "tensor", "variable", "list", "tuple of pairs"])
+def test_gradients_needing_a_conversion_update_as_their_float32_arrays(kind):
+    """`apply` takes each gradient as it is when it is an ndarray of its variable's dtype
+    (checked in C), else converts it: the update is that of the converted arrays."""
+    from minikeras.core.tensor import as_tensor
+
+    def run(convert):
+        optimizer, variables = optimizers.Adam(learning_rate=0.01), model_variables()
+        for step in range(3):
+            grads = gradients(step)
+            if convert is None:
+                optimizer.apply(grads, variables)
+            elif kind == "tuple of pairs":
+                optimizer.apply_gradients(zip(grads, variables))
+            else:
+                optimizer.apply([convert(g) for g in grads], variables)
+        return [v.value.copy() for v in variables + optimizer.variables]
+
+    convert = {"float64": lambda g: g.astype("float64"), "tensor": as_tensor,
+               "variable": lambda g: Variable(g.copy()), "list": lambda g: g.tolist(),
+               "tuple of pairs": None}[kind]
+    expected = run(None)
+    for got, want in zip(run(convert or (lambda g: g)), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_more_variables_than_gradients_updates_those_paired_only():
+    """`apply` pairs gradients and variables as `zip` does: a variable without a gradient is
+    neither updated nor constrained (the check that nothing is to be dropped sees lengths)."""
+    from minikeras import constraints
+
+    kernel, bias = model_variables()
+    bias.constraint = constraints.NonNeg()
+    before = bias.value.copy()
+    bias.value -= 1.0  # negative: the constraint would change it
+    shifted = bias.value.copy()
+    with pytest.warns(UserWarning, match="Gradients do not exist"):
+        optimizers.SGD(0.1).apply([np.ones_like(kernel.value)], [kernel, bias])
+    np.testing.assert_array_equal(bias.value, shifted)
+    assert not np.array_equal(shifted, before)

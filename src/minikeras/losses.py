@@ -95,7 +95,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
     `values` (every reduction is linear in the values, so it only scales and sums weights).
     """
     dtype = values.dtype
-    weights = apply_mask(
+    weights = None if sample_weight is None and mask is None else apply_mask(
         None if sample_weight is None else np.asarray(sample_weight, dtype=dtype),
         mask, dtype, reduction,
     )
@@ -113,16 +113,28 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
         else:
             divisor = float(weighted.size)
         scale = 1.0 / divisor if divisor else 0.0  # Keras divides "no NaN": 0 / 0 is 0
-        loss = dtype.type(np.sum(weighted) / divisor if divisor else 0.0)
+        loss = dtype.type(np.add.reduce(weighted, axis=None) / divisor if divisor else 0.0)
     d_weighted = dtype.type(scale) if weights is None else weights * dtype.type(scale)
 
-    def pullback(cotangent):
+    def pullback(cotangent=None):
+        """`cotangent` None: the gradient of `loss` itself (a cotangent of ones)."""
+        if cotangent is None:
+            if weights is None and type(loss) is not np.ndarray:  # unweighted, reduced
+                return _filled(values.shape, dtype, d_weighted)  # 1 * d_weighted everywhere
+            cotangent = np.ones_like(loss)
         d_values = np.asarray(cotangent, dtype) * d_weighted
         if weights is None and d_values.ndim == 0:  # unweighted: one scale for every value
             return np.broadcast_to(d_values, values.shape)
         return unbroadcast(d_values, shaped.shape).reshape(values.shape)
 
     return loss, pullback
+
+
+@functools.lru_cache(maxsize=64)
+def _filled(shape, dtype, value):
+    """A read-only array of `shape` holding `value` (of `dtype`) everywhere: the gradient of
+    an unweighted mean or sum with respect to its values, the same at every training step."""
+    return np.broadcast_to(np.array(value, dtype), shape)
 
 
 def _is_traced(x):
@@ -152,9 +164,16 @@ def _evaluate(kernel, y_true, y_pred, *args, **kwargs):
 
     def pullback(cotangent):
         grad = result.pullback(np.asarray(cotangent, dtype=y_pred.dtype))
-        return np.reshape(grad, y_pred.shape).astype(y_pred.dtype, copy=False)
+        return _shaped_like(grad, y_pred)
 
-    return result._replace(pullback=pullback)
+    return _Result(result.values, pullback, result.mask)  # (`_replace` costs four times more)
+
+
+def _shaped_like(grad, like):
+    """`grad` reshaped to the shape of the array `like`, in its dtype (itself if it is)."""
+    if type(grad) is np.ndarray and grad.shape == like.shape and grad.dtype == like.dtype:
+        return grad
+    return np.reshape(grad, like.shape).astype(like.dtype, copy=False)
 
 
 def _builtin(*aliases):
@@ -674,8 +693,8 @@ class Loss:
         loss, pullback = reduce_weighted_values(
             result.values, sample_weight, result.mask, self.reduction
         )
-        grad = result.pullback(pullback(np.ones_like(loss)))
-        return loss, np.reshape(grad, np.shape(like)).astype(_as_float(like).dtype, copy=False)
+        grad = result.pullback(pullback())
+        return loss, _shaped_like(grad, _as_float(like))
 
     def _convert(self, y_true, y_pred):
         return np.asarray(y_true, dtype=self.dtype), np.asarray(y_pred, dtype=self.dtype)

@@ -151,6 +151,20 @@ def _samplewise(values, sample_weight, reduce, dtype, mask=None):
     return values, sample_weight
 
 
+def _total(values):
+    """`np.sum(values)`, without its wrapper (one value is its own sum)."""
+    return values if values.ndim == 0 else np.add.reduce(values, axis=None)
+
+
+def _add_to(variable, value):
+    """`variable.assign_add(value)`, without its conversion where there is none to make (a
+    count, or a value of the variable's dtype): the same addition, in place."""
+    if type(value) is int or value.dtype == variable.value.dtype:
+        variable.value += value
+    else:
+        variable.assign_add(value)
+
+
 @_export()
 class Sum(Metric):
     """The weighted sum of every value seen."""
@@ -181,11 +195,11 @@ class Mean(Metric):
 
     def _update(self, values, sample_weight, mask=None):
         values, sample_weight = _samplewise(values, sample_weight, np.mean, self.dtype, mask)
-        self.total.assign_add(np.add.reduce(values, axis=None))  # np.sum, without its wrapper
+        _add_to(self.total, _total(values))
         if sample_weight is not None:
-            self.count.assign_add(np.add.reduce(sample_weight, axis=None))
+            _add_to(self.count, _total(sample_weight))
         else:
-            self.count.assign_add(values.shape[0] if values.ndim else 1)
+            _add_to(self.count, values.shape[0] if values.ndim else 1)
 
     def result(self):
         return self._as_result(_divide_no_nan(self.total.value, self.count.value))

@@ -23,29 +23,34 @@ import numpy as np
 from minikeras import tree
 
 _state = threading.local()  # .tapes: the tapes recording in this thread, innermost last
-# How many threads have a tape recording: while none has (inference), `recording()` answers
-# without a thread-local lookup.
-_threads_recording = 0
-_lock = threading.Lock()
+# The threads that have a tape recording (their idents): while none has (inference),
+# `recording()` answers without a thread-local lookup. Each thread adds and discards only its
+# own ident, and a set's add and discard are atomic: no lock (a step of `fit` enters and
+# leaves one tape).
+_threads_recording = set()
 
 
 def _recording_tapes():
     return getattr(_state, "tapes", ())
 
 
-def _set_tapes(tapes):
-    """This thread's recording tapes become `tapes`."""
-    global _threads_recording
-    before = getattr(_state, "tapes", ())
+def _set_tapes(tapes, before=None):
+    """This thread's recording tapes become `tapes` (`before`: what they were, if known)."""
+    if before is None:
+        before = getattr(_state, "tapes", ())
     if bool(before) != bool(tapes):
-        with _lock:
-            _threads_recording += 1 if tapes else -1
+        if tapes:
+            _threads_recording.add(threading.get_ident())
+        else:
+            _threads_recording.discard(threading.get_ident())
     _state.tapes = tapes
 
 
 def recording():
     """Whether a tape records in this thread."""
-    return _threads_recording > 0 and bool(getattr(_state, "tapes", ()))
+    if not _threads_recording:
+        return False
+    return bool(getattr(_state, "tapes", ()))
 
 
 class Node:
@@ -238,7 +243,7 @@ class Gradients:
     """
 
     def __init__(self, wanted=(), buffers=None):
-        self._wanted = {id(v) for v in wanted}
+        self._wanted = set(map(id, wanted))
         self._buffers = buffers
         self._values = {}
         self._owned = set()  # gradients written here (or into kept buffers): summed in place
@@ -297,38 +302,46 @@ def _sweep_order(roots, wanted, sources, tape=None):
     """The nodes the roots depend on that lead to something wanted, each after its parents;
     with `tape`, only the nodes that tape recorded (the others are constants to it).
 
-    Nodes are their own keys (their hash is their identity), and the loops are plain ones,
-    not generators: this runs once per training step."""
-    order, relevant, visited = [], set(), set()
-    stack = [(root, False) for root in roots if tape is None or tape in root.tapes]
+    A depth-first walk: a node is expanded (its parents pushed) when first on top of the stack,
+    and placed when on top again, after every parent. Nodes are their own keys (their hash is
+    their identity); the loops are plain ones, with no call per node: this runs once per
+    training step."""
+    order, relevant, expanded, placed = [], set(), set(), set()
+    stack = [root for root in roots if tape is None or tape in root.tapes]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            if _leads_to_wanted(node, wanted, sources, relevant):
-                relevant.add(node)
-                order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
+        node = stack[-1]
+        if node not in expanded:
+            expanded.add(node)
             for parent in node.parents:
-                if parent is not None and parent not in visited and (
+                if parent is not None and parent not in expanded and (
                         tape is None or tape in parent.tapes):
-                    stack.append((parent, False))
+                    stack.append(parent)
+            continue
+        stack.pop()
+        if node in placed:  # pushed twice (two children) before its first expansion
+            continue
+        placed.add(node)
+        # Whether it is a source, a wanted variable's leaf, adds a wanted variable's gradient,
+        # or has a parent that leads to something wanted.
+        if node in sources:
+            leads = True
+        elif node.variable is not None:
+            leads = id(node.variable) in wanted
+        else:
+            leads = False
+            for parent in node.parents:
+                if parent in relevant:
+                    leads = True
+                    break
+            else:
+                for variable in node.variables:
+                    if id(variable) in wanted:
+                        leads = True
+                        break
+        if leads:
+            relevant.add(node)
+            order.append(node)
     return order, relevant
-
-
-def _leads_to_wanted(node, wanted, sources, relevant):
-    """Whether `node` is a source, a wanted variable's leaf, adds a wanted variable's gradient,
-    or has a parent that leads to something wanted."""
-    if node in sources or (node.variable is not None and id(node.variable) in wanted):
-        return True
-    for variable in node.variables:
-        if id(variable) in wanted:
-            return True
-    for parent in node.parents:
-        if parent is not None and parent in relevant:
-            return True
-    return False
 
 
 def backprop(roots, seeds, grads, sources=(), tape=None):
@@ -394,11 +407,16 @@ class GradientTape:
         self._used = False
 
     def __enter__(self):
-        _set_tapes((*_recording_tapes(), self))
+        before = _recording_tapes()
+        _set_tapes((*before, self), before)
         return self
 
     def __exit__(self, *exc):
-        _set_tapes(tuple(t for t in _recording_tapes() if t is not self))
+        tapes = _recording_tapes()
+        if len(tapes) == 1 and tapes[0] is self:  # the only one (fit's step, most loops)
+            _set_tapes((), tapes)
+        else:
+            _set_tapes(tuple(t for t in tapes if t is not self), tapes)
         return False
 
     def _watches(self, variable):
@@ -467,22 +485,24 @@ class GradientTape:
                 "Unknown value for unconnected_gradients: "
                 f"'{unconnected_gradients}'. Expected 'none' or 'zero'."
             )
-        targets = tree.flatten(target)
+        targets = [target] if type(target) is Node else tree.flatten(target)
         seeds = tree.flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
         roots, root_seeds = [], []
         for node, seed in zip(targets, seeds):
             if type(node) is Node:
                 roots.append(node)
                 value = node.value
-                root_seeds.append(
-                    np.ones_like(value) if seed is None
-                    else np.broadcast_to(np.asarray(seed, value.dtype), value.shape)
-                )
+                if seed is not None:
+                    seed = np.broadcast_to(np.asarray(seed, value.dtype), value.shape)
+                elif type(value) is np.ndarray and value.ndim == 0:  # a loss: ones_like, in C
+                    seed = np.array(1, value.dtype)
+                else:
+                    seed = np.ones_like(value)
+                root_seeds.append(seed)
         if into is not None and type(sources) is list:  # fit's step: a list of variables
             grads = Gradients(sources, into)
             backprop(roots, root_seeds, grads, tape=self)
-            values = grads._values
-            return [values.get(id(v)) for v in sources]
+            return list(map(grads._values.get, map(id, sources)))
         flat_sources = tree.flatten(sources)
         variables = [s for s in flat_sources if is_variable(s)]
         source_nodes = [self._source_node(s) for s in flat_sources]

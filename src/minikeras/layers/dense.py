@@ -124,9 +124,10 @@ class Dense(Layer):
 
     def backward(self, inputs, grad, grads):
         kernel, bias = self._kernel, self._bias
-        flat_grad = grad.reshape(-1, self.units)
+        # Rows of features (a batch of vectors is one already: no views to make).
+        flat_grad = grad if grad.ndim == 2 else grad.reshape(-1, self.units)
         if grads.wants(kernel):
-            flat_inputs = inputs.reshape(-1, kernel.value.shape[0])
+            flat_inputs = inputs if inputs.ndim == 2 else inputs.reshape(-1, inputs.shape[-1])
             grads.add(kernel, np.matmul(flat_inputs.T, flat_grad, out=grads.buffer(kernel)))
         if bias is not None and grads.wants(bias):
             grads.add(bias, np.add.reduce(flat_grad, axis=0, out=grads.buffer(bias)))

@@ -221,8 +221,9 @@ def _rows(arrays, index):
             return a[index]
     else:
         def take(a):
-            return np.take(a, index, axis=0)
-    return tuple(None if a is None else tree.map_structure(take, a) for a in arrays)
+            return a.take(index, axis=0) if type(a) is np.ndarray else np.take(a, index, axis=0)
+    return tuple([None if a is None else take(a) if type(a) is np.ndarray
+                  else tree.map_structure(take, a) for a in arrays])
 
 
 class IterableBatches:

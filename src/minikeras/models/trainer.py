@@ -9,6 +9,7 @@ gradients of the trainable variables (into buffers kept across steps), one optim
 import contextlib
 import functools
 import inspect
+import operator
 import warnings
 
 import numpy as np
@@ -22,6 +23,7 @@ from minikeras.utils import heap
 
 # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+_LOSSES = operator.attrgetter("_losses")  # the losses a layer's last call added (a list)
 
 
 def _traced_steps(model):
@@ -207,12 +209,12 @@ class Trainer:
         """`train_step`; without `logs` (fit's batches when no callback reads a batch's logs)
         the metrics are updated but their results not taken."""
         x, y, sample_weight = data_lib.unpack(data)
-        with np.errstate(**_QUIET), tape.GradientTape() as recording:
-            y_pred = self(x, training=True) if self._call_takes_training else self(x)
-            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-        self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
-        variables = self._steps.variables if self._steps else self.trainable_variables
-        with np.errstate(**_QUIET):
+        with np.errstate(**_QUIET):  # the whole step, the loss's tracking too
+            with tape.GradientTape() as recording:
+                y_pred = self(x, training=True) if self._call_takes_training else self(x)
+                loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+            self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
+            variables = self._steps.variables if self._steps else self.trainable_variables
             if variables:
                 # Into arrays the optimizer keeps across steps (views of its packed arrays).
                 buffers = self.optimizer._fit_gradient_buffers(variables)
@@ -286,8 +288,9 @@ class Trainer:
 
     def _update_compiled_metrics(self, y, y_pred, sample_weight):
         if self._compile_metrics is not None:
-            y_pred = tree.map_structure(tape.value_of, y_pred)
-            if self._nested_output_names():
+            y_pred = tape.value_of(y_pred) if type(y_pred) is tape.Node else tree.map_structure(
+                tape.value_of, y_pred)
+            if self._outputs_struct is not None and self._nested_output_names():
                 y, y_pred = self._in_output_order(y, "y"), self._in_output_order(y_pred, "y_pred")
             else:
                 self._resolve_compiled(y, y_pred, need_loss=False)
@@ -683,7 +686,10 @@ class _Steps:
         self._regularized = [v for v in self.variables if v.regularizer is not None]
 
     def losses(self):
-        """`model.losses`, from the layers and variables found once."""
+        """`model.losses`, from the layers and variables found once (none, in most steps:
+        checked in C)."""
+        if not self._regularized and not any(map(_LOSSES, self._layers)):
+            return []
         return Layer._losses_of(self._layers, self._regularized)
 
 
@@ -693,6 +699,8 @@ def _takes_training(compute_loss):
 
 
 def _batch_size(x):
+    if type(x) is np.ndarray:
+        return len(x)
     return len(next(leaf for leaf in tree.flatten(x) if leaf is not None))
 
 

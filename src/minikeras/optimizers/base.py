@@ -18,6 +18,8 @@ each `variable.value` is rebound once, at the first step, to its view of the fla
 
 import functools
 import inspect
+import itertools
+import operator
 import re
 import sys
 import time
@@ -278,6 +280,8 @@ class Optimizer:
 
     def _local_step(self):
         """The 1-based number of the update being made, as update rules count it."""
+        if not self.gradient_accumulation_steps:  # `iterations` is the Variable
+            return int(self._iterations.value) + 1
         return int(self.iterations) + 1
 
     def _scalars_of_update(self, compute, learning_rate, dtype):
@@ -373,7 +377,12 @@ class Optimizer:
 
     def _current_learning_rate(self):
         """The rate this update uses, with Keras 2's `decay` applied, in floatx."""
-        rate = np.asarray(self.learning_rate, dtype=backend.floatx())[()]
+        rate = self._learning_rate
+        if (type(rate) is Variable and rate.value.dtype == backend.floatx()
+                and type(self).learning_rate is Optimizer.learning_rate):  # a float's Variable
+            rate = rate.value[()]
+        else:
+            rate = np.asarray(self.learning_rate, dtype=backend.floatx())[()]
         if self._legacy_decay:
             iterations = rate.dtype.type(self._iterations.value)
             rate = rate / (rate.dtype.type(1) + rate.dtype.type(self._legacy_decay) * iterations)
@@ -414,8 +423,9 @@ class Optimizer:
             self._check_variables_are_known(trainable_variables)
 
         grads, variables = _filter_empty_gradients(grads, trainable_variables)
-        indices = [self._get_variable_index(v) for v in variables]
-        grads = [_as_array(g, v.value.dtype) for g, v in zip(grads, variables)]
+        indices = self._variable_indices(variables)
+        if not _arrays_of(grads, variables):
+            grads = [_as_array(g, v.value.dtype) for g, v in zip(grads, variables)]
         if self.loss_scale_factor is not None:
             grads = [
                 np.divide(g, self.loss_scale_factor, out=self._gradient_buffers[i])
@@ -432,12 +442,22 @@ class Optimizer:
             self._update_scalars = None
         if self.use_ema:
             self._update_moving_averages()
-        for variable in variables:
-            if variable.constraint is not None:
-                np.copyto(variable.value, variable.constraint(variable.value), casting="unsafe")
+        if not all(map(operator.is_, map(_CONSTRAINT, variables), itertools.repeat(None))):
+            for variable in variables:
+                if variable.constraint is not None:
+                    np.copyto(variable.value, variable.constraint(variable.value),
+                              casting="unsafe")
         self._iterations.value += 1
 
+    def _variable_indices(self, variables):
+        """Each variable's index in the optimizer's lists (its slots, its buffers)."""
+        if type(self)._get_variable_index is Optimizer._get_variable_index:
+            return list(map(self._trainable_variables_indices.__getitem__, map(id, variables)))
+        return [self._get_variable_index(v) for v in variables]
+
     def _check_variables_are_known(self, variables):
+        if all(map(self._trainable_variables_indices.__contains__, map(id, variables))):
+            return  # the check of every step, in C
         for variable in variables:
             if id(variable) not in self._trainable_variables_indices:
                 raise ValueError(
@@ -513,6 +533,8 @@ class Optimizer:
         raise NotImplementedError
 
     def _clip_gradients(self, grads, indices):
+        if not (self.clipnorm or self.global_clipnorm or self.clipvalue):
+            return grads
         buffers = [self._gradient_buffers[i] for i in indices]
         if self.clipnorm and self.clipnorm > 0:
             return [_clip_by_norm(g, self.clipnorm, out) for g, out in zip(grads, buffers)]
@@ -743,6 +765,17 @@ def _build_once(build):
     return wrapper
 
 
+_VALUE, _DTYPE = operator.attrgetter("value"), operator.attrgetter("dtype")
+_CONSTRAINT = operator.attrgetter("constraint")
+
+
+def _arrays_of(grads, variables):
+    """Whether every gradient is an ndarray of its variable's dtype already (`_as_array` would
+    keep each as it is): checked in C, as every update checks it."""
+    return (all(map(operator.is_, map(type, grads), itertools.repeat(np.ndarray)))
+            and list(map(_DTYPE, grads)) == list(map(_DTYPE, map(_VALUE, variables))))
+
+
 def _as_array(gradient, dtype):
     gradient = gradient.value if isinstance(gradient, Variable) else gradient
     gradient = np.asarray(gradient)
@@ -750,6 +783,8 @@ def _as_array(gradient, dtype):
 
 
 def _filter_empty_gradients(grads, variables):
+    if len(grads) == len(variables) and all(map(operator.is_not, grads, itertools.repeat(None))):
+        return grads, variables  # nothing to drop (checked in C)
     kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
     if not kept:
         raise ValueError("No gradients provided for any variable.")

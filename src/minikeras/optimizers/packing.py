@@ -23,6 +23,7 @@ variables' own shapes.
 """
 
 import operator
+import types
 
 import numpy as np
 
@@ -54,14 +55,27 @@ class PackedArray:
 class PackedView:
     """The optimizer as its `update_step` sees it in a packed update: the flat arrays are the
     one entry (index 0) of each per-variable list (slots, scratch, gradient buffers); every
-    other attribute is the optimizer's own, read when asked."""
+    other attribute is the optimizer's own: its instance attributes copied in before each
+    update (`refresh`: one dict copy costs less than the half dozen lookups a rule makes that
+    would fall through to `__getattr__`), its methods bound to it once asked for."""
 
     def __init__(self, optimizer, lists):
-        self.__dict__.update(lists)
+        self._lists = lists
         self._optimizer = optimizer
+        self.refresh()
+
+    def refresh(self):
+        """Take the optimizer's attributes as they are now (hyperparameters, this update's
+        scalars), the flat arrays over its own lists."""
+        attributes = self.__dict__
+        attributes.update(self._optimizer.__dict__)
+        attributes.update(self._lists)
 
     def __getattr__(self, name):
-        return getattr(self._optimizer, name)
+        value = getattr(self._optimizer, name)
+        if isinstance(getattr(type(self._optimizer), name, None), types.FunctionType):
+            self.__dict__[name] = value  # a method, bound to the optimizer: kept
+        return value
 
     def _get_variable_index(self, variable):
         return 0
@@ -181,7 +195,10 @@ class Packing:
                 return None
             for gradient, view in stray:
                 np.copyto(view, gradient)
-        return self.halves if halves else self.whole
+        units = self.halves if halves else self.whole
+        for view, _, _ in units:
+            view.refresh()
+        return units
 
 
 def _halves(total):
