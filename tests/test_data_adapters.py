@@ -21,7 +21,7 @@ RAN_OUT = "Your input ran out of data; interrupting training."
 
 
 def model():
-    miniutils.set_random_seed(1)
+    minikeras.utils.set_random_seed(1)
     m = minikeras.Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"),
                               layers.Dense(1, activation="sigmoid")])
     m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
@@ -152,7 +152,7 @@ def test_py_dataset_epochs_call_the_hooks_around_len_batches():
 
 def test_py_dataset_batches_are_shuffled_each_epoch_by_default():
     batches = Batches(count=2)
-    miniutils.set_random_seed(3)
+    minikeras.utils.set_random_seed(3)
     model().fit(batches, epochs=12, verbose=0)
     orders = [tuple(batches.log[i + 1:i + 3]) for i in range(0, len(batches.log), 4)]
     assert set(orders) == {(0, 1), (1, 0)}
