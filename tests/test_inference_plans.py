@@ -216,3 +216,14 @@ def test_relu_gives_the_bytes_of_the_maximum_with_a_zero_row(dtype, shape):
 def test_relu_of_a_non_native_float_array_compares_with_a_python_zero():
     x = rows(3).astype(">f4")
     assert_same_bytes(activations.relu(x), np.maximum(x, np.zeros(x.shape[-1:], x.dtype)))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_relus_gradient_compares_with_a_zero_of_the_inputs_dtype_as_with_the_scalar(dtype):
+    x = np.random.default_rng(1).standard_normal((5, 8)).astype(dtype)
+    x.reshape(-1)[:3] = [np.nan, -0.0, 0.0]
+    grad = np.random.default_rng(2).standard_normal((5, 8)).astype(dtype)
+    y = activations.relu(x)
+    assert_same_bytes(activations.relu.backward(x, y, grad), grad * (x > 0.0))
+    leaky = activations.relu.backward(x, y, grad, negative_slope=0.1)
+    assert_same_bytes(leaky, grad * (x > 0.0) + (0.1 * grad) * (x < 0.0))

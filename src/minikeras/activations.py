@@ -73,7 +73,7 @@ def _with_gradient(fn, backward):
         # Inside a user function being differentiated: compute on the value, record the rule.
         value = x.value if x.value.dtype.kind == "f" else _as_float(x.value)
         options = params(args, kwargs)
-        y = fn(value, **options)
+        y = fn(value, **options) if args or kwargs else fn(value)
         return autodiff.primitive(y, lambda g: backward(value, y, g, **options), x, fn.__name__)
 
     def activation_backward(x, y, grad, *args, **kwargs):
@@ -165,7 +165,7 @@ def _tanh_backward(x, y, grad):
 def _relu_backward(x, y, grad, negative_slope, max_value, threshold):
     # Above `threshold` x passes, except where the cap at `max_value` clips it to [0, max_value];
     # below it the slope is `negative_slope`.
-    passes = x > threshold
+    passes = x > (threshold or _ZEROS.get(x.dtype, 0.0))  # (see `_zero`)
     if max_value is not None:
         passes &= (x > 0) & (x < max_value)
     d = grad * passes
