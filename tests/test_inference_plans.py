@@ -10,6 +10,7 @@ import pytest
 from minikeras import activations, layers, regularizers
 from minikeras.layers import Dense, Input
 from minikeras.models import Sequential
+from minikeras import models as models_module
 from minikeras.models import sequential as sequential_module
 
 
@@ -227,3 +228,21 @@ def test_relus_gradient_compares_with_a_zero_of_the_inputs_dtype_as_with_the_sca
     assert_same_bytes(activations.relu.backward(x, y, grad), grad * (x > 0.0))
     leaky = activations.relu.backward(x, y, grad, negative_slope=0.1)
     assert_same_bytes(leaky, grad * (x > 0.0) + (0.1 * grad) * (x < 0.0))
+
+
+def test_a_functional_model_gives_the_sequential_bytes():
+    """The graph runner's order and its one-tensor argument filling (`Node.fill_in`), against
+    the same layers run by a Sequential model."""
+    model = seed_model()
+    inputs = Input((10,))
+    outputs = inputs
+    for layer in model.layers:
+        outputs = layer(outputs)
+    functional = models_module.Model(inputs, outputs)
+    x = rows(5)
+    assert [node.operation for node in functional._nodes_in_order][1:] == model.layers
+    for result in (functional(x), functional.predict(x, verbose=0)):
+        assert_same_bytes(result, model(x))
+    node = model.layers[0]._inbound_nodes[-1]
+    assert node._only_tensor is inputs
+    assert node.fill_in({id(inputs): x}) == ([x], {})
