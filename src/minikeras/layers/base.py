@@ -26,15 +26,29 @@ from minikeras.core.variables import Variable, standardize_shape  # noqa: F401  
 from minikeras.layers import node as graph
 from minikeras.saving import registry
 
-# The call under way in this thread: its `training` value (Keras' call context), and the
-# layers that added losses during it. Outside any call, `training` is _OUTSIDE.
-_calls = threading.local()
 _OUTSIDE = object()
 _STRUCTURES = (list, tuple, dict)
 
 
-def _outer_training():
-    return getattr(_calls, "training", _OUTSIDE)
+class _CallContext:
+    """The call under way in one thread: its `training` value (Keras' call context; _OUTSIDE
+    outside any call), and the layers that added losses during it (None before the first)."""
+
+    __slots__ = ("training", "holders")
+
+    def __init__(self):
+        self.training = _OUTSIDE
+        self.holders = None
+
+
+class _ThreadCalls(threading.local):
+    # One thread-local read per call (`_calls.context`), then plain attributes: each access
+    # to a thread-local attribute costs about 560 CPU instructions, a slot about 50.
+    def __init__(self):
+        self.context = _CallContext()
+
+
+_calls = _ThreadCalls()
 
 
 class Layer:
@@ -347,10 +361,11 @@ class Layer:
     def add_loss(self, loss):
         """Add a scalar loss (a term of the training loss) from inside `call`."""
         self._losses.append(loss)
-        if getattr(_calls, "training", _OUTSIDE) is not _OUTSIDE:  # inside a call
-            holders = _calls.holders
+        context = _calls.context
+        if context.training is not _OUTSIDE:  # inside a call
+            holders = context.holders
             if holders is None:
-                holders = _calls.holders = []
+                holders = context.holders = []
             if all(h is not self for h in holders):
                 holders.append(self)
 
@@ -368,11 +383,6 @@ class Layer:
         for variable in regularized:
             terms.append(_penalty(variable.regularizer, tape.read(variable), variable.value))
         return terms
-
-    def _clear_losses(self):
-        for layer in self._loss_holders:
-            layer._losses.clear()
-        self._losses.clear()
 
     # ------------------------------------------------------------------------------------------
     # Computation
@@ -454,7 +464,8 @@ class Layer:
             self._build_for(tree.map_structure(np.shape, inputs))
         if type(inputs) not in _STRUCTURES:
             inputs = self._conform_input(inputs)
-        outer = getattr(_calls, "training", _OUTSIDE)
+        context = _calls.context
+        outer = context.training
         if training is None:
             training = self._default_training if outer is _OUTSIDE or outer is None else outer
         if self._call_takes_training:
@@ -464,16 +475,16 @@ class Layer:
         elif explicit_mask is not None and not self.supports_masking:
             raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) takes no `mask`.")
         if outer is _OUTSIDE:
-            holders = self._open_outermost_call()
-        _calls.training = training
+            holders = self._open_outermost_call(context)
+        context.training = training
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            outputs = self.call(inputs, *args, **kwargs) if args else self.call(inputs, **kwargs)
             if self.activity_regularizer is not None:
                 self._add_activity_loss(outputs)
         finally:
-            _calls.training = outer
+            context.training = outer
             if outer is _OUTSIDE:
-                self._close_outermost_call(holders)
+                self._close_outermost_call(context, holders)
         if self._computes_mask or (mask is not None and self.supports_masking):
             outputs = _with_mask(outputs, self.compute_mask(inputs, mask))
         if outer is _OUTSIDE:
@@ -483,32 +494,34 @@ class Layer:
                 return tree.map_structure(as_tensor, outputs)
         return outputs
 
-    def _open_outermost_call(self):
-        """Start a call made outside any other: this layer's losses are the ones this call
-        adds. Returns what `_close_outermost_call` restores."""
-        self._clear_losses()
-        holders, _calls.holders = getattr(_calls, "holders", None), None
+    def _open_outermost_call(self, context):
+        """Start a call made outside any other (in this thread's `context`): this layer's
+        losses are the ones this call adds. Returns what `_close_outermost_call` restores."""
+        for layer in self._loss_holders:
+            layer._losses.clear()
+        self._losses.clear()
+        holders, context.holders = context.holders, None
         return holders
 
-    def _close_outermost_call(self, holders):
-        self._loss_holders = _calls.holders or ()
-        _calls.holders = holders
+    def _close_outermost_call(self, context, holders):
+        self._loss_holders = context.holders or ()
+        context.holders = holders
 
     def _infer_unchecked(self, inputs):
         """A model's inference on inputs `__call__` would accept unchanged (`predict`'s batches
         of one array): `_call_unchecked`, without `__call__`'s conversions and checks, inside
         the call context `predict_step`'s call makes, so layers called without `training`
         read the same flag and losses are collected the same way."""
-        outer = getattr(_calls, "training", _OUTSIDE)
-        if outer is not _OUTSIDE:
+        context = _calls.context
+        if context.training is not _OUTSIDE:
             return self._call_unchecked(inputs)
-        holders = self._open_outermost_call()
-        _calls.training = False if self._call_takes_training else self._default_training
+        holders = self._open_outermost_call(context)
+        context.training = False if self._call_takes_training else self._default_training
         try:
             return self._call_unchecked(inputs)
         finally:
-            _calls.training = outer
-            self._close_outermost_call(holders)
+            context.training = _OUTSIDE
+            self._close_outermost_call(context, holders)
 
     def _add_activity_loss(self, outputs):
         """The activity regularizer's penalty on this call's output, per sample (Keras')."""

@@ -124,6 +124,10 @@ class Node:
         self.input_tensors = [
             x for x in tree.flatten((self.args, self.kwargs)) if isinstance(x, KerasTensor)
         ]
+        # A call on one tensor alone, as most layers' calls are: `fill_in` needs no walk.
+        self._only_tensor = (
+            self.args[0] if len(self.args) == 1 and not self.kwargs
+            and isinstance(self.args[0], KerasTensor) else None)
         for tensor in self.input_tensors:
             if tensor._keras_history is None:
                 tensor._keras_history = KerasHistory(None, 0, 0)
@@ -152,6 +156,9 @@ class Node:
 
     def fill_in(self, values):
         """This node's arguments with each KerasTensor replaced by `values[id(tensor)]`."""
+        if self._only_tensor is not None:
+            return [values[id(self._only_tensor)]], {}
+
         def swap(x):
             return values[id(x)] if isinstance(x, KerasTensor) else x
 

@@ -68,6 +68,9 @@ class Functional(Model):
                 f"`outputs` argument cannot be empty. Received:\ninputs={inputs}\noutputs={outputs}"
             )
         self._nodes, self._nodes_by_depth, self._operations = map_graph(self._inputs, self._outputs)
+        # The order a call runs the nodes in: from the deepest up.
+        self._nodes_in_order = [node for depth in sorted(self._nodes_by_depth, reverse=True)
+                                for node in self._nodes_by_depth[depth]]
         self._run_through_graph([None] * len(self._inputs), _no_values)  # checks connectivity
         self.built = True
         self.output_names = [x._keras_history.operation.name for x in self._outputs]
@@ -138,17 +141,16 @@ class Functional(Model):
         value lives in this call's own dict. `call(node, args, kwargs)`, if given, computes a
         node's outputs from its arguments (instead of calling its operation)."""
         values = {id(x): y for x, y in zip(self._inputs, flat_inputs)}
-        for depth in sorted(self._nodes_by_depth, reverse=True):
-            for node in self._nodes_by_depth[depth]:
-                if node.is_input or any(id(x) not in values for x in node.input_tensors):
-                    continue
-                args, kwargs = node.fill_in(values)
-                if call is None:
-                    outputs = node.operation(*args, **kwargs)
-                else:
-                    outputs = call(node, args, kwargs)
-                for x, y in zip(node.outputs, tree.flatten(outputs)):
-                    values[id(x)] = y
+        for node in self._nodes_in_order:
+            if node.is_input or any(id(x) not in values for x in node.input_tensors):
+                continue
+            args, kwargs = node.fill_in(values)
+            if call is None:
+                outputs = node.operation(*args, **kwargs)
+            else:
+                outputs = call(node, args, kwargs)
+            for x, y in zip(node.outputs, tree.flatten(outputs)):
+                values[id(x)] = y
         flat = []
         for path, x in zip(_paths(self._outputs_struct), self._outputs):
             if id(x) not in values:

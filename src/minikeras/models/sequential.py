@@ -9,6 +9,32 @@ from minikeras.layers.input_layer import InputLayer, KerasTensor
 from minikeras.models.model import Model
 from minikeras.saving import registry
 
+# What `Sequential._plan` keeps for an input signature it cannot plan for.
+_NO_PLAN = "no plan"
+# At most this many input signatures' plans per model (one per batch size met, mostly).
+_PLANS_KEPT = 16
+
+
+def _planned_activation(layer):
+    """`(activation, on_output)` of a plain layer's step in a plan: the activation `Layer.call`
+    applies after `forward` (None if none) and what to call on `forward`'s output for it. A
+    layer computing in a float dtype hands its activation a float array, which a built-in
+    activation's `on_float_array` takes directly."""
+    if not layer._activation_after_forward or layer._linear:
+        return None, None
+    activation = layer.activation
+    if layer._np_dtype.kind != "f":
+        return activation, activation
+    return activation, getattr(activation, "on_float_array", activation)
+
+
+def _static_shape(layer, input_shape):
+    """The output shape `layer.compute_output_shape` gives for `input_shape`, or None."""
+    try:
+        return tuple(layer.compute_output_shape(input_shape))
+    except Exception:  # noqa: BLE001 (a layer that cannot tell: no plan through it)
+        return None
+
 
 @registry.register("layer", module="keras")
 class Sequential(Model):
@@ -25,6 +51,7 @@ class Sequential(Model):
         self._layers = []
         self._input_layer = None
         self._functional = None  # the same stack as a graph, once the input shape is known
+        self._plans = {}  # see `_infer`
         for layer in layers or ():
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -67,12 +94,14 @@ class Sequential(Model):
         """Remove and return the last layer."""
         layer = self._layers.pop()
         self.built = False
+        self._plans = {}
         if rebuild:
             self._maybe_rebuild()
         return layer
 
     def _maybe_rebuild(self):
         self.built = False
+        self._plans = {}
         if self._input_layer is not None and self._layers:
             self.build(self._input_layer.batch_shape)
         elif self._input_layer is not None:
@@ -84,6 +113,7 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument.")
         shape = standardize_shape(input_shape)
+        self._plans = {}
         self._output_shapes = []
         for layer in self._layers:
             if not layer.built:
@@ -175,10 +205,13 @@ class Sequential(Model):
                 f"Sequential model {self.name} cannot be built because it has no layers. Call "
                 "`model.add(layer)`."
             )
-        if x.dtype.kind in "iu" and not self._keeps_integer_inputs:
+        if x.dtype is not self._np_dtype and x.dtype.kind in "iu" \
+                and not self._keeps_integer_inputs:
             x = x.astype(self._np_dtype)  # predict's later batches skip the layers' casts
-        expected = None if self._input_layer is None else self._input_layer.batch_shape
-        if expected is None or x.ndim == len(expected):
+        if self._input_layer is None:
+            return x
+        expected = self._input_layer.batch_shape
+        if x.ndim == len(expected):
             return x
         if x.ndim == len(expected) + 1 and x.shape[-1] == 1:
             return x[..., 0]
@@ -200,7 +233,7 @@ class Sequential(Model):
 
     def call(self, inputs, training=False):
         if type(inputs) is np.ndarray and not tape.recording():
-            return self._infer(inputs, training, checked=False)
+            return self._infer(inputs, training, False)
         for layer in self._layers:
             # An array, or a recorded value, that carries no mask: a plain layer's call is its
             # forward (recorded as one node while a tape records), without __call__'s bookkeeping.
@@ -216,7 +249,7 @@ class Sequential(Model):
         """Inference on inputs already checked (predict's later batches): the layers' `call`
         alone, without `__call__`'s conversions, checks and bookkeeping."""
         if type(inputs) is np.ndarray and not tape.recording():
-            return self._infer(inputs, False, checked=True)
+            return self._infer(inputs, False, True)
         for layer in self._layers:
             if type(inputs) is np.ndarray and layer._is_plain_function():
                 inputs = layer._apply_plain(inputs, False)
@@ -225,17 +258,64 @@ class Sequential(Model):
         return inputs
 
     def _infer(self, x, training, checked):
-        """The stack on an array while no tape records: a plain layer (`_is_plain_function`)
-        runs its `forward` and activation directly (`Layer._infer_plain`: this loop is most of
-        a one-row predict's Python); any other layer, or any output that is not a plain array,
-        goes through `__call__` (`_invoke` for inputs `checked`)."""
+        """The stack on an array while no tape records. Any layer that is not plain
+        (`Layer._is_plain_function`), or any output that is not a plain array, goes through
+        `__call__` (`_invoke` for inputs `checked`); a plain layer runs its `forward` and
+        activation directly (`Layer._infer_plain`).
+
+        What that decides, and the plain layers' checks of their input (dtype, shape), depend
+        only on the layers and on the shape and dtype of `x`: the first call with an input
+        signature makes a plan (`_plan`), and later calls with it run the plan alone, which is
+        most of a one-row predict's Python. Adding, popping or building layers drops the plans;
+        a layer given an activity regularizer since (the one thing of plainness an attribute
+        can change) goes through `__call__`."""
+        key = (x.shape, x.dtype)
+        plan = self._plans.get(key)
+        if plan is None:
+            return self._plan(key, x, training, checked)
+        if plan is _NO_PLAN:
+            return self._infer_checked(x, training, checked)
+        for layer, takes_training, activation, on_output in plan:
+            if layer.activity_regularizer is not None:
+                x = self._checked_step(layer, x, training, checked)
+                continue
+            x, _ = layer.forward(x, training=training) if takes_training else layer.forward(x)
+            if activation is not None:
+                x = on_output(x) if layer.activation is activation else layer.activation(x)
+        return x
+
+    def _infer_checked(self, x, training, checked):
+        """`_infer` with every check made at every layer."""
         for layer in self._layers:
-            if type(x) is np.ndarray and layer._is_plain_function():
-                x = layer._infer_plain(x, training)
-            elif checked:
-                x = layer._invoke(x, training)
+            x = self._checked_step(layer, x, training, checked)
+        return x
+
+    @staticmethod
+    def _checked_step(layer, x, training, checked):
+        if type(x) is np.ndarray and layer._is_plain_function():
+            return layer._infer_plain(x, training)
+        return layer._invoke(x, training) if checked else layer(x, training=training)
+
+    def _plan(self, key, x, training, checked):
+        """`_infer_checked`, remembering for the input signature `key` what each layer was
+        given and did: the plan, if each layer was plain, took its input as it came (no cast,
+        no change in `_conform_input`) and made an array of the shape its
+        `compute_output_shape` gives (an output shape that hangs on the values, not only the
+        input shape, would leave the next layer's checks to make); `_NO_PLAN` otherwise."""
+        steps = []
+        for layer in self._layers:
+            plain = type(x) is np.ndarray and layer._is_plain_function()
+            as_given = plain and x.dtype == layer._np_dtype and layer._conform_input(x) is x
+            shape = x.shape
+            x = self._checked_step(layer, x, training, checked)
+            if steps is not None and as_given and type(x) is np.ndarray \
+                    and _static_shape(layer, shape) == x.shape:
+                steps.append((layer, layer._call_takes_training, *_planned_activation(layer)))
             else:
-                x = layer(x, training=training)
+                steps = None
+        if len(self._plans) >= _PLANS_KEPT:  # a model called on many batch sizes
+            self._plans = {}
+        self._plans[key] = _NO_PLAN if steps is None else tuple(steps)
         return x
 
     # ------------------------------------------------------------------------------------------

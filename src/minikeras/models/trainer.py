@@ -24,6 +24,7 @@ from minikeras.utils import heap
 # A diverging run goes to inf and nan quietly, as in Keras (TerminateOnNaN stops it).
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 _LOSSES = operator.attrgetter("_losses")  # the losses a layer's last call added (a list)
+_FLOAT32 = np.dtype("float32")
 
 
 def _traced_steps(model):
@@ -488,10 +489,13 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for `x`, as one float32 array."""
         with _traced_steps(self):
-            if (type(x) is np.ndarray and x.dtype == np.float32 and steps is None and not kwargs
-                    and type(batch_size) in (int, type(None)) and len(x) <= (batch_size or 32)
+            # (`is`, not `==`: a float32 dtype that is not numpy's own, or a subclass's
+            # predict_step, or nested outputs, take the general path below)
+            if (type(x) is np.ndarray and x.dtype is _FLOAT32 and steps is None and not kwargs
+                    and (batch_size is None or type(batch_size) is int)
+                    and len(x) <= (batch_size or 32)
                     and type(self).predict_step is Trainer.predict_step
-                    and not self._nested_output_names()):
+                    and (self._outputs_struct is None or not self._nested_output_names())):
                 # One batch of one array: a call, between the hooks of the callbacks and the bar if
                 # there are any (in one C-contiguous array, as the batches would have it).
                 if verbose == 0 and not callbacks:
@@ -544,7 +548,7 @@ class Trainer:
 
     def _predict_batch(self, x):
         """The outputs of one batch of one float32 array, as `predict_step` gives them."""
-        if self.built and x.dtype == self._np_dtype:
+        if self.built and x.dtype is self._np_dtype:
             return as_array(self._infer_unchecked(self._conform_input(x)))
         return as_array(self._inference_call(x))
 
