@@ -310,6 +310,30 @@ def test_embedding_scatter_skipping_zero_rows_changes_no_bit(dtype, output_dim):
     assert np.signbit(every[0]).sum() == 0  # all its updates were ±0: +0, as summed
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_embedding_gradient_buffer_is_zeroed_before_the_scatter(dtype):
+    """The kept gradient buffer (fit's, holding the last step's gradient) is refilled with +0
+    before the scatter, also where it held -0 or NaN; rows not looked up stay +0."""
+    from minikeras.core.tape import Gradients
+
+    layer = layers.Embedding(6, 4, mask_zero=True, dtype=dtype)
+    layer.build()
+    ids = np.array([[1, 3, 0], [3, 0, 0]])
+    upstream = np.random.default_rng(2).normal(size=(2, 3, 4)).astype(dtype)
+    upstream[ids == 0] = 0
+    variable = layer.embeddings
+    for stale in (np.nan, -0.0, 7.0):
+        buffers = {id(variable): np.full((6, 4), stale, dtype)}
+        grads = Gradients([variable], buffers)
+        layer.backward(layer.forward(ids)[1], upstream, grads)
+        gradient = grads.get(variable)
+        assert gradient is buffers[id(variable)]
+        expected = np.zeros((6, 4), dtype)
+        expected[1] = upstream[0, 0]
+        expected[3] = upstream[0, 1] + upstream[1, 0]
+        assert gradient.tobytes() == expected.tobytes()
+
+
 def test_embedding_ids_keep_their_meaning_when_cast_once():
     """Ids become numpy's index type once, in the lookup: every integer dtype reads the same
     rows, floats are truncated, negative ids count from the end and ids out of range raise."""

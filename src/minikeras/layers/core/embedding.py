@@ -165,6 +165,15 @@ def _scatter_add(table, rows, updates, skip_zero_rows=False):
         np.add.at(table[:, column], rows, updates[:, column])
 
 
+def _zero(array):
+    """`array.fill(0)`, 16 bytes at a time where the array allows it: numpy fills a complex128
+    view of a float32 table in two thirds of the time it takes filling float32s (all-zero bytes
+    are +0 in every float dtype)."""
+    if array.flags.c_contiguous and array.nbytes % 16 == 0:
+        array = array.reshape(-1).view(np.complex128)
+    array.fill(0)
+
+
 def _rows_with_nonzeros(updates):
     """Which rows of the contiguous 2-D `updates` hold a value other than ±0 (NaN counts), as
     booleans, or None when every row does."""
