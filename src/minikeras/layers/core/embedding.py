@@ -6,6 +6,7 @@ import numpy as np
 
 from minikeras import constraints, initializers, ops, regularizers
 from minikeras.core import tape
+from minikeras.core.tensor import Tensor
 from minikeras.layers.base import Layer
 from minikeras.saving import registry
 
@@ -88,9 +89,6 @@ class Embedding(Layer):
 
     def forward(self, inputs, training=False):
         indices = inputs if inputs.dtype.kind in "iu" else inputs.astype(np.int32)
-        # In numpy's index type once, for the lookup and the gradient's scatter (each would
-        # convert int32 ids on its own; large unsigned ids wrap as `np.take`'s own cast does).
-        indices = indices.astype(np.intp, copy=False)
         return np.take(self._embeddings.value, indices, axis=0), indices
 
     def backward(self, indices, grad, grads):
@@ -110,8 +108,8 @@ class Embedding(Layer):
     def compute_mask(self, inputs, previous_mask):
         if not self.mask_zero:
             return None
-        if type(inputs) is np.ndarray:  # a call's ids (what ops.not_equal gives, without it)
-            return np.not_equal(inputs, 0)
+        if type(inputs) is np.ndarray:  # a call's ids: what ops.not_equal gives, without it
+            return np.not_equal(inputs, 0).view(Tensor)
         # minikeras.ops: on a symbolic input this records Keras 3's NotEqual op in the graph
         return ops.not_equal(tape.value_of(inputs), 0)
 
@@ -153,11 +151,12 @@ def _scatter_add(table, rows, updates, skip_zero_rows=False):
     included. `np.add.at` costs about 26 instructions per element, the check about 3."""
     width = table.shape[1]
     updates = np.ascontiguousarray(updates, dtype=table.dtype).reshape(-1, width)
-    rows = rows.reshape(-1).astype(np.intp, copy=False)
+    rows = rows.reshape(-1)
     if skip_zero_rows:
         live = _rows_with_nonzeros(updates)
         if live is not None:
             rows, updates = rows[live], np.compress(live, updates, axis=0)
+    rows = rows.astype(np.intp, copy=False)  # once for every column (after the compaction)
     pair = _PAIRS.get(table.dtype) if width % 2 == 0 else None
     if pair is not None:
         table, updates = table.view(pair), updates.view(pair)
