@@ -311,24 +311,25 @@ def test_embedding_scatter_skipping_zero_rows_changes_no_bit(dtype, output_dim):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
-def test_embedding_gradient_buffer_is_zeroed_before_the_scatter(dtype):
+@pytest.mark.parametrize("output_dim", [4, 3])  # float16 x 3: not filled 16 bytes at a time
+def test_embedding_gradient_buffer_is_zeroed_before_the_scatter(dtype, output_dim):
     """The kept gradient buffer (fit's, holding the last step's gradient) is refilled with +0
     before the scatter, also where it held -0 or NaN; rows not looked up stay +0."""
     from minikeras.core.tape import Gradients
 
-    layer = layers.Embedding(6, 4, mask_zero=True, dtype=dtype)
+    layer = layers.Embedding(6, output_dim, mask_zero=True, dtype=dtype)
     layer.build()
     ids = np.array([[1, 3, 0], [3, 0, 0]])
-    upstream = np.random.default_rng(2).normal(size=(2, 3, 4)).astype(dtype)
+    upstream = np.random.default_rng(2).normal(size=(2, 3, output_dim)).astype(dtype)
     upstream[ids == 0] = 0
     variable = layer.embeddings
     for stale in (np.nan, -0.0, 7.0):
-        buffers = {id(variable): np.full((6, 4), stale, dtype)}
+        buffers = {id(variable): np.full((6, output_dim), stale, dtype)}
         grads = Gradients([variable], buffers)
         layer.backward(layer.forward(ids)[1], upstream, grads)
         gradient = grads.get(variable)
         assert gradient is buffers[id(variable)]
-        expected = np.zeros((6, 4), dtype)
+        expected = np.zeros((6, output_dim), dtype)
         expected[1] = upstream[0, 0]
         expected[3] = upstream[0, 1] + upstream[1, 0]
         assert gradient.tobytes() == expected.tobytes()
