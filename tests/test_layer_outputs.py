@@ -281,6 +281,76 @@ def test_embedding_gradient_sums_every_lookup_of_a_row(dtype, output_dim, index_
     assert np.all(grad[2] == 0)  # never looked up
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("output_dim", [16, 8, 3])  # words of eight flags, one word, any()
+def test_embedding_scatter_skipping_zero_rows_changes_no_bit(dtype, output_dim):
+    """With `mask_zero` the scatter leaves out the all-zero gradient rows: bit for bit the
+    scatter of every row, with +0 and -0 rows skipped, -0, NaN and inf inside kept rows,
+    rows looked up many times, and negative ids."""
+    from minikeras.layers.core.embedding import _scatter_add
+
+    rng = np.random.default_rng(11)
+    rows = rng.choice([0, 0, 0, 1, 2, 5, -1, -6, 7], 400)
+    updates = rng.normal(size=(400, output_dim)).astype(dtype)
+    updates[rows == 0] = 0.0
+    updates[::7] = -0.0
+    updates[3::11, 0] = -0.0  # negative zeros inside rows that are kept
+    nan_row, inf_row, minus_inf_row = np.flatnonzero((rows != 0) & (np.arange(400) % 7 != 0))[:3]
+    updates[nan_row, -1], updates[inf_row, 0], updates[minus_inf_row, 0] = np.nan, np.inf, -np.inf
+    for skipping in (False, True):
+        table = np.zeros((8, output_dim), dtype)
+        _scatter_add(table, rows, updates, skip_zero_rows=skipping)
+        if skipping:
+            assert table.tobytes() == every.tobytes()
+        every = table
+    expected = np.zeros((8, output_dim), dtype)
+    for row, update in zip(rows, updates):  # numpy's order: each row's lookups in turn
+        expected[row] += update
+    assert every.tobytes() == expected.tobytes()
+    assert np.signbit(every[0]).sum() == 0  # all its updates were ±0: +0, as summed
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("output_dim", [4, 3])  # float16 x 3: not filled 16 bytes at a time
+def test_embedding_gradient_buffer_is_zeroed_before_the_scatter(dtype, output_dim):
+    """The kept gradient buffer (fit's, holding the last step's gradient) is refilled with +0
+    before the scatter, also where it held -0 or NaN; rows not looked up stay +0."""
+    from minikeras.core.tape import Gradients
+
+    layer = layers.Embedding(6, output_dim, mask_zero=True, dtype=dtype)
+    layer.build()
+    ids = np.array([[1, 3, 0], [3, 0, 0]])
+    upstream = np.random.default_rng(2).normal(size=(2, 3, output_dim)).astype(dtype)
+    upstream[ids == 0] = 0
+    variable = layer.embeddings
+    for stale in (np.nan, -0.0, 7.0):
+        buffers = {id(variable): np.full((6, output_dim), stale, dtype)}
+        grads = Gradients([variable], buffers)
+        layer.backward(layer.forward(ids)[1], upstream, grads)
+        gradient = grads.get(variable)
+        assert gradient is buffers[id(variable)]
+        expected = np.zeros((6, output_dim), dtype)
+        expected[1] = upstream[0, 0]
+        expected[3] = upstream[0, 1] + upstream[1, 0]
+        assert gradient.tobytes() == expected.tobytes()
+
+
+def test_embedding_ids_keep_their_meaning_when_cast_once():
+    """Ids become numpy's index type once, in the lookup: every integer dtype reads the same
+    rows, floats are truncated, negative ids count from the end and ids out of range raise."""
+    table = np.arange(15, dtype=np.float32).reshape(5, 3)
+    layer = layers.Embedding(5, 3, weights=[table], mask_zero=True)
+    for dtype in ("int8", "uint8", "int32", "uint32", "int64", "uint64"):
+        ids = np.array([[4, 0, 1]], dtype)
+        np.testing.assert_array_equal(layer(ids), table[[[4, 0, 1]]])
+        assert type(layer(ids)._keras_mask) is mk.core.tensor.Tensor  # with `.numpy()`
+        assert layer(ids)._keras_mask.tolist() == [[True, False, True]]
+    np.testing.assert_array_equal(layer(np.array([[-1, -5, 3.9]])), table[[[4, 0, 3]]])
+    for bad in ([[5]], [[-6]]):
+        with pytest.raises(IndexError, match="out of bounds"):
+            layer(np.array(bad))
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_masked_average_pooling_gradient_is_keras_3s(data_format, keepdims):

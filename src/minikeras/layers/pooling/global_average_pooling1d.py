@@ -35,7 +35,7 @@ class GlobalAveragePooling1D(GlobalPooling1D):
             outputs = np.sum(zeroed * np.expand_dims(weights, 3 - axis), axis=axis,
                              keepdims=True)
         if not self.keepdims:
-            outputs = np.squeeze(outputs, axis)
+            outputs = outputs[:, 0] if axis == 1 else outputs[:, :, 0]  # np.squeeze's result
         return outputs, (inputs.shape, kept, counts)
 
     def backward(self, ctx, grad, grads):
@@ -46,14 +46,15 @@ class GlobalAveragePooling1D(GlobalPooling1D):
             return np.broadcast_to(self._spread(grad) / grad.dtype.type(counts), input_shape)
         # Keras 3 differentiates `sum(where(mask, inputs, 0)) / sum(mask)`: the output's
         # gradient over the step count at the kept steps (inf and NaN included), 0 at the others
-        # (also in a sample with no step kept). Written as such, by a gather of rows (each
-        # sample's share, and a zero row for the masked steps), not a product over every step
-        # and feature: a third of the product's instructions.
+        # (also in a sample with no step kept). Written as such, by a gather of rows (a zero
+        # row for the masked steps, then each sample's share), not a product over every step
+        # and feature: a third of the product's instructions. The row numbers are the mask
+        # times each sample's row (one product; `np.where` costs 1.5 times as much).
         samples = len(counts)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = grad.reshape(samples, -1) / counts.astype(grad.dtype)[:, None]
-        rows = np.concatenate([share, np.zeros_like(share[:1])])
-        spread = np.take(rows, np.where(kept, np.arange(samples)[:, None], samples), axis=0)
+        rows = np.concatenate([np.zeros_like(share[:1]), share])
+        spread = np.take(rows, np.multiply(kept, np.arange(1, samples + 1)[:, None]), axis=0)
         if self._steps_axis == 2:
             spread = spread.transpose(0, 2, 1)
         return spread
