@@ -500,11 +500,11 @@ class Optimizer:
 
     def _units(self, grads, variables):
         """What this update runs `update_step` on, as `(optimizer, gradient, variable)`: each
-        packed dtype's flat arrays with its `packing.PackedView` of this optimizer, where the
-        variables were packed and still are, else each variable with this optimizer."""
+        chunk of the packed dtypes' flat arrays with its `packing.PackedView` of this
+        optimizer, where the variables were packed and still are, else each variable with this
+        optimizer."""
         if self._packing and packing.ENABLED:
-            halves = _split_update(self) and self._packing.total >= SPLIT_MIN_SIZE
-            units = self._packing.units(self, grads, variables, halves)
+            units = self._packing.units(self, grads, variables)
             if units is not None:
                 return units
         return [(self, grad, variable) for grad, variable in zip(grads, variables)]
