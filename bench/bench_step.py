@@ -1,6 +1,7 @@
 """Where one mnist_mlp training step (a batch of 128) spends its time, minikeras alone.
 
-    python bench/bench_step.py     # as configured, then with OpenBLAS' own kernels
+    python bench/bench_step.py             # as configured, then with OpenBLAS' own kernels
+    python bench/bench_step.py fit update  # only these parts (products, update, fit)
 
 Prints, in microseconds: the step's six float32 products with one and with two BLAS threads
 (the floor under any numpy step), RMSprop's update of the 669k weights, numpy's float32
@@ -105,12 +106,14 @@ def fit_against_loop(rng, rows=25_600, rounds=6):
           f"(median ratio {np.median(np.divide(ours, theirs)):.2f})")
 
 
+PARTS = {"products": products, "update": update_and_sqrt, "fit": fit_against_loop}
+
 if __name__ == "__main__":
+    parts = [part for part in sys.argv[1:] if part != "--child"] or list(PARTS)
     if "--child" in sys.argv:
         rng = np.random.default_rng(0)
-        products(rng)
-        update_and_sqrt(rng)
-        fit_against_loop(rng)
+        for part in parts:
+            PARTS[part](rng)
     else:  # both BLAS configurations, each in its own process (see `_harness.CONFIGURATIONS`)
         import subprocess
 
@@ -118,4 +121,4 @@ if __name__ == "__main__":
 
         for name, prefix in CONFIGURATIONS.items():
             print(f"\n{name}:", flush=True)
-            subprocess.run([*prefix, sys.executable, os.path.abspath(__file__), "--child"])
+            subprocess.run([*prefix, sys.executable, os.path.abspath(__file__), "--child", *parts])
