@@ -213,6 +213,7 @@ class Optimizer:
         state.pop("_update_scalars", None)
         state.pop("_packing", None)  # the slots pickle as arrays of their own; packed anew
         state.pop("_tape_gradients", None)
+        state.pop("_subnormal_checks", None)  # ids of this process' arrays
         return state
 
     def __setstate__(self, state):
