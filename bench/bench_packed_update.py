@@ -2,9 +2,10 @@
 
     python bench/bench_packed_update.py update [RMSprop|Adam|...] [REPEATS]
         one update of mnist_mlp's weights (784-512-512-10, 669k) and of the small fit's
-        (10-64-64-10, 5.4k), in one process, the ways taking turns: per variable, packed, and
-        packed in two threads (halves of the flat arrays; forced, as if the thread policy gave
-        this fit two threads). Medians and minimums, in ms.
+        (10-64-64-10, 5.4k), in one process, the ways taking turns: per variable, packed,
+        packed in one chunk (the whole flat arrays at once, as before chunks), and packed in
+        two threads (about half the chunks each; forced, as if the thread policy gave this fit
+        two threads). Medians and minimums, in ms.
     python bench/bench_packed_update.py fit SRC_A SRC_B [ROUNDS]
         the small fit (bench_training.py's: Adam, batch 32, 1,000 rows, 30 epochs) in fresh
         processes, the two source trees taking turns (e.g. a checkout of the commit before and
@@ -46,11 +47,12 @@ print(sorted(times)[1])
 def updates(name, repeats):
     from minikeras import backend, optimizers
     from minikeras.layers.base import Variable
-    from minikeras.optimizers import base
+    from minikeras.optimizers import base, packing
 
     rng = np.random.default_rng(0)
 
-    def setup(shapes, packed):
+    def setup(shapes, packed, chunk_size=None):
+        packing.CHUNK_SIZE = chunk_size  # read when the variables are packed
         variables = [Variable(rng.standard_normal(s).astype("float32") * 0.01, name=f"w{i}",
                               path=f"w{i}") for i, s in enumerate(shapes)]
         optimizer = getattr(optimizers, name)()
@@ -68,6 +70,7 @@ def updates(name, repeats):
     for model, shapes in SHAPES.items():
         ways = {"per variable": (setup(shapes, False), None),
                 "packed": (setup(shapes, True), None),
+                "packed, one chunk": (setup(shapes, True, 1 << 40), None),
                 "packed, 2 threads": (setup(shapes, True), 2)}
         times = {way: [] for way in ways}
         for _ in range(repeats):

@@ -1,6 +1,7 @@
 """Where one mnist_mlp training step (a batch of 128) spends its time, minikeras alone.
 
-    python bench/bench_step.py     # as configured, then with OpenBLAS' own kernels
+    python bench/bench_step.py             # as configured, then with OpenBLAS' own kernels
+    python bench/bench_step.py fit update  # only these parts (products, update, fit)
 
 Prints, in microseconds: the step's six float32 products with one and with two BLAS threads
 (the floor under any numpy step), RMSprop's update of the 669k weights, numpy's float32
@@ -63,11 +64,15 @@ def update_and_sqrt(rng):
         keras.layers.Dense(512), keras.layers.Dense(512), keras.layers.Dense(10),
     ])
     weights = model.trainable_weights
-    for weight in weights:
-        weight.grad = rng.random(weight.shape, dtype=F)
     optimizer = keras.optimizers.RMSprop()
-    print(f"RMSprop update of {sum(w.value.size for w in weights):,} weights: "
-          f"{per_call(lambda: optimizer.step(weights), 50):.0f} us")
+    # As `fit` does at its first step: build, pack, and take the gradient arrays its tape
+    # writes into (views of the packed flat gradient).
+    buffers = optimizer._fit_gradient_buffers(weights)
+    grads = [buffers[id(weight)] for weight in weights]
+    for grad in grads:
+        grad[...] = rng.random(grad.shape, dtype=F)
+    print(f"RMSprop update of {sum(w.value.size for w in weights):,} weights (packed): "
+          f"{per_call(lambda: optimizer.apply(grads, weights), 50):.0f} us")
     a = rng.random(1 << 16, dtype=F) + F(1)
     out = np.empty_like(a)
     for name, fn in (("sqrt", np.sqrt), ("multiply", lambda v, out: np.multiply(v, v, out=out))):
@@ -101,12 +106,14 @@ def fit_against_loop(rng, rows=25_600, rounds=6):
           f"(median ratio {np.median(np.divide(ours, theirs)):.2f})")
 
 
+PARTS = {"products": products, "update": update_and_sqrt, "fit": fit_against_loop}
+
 if __name__ == "__main__":
+    parts = [part for part in sys.argv[1:] if part != "--child"] or list(PARTS)
     if "--child" in sys.argv:
         rng = np.random.default_rng(0)
-        products(rng)
-        update_and_sqrt(rng)
-        fit_against_loop(rng)
+        for part in parts:
+            PARTS[part](rng)
     else:  # both BLAS configurations, each in its own process (see `_harness.CONFIGURATIONS`)
         import subprocess
 
@@ -114,4 +121,4 @@ if __name__ == "__main__":
 
         for name, prefix in CONFIGURATIONS.items():
             print(f"\n{name}:", flush=True)
-            subprocess.run([*prefix, sys.executable, os.path.abspath(__file__), "--child"])
+            subprocess.run([*prefix, sys.executable, os.path.abspath(__file__), "--child", *parts])

@@ -42,9 +42,11 @@ class NumpyMLP:
         self.delta = [np.empty((rows, n), F) for n in sizes[1:]]
         self.row_max = np.empty((rows, 1), F)
 
-    def step(self, x, y):
+    def step(self, x, y, lap=None):
         """One RMSprop step on a batch of at most `batch_size` rows; returns (loss, number of
-        correct predictions)."""
+        correct predictions). `lap(piece)`, if given, is called as each piece of the step
+        ends (`step_pieces.py` times them)."""
+        lap = lap or _no_lap
         rows = len(x)
         kernels, biases = self.kernels, self.biases
         z, dropped = [a[:rows] for a in self.z], [a[:rows] for a in self.dropped]
@@ -54,12 +56,15 @@ class NumpyMLP:
         for layer in range(len(kernels)):
             np.matmul(inputs, kernels[layer], out=z[layer])
             z[layer] += biases[layer]
+            lap("dense fwd")
             if layer < len(kernels) - 1:
                 np.maximum(z[layer], F(0), out=z[layer])
+                lap("relu fwd")
                 self.rng.random(dtype=F, out=uniform[layer])
                 np.greater_equal(uniform[layer], self.rate, out=keep[layer])
                 keep[layer] *= self.scale
                 np.multiply(z[layer], keep[layer], out=dropped[layer])
+                lap("dropout fwd")
                 inputs = dropped[layer]
         logits = z[-1]
         np.max(logits, axis=1, keepdims=True, out=self.row_max[:rows])
@@ -67,19 +72,26 @@ class NumpyMLP:
         np.exp(logits, out=logits)
         total = logits.sum(axis=1, keepdims=True)
         logits /= total
+        lap("softmax fwd")
         loss = -np.log(np.maximum((logits * y).sum(axis=1), F(1e-7))).mean()
         correct = np.count_nonzero(logits.argmax(1) == y.argmax(1))
+        lap("loss+metric")
         delta = np.subtract(logits, y, out=deltas[-1])
         delta *= F(1 / rows)
+        lap("loss bwd")
         for layer in range(len(kernels) - 1, -1, -1):
             below = x if layer == 0 else dropped[layer - 1]
             np.matmul(below.T, delta, out=self.grads[2 * layer])
             np.sum(delta, axis=0, out=self.grads[2 * layer + 1])
             if layer:
                 upstream = np.matmul(delta, kernels[layer].T, out=deltas[layer - 1])
+                lap("dense bwd")
                 upstream *= keep[layer - 1]
+                lap("dropout bwd")
                 upstream *= z[layer - 1] > 0
+                lap("relu bwd")
                 delta = upstream
+        lap("dense bwd")
         for param, grad, velocity, scratch in zip(
             self.params, self.grads, self.velocities, self.scratch
         ):
@@ -90,10 +102,13 @@ class NumpyMLP:
             np.divide(grad, scratch, out=scratch)
             scratch *= F(0.001)
             param -= scratch
+        lap("optimizer")
         return float(loss), correct
 
-    def epoch(self, x, y):
-        """One shuffled pass over the rows; returns (mean loss, accuracy)."""
+    def epoch(self, x, y, lap=None):
+        """One shuffled pass over the rows; returns (mean loss, accuracy). `lap` as for
+        `step`, also called after each batch's gather."""
+        lap = lap or _no_lap
         size = self.batch_size
         order = self.rng.permutation(len(x))
         losses, correct, seen = 0.0, 0, 0
@@ -104,8 +119,13 @@ class NumpyMLP:
                 batch_x, batch_y = self.x[:rows], self.y[:rows]
                 np.take(x, index, axis=0, out=batch_x)
                 np.take(y, index, axis=0, out=batch_y)
-                loss, hits = self.step(batch_x, batch_y)
+                lap("gather")
+                loss, hits = self.step(batch_x, batch_y, lap)
                 losses += loss * rows
                 correct += hits
                 seen += rows
         return losses / seen, correct / seen
+
+
+def _no_lap(piece):
+    pass

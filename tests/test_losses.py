@@ -193,6 +193,62 @@ def test_logits_value_and_grad_matches_keras_on_a_softmax_or_sigmoid_output(case
     assert loss.logits_value_and_grad(y_true, logits, None, "linear") is None
 
 
+def _logits_with_extremes(shape, dtype, seed):
+    logits = (np.random.default_rng(seed).normal(size=shape) * 30).astype(dtype)
+    with np.errstate(over="ignore"):  # 1e30 is inf in float16
+        logits.flat[:4] = [np.inf, -np.inf, 1e30, -0.0]
+    if logits.size > 8:
+        logits.flat[7] = np.nan
+    return logits
+
+
+@pytest.mark.parametrize("shape, axis", [((128, 10), -1), ((3, 5, 7), 1), ((4, 6), 0),
+                                         ((2, 3, 4), (1, 2)), ((9,), -1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_log_softmax_and_softmax_in_one_pass_are_the_activations_values(shape, axis, dtype):
+    from minikeras import activations
+
+    for seed in range(3):
+        logits = _logits_with_extremes(shape, dtype, seed)
+        with np.errstate(all="ignore"):
+            log_probabilities, probabilities = losses._log_softmax_and_softmax(logits, axis)
+            expected_log = activations.log_softmax(logits, axis=axis)
+            expected = activations.softmax(logits, axis=axis)
+            once = probabilities()
+        assert log_probabilities.dtype == once.dtype == logits.dtype
+        np.testing.assert_array_equal(log_probabilities, expected_log)
+        np.testing.assert_array_equal(once, expected)
+        assert probabilities() is once  # asked again (a persistent tape): the same values
+
+
+@pytest.mark.parametrize("fn, labels", [
+    (losses.categorical_crossentropy, "one-hot"), (losses.categorical_crossentropy, "soft"),
+    (losses.sparse_categorical_crossentropy, "sparse")])
+def test_crossentropy_at_logits_keeps_the_values_and_gradient_of_separate_passes(fn, labels):
+    from minikeras import activations
+
+    rng = np.random.default_rng(5)
+    logits = _logits_with_extremes((64, 10), "float32", 1)
+    sparse = rng.integers(0, 10, 64)
+    y_true = {"one-hot": np.eye(10, dtype="float32")[sparse], "sparse": sparse,
+              "soft": rng.dirichlet(np.ones(10), 64).astype("float32") * 1.5}[labels]
+    cotangent = rng.random(64, dtype=np.float32)
+    with np.errstate(all="ignore"):
+        result = fn.kernel(y_true, logits, from_logits=True)
+        grad = result.pullback(cotangent)
+        if labels == "sparse":  # the formulas before the shared pass, on the activations
+            values = -np.take_along_axis(activations.log_softmax(logits), sparse[:, None], -1)[:, 0]
+            one_hot = np.arange(10) == sparse[:, None]
+            expected = cotangent[:, None] * (activations.softmax(logits) - one_hot)
+        else:
+            values = -np.sum(y_true * activations.log_softmax(logits), axis=-1)
+            mass = np.sum(y_true, axis=-1, keepdims=True)
+            expected = cotangent[:, None] * (mass * activations.softmax(logits) - y_true)
+    np.testing.assert_array_equal(result.values, values)
+    np.testing.assert_array_equal(grad, expected)
+    np.testing.assert_array_equal(result.pullback(cotangent), expected)  # again: unchanged
+
+
 @pytest.mark.parametrize(
     "loss, activation",
     [

@@ -78,6 +78,41 @@ def test_a_packed_fit_gives_the_numbers_of_updates_per_variable(case, monkeypatc
 
 
 @pytest.mark.parametrize("case", PACKABLE)
+def test_a_fit_packed_in_many_chunks_gives_the_numbers_of_updates_per_variable(case,
+                                                                             monkeypatch):
+    monkeypatch.setattr(packing, "CHUNK_SIZE", 16)  # the 92 weights in 6 chunks
+    per_variable = trained(make(case), False, monkeypatch)
+    chunked = trained(make(case), True, monkeypatch)
+    assert [len(unit[1]) for unit in chunked.optimizer._packing.chunks] == [16] * 5 + [12]
+    assert_same_state(chunked, per_variable)
+
+
+def test_a_chunk_fits_in_the_l2_cache(monkeypatch):
+    assert packing._l2_cache_bytes() > 0  # read from the system, or 1 MB where it does not say
+    monkeypatch.setattr(packing, "_l2_cache_bytes", lambda: 2 << 20)
+    assert packing._chunk_size(5 * 4) == 1 << 16  # RMSprop's 5 float32 arrays: 1.3 of 2 MB
+    monkeypatch.setattr(packing, "_l2_cache_bytes", lambda: 1 << 20)
+    assert packing._chunk_size(5 * 4) == 1 << 15
+    assert packing._chunk_size(6 * 8) == 1 << 14  # Adam's 6 arrays in float64
+    monkeypatch.setattr(packing, "_l2_cache_bytes", lambda: 0)
+    assert packing._chunk_size(5 * 4) == packing._MIN_CHUNK
+
+
+def test_each_thread_updates_chunks_with_scratch_of_its_own(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(packing, "CHUNK_SIZE", 16)
+    optimizer = trained("rmsprop", True, monkeypatch, 1).optimizer
+    first, last = optimizer._packing.chunks[0][0], optimizer._packing.chunks[-1][0]
+    mine = [first._scratch[0], last._scratch[0]]
+    with ThreadPoolExecutor(1) as worker:
+        theirs = worker.submit(lambda: first._scratch[0]).result()
+    assert [len(a) for a in mine[0]] == [16, 16] and [len(a) for a in mine[1]] == [12, 12]
+    assert all(np.shares_memory(a, b) for a, b in zip(*mine))  # one set for all chunks
+    assert not any(np.shares_memory(a, b) for a in mine[0] for b in theirs)
+
+
+@pytest.mark.parametrize("case", PACKABLE)
 def test_packed_updates_follow_keras_step_by_step(case):
     optimizer = make(case)
     variables = model_variables()
@@ -214,7 +249,9 @@ def test_a_packed_update_split_over_two_threads_gives_the_same_numbers(case, mon
                 keras.layers.Dense(4, activation="softmax")]
 
     split = trained(make(case), True, monkeypatch, 1, x=x, y=y, layers=layers)
-    assert split_ways and all(split_ways) and len(packed_updates) == 2 * len(split_ways)
+    chunks = len(split.optimizer._packing.chunks)
+    assert chunks > 2  # the worker takes about half
+    assert split_ways and all(split_ways) and len(packed_updates) == chunks * len(split_ways)
     monkeypatch.setattr(base, "SPLIT_MIN_SIZE", 10**12)
     serial = trained(make(case), True, monkeypatch, 1, x=x, y=y, layers=layers)
     assert_same_state(split, serial)

@@ -27,7 +27,7 @@ import numpy as np
 
 from minikeras import autodiff, backend
 from minikeras.core.tensor import as_tensor
-from minikeras.activations import _as_float, _sigmoid, log_softmax, softmax
+from minikeras.activations import _as_float, _reduce, _sigmoid, softmax
 from minikeras.autodiff import unbroadcast
 from minikeras.saving import registry
 
@@ -492,6 +492,25 @@ def _normalized_probabilities(probabilities, axis):
     return clipped, pullback
 
 
+def _log_softmax_and_softmax(logits, axis):
+    """`(log_softmax(logits, axis), probabilities)`, `probabilities()` giving
+    `softmax(logits, axis)`: the activations' very values, computed as they compute them, from
+    one shift, exponential and sum instead of one each (a crossentropy at logits takes its
+    value from the first and its gradient, when asked, from the second)."""
+    shifted = logits - _reduce(np.maximum, logits, axis)
+    exponentials = np.exp(shifted)
+    total = _reduce(np.add, exponentials, axis)
+    shifted -= np.log(total)
+    divided = []
+
+    def probabilities():
+        if not divided:  # once, in place: a persistent tape may ask for the gradient again
+            divided.append(np.divide(exponentials, total, out=exponentials))
+        return divided[0]
+
+    return shifted, probabilities
+
+
 @_builtin()
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """`-sum(y_true * log(p))` over `axis`. Probabilities are first normalised to sum to one,
@@ -504,11 +523,12 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     _check_same_shape(y_true, y_pred)
     y_true = _smooth(y_true, label_smoothing, y_true.shape[-1])
     if from_logits:
-        values = -np.sum(y_true * log_softmax(y_pred, axis=axis), axis=axis)
+        log_probabilities, probabilities = _log_softmax_and_softmax(y_pred, axis)
+        values = -np.sum(y_true * log_probabilities, axis=axis)
 
         def pullback(cotangent):
             mass = np.sum(y_true, axis=axis, keepdims=True)
-            return np.expand_dims(cotangent, axis) * (mass * softmax(y_pred, axis=axis) - y_true)
+            return np.expand_dims(cotangent, axis) * (mass * probabilities() - y_true)
 
         return _Result(values, pullback)
     clipped, normalized_pullback = _normalized_probabilities(y_pred, axis)
@@ -597,7 +617,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     else:
         clipped = _clip_probabilities(y_pred)
         logits = np.log(clipped)
-    values = -np.take_along_axis(log_softmax(logits), labels[..., None], axis=-1)[..., 0]
+    log_probabilities, probabilities = _log_softmax_and_softmax(logits, -1)
+    values = -np.take_along_axis(log_probabilities, labels[..., None], axis=-1)[..., 0]
     if valid is not None:
         values = np.where(valid, values, 0).astype(y_pred.dtype)
 
@@ -605,7 +626,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         if valid is not None:
             cotangent = cotangent * valid
         one_hot = np.arange(y_pred.shape[-1]) == labels[..., None]
-        d = cotangent[..., None] * (softmax(logits) - one_hot)
+        d = cotangent[..., None] * (probabilities() - one_hot)
         return d if from_logits else np.where(clipped == y_pred, d / clipped, 0)
 
     return _Result(values, pullback, valid)

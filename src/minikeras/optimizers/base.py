@@ -213,6 +213,7 @@ class Optimizer:
         state.pop("_update_scalars", None)
         state.pop("_packing", None)  # the slots pickle as arrays of their own; packed anew
         state.pop("_tape_gradients", None)
+        state.pop("_subnormal_checks", None)  # ids of this process' arrays
         return state
 
     def __setstate__(self, state):
@@ -500,11 +501,11 @@ class Optimizer:
 
     def _units(self, grads, variables):
         """What this update runs `update_step` on, as `(optimizer, gradient, variable)`: each
-        packed dtype's flat arrays with its `packing.PackedView` of this optimizer, where the
-        variables were packed and still are, else each variable with this optimizer."""
+        chunk of the packed dtypes' flat arrays with its `packing.PackedView` of this
+        optimizer, where the variables were packed and still are, else each variable with this
+        optimizer."""
         if self._packing and packing.ENABLED:
-            halves = _split_update(self) and self._packing.total >= SPLIT_MIN_SIZE
-            units = self._packing.units(self, grads, variables, halves)
+            units = self._packing.units(self, grads, variables)
             if units is not None:
                 return units
         return [(self, grad, variable) for grad, variable in zip(grads, variables)]
