@@ -261,3 +261,19 @@ def test_ops_in_a_graph_keep_unsigned_and_boolean_inputs_as_keras_3_does():
                 ("bool", [[False, True, False]]), ("int32", [[2, -2, 4]])]
     for outputs in (model([u, ints, flags]), model.predict([u, ints, flags], verbose=0)):
         assert [(np.asarray(o).dtype.name, np.asarray(o).tolist()) for o in outputs] == expected
+
+
+def test_get_source_inputs_in_keras_order():
+    """Keras 3.15 gives these orders for this graph (checked under the oracle): each input
+    once, depth first over each call's inputs; a shared layer's calls are separate nodes."""
+    a, b, c = (keras.Input((3,), name=name) for name in "abc")
+    shared = keras.layers.Dense(2)
+    x = keras.layers.Add()([shared(b), keras.layers.Dense(2)(a)])
+    y = keras.layers.Concatenate()([x, shared(c), keras.layers.Dense(2)(b)])
+    deep = c
+    for _ in range(1500):  # deeper than Python's recursion limit
+        deep = keras.layers.Identity()(deep)
+    names = lambda t: [s.name for s in keras.utils.get_source_inputs(t)]  # noqa: E731
+    assert (names(a), names(x), names(y), names(deep)) == (["a"], ["b", "a"], ["b", "a", "c"], ["c"])
+    array = np.zeros(2)
+    assert keras.utils.get_source_inputs(array) is array

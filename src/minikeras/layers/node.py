@@ -83,6 +83,29 @@ def is_keras_tensor(x):
     return isinstance(x, KerasTensor)
 
 
+def get_source_inputs(tensor):
+    """The input tensors (`keras.Input`s) that `tensor`'s graph starts from, each once, in the
+    order a depth-first walk over each call's inputs meets them (Keras' order); `tensor` itself
+    in a list if no layer call made it, and returned as it is if it is not symbolic."""
+    if not isinstance(tensor, KerasTensor):
+        return tensor
+    sources, seen, stack = [], set(), [tensor]
+    while stack:  # a loop, not recursion: a graph may be deeper than Python's stack
+        tensor = stack.pop()
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        operation, index, _ = tensor._keras_history or (None, 0, 0)
+        node = operation._inbound_nodes[index] if operation is not None \
+            and operation._inbound_nodes else None
+        if node is None or node.is_input:
+            found = [tensor] if node is None else node.outputs
+            sources.extend(x for x in found if all(x is not s for s in sources))
+        else:
+            stack.extend(reversed(node.input_tensors))
+    return sources
+
+
 def _ops():
     from minikeras import ops
 

@@ -13,6 +13,7 @@ _HOMES = {
     "is_interactive_logging_enabled": "minikeras.backend",
     "set_random_seed": "minikeras.backend",
     "standardize_dtype": "minikeras.backend",
+    "get_source_inputs": "minikeras.layers.node",
     "is_keras_tensor": "minikeras.layers.node",
     "pack_x_y_sample_weight": "minikeras.models.data",
     "unpack_x_y_sample_weight": "minikeras.models.data",
