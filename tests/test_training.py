@@ -450,3 +450,35 @@ def test_repeated_metric_names_are_numbered_as_in_keras():
                   metrics=["accuracy", "accuracy", acc(name="acc"), acc(name="acc")])
     history = model.fit(DATA["x"], DATA["onehot"], verbose=0)
     assert sorted(history.history) == ["acc", "acc_1", "accuracy", "accuracy_1", "loss"]
+
+
+@pytest.mark.filterwarnings("ignore:Your input ran out of data")  # 3 steps of a one-row predict
+def test_debugging_caps_on_epochs_and_steps_as_keras_config():
+    model = minikeras.Sequential([minikeras.Input((3,)), minikeras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((100, 3), "float32"), np.ones((100, 1), "float32")
+    batches = []
+    counter = minikeras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: batches.append(b))
+    minikeras.config.set_max_epochs(2)
+    minikeras.config.set_max_steps_per_epoch(3)
+    try:
+        with pytest.warns(UserWarning) as caught:
+            history = model.fit(x, y, batch_size=10, epochs=5, verbose=0, callbacks=[counter])
+        messages = {str(w.message) for w in caught}
+        assert {"Limiting epochs to 2", "Limiting steps_per_epoch to 3"} <= messages
+        assert len(history.history["loss"]) == 2 and batches == [0, 1, 2, 0, 1, 2]
+        with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+            assert model.predict(x, batch_size=10, verbose=0).shape == (30, 1)
+        tested = []
+        counter = minikeras.callbacks.LambdaCallback(
+            on_test_batch_end=lambda b, logs: tested.append(b))
+        with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+            model.evaluate(x, y, batch_size=10, verbose=0, callbacks=[counter])
+        assert tested == [0, 1, 2]
+        with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+            model.predict(x[:1], verbose=0)  # one batch: the cap is still said, as in Keras
+    finally:
+        minikeras.config.set_max_epochs(None)
+        minikeras.config.set_max_steps_per_epoch(None)
+    assert minikeras.config.max_epochs() is None and minikeras.config.max_steps_per_epoch() is None
+    assert len(model.fit(x, y, batch_size=10, epochs=3, verbose=0).history["loss"]) == 3

@@ -6,6 +6,7 @@ so that `set_random_seed` and `clear_session` reach everything that depends on t
 
 import contextlib
 import gc
+import os
 import random
 import re
 import threading
@@ -112,6 +113,33 @@ def clear_session(free_memory=True):
     global_state.clear()
     if free_memory:
         gc.collect()
+
+
+# Debugging caps on every `fit` (Keras 3's `KERAS_MAX_EPOCHS` and `KERAS_MAX_STEPS_PER_EPOCH`):
+# a script's whole run in a few steps, without editing it.
+_max_epochs = int(os.environ["KERAS_MAX_EPOCHS"]) if "KERAS_MAX_EPOCHS" in os.environ else None
+_max_steps_per_epoch = (int(os.environ["KERAS_MAX_STEPS_PER_EPOCH"])
+                        if "KERAS_MAX_STEPS_PER_EPOCH" in os.environ else None)
+
+
+def set_max_epochs(max_epochs):
+    """Cap the epochs of every `fit` (None: no cap), for quick debugging runs."""
+    global _max_epochs
+    _max_epochs = max_epochs
+
+
+def max_epochs():
+    return _max_epochs
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Cap the steps of every epoch of `fit`, and of `evaluate` and `predict` (None: no cap)."""
+    global _max_steps_per_epoch
+    _max_steps_per_epoch = max_steps_per_epoch
+
+
+def max_steps_per_epoch():
+    return _max_steps_per_epoch
 
 
 def enable_interactive_logging():

@@ -173,6 +173,11 @@ class ArrayBatches:
         self.steps = steps or max(self._pass_length, 1)
         self._order = self._done = None  # the pass under way: row order, batches taken
 
+    @property
+    def one_pass(self):
+        """Whether an epoch is exactly one pass over the rows, `steps` cutting none off."""
+        return self.steps == max(self._pass_length, 1)
+
     def batches(self, resume=False):
         """One epoch's `(x, y, sample_weight)` batches; with `resume` (training), an epoch of
         `steps` continues the pass the last one left, else each call starts a pass."""
@@ -403,7 +408,12 @@ def _standardize_py_batch(batch):
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
                  class_weight=None):
     """The right batch source for `x`: arrays, a dataset, a PyDataset, or an iterable of
-    ready batches; `class_weight` becomes the sample weights of every batch, as in Keras."""
+    ready batches; `class_weight` becomes the sample weights of every batch, as in Keras.
+    `backend.max_steps_per_epoch()`, when set, caps `steps` (with Keras' warning)."""
+    cap = backend.max_steps_per_epoch()
+    if cap and (not steps or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        steps = cap
     if x is None:
         _refuse_no_inputs(y)
     if is_array_like(x):

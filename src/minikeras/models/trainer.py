@@ -349,6 +349,9 @@ class Trainer:
                               UserWarning, stacklevel=2)
                 epochs = kwargs.pop("nb_epoch")
             _refuse_unknown(kwargs, "fit")
+            if backend.max_epochs() and backend.max_epochs() < epochs:  # a debugging cap
+                warnings.warn(f"Limiting epochs to {backend.max_epochs()}", stacklevel=2)
+                epochs = backend.max_epochs()
             data_lib.check_counts(batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                                   validation_batch_size=validation_batch_size,
                                   validation_steps=validation_steps)
@@ -492,6 +495,7 @@ class Trainer:
             # (`is`, not `==`: a float32 dtype that is not numpy's own, or a subclass's
             # predict_step, or nested outputs, take the general path below)
             if (type(x) is np.ndarray and x.dtype is _FLOAT32 and steps is None and not kwargs
+                    and backend.max_steps_per_epoch() is None
                     and (batch_size is None or type(batch_size) is int)
                     and len(x) <= (batch_size or 32)
                     and type(self).predict_step is Trainer.predict_step
@@ -508,8 +512,9 @@ class Trainer:
             verbose = 1 if verbose == "auto" else verbose
             quiet = verbose == 0 and not callbacks
             one_array = (
-                steps is None and type(self).predict_step is Trainer.predict_step
-                and isinstance(batches, data_lib.ArrayBatches) and not tree.is_nested(batches.x)
+                type(self).predict_step is Trainer.predict_step
+                and isinstance(batches, data_lib.ArrayBatches) and batches.one_pass
+                and not tree.is_nested(batches.x)
                 and not self._nested_output_names())
             if quiet and one_array:
                 if batches.num_samples <= batches.batch_size:
