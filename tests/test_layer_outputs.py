@@ -11,6 +11,7 @@ import pytest
 
 import minikeras as mk
 from conftest import COMPAT_DATA, finite_difference, training_gradients
+import integer_layer_cases
 from layer_output_cases import CASES, run_case
 from minikeras import GradientTape, layers, ops
 
@@ -479,3 +480,22 @@ def test_legacy_h5_files_give_tf_keras_the_arguments_it_knows(tmp_path):
 def test_bad_arguments_are_refused_as_keras_refuses_them(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+INTEGER_REFERENCE = np.load(COMPAT_DATA / "integer_layers.npz")
+
+
+@pytest.mark.parametrize("name", sorted(integer_layer_cases.CASES))
+def test_layers_that_move_values_keep_integers_as_keras(name):
+    expected = INTEGER_REFERENCE[name]
+    got = integer_layer_cases.run_case(mk, name)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_model_keeps_integers_through_flatten_across_batches():
+    model = mk.Sequential([mk.Input((2, 3), dtype="int32"), layers.Flatten()])
+    x = np.arange(70 * 6, dtype="int32").reshape(70, 2, 3)
+    out = model.predict(x, batch_size=32, verbose=0)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, x.reshape(70, 6))

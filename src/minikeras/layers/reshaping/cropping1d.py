@@ -16,6 +16,8 @@ class Cropping1D(Layer):
         cropping: an int (the same at both ends) or a pair `(start, end)`.
     """
 
+    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+
     _single_input = True
 
     def __init__(self, cropping=(1, 1), **kwargs):

@@ -15,6 +15,8 @@ class Permute(Layer):
         dims: a permutation of `1, ..., rank` (the batch axis, 0, stays first).
     """
 
+    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+
     _single_input = True
 
     def __init__(self, dims, **kwargs):

@@ -2,12 +2,15 @@
 (nearest): the spatial axes enlarged by integer factors."""
 
 from minikeras.layers import resampling, spatial
+from minikeras.layers.preprocessing.image_preprocessing.resizing import ImageResize
 from minikeras.layers.spatial import SpatialLayer
 from minikeras.saving import registry
 
 
 class BaseUpSampling(SpatialLayer):
     """Enlarge each spatial axis `size[i]` times, repeating each position ("nearest")."""
+
+    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
 
     def __init__(self, size, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -63,6 +66,10 @@ class UpSampling2D(BaseUpSampling):
     def forward(self, inputs, training=False):
         if self.interpolation == "nearest":
             return super().forward(inputs, training)
+        if inputs.dtype.kind in "iu":  # as Keras' resize: in float32, rounded and saturated
+            sizes = [inputs.shape[axis] * factor for axis, factor in zip(self._axes(), self.size)]
+            return ImageResize(sizes, self.interpolation, False, self.data_format).forward(
+                inputs), inputs.shape
         out = inputs
         for axis, matrix in zip(self._axes(), self._matrices(inputs.shape, inputs.dtype)):
             out = resampling.apply_on_axis(matrix, out, axis)

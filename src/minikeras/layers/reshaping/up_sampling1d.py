@@ -15,6 +15,8 @@ class UpSampling1D(Layer):
         size: the number of repetitions (a positive int).
     """
 
+    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+
     _single_input = True
 
     def __init__(self, size=2, **kwargs):

@@ -15,6 +15,8 @@ class BaseZeroPadding(SpatialLayer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
+    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = spatial.standardize_data_format(data_format)

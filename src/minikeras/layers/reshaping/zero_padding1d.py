@@ -19,6 +19,8 @@ class ZeroPadding1D(Layer):
             by default `backend.image_data_format()`.
     """
 
+    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+
     _single_input = True
 
     def __init__(self, padding=1, data_format=None, **kwargs):
