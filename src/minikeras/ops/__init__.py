@@ -875,3 +875,12 @@ tape.define_operators({
     )},
     "getitem": _getitem,
 })
+
+
+def __getattr__(name):
+    # `ops.image` loads on first use: it reaches the image layers, which plain ops never need.
+    if name == "image":
+        import importlib
+
+        return importlib.import_module("minikeras.ops.image")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
