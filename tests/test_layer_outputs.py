@@ -499,3 +499,18 @@ def test_a_model_keeps_integers_through_flatten_across_batches():
     out = model.predict(x, batch_size=32, verbose=0)
     assert out.dtype == np.int32
     np.testing.assert_array_equal(out, x.reshape(70, 6))
+
+
+@pytest.mark.parametrize("build", [
+    lambda: mk.Sequential([mk.Input((2, 3)), layers.Flatten()]),
+    lambda: mk.Sequential([layers.Flatten()]),
+    lambda: mk.Model(*(lambda i: (i, layers.Flatten()(i)))(mk.Input((2, 3)))),
+])
+def test_a_float_input_makes_integer_data_floats_before_flatten(build):
+    """Keras 3 gives float32 for each of these models on uint8 data (checked under the
+    oracle): the model's float `Input` casts, though Flatten alone keeps integers."""
+    x = np.arange(12, dtype="uint8").reshape(2, 2, 3)
+    model = build()
+    for out in (model.predict(x, verbose=0), np.asarray(model(x))):
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out, x.reshape(2, 6).astype("float32"))

@@ -69,6 +69,9 @@ class Layer:
     _activation_after_forward = False
     # Layers that take integer inputs as integers (embeddings, lookups) set this.
     _keeps_integer_inputs = False
+    # Layers that only move values (reshaping, padding, cropping, up-sampling) keep integers
+    # too, but a model's float `Input` still makes its integer data floats before them.
+    _moves_values = False
     # Layers that take strings (lookups, hashing, text) set this; the others refuse them.
     _takes_strings = False
     # Built-in layers with one input tensor refuse a list of several (Keras' input spec).

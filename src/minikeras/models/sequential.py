@@ -224,8 +224,16 @@ class Sequential(Model):
 
     @property
     def _keeps_integer_inputs(self):
-        # Integer inputs reach a first layer that takes them (a lookup, an embedding) intact.
-        return bool(self._layers) and self._layers[0]._keeps_integer_inputs
+        # Integer inputs reach a first layer that computes with them (a lookup, an embedding)
+        # intact, and any first layer where the model's `Input` is of integers; before a layer
+        # that only moves values they become floats, as Keras' float `Input` casts them.
+        if not self._layers:
+            return False
+        if self._input_layer is not None and str(self._input_layer.dtype).startswith(
+                ("int", "uint")):
+            return True
+        first = self._layers[0]
+        return first._keeps_integer_inputs and not first._moves_values
 
     @property
     def _takes_strings(self):

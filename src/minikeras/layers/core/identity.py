@@ -8,7 +8,7 @@ from minikeras.saving import registry
 class Identity(Layer):
     """Return the inputs unchanged (a placeholder, e.g. for an optional block); masks pass."""
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

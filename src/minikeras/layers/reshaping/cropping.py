@@ -15,7 +15,7 @@ class BaseCropping(SpatialLayer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -16,7 +16,7 @@ class Cropping1D(Layer):
         cropping: an int (the same at both ends) or a pair `(start, end)`.
     """
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     _single_input = True
 

@@ -15,7 +15,7 @@ class Permute(Layer):
         dims: a permutation of `1, ..., rank` (the batch axis, 0, stays first).
     """
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     _single_input = True
 

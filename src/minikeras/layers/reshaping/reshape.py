@@ -9,7 +9,7 @@ from minikeras.saving import registry
 class _Reshaping(Layer):
     """A layer whose output is its input reshaped; its gradient is reshaped back."""
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     def forward(self, inputs, training=False):
         return inputs.reshape(self.compute_output_shape(inputs.shape)), inputs.shape

@@ -10,7 +10,7 @@ from minikeras.saving import registry
 class BaseUpSampling(SpatialLayer):
     """Enlarge each spatial axis `size[i]` times, repeating each position ("nearest")."""
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     def __init__(self, size, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -15,7 +15,7 @@ class UpSampling1D(Layer):
         size: the number of repetitions (a positive int).
     """
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     _single_input = True
 

@@ -15,7 +15,7 @@ class BaseZeroPadding(SpatialLayer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -19,7 +19,7 @@ class ZeroPadding1D(Layer):
             by default `backend.image_data_format()`.
     """
 
-    _keeps_integer_inputs = True  # it moves values: Keras 3 keeps integers integers
+    _keeps_integer_inputs = _moves_values = True  # Keras 3 keeps integers integers
 
     _single_input = True
 
