@@ -108,21 +108,16 @@ def _sigmoid(x):
         return 1.0 / (1.0 + np.exp(-x))
 
 
-def _zero(dtype):
-    """A zero to compare with arrays of `dtype`: a 0-d array of that dtype where there is one,
-    else the Python 0 (the same numbers: numpy takes a Python number in the array's dtype).
-    Against a 0-d array `maximum` skips the conversion of a Python scalar, about 2,700 CPU
-    instructions of a one-row call; against a zero row (what `relu` compared with before)
-    it also allocated the row."""
-    return _ZEROS.get(dtype, 0)
-
-
 def _read_only_zero(dtype):
     zero = np.zeros((), dtype)
     zero.setflags(write=False)
     return zero
 
 
+# The zero relu compares with, by the input's dtype (others take the Python 0: the same
+# numbers, as numpy takes a Python number in the array's dtype). Against a 0-d array `maximum`
+# skips the conversion of a Python scalar, about 2,700 CPU instructions of a one-row call;
+# against a zero row (what relu compared with before) it also allocated the row.
 _ZEROS = {np.dtype(name): _read_only_zero(name) for name in ("float16", "float32", "float64")}
 
 
@@ -165,7 +160,7 @@ def _tanh_backward(x, y, grad):
 def _relu_backward(x, y, grad, negative_slope, max_value, threshold):
     # Above `threshold` x passes, except where the cap at `max_value` clips it to [0, max_value];
     # below it the slope is `negative_slope`.
-    passes = x > (threshold or _ZEROS.get(x.dtype, 0.0))  # (see `_zero`)
+    passes = x > (threshold or _ZEROS.get(x.dtype, 0.0))  # (see `_ZEROS`)
     if max_value is not None:
         passes &= (x > 0) & (x < max_value)
     d = grad * passes
@@ -270,7 +265,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if threshold:
         y = np.where(x > threshold, x, 0.0)
     else:
-        y = np.maximum(x, _ZEROS.get(x.dtype, 0))  # (see `_zero`)
+        y = np.maximum(x, _ZEROS.get(x.dtype, 0))  # (see `_ZEROS`)
     if max_value is not None:
         y = np.clip(y, 0.0, max_value)
     if negative_slope:
