@@ -99,8 +99,9 @@ def get_source_inputs(tensor):
         node = operation._inbound_nodes[index] if operation is not None \
             and operation._inbound_nodes else None
         if node is None or node.is_input:
-            found = [tensor] if node is None else node.outputs
-            sources.extend(x for x in found if all(x is not s for s in sources))
+            for source in [tensor] if node is None else node.outputs:
+                if all(source is not known for known in sources):
+                    sources.append(source)
         else:
             stack.extend(reversed(node.input_tensors))
     return sources

@@ -349,9 +349,10 @@ class Trainer:
                               UserWarning, stacklevel=2)
                 epochs = kwargs.pop("nb_epoch")
             _refuse_unknown(kwargs, "fit")
-            if backend.max_epochs() and backend.max_epochs() < epochs:  # a debugging cap
-                warnings.warn(f"Limiting epochs to {backend.max_epochs()}", stacklevel=2)
-                epochs = backend.max_epochs()
+            cap = backend.max_epochs()  # a debugging cap (`KERAS_MAX_EPOCHS`)
+            if cap and cap < epochs:
+                warnings.warn(f"Limiting epochs to {cap}", stacklevel=2)
+                epochs = cap
             data_lib.check_counts(batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                                   validation_batch_size=validation_batch_size,
                                   validation_steps=validation_steps)
