@@ -300,3 +300,57 @@ def test_a_built_sequential_lists_the_input_layer_it_made_as_keras_3(built_by):
     assert len(reloaded.layers) == 1 and reloaded.built
     assert [layer["class_name"] for layer in reloaded.get_config()["layers"]] == [
         "InputLayer", "Dense"]
+
+
+def _masked_stacks():
+    """Stacks whose training pass carries masks: an Embedding's, a Masking layer's, a Dense
+    passing one on, poolings consuming them."""
+    return {
+        "embedding, average": lambda: [
+            Input((12,), dtype="int32"), layers.Embedding(50, 6, mask_zero=True),
+            layers.GlobalAveragePooling1D(), Dense(5, activation="relu"),
+            Dense(1, activation="sigmoid")],
+        "embedding, dense on the masked steps, average": lambda: [
+            Input((12,), dtype="int32"), layers.Embedding(50, 6, mask_zero=True),
+            Dense(4, activation="tanh"), layers.GlobalAveragePooling1D(),
+            Dense(1, activation="sigmoid")],
+        "masking after relu, dropout, average": lambda: [
+            Input((12, 3)), Dense(2, activation="relu"), layers.Masking(0.0),
+            layers.Dropout(0.3), layers.GlobalAveragePooling1D(),
+            Dense(1, activation="sigmoid")],
+    }
+
+
+@pytest.mark.parametrize("stack", sorted(_masked_stacks()))
+def test_masked_layers_train_as_through_their_full_call(monkeypatch, stack):
+    """The training pass calls mask-carrying layers without `__call__` (`_apply_masked`):
+    byte for byte what `__call__` gives, trained over epochs, and that path is taken."""
+    from minikeras import backend
+    from minikeras.layers.base import Layer
+
+    rng = np.random.default_rng(3)
+    ids = np.where(np.arange(12) < rng.integers(1, 13, (40, 1)), rng.integers(1, 50, (40, 12)), 0)
+    floats = rng.standard_normal((40, 12, 3)).astype(np.float32) * (ids[..., None] > 0)
+    x = floats if stack.startswith("masking") else ids.astype(np.int32)
+    y = rng.integers(0, 2, (40, 1)).astype(np.float32)
+    taken = []
+    apply_masked = Layer._apply_masked
+
+    def spied(layer, inputs, training):
+        taken.append(layer.name)
+        return apply_masked(layer, inputs, training)
+
+    def train(through_call):
+        backend.clear_session(free_memory=False)
+        backend.set_random_seed(1)
+        with monkeypatch.context() as patch:
+            patch.setattr(Layer, "_apply_masked", spied)
+            if through_call:
+                patch.setattr(Layer, "_records_plainly", lambda layer: False)
+            model = Sequential(_masked_stacks()[stack]())
+            model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+            history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        return [w.tobytes() for w in model.get_weights()], history.history
+
+    assert train(through_call=True) == train(through_call=False)
+    assert taken  # (the second run's calls)

@@ -551,6 +551,31 @@ class Layer:
             x = self._convert_leaf(x)
         return self.call(self._conform_input(x), training=training)
 
+    def _records_plainly(self):
+        """Whether a call of this layer while a tape records, on an array or a recorded value,
+        is `forward` recorded as one node, and the mask it takes or makes: what
+        `_is_plain_function` says but for masks (an Embedding's `mask_zero`, the pooling that
+        consumes it). `_apply_masked` then does the whole call."""
+        return (self.built and type(self).call is Layer.call and self.activity_regularizer is None
+                and type(self).__call__ is Layer.__call__)
+
+    def _apply_masked(self, x, training):
+        """The call of a layer `_records_plainly` says is plain, on an array or a Node, in a
+        model's training pass: `_apply_plain` with the mask `__call__` would find on the
+        converted input handed to `forward` (if it takes one), and the output's mask made as
+        `__call__` makes it."""
+        if x.dtype != self._np_dtype:
+            x = self._convert_leaf(x)
+        x = self._conform_input(x)
+        mask = x._keras_mask if type(x) is Node else None
+        if self._call_takes_mask:
+            outputs = self.call(x, training=training, mask=mask)
+        else:
+            outputs = self.call(x, training=training)
+        if self._computes_mask or (mask is not None and self.supports_masking):
+            outputs = _with_mask(outputs, self.compute_mask(x, mask))
+        return outputs
+
     def _infer_plain(self, x, training):
         """`_apply_plain` while no tape records: the layer's `forward` and activation alone,
         which is what `call` does then (without its generality: most of a one-row predict)."""

@@ -243,14 +243,19 @@ class Sequential(Model):
         if type(inputs) is np.ndarray and not tape.recording():
             return self._infer(inputs, training, False)
         for layer in self._layers:
-            # An array, or a recorded value, that carries no mask: a plain layer's call is its
-            # forward (recorded as one node while a tape records), without __call__'s bookkeeping.
+            # An array, or a recorded value: a plain layer's call is its forward (recorded as
+            # one node while a tape records), without __call__'s bookkeeping; where a mask is
+            # carried or made, with that mask handed on as __call__ hands it.
             kind = type(inputs)
-            if (kind is np.ndarray or kind is Node and inputs._keras_mask is None) \
-                    and layer._is_plain_function():
-                inputs = layer._apply_plain(inputs, training)
-            else:
-                inputs = layer(inputs, training=training)
+            if kind is np.ndarray or kind is Node:
+                if (kind is np.ndarray or inputs._keras_mask is None) \
+                        and layer._is_plain_function():
+                    inputs = layer._apply_plain(inputs, training)
+                    continue
+                if layer._records_plainly():
+                    inputs = layer._apply_masked(inputs, training)
+                    continue
+            inputs = layer(inputs, training=training)
         return inputs
 
     def _call_unchecked(self, inputs):
