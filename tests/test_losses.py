@@ -523,3 +523,28 @@ def test_sparse_crossentropy_on_one_hot_targets_says_what_to_use():
                                          r"output.shape=\(3, 3\)\. \(One-hot targets go with "
                                          r"`categorical_crossentropy`\.\)$"):
         losses.sparse_categorical_crossentropy(one_hot, probabilities)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32"])
+def test_mean_without_numpys_wrapper_is_numpys_mean_bit_for_bit(dtype):
+    """`losses.mean` (the loss and metric kernels' per-sample means) skips `np.mean`'s Python:
+    the same sum and division, so the same bytes, for every axis spelling, long (pairwise)
+    and short rows, infinities and NaN; float16, integers and empty slices go to np.mean."""
+    rng = np.random.default_rng(5)
+    arrays = [np.asarray(rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, shape))
+              for shape in [(32, 1), (32, 10), (7, 300), (3, 4, 5), (1000,), ()]]
+    special = rng.standard_normal((6, 9))
+    special[0, 1], special[2, 3], special[4, :] = np.inf, np.nan, -np.inf
+    arrays.append(special)
+    for array in arrays:
+        array = array.astype(dtype)
+        axes = [None, *range(-array.ndim, array.ndim)]
+        if array.ndim >= 2:
+            axes += [(0, 1), (1, array.ndim - 1) if array.ndim > 2 else (1,)]
+        for axis in axes:
+            with np.errstate(all="ignore"):
+                expected, got = np.mean(array, axis=axis), losses.mean(array, axis=axis)
+            assert type(got) is type(expected) and got.dtype == expected.dtype, (array.shape, axis)
+            assert np.asarray(got).tobytes() == np.asarray(expected).tobytes(), (array.shape, axis)
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        assert np.isnan(losses.mean(np.zeros((0, 3), np.float32), axis=0)).all()

@@ -194,7 +194,7 @@ class Mean(Metric):
         self._update(values, sample_weight)
 
     def _update(self, values, sample_weight, mask=None):
-        values, sample_weight = _samplewise(values, sample_weight, np.mean, self.dtype, mask)
+        values, sample_weight = _samplewise(values, sample_weight, losses.mean, self.dtype, mask)
         _add_to(self.total, _total(values))
         if sample_weight is not None:
             _add_to(self.count, _total(sample_weight))
@@ -279,7 +279,8 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 @_export_function
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the arg max of `y_pred` is that of the one-hot `y_true`, else 0.0."""
-    matches = np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)
+    # (the arrays' own argmax: what np.argmax calls, without its Python wrapper)
+    matches = np.asarray(y_true).argmax(axis=-1) == np.asarray(y_pred).argmax(axis=-1)
     return matches.astype(backend.floatx())
 
 
