@@ -548,3 +548,48 @@ def test_mean_without_numpys_wrapper_is_numpys_mean_bit_for_bit(dtype):
             assert np.asarray(got).tobytes() == np.asarray(expected).tobytes(), (array.shape, axis)
     with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
         assert np.isnan(losses.mean(np.zeros((0, 3), np.float32), axis=0)).all()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("shape, softmax_axis", [((32, 10), -1), ((100, 10), 1), ((3, 4, 5), -1),
+                                                 ((3, 4, 5), 1)])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_crossentropy_at_a_recorded_softmax_reuses_its_maxima_sums_and_values_exactly(
+        monkeypatch, dtype, shape, softmax_axis, sparse):
+    """At the logits of a recorded softmax along its own axis, a crossentropy takes the
+    softmax's maxima, sums and values (`Node.intermediates`) instead of computing them again:
+    the loss and the tape's gradient are byte for byte those of computing them again,
+    infinite and NaN logits included; along another axis, or from logits the loss converts,
+    nothing is taken."""
+    from minikeras import activations
+    from minikeras.core import tape
+
+    rng = np.random.default_rng(11)
+    logits = (rng.standard_normal(shape) * 4).astype(dtype)
+    logits[0, 0] = np.inf
+    logits[1, 1] = -np.inf
+    logits[2, -1] = np.nan
+    labels = rng.integers(0, shape[-1], shape[:-1])
+    y_true = labels if sparse else np.eye(shape[-1], dtype=dtype)[labels]
+    loss = losses.get("sparse_categorical_crossentropy" if sparse else "categorical_crossentropy")
+    loss = losses.LossFunctionWrapper(loss)
+    taken = []
+    recorded_softmax = losses._recorded_softmax
+
+    def spied(*args):
+        known = recorded_softmax(*args)
+        taken.append(known is not None)
+        return known
+
+    def value_and_gradient(reuse):
+        with monkeypatch.context() as patch:
+            patch.setattr(losses, "_recorded_softmax", spied if reuse else lambda *args: None)
+            with np.errstate(all="ignore"), tape.GradientTape() as recording:
+                recording.watch(logits)
+                value = loss(y_true, activations.softmax(tape.lift(logits), axis=softmax_axis))
+                gradient = recording.gradient(value, logits)
+        return np.asarray(tape.value_of(value)).tobytes(), np.asarray(gradient).tobytes()
+
+    assert value_and_gradient(reuse=True) == value_and_gradient(reuse=False)
+    # (logits of another dtype than the loss's float32 are converted: nothing to take)
+    assert taken == [softmax_axis % len(shape) == len(shape) - 1 and dtype == "float32"]

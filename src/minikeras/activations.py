@@ -42,12 +42,14 @@ def _as_float(x):
     return np.asarray(x, dtype=backend.floatx())
 
 
-def _with_gradient(fn, backward):
+def _with_gradient(fn, backward, recorded=None):
     """`fn(x, ...)` as a public activation whose gradient is `backward(x, y, grad, **params)`.
 
     The result converts `x` with `_as_float`; its `.backward(x, y, grad, *args, **kwargs)` takes
     the arguments of `fn` after `x`, defaults included, and hands them on as keywords. On a
-    traced value it computes on the value and records itself on the tape as one primitive.
+    traced value it computes on the value and records itself on the tape as one primitive;
+    `recorded(x, **params)`, if given, computes there instead, as `(fn's very value, what the
+    node keeps of the way to it)`: its `Node.intermediates`, for the ops that consume it.
     """
     signature = inspect.signature(fn)
     defaults = {k: p.default for k, p in signature.parameters.items() if p.default is not p.empty}
@@ -73,8 +75,14 @@ def _with_gradient(fn, backward):
         # Inside a user function being differentiated: compute on the value, record the rule.
         value = x.value if x.value.dtype.kind == "f" else _as_float(x.value)
         options = params(args, kwargs)
-        y = fn(value, **options) if args or kwargs else fn(value)
-        return autodiff.primitive(y, lambda g: backward(value, y, g, **options), x, fn.__name__)
+        if recorded is None:
+            y, intermediates = fn(value, **options) if args or kwargs else fn(value), None
+        else:
+            y, intermediates = recorded(value, **options)
+        node = autodiff.primitive(y, lambda g: backward(value, y, g, **options), x, fn.__name__)
+        if intermediates is not None and type(node) is autodiff.Node:
+            node.intermediates = intermediates
+        return node
 
     def activation_backward(x, y, grad, *args, **kwargs):
         return backward(x, y, grad, **params(args, kwargs))
@@ -86,13 +94,14 @@ def _with_gradient(fn, backward):
     return activation
 
 
-def _activation(backward, *aliases):
+def _activation(backward, *aliases, recorded=None):
     """Decorator: register `fn` as a Keras activation (plus `aliases`), with its `backward` rule
-    `backward(x, y, grad, **params)`, `params` being the arguments of `fn` after `x`."""
+    `backward(x, y, grad, **params)`, `params` being the arguments of `fn` after `x` (and what it
+    computes on a traced value, `recorded`: see `_with_gradient`)."""
 
     def decorate(fn):
         return registry.register("activation", *aliases, module="keras.activations")(
-            _with_gradient(fn, backward)
+            _with_gradient(fn, backward, recorded)
         )
 
     return decorate
@@ -285,7 +294,19 @@ def relu6(x):
     return np.clip(x, 0.0, 6.0)
 
 
-@_activation(_softmax_backward)
+def _softmax_recorded(x, axis=-1):
+    """`softmax(x, axis)` on a traced value: computed as `softmax` computes it, with what a
+    crossentropy taken at its logits reuses instead of computing it again (the same functions
+    on the same array: the same bits), `(axis, the maxima, the sums of the exponentials)`."""
+    peak = _reduce(np.maximum, x, axis)
+    e = x - peak
+    np.exp(e, out=e)
+    total = _reduce(np.add, e, axis)
+    e /= total
+    return e, (axis, peak, total)
+
+
+@_activation(_softmax_backward, recorded=_softmax_recorded)
 def softmax(x, axis=-1):
     """`exp(x) / sum(exp(x))` along `axis` (an int, a tuple, or None for all axes)."""
     e = x - _reduce(np.maximum, x, axis)

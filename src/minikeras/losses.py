@@ -20,6 +20,7 @@ dtype of `y_pred`; float32 stays float32.
 
 import functools
 import re
+import threading
 import warnings
 from typing import Callable, NamedTuple, Optional
 
@@ -526,11 +527,38 @@ def _normalized_probabilities(probabilities, axis):
     return clipped, pullback
 
 
+# The recorded softmax output a crossentropy is being taken at the logits of (`Loss._at_logits`,
+# in this thread): `_log_softmax_and_softmax` takes its maxima, sums and values from it.
+_at_logits_of = threading.local()
+
+
+def _recorded_softmax(logits, axis):
+    """`(maxima, sums, softmax)` of `logits` along `axis` from the recorded softmax whose
+    logits these very arrays are (`_at_logits_of`), if it was taken along that axis; else
+    None."""
+    softmax = getattr(_at_logits_of, "softmax", None)
+    if softmax is None or softmax.intermediates is None or softmax.parents[0].value is not logits:
+        return None
+    softmax_axis, peak, total = softmax.intermediates
+    if type(softmax_axis) is not int or type(axis) is not int \
+            or softmax_axis % logits.ndim != axis % logits.ndim:
+        return None
+    return peak, total, softmax.value
+
+
 def _log_softmax_and_softmax(logits, axis):
     """`(log_softmax(logits, axis), probabilities)`, `probabilities()` giving
     `softmax(logits, axis)`: the activations' very values, computed as they compute them, from
     one shift, exponential and sum instead of one each (a crossentropy at logits takes its
-    value from the first and its gradient, when asked, from the second)."""
+    value from the first and its gradient, when asked, from the second). Where the logits are
+    those of a recorded softmax along `axis` (`_recorded_softmax`), its maxima, sums and values
+    are those very arrays: only the shift and the log are left to compute."""
+    known = _recorded_softmax(logits, axis)
+    if known is not None:
+        peak, total, probabilities = known
+        shifted = logits - peak
+        shifted -= np.log(total)
+        return shifted, lambda: probabilities
     shifted = logits - _reduce(np.maximum, logits, axis)
     exponentials = np.exp(shifted)
     total = _reduce(np.add, exponentials, axis)
@@ -739,7 +767,12 @@ class Loss:
         if y_pred.op not in ("softmax", "sigmoid") or self.reduction in (None, "none"):
             return None
         logits = y_pred.parents[0]
-        fused = self.logits_value_and_grad(_plain(y_true), logits.value, sample_weight, y_pred.op)
+        _at_logits_of.softmax = y_pred if y_pred.op == "softmax" else None
+        try:
+            fused = self.logits_value_and_grad(
+                _plain(y_true), logits.value, sample_weight, y_pred.op)
+        finally:
+            _at_logits_of.softmax = None
         if fused is None:
             return None
         value, grad = fused

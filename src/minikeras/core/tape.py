@@ -66,10 +66,14 @@ class Node:
             their weights' gradients.
         op: the name of what computed it (an op, a layer, an activation, a loss).
         variables: the variables whose gradients `vjp` adds into `grads` (a layer's weights).
+
+    `intermediates` is what the function that computed it kept of the way there, for the ops
+    that consume it and know that function (None, but for a softmax: its row maxima and sums,
+    which a crossentropy at its logits takes instead of computing them again).
     """
 
     __slots__ = ("value", "parents", "vjp", "op", "variables", "variable", "tapes",
-                 "_keras_mask", "__weakref__")
+                 "_keras_mask", "intermediates", "__weakref__")
 
     # numpy must not unwrap a node into a plain array, which would silently drop its gradient:
     # `ndarray + node` defers to `Node.__radd__`, numpy functions raise a TypeError.
@@ -83,7 +87,7 @@ class Node:
         self.variables = variables
         self.variable = None  # set on a variable's leaf
         self.tapes = getattr(_state, "tapes", ())  # the tapes that recorded it
-        self._keras_mask = None
+        self._keras_mask = self.intermediates = None
 
     shape = property(lambda self: self.value.shape)
     ndim = property(lambda self: self.value.ndim)
