@@ -237,7 +237,8 @@ def primitive(value, vjp, parent, op):
     """`value`, computed from the Node `parent` by a built-in function with its own gradient
     rule (an activation, a loss), recorded as a Node when a tape records: `vjp(g)` is the
     gradient of `parent` given the gradient `g` of `value`; `op` names the function."""
-    value = np.asarray(value)
+    if type(value) is not np.ndarray:  # (an array is its own asarray)
+        value = np.asarray(value)
     if not tape.recording():
         return value
     return Node(value, (parent,), lambda g, grads: (vjp(g),), op)
