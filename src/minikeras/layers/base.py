@@ -429,15 +429,20 @@ class Layer:
 
     def _record(self, inputs, flat_inputs, outputs, ctx):
         """`outputs` as the tape node(s) of this call."""
-        parents = tuple([x if type(x) is Node else None for x in flat_inputs])
+        kind = type(inputs)
+        if kind is Node or kind is np.ndarray:  # one input (a model's stack): kept cheap
+            parents = (inputs,) if kind is Node else (None,)
+        else:
+            parents = tuple([x if type(x) is Node else None for x in flat_inputs])
         variables = self._backward_variables()
         if not variables and all(p is None for p in parents):
             return outputs
-        nested_inputs = type(inputs) in _STRUCTURES
-
-        def vjp(grad, grads):
-            grad_inputs = self.backward(ctx, grad, grads)
-            return tree.flatten(grad_inputs) if nested_inputs else (grad_inputs,)
+        if kind in _STRUCTURES:
+            def vjp(grad, grads):
+                return tree.flatten(self.backward(ctx, grad, grads))
+        else:
+            def vjp(grad, grads):
+                return (self.backward(ctx, grad, grads),)
 
         if type(outputs) is np.ndarray or not tree.is_nested(outputs):
             return Node(outputs, parents, vjp, self.name, variables)
