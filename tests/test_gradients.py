@@ -333,3 +333,31 @@ def test_the_sweep_order_is_the_previous_one_on_random_graphs(seed):
         expected_order, expected_relevant = _previous_sweep_order(roots, wanted, sources, tape)
         assert [id(n) for n in order] == [id(n) for n in expected_order]
         assert relevant == expected_relevant
+
+
+@pytest.mark.parametrize("samples", [1, 32, 254, 255, 300, 65535, 70000])
+def test_masked_average_pooling_gathers_by_the_same_row_numbers_in_narrow_integers(samples):
+    """GlobalAveragePooling1D's masked gradient gathers rows by `mask * (1..samples)`, made in
+    bytes or 16-bit integers where the samples fit: the same row numbers as the int64
+    product at every width's edge, and the same gradient."""
+    from minikeras.layers.pooling import global_average_pooling1d as pooling
+
+    rng = np.random.default_rng(samples)
+    steps = 3 if samples > 1000 else 7
+    kept = rng.random((samples, steps)) < 0.6
+    expected = np.multiply(kept, np.arange(1, samples + 1)[:, None])
+    got = pooling._row_numbers(kept)
+    assert got.dtype.kind == "u" or samples >= 65535
+    np.testing.assert_array_equal(got, expected)
+    layer = layers.GlobalAveragePooling1D()
+    inputs = rng.standard_normal((samples, steps, 2)).astype(np.float32)
+    _, ctx = layer.forward(inputs, mask=kept)
+    grad = rng.standard_normal((samples, 2)).astype(np.float32)
+
+    class Wanted:
+        needs_input = True
+
+    with np.errstate(all="ignore"):  # (a sample with no step kept: inf and NaN shares)
+        share = grad / np.count_nonzero(kept, axis=1).astype(np.float32)[:, None]
+        reference = np.where(kept[..., None], share[:, None, :], np.float32(0))
+        assert layer.backward(ctx, grad, Wanted).tobytes() == reference.tobytes()

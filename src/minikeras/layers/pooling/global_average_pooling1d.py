@@ -49,18 +49,32 @@ class GlobalAveragePooling1D(GlobalPooling1D):
         # (also in a sample with no step kept). Written as such, by a gather of rows (a zero
         # row for the masked steps, then each sample's share), not a product over every step
         # and feature: a third of the product's instructions. The row numbers are the mask
-        # times each sample's row (one product; `np.where` costs 1.5 times as much).
+        # times each sample's row (one product; `np.where` costs 1.5 times as much), in the
+        # narrowest unsigned integers that hold them (`_row_numbers`).
         samples = len(counts)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = grad.reshape(samples, -1) / counts.astype(grad.dtype)[:, None]
-        rows = np.concatenate([np.zeros_like(share[:1]), share])
-        spread = np.take(rows, np.multiply(kept, np.arange(1, samples + 1)[:, None]), axis=0)
+        rows = np.concatenate([np.zeros((1, share.shape[1]), share.dtype), share])
+        spread = np.take(rows, _row_numbers(kept), axis=0)
         if self._steps_axis == 2:
             spread = spread.transpose(0, 2, 1)
         return spread
 
     def compute_mask(self, inputs, previous_mask):
         return None
+
+
+def _row_numbers(kept):
+    """`kept * [[1], [2], ...]`: each kept step's sample row (from 1), 0 for the others. In
+    bytes (or 16-bit integers) where the samples fit, as a product of the same type: the mask
+    as integers of that type, no cast of it in the product (a fifth of the int64 product's
+    instructions, on a batch of 32 by 200 steps)."""
+    samples = len(kept)
+    for dtype in (np.uint8, np.uint16):
+        if samples < np.iinfo(dtype).max:
+            return kept.view(np.uint8).astype(dtype, copy=False) * np.arange(
+                1, samples + 1, dtype=dtype)[:, None]
+    return np.multiply(kept, np.arange(1, samples + 1)[:, None])
 
 
 GlobalAvgPool1D = GlobalAveragePooling1D  # Keras' other spelling
