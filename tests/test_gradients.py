@@ -361,3 +361,37 @@ def test_masked_average_pooling_gathers_by_the_same_row_numbers_in_narrow_intege
         share = grad / np.count_nonzero(kept, axis=1).astype(np.float32)[:, None]
         reference = np.where(kept[..., None], share[:, None, :], np.float32(0))
         assert layer.backward(ctx, grad, Wanted).tobytes() == reference.tobytes()
+
+
+@pytest.mark.parametrize("dtype, steps", [("float16", 2048), ("float16", 2049), ("float32", 200),
+                                          ("float64", 3)])
+def test_masked_average_pooling_counts_steps_as_count_nonzero_does(monkeypatch, dtype, steps):
+    """The masked GlobalAveragePooling1D counts each sample's kept steps by summing the mask's
+    flags in the inputs' dtype where that dtype holds every count exactly: the counts, outputs
+    and gradient are byte for byte those of `count_nonzero` cast to it (a sample with no
+    step kept included), on both sides of float16's limit."""
+    from minikeras.layers.pooling import global_average_pooling1d as pooling
+
+    rng = np.random.default_rng(steps)
+    kept = rng.random((5, steps)) < 0.7
+    kept[0], kept[1] = True, False
+    flags = kept.astype(dtype)
+    expected = np.count_nonzero(kept, axis=1)[:, None].astype(dtype)
+    assert pooling._step_counts(kept, flags).tobytes() == expected.tobytes()
+    with np.errstate(all="ignore"):  # the weights: the mask's flags divide as the mask did
+        assert (flags / expected).tobytes() == (kept / expected).tobytes()
+    inputs = rng.standard_normal((5, steps, 3)).astype(dtype)
+    grad = rng.standard_normal((5, 3)).astype(dtype)
+    layer = layers.GlobalAveragePooling1D(dtype=dtype)
+
+    class Wanted:
+        needs_input = True
+
+    def forward_and_backward():
+        outputs, ctx = layer.forward(inputs, mask=kept)
+        return outputs.tobytes(), layer.backward(ctx, grad, Wanted).tobytes()
+
+    counted = forward_and_backward()
+    monkeypatch.setattr(pooling, "_step_counts", lambda kept, flags: np.count_nonzero(
+        kept, axis=1)[:, None].astype(flags.dtype))
+    assert counted == forward_and_backward()

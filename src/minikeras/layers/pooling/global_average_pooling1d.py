@@ -21,9 +21,10 @@ class GlobalAveragePooling1D(GlobalPooling1D):
             outputs = np.mean(inputs, axis=axis, keepdims=self.keepdims)
             return outputs, (inputs.shape, None, inputs.shape[axis])
         kept = np.asarray(mask, bool)
-        counts = np.count_nonzero(kept, axis=1)
+        flags = kept.astype(inputs.dtype)  # (what a division by the counts casts the mask to)
+        counts = _step_counts(kept, flags)
         with np.errstate(invalid="ignore", divide="ignore"):  # no step kept: NaN, as Keras
-            weights = kept / counts[:, None].astype(inputs.dtype)
+            weights = flags / counts
         # A weighted sum over the steps as one batched product, (1, steps) @ (steps, features).
         if axis == 1:
             outputs = np.matmul(weights[:, None, :], inputs)
@@ -53,7 +54,7 @@ class GlobalAveragePooling1D(GlobalPooling1D):
         # narrowest unsigned integers that hold them (`_row_numbers`).
         samples = len(counts)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = grad.reshape(samples, -1) / counts.astype(grad.dtype)[:, None]
+            share = grad.reshape(samples, -1) / counts.astype(grad.dtype, copy=False)
         rows = np.concatenate([np.zeros((1, share.shape[1]), share.dtype), share])
         spread = np.take(rows, _row_numbers(kept), axis=0)
         if self._steps_axis == 2:
@@ -62,6 +63,22 @@ class GlobalAveragePooling1D(GlobalPooling1D):
 
     def compute_mask(self, inputs, previous_mask):
         return None
+
+
+# The most steps whose count a float of each dtype holds exactly, every partial sum too.
+_EXACT_COUNTS = {np.dtype("float16"): 2 ** 11, np.dtype("float32"): 2 ** 24,
+                 np.dtype("float64"): 2 ** 53}
+
+
+def _step_counts(kept, flags):
+    """Each sample's count of kept steps, as a `(samples, 1)` column of the dtype of `flags`
+    (the mask `kept` as 1s and 0s of the inputs' dtype): the flags summed, exact (integers
+    that dtype holds exactly, every partial sum too) and so the same numbers as
+    `count_nonzero` cast to it, with half its instructions (numpy counts by casting every
+    flag to an int64); `count_nonzero` where a float could not hold them."""
+    if kept.shape[1] <= _EXACT_COUNTS.get(flags.dtype, 0):
+        return np.add.reduce(flags, axis=1, keepdims=True)
+    return np.count_nonzero(kept, axis=1)[:, None].astype(flags.dtype)
 
 
 def _row_numbers(kept):
