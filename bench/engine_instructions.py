@@ -3,6 +3,7 @@ whose timings cannot be trusted (shared, loaded): instruction counts do not move
 
     python bench/engine_instructions.py [SRC ...]     # default: this checkout's src
     BENCH_CASE="text fit step" python bench/engine_instructions.py [SRC ...]  # one case
+    BENCH_GC_FREEZE=1 python bench/engine_instructions.py [SRC ...]  # steadier counts (below)
 
 For each source tree (e.g. a checkout of the commit before a change, and this one), it runs a
 workload twice under callgrind with two repeat counts and reports the difference per repeat,
@@ -24,7 +25,19 @@ import subprocess
 import sys
 import tempfile
 
-WORKLOAD = """
+# With BENCH_GC_FREEZE=1 the objects made before the measured part are frozen (`gc.freeze`):
+# the collector's full passes then walk only what the measured part made, and where one falls
+# no longer moves a count by 1-2 M instructions (a tenth of a small-fit step's count, from run
+# to run of one tree, without it).
+FREEZE = """
+import gc, os
+def freeze():
+    if os.environ.get("BENCH_GC_FREEZE") == "1":
+        gc.collect()
+        gc.freeze()
+"""
+
+WORKLOAD = FREEZE + """
 import sys
 import numpy as np
 import minikeras as keras
@@ -35,6 +48,7 @@ model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(64, activation=
     keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+freeze()
 what, n = sys.argv[1], int(sys.argv[2])
 row = x[:1]
 if what == "fit step":
@@ -47,7 +61,7 @@ else:
         model.predict(row, verbose=0)
 """
 
-TEXT_WORKLOAD = """
+TEXT_WORKLOAD = FREEZE + """
 import sys
 import numpy as np
 import minikeras as keras
@@ -60,6 +74,7 @@ model = keras.Sequential([keras.Input((200,), dtype="int32"),
     keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
 model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+freeze()
 model.fit(x, y, epochs=int(sys.argv[2]), batch_size=32, verbose=0)  # 10 steps an epoch
 """
 

@@ -466,3 +466,57 @@ def test_a_lambda_loads_by_function_name_and_never_from_stored_code(tmp_path):
     anonymous.save(tmp_path / "anonymous.keras")  # Keras loads it with safe_mode=False
     with pytest.raises(ValueError, match="never executes code"):
         minikeras.saving.load_model(tmp_path / "anonymous.keras", safe_mode=False)
+
+
+def test_a_layers_activation_recorded_inside_its_node_trains_byte_for_byte(monkeypatch):
+    """While a tape records, a Dense or convolution layer computes a built-in activation (but
+    softmax and sigmoid, which losses read) inside its own node: weights after training, the
+    loss history and a user tape's input gradient are byte for byte those of the activation
+    recorded as a node of its own, for activations with and without parameters' defaults."""
+    from minikeras import backend, layers as L
+    from minikeras.core import tape
+    from minikeras.layers.base import Layer
+
+    rng = np.random.default_rng(7)
+    images = rng.standard_normal((24, 6, 6, 2)).astype(np.float32)
+    rows = rng.standard_normal((24, 5)).astype(np.float32)
+    labels = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 24)]
+    fused = []
+    recorded_activation = Layer._recorded_activation
+
+    def spied(layer, outputs):
+        rule = recorded_activation(layer, outputs)
+        fused.append((type(layer).__name__, layer.activation.__name__, rule is not None))
+        return rule
+
+    def run(inside):
+        results = []
+        for stack, x in [
+            (lambda: [L.Input((5,)), L.Dense(8, activation="relu"), L.Dropout(0.2),
+                      L.Dense(8, activation="tanh"), L.Dense(8, activation="elu"),
+                      L.Dense(8, activation="gelu"), L.Dense(8, activation="leaky_relu"),
+                      L.Dense(3, activation="softmax")], rows),
+            (lambda: [L.Input((6, 6, 2)), L.Conv2D(3, 3, activation="relu"), L.Flatten(),
+                      L.Dense(4, activation="selu"), L.Dense(3, activation="sigmoid")], images),
+        ]:
+            backend.clear_session(free_memory=False)
+            backend.set_random_seed(2)
+            with monkeypatch.context() as patch:
+                patch.setattr(Layer, "_recorded_activation",
+                              spied if inside else lambda layer, outputs: None)
+                model = minikeras.Sequential(stack())
+                model.compile(optimizer="adam", loss="categorical_crossentropy")
+                history = model.fit(x, labels, batch_size=8, epochs=2, verbose=0).history
+                with tape.GradientTape() as recording:
+                    recording.watch(x)
+                    out = model(x, training=True)
+                grad = recording.gradient(out, x)
+            results.append(([w.tobytes() for w in model.get_weights()], history,
+                             np.asarray(grad).tobytes()))
+        return results
+
+    assert run(inside=True) == run(inside=False)
+    taken = {(kind, name): inside for kind, name, inside in fused}
+    assert taken == {("Dense", name): name not in ("softmax", "sigmoid") for name in [
+        "relu", "tanh", "elu", "gelu", "leaky_relu", "selu", "softmax", "sigmoid"]} | {
+        ("Conv2D", "relu"): True}

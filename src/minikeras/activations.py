@@ -35,6 +35,11 @@ _GELU_CUBIC = 0.044715  # of the tanh estimate of gelu
 _KERAS2_LAYER_NAMES = {"Softmax": "softmax", "ReLU": "relu", "ELU": "elu"}
 
 
+# The activations whose output a loss reads on the tape (`Loss._at_logits` takes a
+# crossentropy at their input, the logits): a layer records them as nodes of their own.
+SEEN_BY_LOSSES = ("softmax", "sigmoid")
+
+
 def _as_float(x):
     """`x` as an ndarray: float input keeps its dtype, anything else becomes `floatx()`."""
     if getattr(x, "dtype", None) is not None and x.dtype.kind == "f":

@@ -26,7 +26,7 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from minikeras import autodiff, backend
+from minikeras import activations, autodiff, backend
 from minikeras.core.tensor import as_tensor
 from minikeras.activations import _as_float, _reduce, _sigmoid, softmax
 from minikeras.autodiff import unbroadcast
@@ -764,7 +764,7 @@ class Loss:
         """The loss of a recorded softmax or sigmoid output, taken at that node's input (the
         logits) where the loss has a stable form there, as Keras 3 on TensorFlow takes it
         from the logits its activations keep: recorded with the logits as its parent."""
-        if y_pred.op not in ("softmax", "sigmoid") or self.reduction in (None, "none"):
+        if y_pred.op not in activations.SEEN_BY_LOSSES or self.reduction in (None, "none"):
             return None
         logits = y_pred.parents[0]
         _at_logits_of.softmax = y_pred if y_pred.op == "softmax" else None

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from minikeras import backend, tree
+from minikeras import activations, backend, tree
 from minikeras.core import tape
 from minikeras.core.tape import Node
 from minikeras.core.tensor import Tensor, as_array, as_tensor
@@ -415,11 +415,34 @@ class Layer:
             flat = tree.flatten(inputs)
             values = tree.map_structure(tape.value_of, inputs)
         outputs, ctx = self.forward(values, **kwargs)
+        activates = self._activation_after_forward and not self._linear
         if tape.recording():
+            if activates:
+                rule = self._recorded_activation(outputs)
+                if rule is not None:  # the activation inside this call's node
+                    activated = np.asarray(self.activation.on_float_array(outputs))
+                    return self._record(inputs, flat, activated, ctx, (rule, outputs))
             outputs = self._record(inputs, flat, outputs, ctx)
-        if self._activation_after_forward and not self._linear:
+        if activates:
             outputs = self.activation(outputs)
         return outputs
+
+    def _recorded_activation(self, outputs):
+        """The gradient rule of this layer's activation if a tape records it inside the
+        layer's own node, else None (the activation records its own node after it).
+
+        A built-in activation (one with `on_float_array`: its function on a float array,
+        with its defaults, which is what a layer calls) on `forward`'s float array is
+        computed and differentiated as its own node would be, the same functions on the
+        same arrays: the node saves a node, a primitive and a step of the sweep. Softmax and
+        sigmoid keep their nodes: a loss reads them (`activations.SEEN_BY_LOSSES`)."""
+        activation = self.activation
+        if type(outputs) is not np.ndarray or outputs.dtype.kind != "f":
+            return None
+        on_float_array = getattr(activation, "on_float_array", None)
+        if on_float_array is None or activation.__name__ in activations.SEEN_BY_LOSSES:
+            return None
+        return activation.backward
 
     def _backward_variables(self):
         """The variables whose gradients `backward` adds: the layer's own trainable weights (a
@@ -427,8 +450,10 @@ class Layer:
         returns those too)."""
         return tuple([v for v in self._weights if v.trainable]) if self._trainable else ()
 
-    def _record(self, inputs, flat_inputs, outputs, ctx):
-        """`outputs` as the tape node(s) of this call."""
+    def _record(self, inputs, flat_inputs, outputs, ctx, activation=None):
+        """`outputs` as the tape node(s) of this call; with `activation`, `(rule, z)`, they
+        are the activation of `forward`'s output `z`, whose gradient `rule(z, outputs, grad)`
+        gives before `backward` (`_recorded_activation`)."""
         kind = type(inputs)
         if kind is Node or kind is np.ndarray:  # one input (a model's stack): kept cheap
             parents = (inputs,) if kind is Node else (None,)
@@ -437,7 +462,12 @@ class Layer:
         variables = self._backward_variables()
         if not variables and all(p is None for p in parents):
             return outputs
-        if kind in _STRUCTURES:
+        if activation is not None:
+            rule, z = activation
+
+            def vjp(grad, grads):
+                return (self.backward(ctx, rule(z, outputs, grad), grads),)
+        elif kind in _STRUCTURES:
             def vjp(grad, grads):
                 return tree.flatten(self.backward(ctx, grad, grads))
         else:
