@@ -114,7 +114,9 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
         else:
             divisor = float(weighted.size)
         scale = 1.0 / divisor if divisor else 0.0  # Keras divides "no NaN": 0 / 0 is 0
-        loss = dtype.type(np.add.reduce(weighted, axis=None) / divisor if divisor else 0.0)
+        loss = np.add.reduce(weighted, axis=None) / divisor if divisor else 0.0
+        if type(loss) is not dtype.type:  # (the quotient of a float of the values' dtype is one)
+            loss = dtype.type(loss)
     d_weighted = dtype.type(scale) if weights is None else weights * dtype.type(scale)
 
     def pullback(cotangent=None):
