@@ -279,9 +279,14 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 @_export_function
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the arg max of `y_pred` is that of the one-hot `y_true`, else 0.0."""
-    # (the arrays' own argmax: what np.argmax calls, without its Python wrapper)
-    matches = np.asarray(y_true).argmax(axis=-1) == np.asarray(y_pred).argmax(axis=-1)
+    matches = _argmax(y_true) == _argmax(y_pred)
     return matches.astype(backend.floatx())
+
+
+def _argmax(x):
+    """`np.argmax(x, axis=-1)`; of an array, its own argmax (what np.argmax calls, without the
+    Python of its wrapper)."""
+    return x.argmax(axis=-1) if type(x) is np.ndarray else np.argmax(x, axis=-1)
 
 
 @_export_function
