@@ -527,7 +527,7 @@ def test_sparse_crossentropy_on_one_hot_targets_says_what_to_use():
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32"])
 def test_mean_without_numpys_wrapper_is_numpys_mean_bit_for_bit(dtype):
-    """`losses.mean` (the loss and metric kernels' per-sample means) skips `np.mean`'s Python:
+    """`losses._mean` (the loss and metric kernels' per-sample means) skips `np.mean`'s Python:
     the same sum and division, so the same bytes, for every axis spelling, long (pairwise)
     and short rows, infinities and NaN; float16, integers and empty slices go to np.mean."""
     rng = np.random.default_rng(5)
@@ -544,11 +544,11 @@ def test_mean_without_numpys_wrapper_is_numpys_mean_bit_for_bit(dtype):
             axes += [(0, 1), (1, array.ndim - 1) if array.ndim > 2 else (1,)]
         for axis in axes:
             with np.errstate(all="ignore"):
-                expected, got = np.mean(array, axis=axis), losses.mean(array, axis=axis)
+                expected, got = np.mean(array, axis=axis), losses._mean(array, axis=axis)
             assert type(got) is type(expected) and got.dtype == expected.dtype, (array.shape, axis)
             assert np.asarray(got).tobytes() == np.asarray(expected).tobytes(), (array.shape, axis)
     with pytest.warns(RuntimeWarning, match="Mean of empty slice"), np.errstate(invalid="ignore"):
-        assert np.isnan(losses.mean(np.zeros((0, 3), np.float32), axis=0)).all()
+        assert np.isnan(losses._mean(np.zeros((0, 3), np.float32), axis=0)).all()
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

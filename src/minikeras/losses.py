@@ -136,7 +136,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 _MEANS_AS_NUMPY_DOES = (np.dtype("float32"), np.dtype("float64"))
 
 
-def mean(values, axis=None):
+def _mean(values, axis=None):
     """`np.mean(values, axis=axis)`, without its Python wrapper for float32 and float64 arrays
     (a sixth of a small batch's metric update): numpy's own steps, the sum and then the
     division by the count as an `intp`, in place (the same two ufunc calls, so the same
@@ -243,7 +243,7 @@ def _mean_over(terms, d_terms, y_pred, axis=-1):
     def pullback(cotangent):
         return unbroadcast(_with_axis(cotangent, axis) * d_terms() / count, y_pred.shape)
 
-    return _Result(mean(terms, axis=axis), pullback)
+    return _Result(_mean(terms, axis=axis), pullback)
 
 
 def _clip_probabilities(p, upper=None):

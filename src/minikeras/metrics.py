@@ -194,7 +194,7 @@ class Mean(Metric):
         self._update(values, sample_weight)
 
     def _update(self, values, sample_weight, mask=None):
-        values, sample_weight = _samplewise(values, sample_weight, losses.mean, self.dtype, mask)
+        values, sample_weight = _samplewise(values, sample_weight, losses._mean, self.dtype, mask)
         _add_to(self.total, _total(values))
         if sample_weight is not None:
             _add_to(self.count, _total(sample_weight))
