@@ -594,3 +594,41 @@ def test_crossentropy_at_a_recorded_softmax_reuses_its_maxima_sums_and_values_ex
     assert value_and_gradient(reuse=True) == value_and_gradient(reuse=False)
     # (logits of another dtype than the loss's float32 are converted: nothing to take)
     assert taken == [softmax_axis % len(shape) == len(shape) - 1 and dtype == "float32"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_binary_crossentropy_at_a_recorded_sigmoid_takes_its_values_exactly(
+        monkeypatch, dtype, label_smoothing):
+    """At the logits of a recorded sigmoid, binary crossentropy's gradient takes the sigmoid's
+    values instead of computing them again: loss and tape gradient byte for byte those of
+    computing them again (saturated and NaN logits included); from logits the loss converts
+    (float64 here), they are computed."""
+    from minikeras import activations
+    from minikeras.core import tape
+
+    rng = np.random.default_rng(4)
+    logits = (rng.standard_normal((32, 1)) * 30).astype(dtype)
+    logits[0, 0], logits[1, 0] = np.nan, -np.inf
+    y_true = rng.integers(0, 2, (32, 1)).astype(np.float32)
+    loss = losses.BinaryCrossentropy(label_smoothing=label_smoothing)
+    taken = []
+    recorded_activation = losses._recorded_activation
+
+    def spied(op, values):
+        found = recorded_activation(op, values)
+        taken.append(found is not None)
+        return found
+
+    def value_and_gradient(reuse):
+        with monkeypatch.context() as patch:
+            patch.setattr(losses, "_recorded_activation",
+                          spied if reuse else lambda op, values: None)
+            with np.errstate(all="ignore"), tape.GradientTape() as recording:
+                recording.watch(logits)
+                value = loss(y_true, activations.sigmoid(tape.lift(logits)))
+                gradient = recording.gradient(value, logits)
+        return np.asarray(tape.value_of(value)).tobytes(), np.asarray(gradient).tobytes()
+
+    assert value_and_gradient(reuse=True) == value_and_gradient(reuse=False)
+    assert taken == [dtype == "float32"]

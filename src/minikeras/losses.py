@@ -465,7 +465,7 @@ def _binary_terms(y_true, y_pred, from_logits):
     clipped probabilities."""
     if from_logits:
         terms = np.maximum(y_pred, 0) - y_pred * y_true + np.log1p(np.exp(-np.abs(y_pred)))
-        return terms, lambda: _sigmoid(y_pred) - y_true
+        return terms, lambda: _recorded_sigmoid(y_pred) - y_true
     clipped = _clip_probabilities(y_pred)
     terms = -(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
 
@@ -529,17 +529,33 @@ def _normalized_probabilities(probabilities, axis):
     return clipped, pullback
 
 
-# The recorded softmax output a crossentropy is being taken at the logits of (`Loss._at_logits`,
-# in this thread): `_log_softmax_and_softmax` takes its maxima, sums and values from it.
+# The recorded softmax or sigmoid output a crossentropy is being taken at the logits of
+# (`Loss._at_logits`, in this thread): `_log_softmax_and_softmax` takes a softmax's maxima,
+# sums and values from it, `_binary_terms` a sigmoid's values.
 _at_logits_of = threading.local()
+
+
+def _recorded_activation(op, logits):
+    """The recorded `op` output whose logits are these very arrays (`_at_logits_of`), or None."""
+    activated = getattr(_at_logits_of, "activated", None)
+    if activated is None or activated.op != op or activated.parents[0].value is not logits:
+        return None
+    return activated
+
+
+def _recorded_sigmoid(logits):
+    """`sigmoid(logits)`: the values of the recorded sigmoid of these very arrays if there is
+    one (what `_sigmoid` computes: that is the activation's function), else computed."""
+    sigmoid = _recorded_activation("sigmoid", logits)
+    return _sigmoid(logits) if sigmoid is None else sigmoid.value
 
 
 def _recorded_softmax(logits, axis):
     """`(maxima, sums, softmax)` of `logits` along `axis` from the recorded softmax whose
     logits these very arrays are (`_at_logits_of`), if it was taken along that axis; else
     None."""
-    softmax = getattr(_at_logits_of, "softmax", None)
-    if softmax is None or softmax.intermediates is None or softmax.parents[0].value is not logits:
+    softmax = _recorded_activation("softmax", logits)
+    if softmax is None or softmax.intermediates is None:
         return None
     softmax_axis, peak, total = softmax.intermediates
     if type(softmax_axis) is not int or type(axis) is not int \
@@ -769,12 +785,12 @@ class Loss:
         if y_pred.op not in activations.SEEN_BY_LOSSES or self.reduction in (None, "none"):
             return None
         logits = y_pred.parents[0]
-        _at_logits_of.softmax = y_pred if y_pred.op == "softmax" else None
+        _at_logits_of.activated = y_pred
         try:
             fused = self.logits_value_and_grad(
                 _plain(y_true), logits.value, sample_weight, y_pred.op)
         finally:
-            _at_logits_of.softmax = None
+            _at_logits_of.activated = None
         if fused is None:
             return None
         value, grad = fused

@@ -89,7 +89,8 @@ class Embedding(Layer):
 
     def forward(self, inputs, training=False):
         indices = inputs if inputs.dtype.kind in "iu" else inputs.astype(np.int32)
-        return np.take(self._embeddings.value, indices, axis=0), indices
+        # (the table's own take: what np.take calls, without its Python wrapper)
+        return self._embeddings.value.take(indices, axis=0), indices
 
     def backward(self, indices, grad, grads):
         embeddings = self._embeddings
