@@ -547,6 +547,9 @@ def test_mean_without_numpys_wrapper_is_numpys_mean_bit_for_bit(dtype):
                 expected, got = np.mean(array, axis=axis), losses._mean(array, axis=axis)
             assert type(got) is type(expected) and got.dtype == expected.dtype, (array.shape, axis)
             assert np.asarray(got).tobytes() == np.asarray(expected).tobytes(), (array.shape, axis)
+    for axis in (2, -3, (0, 2)):  # out of range: numpy's own error
+        with pytest.raises(np.exceptions.AxisError):
+            losses._mean(np.zeros((2, 3), np.float32), axis=axis)
     with pytest.warns(RuntimeWarning, match="Mean of empty slice"), np.errstate(invalid="ignore"):
         assert np.isnan(losses._mean(np.zeros((0, 3), np.float32), axis=0)).all()
 

@@ -143,14 +143,17 @@ def _mean(values, axis=None):
     numbers). Anything else, and empty slices (numpy warns), go to `np.mean`."""
     if type(values) is not np.ndarray or values.dtype not in _MEANS_AS_NUMPY_DOES:
         return np.mean(values, axis=axis)
+    ndim = values.ndim
     if axis is None:
         count = values.size
-    elif type(axis) is int:
+    elif type(axis) is int and -ndim <= axis < ndim:
         count = values.shape[axis]
-    else:
+    elif type(axis) is tuple and all(type(one) is int and -ndim <= one < ndim for one in axis):
         count = 1
         for one in axis:
             count *= values.shape[one]
+    else:  # (numpy's errors for an axis out of range, or of another type)
+        return np.mean(values, axis=axis)
     if not count:
         return np.mean(values, axis=axis)
     total = np.add.reduce(values, axis=axis)
