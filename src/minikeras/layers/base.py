@@ -64,8 +64,9 @@ class Layer:
     """
 
     # Built-in layers with an `activation` set this: `forward` returns the activation's input
-    # and the activation is applied (and recorded, as its own node) after it, so that a loss
-    # can see a softmax or sigmoid output and take its stable form at the logits.
+    # and the activation is applied after it (recorded as its own node for a softmax or
+    # sigmoid, so that a loss can see that output and take its stable form at the logits;
+    # inside the layer's node for the other built-in ones: `_recorded_activation`).
     _activation_after_forward = False
     # Layers that take integer inputs as integers (embeddings, lookups) set this.
     _keeps_integer_inputs = False
