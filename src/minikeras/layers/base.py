@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from minikeras import backend, tree
+from minikeras import backend, dtype_policies, tree
 from minikeras.core import tape
 from minikeras.core.tape import Node
 from minikeras.core.tensor import Tensor, as_array, as_tensor
@@ -129,7 +129,9 @@ class Layer:
         self._losses = []
         self._loss_holders = ()  # the layers that added losses during this layer's last call
         self.trainable = trainable
-        self.dtype = backend.standardize_dtype(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
+        # The dtype minikeras computes and stores in: a mixed policy's float32 (its weights').
+        self.dtype = self._dtype_policy.variable_dtype
         self._np_dtype = np.dtype(self.dtype)
         from minikeras import regularizers
 
@@ -217,6 +219,21 @@ class Layer:
     # Keras 3's dtype policy, read as its three dtypes. minikeras computes and stores in one
     # dtype (a mixed policy's float32), so the three agree.
     compute_dtype = variable_dtype = input_dtype = property(lambda self: self.dtype)
+
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        if self._weights:
+            raise ValueError(
+                f"Layer '{self.name}' has weights already: its dtype policy cannot change to "
+                f"{value!r}. Set it before the layer is built."
+            )
+        self._dtype_policy = dtype_policies.get(value)
+        self.dtype = self._dtype_policy.variable_dtype
+        self._np_dtype = np.dtype(self.dtype)
 
     @property
     def trainable(self):
@@ -699,7 +716,7 @@ class Layer:
         config = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": dtype_policy_config(self.dtype),
+            "dtype": dtype_policies.serialize(self._dtype_policy),
         }
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = registry.serialize(self.activity_regularizer)
@@ -878,15 +895,6 @@ def _legacy_input_shape(input_shape, input_dim, batch_input_shape, batch_size):
     if input_dim is not None:
         return (batch_size, int(input_dim))
     return None
-
-
-def dtype_policy_config(dtype):
-    return {
-        "module": "keras",
-        "class_name": "DTypePolicy",
-        "config": {"name": dtype},
-        "registered_name": None,
-    }
 
 
 def activation_backward(activation, x, y, grad):
