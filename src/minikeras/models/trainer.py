@@ -86,6 +86,11 @@ class Trainer:
             raise TypeError(
                 f"Trainer.compile() got an unexpected keyword argument '{next(iter(kwargs))}'")
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            # Keras' float16 training scales the loss; the state and files say so here too.
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         self.run_eagerly = bool(run_eagerly)
         self._loss_fn = self._compiled_loss = None
@@ -214,12 +219,13 @@ class Trainer:
             with tape.GradientTape() as recording:
                 y_pred = self(x, training=True) if self._call_takes_training else self(x)
                 loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+                scaled = loss if self.optimizer is None else self.optimizer.scale_loss(loss)
             self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
             variables = self._steps.variables if self._steps else self.trainable_variables
             if variables:
                 # Into arrays the optimizer keeps across steps (views of its packed arrays).
                 buffers = self.optimizer._fit_gradient_buffers(variables)
-                grads = recording.gradient(loss, variables, into=buffers)
+                grads = recording.gradient(scaled, variables, into=buffers)
                 self.optimizer.apply(grads, variables)
             else:
                 warnings.warn("The model does not have any trainable weights.", stacklevel=2)

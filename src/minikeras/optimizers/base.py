@@ -321,6 +321,10 @@ class Optimizer:
                 )
             variable.assign(weight)
 
+    def _keras2_variables(self):
+        """The variables a legacy `.h5` file stores: `variables` without the learning rate."""
+        return [v for v in self._variables if v is not self._learning_rate]
+
     def _from_keras2_variables(self, arrays):
         """A tf_keras optimizer's stored values (it keeps no learning-rate variable) in this
         optimizer's `variables` order, the learning rate left out."""

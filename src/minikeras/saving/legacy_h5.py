@@ -432,9 +432,8 @@ def save_model(model, filepath, include_optimizer=True):
             write_layers(h5file.create_group("model_weights"), model)
             if optimizer is not None:
                 # tf_keras' order: Keras 3's without the learning-rate variable.
-                learning_rate = getattr(optimizer, "_learning_rate", None)
                 _write_weights(h5file.create_group("optimizer_weights"),
-                               [v for v in optimizer.variables if v is not learning_rate],
+                               optimizer._keras2_variables(),
                                lambda variable: f"{variable.path}:0")
 
 
