@@ -466,3 +466,34 @@ def test_a_lambda_loads_by_function_name_and_never_from_stored_code(tmp_path):
     anonymous.save(tmp_path / "anonymous.keras")  # Keras loads it with safe_mode=False
     with pytest.raises(ValueError, match="never executes code"):
         minikeras.saving.load_model(tmp_path / "anonymous.keras", safe_mode=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# A Model subclass given inputs and outputs is a functional model with the subclass' methods
+
+
+class _FunctionalWithOwnStep(minikeras.Model):
+    def train_step(self, data):
+        self.steps_taken = getattr(self, "steps_taken", 0) + 1
+        return super().train_step(data)
+
+
+@pytest.mark.parametrize("extension", ["keras", "h5"])
+def test_a_functional_subclass_trains_saves_and_loads_as_itself(tmp_path, extension):
+    from minikeras.models.functional import Functional
+
+    inputs = minikeras.Input((3,))
+    model = _FunctionalWithOwnStep(inputs, layers.Dense(2)(layers.Dense(4)(inputs)), name="own")
+    assert isinstance(model, Functional) and model.name == "own"
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 2), "float32")
+    model.fit(x, y, batch_size=4, verbose=0)
+    assert model.steps_taken == 2
+    path = tmp_path / f"m.{extension}"
+    model.save(path)
+    loaded = minikeras.models.load_model(
+        path, custom_objects={"_FunctionalWithOwnStep": _FunctionalWithOwnStep})
+    assert type(loaded) is _FunctionalWithOwnStep
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    again = _FunctionalWithOwnStep.from_config(model.get_config())
+    assert type(again) is _FunctionalWithOwnStep and len(again.layers) == len(model.layers)
