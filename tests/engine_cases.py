@@ -178,24 +178,15 @@ def functional_subclass(keras, GradientTape, data):
     """A `keras.Model` subclass given `inputs` and `outputs`: a functional model with its own
     `train_step`, as Keras' guide to customizing `fit` writes it."""
 
+    _, CompiledLossStep = subclassed_models(keras)
+
     class CustomModel(keras.Model):
-        def train_step(self, data):
-            x, y = data
-            with GradientTape() as tape:
-                y_pred = self(x, training=True)
-                loss = self.compute_loss(y=y, y_pred=y_pred)
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply(grads, self.trainable_variables)
-            for metric in self.metrics:
-                if metric.name == "loss":
-                    metric.update_state(loss)
-                else:
-                    metric.update_state(y, y_pred)
-            return {m.name: m.result() for m in self.metrics}
+        train_step = CompiledLossStep.train_step  # reads `self.GradientTape`
 
     inputs = keras.Input((FEATURES,))
     hidden = keras.layers.Dense(8, activation="relu")(inputs)
     model = CustomModel(inputs, keras.layers.Dense(2)(hidden))
+    model.GradientTape = GradientTape
     set_initial(model, 6)
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])
     history = model.fit(data["x"], data["targets"], batch_size=BATCH, epochs=2, shuffle=False,
