@@ -497,3 +497,49 @@ def test_a_functional_subclass_trains_saves_and_loads_as_itself(tmp_path, extens
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     again = _FunctionalWithOwnStep.from_config(model.get_config())
     assert type(again) is _FunctionalWithOwnStep and len(again.layers) == len(model.layers)
+
+
+class _StepOnly(minikeras.Model):
+    """A model that is its steps alone (no `call`), as Keras' VAE example: a step's `data` is
+    `x` itself when there is no target."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+        self.seen = []
+
+    def train_step(self, data):
+        self.seen.append(("train", type(data).__name__))
+        with GradientTape() as tape:
+            loss = ops.mean(ops.square(self.dense(data) - data))
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return {"loss": loss}
+
+    def test_step(self, data):
+        self.seen.append(("test", type(data).__name__))
+        return {"loss": ops.mean(ops.square(self.dense(data) - data))}
+
+    def predict_step(self, data):
+        self.seen.append(("predict", type(data).__name__))
+        return self.dense(data)
+
+
+def test_steps_get_x_alone_when_there_is_no_target():
+    model = _StepOnly()
+    model.compile(optimizer="sgd")
+    x = np.ones((4, 3), "float32")
+    model.fit(x, batch_size=2, epochs=1, verbose=0)
+    model.evaluate(x, batch_size=4, verbose=0)
+    assert model.predict(x, batch_size=4, verbose=0).shape == (4, 3)
+    assert model.seen == [("train", "ndarray")] * 2 + [("test", "ndarray"), ("predict", "ndarray")]
+    # with a target, the tuple as before
+    model.seen.clear()
+
+    def train_step(data):
+        model.seen.append(("train", type(data).__name__, len(data)))
+        return {}
+
+    model.train_step = train_step
+    model.fit(x, x, batch_size=4, epochs=1, verbose=0)
+    assert model.seen == [("train", "tuple", 2)]

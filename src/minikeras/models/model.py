@@ -77,6 +77,11 @@ class Model(Trainer, Layer):
         self.built = True
         self(probe, training=False)
 
+    def _ensure_built(self, batches):
+        if type(self).call is Model.call:
+            return  # a model that is its `train_step` alone (Keras' VAE): nothing to run
+        super()._ensure_built(batches)
+
     def _build_for(self, input_shape):
         if type(self).build is Model.build:
             self.built = True  # a subclassed model's layers build on its first call

@@ -411,7 +411,7 @@ class Trainer:
                             if quiet:
                                 self._train_step(data, logs=False)
                             else:
-                                logs = _python_logs(self.train_step(data))
+                                logs = _python_logs(self.train_step(_as_given(data)))
                                 callback_list.on_train_batch_end(step, logs)
                             stepped = True
                             if self.stop_training:
@@ -448,7 +448,7 @@ class Trainer:
         for step, data in enumerate(batches.batches()):
             if callback_list:
                 callback_list.on_test_batch_begin(step)
-            logs = _python_logs(self.test_step(data))
+            logs = _python_logs(self.test_step(_as_given(data)))
             if callback_list:
                 callback_list.on_test_batch_end(step, logs)
         return self._get_metrics_result_or_logs(logs) if logs else logs
@@ -542,7 +542,7 @@ class Trainer:
             for step, data in enumerate(batches.batches()):
                 callback_list.on_predict_batch_begin(step)
                 batch = tree.map_structure(lambda y: as_array(tape.value_of(y)),
-                                           self.predict_step(data))
+                                           self.predict_step(_as_given(data)))
                 if tree.is_nested(batch):
                     structured.append(batch)
                 else:
@@ -718,6 +718,13 @@ def _batch_size(x):
     if type(x) is np.ndarray:
         return len(x)
     return len(next(leaf for leaf in tree.flatten(x) if leaf is not None))
+
+
+def _as_given(batch):
+    """A batch as Keras hands it to a step: `x` alone when there is no target
+    (`pack_x_y_sample_weight`), so that a user's `train_step(self, data)` may use `data` as
+    the inputs (Keras' VAE does)."""
+    return data_lib.pack_x_y_sample_weight(*batch) if type(batch) is tuple else batch
 
 
 def _python_logs(logs):

@@ -105,7 +105,7 @@ class Embedding(Layer):
             grads.add(embeddings, total)
         return None  # indices have no gradient
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
         if type(inputs) is np.ndarray:  # a call's ids: what ops.not_equal gives, without it
