@@ -287,6 +287,37 @@ class Layer:
                 stack.extend(reversed(layer._sublayers()))
         return layers
 
+    # Keras' Dense, Embedding and convolutions save the weights their `build` made, not a
+    # subclass' other variables (which such a subclass saves in its own `save_own_variables`).
+    _saves_built_weights_only = False
+
+    def save_own_variables(self, store):
+        """Put this layer's own variables in `store` under "0", "1", ... (what a `.keras`
+        file keeps for it); a layer with other state overrides this and calls it."""
+        saved = self._weights if self._saves_built_weights_only else self._own_variables()
+        for index, variable in enumerate(saved):
+            store[str(index)] = variable.value
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from `store` (as `save_own_variables` filled it)."""
+        variables = self._own_variables()
+        if len(store.keys()) != len(variables):
+            if not variables and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built and thus it doesn't have any "
+                    f"variables. However the weights file lists {len(store.keys())} variables "
+                    "for this layer. Build it in `build()` (or `build_from_config()`) before "
+                    "its weights are loaded."
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(variables)} variables, but received "
+                f"{len(store.keys())} variables during loading. "
+                f"Expected: {[v.name for v in variables]}"
+            )
+        saved = self._weights if self._saves_built_weights_only else variables
+        for index, variable in enumerate(saved):
+            variable.assign(store[str(index)])
+
     def _own_variables(self):
         """This layer's own variables: those it made trainable, then the others (Keras'
         `_trainable_variables + _non_trainable_variables`), attributes included."""

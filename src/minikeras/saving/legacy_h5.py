@@ -182,7 +182,8 @@ def _load_state_layers(model, stored, check_only):
     """Hand the stored arrays of the model's stateful, weightless layers to their
     `load_own_variables`; the other stored layers, for the usual matching."""
     hooks = {layer.name: layer for layer in model.layers
-             if hasattr(layer, "load_own_variables") and not loading.legacy_variables(layer)}
+             if loading.own_hook(layer, "load_own_variables")
+             and not loading.legacy_variables(layer)}
     rest = []
     for entry in stored:
         layer = hooks.get(entry.name)

@@ -30,6 +30,8 @@ class Embedding(Layer):
         input_length: Keras 2's sequence length; accepted with Keras 3's deprecation warning.
     """
 
+    _saves_built_weights_only = True  # see `Layer.save_own_variables`
+
     _keeps_integer_inputs = True
     _single_input = True
 
