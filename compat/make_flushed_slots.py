@@ -16,8 +16,8 @@ numpy backend) leaves a subnormal. Two kinds of case:
   Weights every `EVERY` steps, the optimizer's variables at the end.
 - `fit/<case>`: a Dense(16, relu) -> Dense(3) model fitted on 64 rows for 4 epochs of 8
   batches, unshuffled; inputs 5-7 are non-zero (about 1e-18, 1e-21, 1e-36) in the first
-  batch only, so their kernel rows' slots start tiny and decay. Final weights and optimizer variables (not on
-  the numpy backend, which has no `fit`).
+  batch only, so their kernel rows' slots start tiny and decay. Final weights and optimizer
+  variables (not on the numpy backend, which has no `fit`).
 
 tests/test_flushed_slots.py replays both on minikeras.
 """

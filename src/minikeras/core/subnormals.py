@@ -35,7 +35,7 @@ import numpy as np
 # The environment word holding the modes, its flush bits, and the bits cleared inside the
 # scope (rounding: to nearest; exception flags), by `os.uname().machine`.
 _X86_64 = (32, 7, 0x8040, 0x6000 | 0x3F)  # fenv_t bytes, MXCSR word, FTZ|DAZ, RC and flags
-_AARCH64 = (8, 0, 1 << 24, 3 << 22)  # FPCR: FZ; RMode (FPSR, word 1, holds the flags)
+_AARCH64 = (8, 0, 1 << 24, 3 << 22)  # {FPCR, FPSR}: FZ and RMode (FPSR: the flags, cleared)
 _LAYOUTS = {"x86_64": _X86_64, "amd64": _X86_64, "aarch64": _AARCH64, "arm64": _AARCH64}
 
 _modes = None  # `_Modes` once looked for; False where the fallback serves
@@ -44,12 +44,7 @@ _modes = None  # `_Modes` once looked for; False where the fallback serves
 def flush_to_zero():
     """Set flush-to-zero and denormals-are-zero in this thread; returns what `restore` takes."""
     modes = _modes if _modes is not None else _find_modes()
-    if not modes:
-        return None
-    saved = modes.environment()
-    modes.get(saved)
-    modes.set(modes.flushing)
-    return saved
+    return modes.enter() if modes else None
 
 
 def restore(saved, written=None):
@@ -97,11 +92,16 @@ def hardware():
 
 
 def zero_subnormals(arrays):
-    """Each float array's subnormal elements, in place, as zeros of their sign."""
+    """Each float32 and float64 array's subnormal elements, in place, as zeros of their sign
+    (other arrays as they are: the modes flush neither float16, whose conversions ignore them,
+    nor integers)."""
     for array in arrays:
-        if array.dtype.kind == "f" and array.size:
+        if array.dtype in _FLUSHED_DTYPES and array.size:
             tiny = np.finfo(array.dtype).tiny
             np.multiply(array, 0, out=array, where=np.less(np.abs(array), tiny))
+
+
+_FLUSHED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class _Modes:
@@ -122,6 +122,13 @@ class _Modes:
             flushing[1] = 0  # aarch64's FPSR: the cumulative exception flags
         else:
             flushing[1] &= ~0x3F  # x87 status word: its exception flags
+
+    def enter(self):
+        """Set the flushing environment in this thread; returns the one it replaced."""
+        saved = self.environment()
+        self.get(saved)
+        self.set(self.flushing)
+        return saved
 
 
 _lock = threading.Lock()
@@ -150,12 +157,10 @@ def _load_modes():
 
 
 def _flushes(modes):
-    """Whether the modes do flush here (a CPU without DAZ ignores the bit, for instance)."""
+    """Whether the modes do flush here (valgrind, for one, runs the code and ignores them)."""
     smallest = np.array([np.finfo(np.float32).smallest_subnormal, np.finfo(np.float32).tiny],
                         np.float32)
-    saved = modes.environment()
-    modes.get(saved)
-    modes.set(modes.flushing)
+    saved = modes.enter()
     try:
         product = smallest * np.float32(0.75)  # a subnormal operand; a subnormal result
     finally:

@@ -712,10 +712,13 @@ def _update_units_flushed(units, learning_rate):
 
 
 def _written(optimizer, variables):
-    """The arrays an update writes: the optimizer's float variables (slots, averages,
-    accumulators) and the updated variables."""
+    """The float arrays an update writes: the optimizer's variables (slots, averages,
+    accumulators, scalars) and the updated variables; packed, the flat arrays that hold the
+    slots and weights (fewer, larger arrays), and the scalars."""
     arrays = [v.value for v in optimizer._variables]
-    return [a for a in arrays if a.dtype.kind == "f"] + [v.value for v in variables]
+    if optimizer._packing:
+        return [a for a in arrays if a.ndim == 0] + optimizer._packing.flat_arrays
+    return arrays + [v.value for v in variables]
 
 
 def _other_threads_share(optimizer, units):
