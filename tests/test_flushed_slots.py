@@ -235,7 +235,8 @@ def test_the_fallback_zeroes_written_subnormals_keeping_their_sign(monkeypatch):
     monkeypatch.setattr(subnormals, "_modes", False)
     arrays = [np.array([SMALLEST, -SMALLEST, -TINY / 2, TINY, 1.0, -0.0, np.inf, np.nan], F32),
               np.array([5e-324, 1e-300, -2e-310], np.float64),
-              np.array([6e-8, 1.0], np.float16), np.array([3, -1])]
+              np.array([6e-8, 1.0], np.float16), np.array([3, -1]), np.array(-1e-310),
+              np.array([[SMALLEST, 2.0], [-TINY / 4, -TINY]], F32)[:, ::-1]]  # 0-d, strided
     originals = [a.copy() for a in arrays]
     with subnormals.flushed(lambda: arrays):
         assert ieee_product_is_subnormal()  # no modes: IEEE inside
