@@ -6,6 +6,11 @@
         packed in one chunk (the whole flat arrays at once, as before chunks), and packed in
         two threads (about half the chunks each; forced, as if the thread policy gave this fit
         two threads). Medians and minimums, in ms.
+    python bench/bench_packed_update.py sunk SRC_A SRC_B [RMSprop|Adam|...] [ROUNDS]
+        the packed update of mnist_mlp's weights once 70% of the gradient lanes have stayed 0
+        for 120 updates after a tiny start (their slots sunk into the subnormals, or flushed to
+        zero), in fresh processes, the two source trees taking turns; each process reports the
+        median of 60 timed updates (one BLAS thread) and the subnormals its slots hold.
     python bench/bench_packed_update.py fit SRC_A SRC_B [ROUNDS]
         the small fit (bench_training.py's: Adam, batch 32, 1,000 rows, 30 epochs) in fresh
         processes, the two source trees taking turns (e.g. a checkout of the commit before and
@@ -86,6 +91,51 @@ def updates(name, repeats):
                   f"ms  min {min(seconds) * 1e3:7.3f} ms")
 
 
+SUNK = """
+import statistics, sys, time, numpy as np
+from minikeras import optimizers
+from minikeras.layers.base import Variable
+rng = np.random.default_rng(0)
+variables = [Variable(rng.standard_normal(s).astype("float32") * 0.01, name=f"w{i}",
+                      path=f"w{i}") for i, s in enumerate(%(shapes)r)]
+optimizer = optimizers.%(name)s()
+buffers = optimizer._fit_gradient_buffers(variables)  # packed, as fit packs
+grads = [buffers[id(v)] for v in variables]
+for grad in grads:
+    grad[...] = rng.standard_normal(grad.shape).astype("float32") * 1e-17
+optimizer.apply(grads, variables)
+for grad in grads:
+    grad[...] = rng.standard_normal(grad.shape).astype("float32") * 0.01
+    grad[rng.random(grad.shape) < 0.7] = 0
+for _ in range(120):
+    optimizer.apply(grads, variables)
+slots = [s.value for slots in optimizer._slot_lists for s in slots]
+subnormal = sum(int(np.count_nonzero((s != 0) & (np.abs(s) < np.finfo(s.dtype).tiny)))
+                for s in slots)
+times = []
+for _ in range(60):
+    start = time.perf_counter()
+    optimizer.apply(grads, variables)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times), subnormal)
+"""
+
+
+def sunk(sources, name, rounds):
+    code = SUNK % {"shapes": SHAPES["mnist_mlp"], "name": name}
+    results = {source: [] for source in sources}
+    for round_ in range(rounds):
+        for source in sources if round_ % 2 == 0 else sources[::-1]:
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True, env={**os.environ, "PYTHONPATH": source,
+                                                   "OPENBLAS_NUM_THREADS": "1"})
+            seconds, subnormal = done.stdout.split()
+            results[source].append((float(seconds), int(subnormal)))
+    for source, runs in results.items():
+        print(f"{source}: {name} update median {statistics.median(s for s, _ in runs) * 1e3:.3f}"
+              f" ms, {runs[0][1]:,} subnormal slot values")
+
+
 def fits(sources, rounds):
     results = {source: [] for source in sources}
     for round_ in range(rounds):
@@ -105,6 +155,10 @@ if __name__ == "__main__":
     if what == "update":
         updates(sys.argv[2] if len(sys.argv) > 2 else "RMSprop",
                 int(sys.argv[3]) if len(sys.argv) > 3 else 300)
+    elif what == "sunk":
+        sunk([os.path.abspath(s) for s in sys.argv[2:4]],
+             sys.argv[4] if len(sys.argv) > 4 else "RMSprop",
+             int(sys.argv[5]) if len(sys.argv) > 5 else 4)
     else:
         fits([os.path.abspath(s) for s in sys.argv[2:4]],
              int(sys.argv[4]) if len(sys.argv) > 4 else 10)

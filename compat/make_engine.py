@@ -4,7 +4,8 @@ Run under the oracle: `/tmp/oracle/bin/python compat/make_engine.py` (Keras 3, T
 
 The cases of tests/engine_cases.py: a GradientTape training loop with validation calls between
 forward and backward, a persistent tape, subclassed models overriding `train_step`/`test_step`
-(their own loss tracker and metrics; `compute_loss` with compiled metrics), and
+(their own loss tracker and metrics; `compute_loss` with compiled metrics; a functional
+subclass given `inputs` and `outputs`), and
 `train_on_batch`/`test_on_batch` on a saturated softmax. tests/test_engine.py replays them.
 """
 

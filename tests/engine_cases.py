@@ -174,6 +174,27 @@ def compiled_loss_step(keras, GradientTape, data):
     return {"history": history.history, "weights": model.get_weights()}
 
 
+def functional_subclass(keras, GradientTape, data):
+    """A `keras.Model` subclass given `inputs` and `outputs`: a functional model with its own
+    `train_step`, as Keras' guide to customizing `fit` writes it."""
+
+    _, CompiledLossStep = subclassed_models(keras)
+
+    class CustomModel(keras.Model):
+        train_step = CompiledLossStep.train_step  # reads `self.GradientTape`
+
+    inputs = keras.Input((FEATURES,))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    model = CustomModel(inputs, keras.layers.Dense(2)(hidden))
+    model.GradientTape = GradientTape
+    set_initial(model, 6)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    history = model.fit(data["x"], data["targets"], batch_size=BATCH, epochs=2, shuffle=False,
+                        verbose=0)
+    return {"history": history.history, "weights": model.get_weights(),
+            "layers": len(model.layers)}
+
+
 def on_batch(keras, GradientTape, data):
     """train_on_batch and test_on_batch on a softmax output saturated beyond float32's 1e-7:
     Keras on TensorFlow takes the crossentropy at the logits in both."""
@@ -196,6 +217,7 @@ CASES = {
     "persistent_tape": persistent_tape,
     "own_train_step": own_train_step,
     "compiled_loss_step": compiled_loss_step,
+    "functional_subclass": functional_subclass,
     "on_batch": on_batch,
 }
 

@@ -468,6 +468,83 @@ def test_a_lambda_loads_by_function_name_and_never_from_stored_code(tmp_path):
         minikeras.saving.load_model(tmp_path / "anonymous.keras", safe_mode=False)
 
 
+# ----------------------------------------------------------------------------------------------
+# A Model subclass given inputs and outputs is a functional model with the subclass' methods
+
+
+class _FunctionalWithOwnStep(minikeras.Model):
+    def train_step(self, data):
+        self.steps_taken = getattr(self, "steps_taken", 0) + 1
+        return super().train_step(data)
+
+
+@pytest.mark.parametrize("extension", ["keras", "h5"])
+def test_a_functional_subclass_trains_saves_and_loads_as_itself(tmp_path, extension):
+    from minikeras.models.functional import Functional
+
+    inputs = minikeras.Input((3,))
+    model = _FunctionalWithOwnStep(inputs, layers.Dense(2)(layers.Dense(4)(inputs)), name="own")
+    assert isinstance(model, Functional) and model.name == "own"
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 2), "float32")
+    model.fit(x, y, batch_size=4, verbose=0)
+    assert model.steps_taken == 2
+    path = tmp_path / f"m.{extension}"
+    model.save(path)
+    loaded = minikeras.models.load_model(
+        path, custom_objects={"_FunctionalWithOwnStep": _FunctionalWithOwnStep})
+    assert type(loaded) is _FunctionalWithOwnStep
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    again = _FunctionalWithOwnStep.from_config(model.get_config())
+    assert type(again) is _FunctionalWithOwnStep and len(again.layers) == len(model.layers)
+
+
+class _StepOnly(minikeras.Model):
+    """A model that is its steps alone (no `call`), as Keras' VAE example: a step's `data` is
+    `x` itself when there is no target."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+        self.seen = []
+
+    def train_step(self, data):
+        self.seen.append(("train", type(data).__name__))
+        with GradientTape() as tape:
+            loss = ops.mean(ops.square(self.dense(data) - data))
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return {"loss": loss}
+
+    def test_step(self, data):
+        self.seen.append(("test", type(data).__name__))
+        return {"loss": ops.mean(ops.square(self.dense(data) - data))}
+
+    def predict_step(self, data):
+        self.seen.append(("predict", type(data).__name__))
+        return self.dense(data)
+
+
+def test_steps_get_x_alone_when_there_is_no_target():
+    model = _StepOnly()
+    model.compile(optimizer="sgd")
+    x = np.ones((4, 3), "float32")
+    model.fit(x, batch_size=2, epochs=1, verbose=0)
+    model.evaluate(x, batch_size=4, verbose=0)
+    assert model.predict(x, batch_size=4, verbose=0).shape == (4, 3)
+    assert model.seen == [("train", "ndarray")] * 2 + [("test", "ndarray"), ("predict", "ndarray")]
+    # with a target, the tuple as before
+    model.seen.clear()
+
+    def train_step(data):
+        model.seen.append(("train", type(data).__name__, len(data)))
+        return {}
+
+    model.train_step = train_step
+    model.fit(x, x, batch_size=4, epochs=1, verbose=0)
+    assert model.seen == [("train", "tuple", 2)]
+
+
 def test_a_layers_activation_recorded_inside_its_node_trains_byte_for_byte(monkeypatch):
     """While a tape records, a Dense or convolution layer computes a built-in activation (but
     softmax and sigmoid, which losses read) inside its own node: weights after training, the

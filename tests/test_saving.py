@@ -938,3 +938,36 @@ def test_compile_config_carries_the_optimizer_first_as_keras_does():
     assert config["optimizer"]["class_name"] == "Adam"
     assert config["optimizer"]["config"]["name"] == model.optimizer.name
     assert "optimizer" not in legacy_h5.training_config(model)
+
+
+class _DenseWithCounter(mk.layers.Dense):
+    """Keras' serialization guide: a Dense subclass that keeps one more variable, saved under
+    its own key beside what `super().save_own_variables` stores."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.counter = mk.Variable(np.arange(units, dtype="float32"), name="counter")
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["counter"] = self.counter.numpy()
+
+    def load_own_variables(self, store):
+        self.counter.assign(store["counter"])
+        super().load_own_variables(store)
+
+
+def test_a_layers_own_variables_hooks_extend_the_defaults(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), _DenseWithCounter(2)])
+    model.layers[0].counter.assign(np.array([5.0, 7.0], "float32"))
+    store = {}
+    model.layers[0].save_own_variables(store)
+    assert sorted(store) == ["0", "1", "counter"]  # kernel, bias (as Keras' Dense), then its own
+    model.save(tmp_path / "m.keras")
+    loaded = mk.models.load_model(tmp_path / "m.keras",
+                                     custom_objects={"_DenseWithCounter": _DenseWithCounter})
+    np.testing.assert_array_equal(loaded.layers[0].counter.numpy(), [5.0, 7.0])
+    for saved, restored in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(saved, restored)
+    with pytest.raises(ValueError, match="expected 3 variables, but received 2"):
+        loaded.layers[0].load_own_variables({"0": store["0"], "counter": store["counter"]})

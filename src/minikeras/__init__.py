@@ -14,11 +14,13 @@ import importlib
 # imports the module of a name (or every built-in of its kind, for a name no package lists)
 # before it resolves it (`saving.registry._builtin`).
 _SUBMODULES = (
-    "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "tree",
-    "utils",
+    "activations", "backend", "callbacks", "constraints", "datasets", "dtype_policies",
+    "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops",
+    "optimizers", "random", "regularizers", "saving", "tree", "utils",
 )
 _NAMES = {
+    "DTypePolicy": "minikeras.dtype_policies",
+    "FloatDTypePolicy": "minikeras.dtype_policies",
     "GradientTape": "minikeras.core.tape",
     "Initializer": "minikeras.initializers",
     "Input": "minikeras.layers",
@@ -55,8 +57,9 @@ def __dir__():
 
 
 __all__ = [
-    "GradientTape", "Initializer", "Input", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer",
-    "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks", "config",
-    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
+    "DTypePolicy", "FloatDTypePolicy", "GradientTape", "Initializer", "Input", "KerasTensor",
+    "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential", "Variable",
+    "activations", "backend", "callbacks", "config", "constraints", "datasets", "dtype_policies",
+    "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops",
     "optimizers", "random", "regularizers", "saving", "tree", "utils", "version",
 ]

@@ -157,6 +157,32 @@ def is_interactive_logging_enabled():
     return global_state.get(global_state.INTERACTIVE_LOGGING, True)
 
 
+def enable_traceback_filtering():
+    """Recorded for Keras' API; minikeras' tracebacks have no backend frames to filter."""
+    global_state.set(global_state.TRACEBACK_FILTERING, True)
+
+
+def disable_traceback_filtering():
+    global_state.set(global_state.TRACEBACK_FILTERING, False)
+
+
+def is_traceback_filtering_enabled():
+    return global_state.get(global_state.TRACEBACK_FILTERING, True)
+
+
+def dtype_policy():
+    """The default `DTypePolicy` of layers made with `dtype=None` (see `minikeras.dtype_policies`)."""
+    from minikeras import dtype_policies
+
+    return dtype_policies.dtype_policy()
+
+
+def set_dtype_policy(policy):
+    from minikeras import dtype_policies
+
+    dtype_policies.set_dtype_policy(policy)
+
+
 def enable_unsafe_deserialization():
     """Accepted, and changes nothing: minikeras never runs code from a model file, in any mode
     (a Lambda layer's bytecode is refused whatever `safe_mode` says)."""

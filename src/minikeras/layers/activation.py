@@ -47,9 +47,6 @@ class Softmax(Layer):
         outputs = activations.softmax(ops.where(mask, inputs, large_negative), axis=self.axis)
         return ops.where(mask, outputs, 0.0)
 
-    def compute_mask(self, inputs, previous_mask):
-        return None
-
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 

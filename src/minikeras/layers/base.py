@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from minikeras import activations, backend, tree
+from minikeras import activations, backend, dtype_policies, tree
 from minikeras.core import tape
 from minikeras.core.tape import Node
 from minikeras.core.tensor import Tensor, as_array, as_tensor
@@ -130,7 +130,9 @@ class Layer:
         self._losses = []
         self._loss_holders = ()  # the layers that added losses during this layer's last call
         self.trainable = trainable
-        self.dtype = backend.standardize_dtype(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
+        # The dtype minikeras computes and stores in: a mixed policy's float32 (its weights').
+        self.dtype = self._dtype_policy.variable_dtype
         self._np_dtype = np.dtype(self.dtype)
         from minikeras import regularizers
 
@@ -220,6 +222,21 @@ class Layer:
     compute_dtype = variable_dtype = input_dtype = property(lambda self: self.dtype)
 
     @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        if self._weights:
+            raise ValueError(
+                f"Layer '{self.name}' has weights already: its dtype policy cannot change to "
+                f"{value!r}. Set it before the layer is built."
+            )
+        self._dtype_policy = dtype_policies.get(value)
+        self.dtype = self._dtype_policy.variable_dtype
+        self._np_dtype = np.dtype(self.dtype)
+
+    @property
     def trainable(self):
         return self._trainable
 
@@ -270,6 +287,37 @@ class Layer:
             if recursive:
                 stack.extend(reversed(layer._sublayers()))
         return layers
+
+    # Keras' Dense, Embedding and convolutions save the weights their `build` made, not a
+    # subclass' other variables (which such a subclass saves in its own `save_own_variables`).
+    _saves_built_weights_only = False
+
+    def save_own_variables(self, store):
+        """Put this layer's own variables in `store` under "0", "1", ... (what a `.keras`
+        file keeps for it); a layer with other state overrides this and calls it."""
+        saved = self._weights if self._saves_built_weights_only else self._own_variables()
+        for index, variable in enumerate(saved):
+            store[str(index)] = variable.value
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from `store` (as `save_own_variables` filled it)."""
+        variables = self._own_variables()
+        if len(store.keys()) != len(variables):
+            if not variables and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built and thus it doesn't have any "
+                    f"variables. However the weights file lists {len(store.keys())} variables "
+                    "for this layer. Build it in `build()` (or `build_from_config()`) before "
+                    "its weights are loaded."
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(variables)} variables, but received "
+                f"{len(store.keys())} variables during loading. "
+                f"Expected: {[v.name for v in variables]}"
+            )
+        saved = self._weights if self._saves_built_weights_only else variables
+        for index, variable in enumerate(saved):
+            variable.assign(store[str(index)])
 
     def _own_variables(self):
         """This layer's own variables: those it made trainable, then the others (Keras'
@@ -760,7 +808,7 @@ class Layer:
         config = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": dtype_policy_config(self.dtype),
+            "dtype": dtype_policies.serialize(self._dtype_policy),
         }
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = registry.serialize(self.activity_regularizer)
@@ -939,15 +987,6 @@ def _legacy_input_shape(input_shape, input_dim, batch_input_shape, batch_size):
     if input_dim is not None:
         return (batch_size, int(input_dim))
     return None
-
-
-def dtype_policy_config(dtype):
-    return {
-        "module": "keras",
-        "class_name": "DTypePolicy",
-        "config": {"name": dtype},
-        "registered_name": None,
-    }
 
 
 def activation_backward(activation, x, y, grad):

@@ -26,6 +26,8 @@ class Dense(Layer):
             Keras 1's names (`output_dim`, `init`, `W_regularizer`, ...) work, with a warning.
     """
 
+    _saves_built_weights_only = True  # see `Layer.save_own_variables`
+
     _activation_after_forward = True
     _single_input = True
 

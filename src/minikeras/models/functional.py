@@ -678,7 +678,9 @@ def keras2_config(model, layer_entry):
         listed = tree.map_structure(history, structure)
         return listed if isinstance(structure, (list, tuple, dict)) else [listed]
 
-    return {"class_name": "Functional", "config": {
+    # A subclass is written under its own name, as tf_keras does (loaded by `custom_objects`).
+    class_name = "Functional" if type(model) is Functional else type(model).__name__
+    return {"class_name": class_name, "config": {
         "name": model.name, "trainable": model.trainable, "layers": layers,
         "input_layers": ends(model._inputs_struct), "output_layers": ends(model._outputs_struct)}}
 

@@ -28,11 +28,14 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "minikeras does not support subclasses of `Model` that pass `inputs` and "
-                "`outputs` to `Model.__init__` yet; build `keras.Model(inputs, outputs)` and "
-                "use it inside your model instead."
-            )
+            # A subclass given `inputs` and `outputs` is a functional model with the
+            # subclass' own methods (a `train_step`, say): as Keras 3, its class is made to
+            # derive from Functional instead of Model.
+            from minikeras.models.functional import Functional
+
+            _derive_from_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
 
@@ -73,6 +76,11 @@ class Model(Trainer, Layer):
         self._build_input_shape = input_shape
         self.built = True
         self(probe, training=False)
+
+    def _ensure_built(self, batches):
+        if type(self).call is Model.call:
+            return  # a model that is its `train_step` alone (Keras' VAE): nothing to run
+        super()._ensure_built(batches)
 
     def _build_for(self, input_shape):
         if type(self).build is Model.build:
@@ -205,3 +213,18 @@ def _json_default(value):
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _derive_from_functional(cls):
+    """`cls` with `Model` replaced by `Functional` among its ancestors (once)."""
+    from minikeras.models.functional import Functional
+
+    if issubclass(cls, Functional):
+        return cls
+    if cls is Model:
+        return Functional
+    cls.__bases__ = tuple(
+        _derive_from_functional(base) if issubclass(base, Model) else base
+        for base in cls.__bases__
+    )
+    return cls

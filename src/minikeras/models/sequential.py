@@ -353,8 +353,8 @@ class Sequential(Model):
         config = dict(config)
         layer_configs = config.pop("layers")
         build_input_shape = config.pop("build_input_shape", None)
-        config.pop("dtype", None)
-        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True),
+                    dtype=config.get("dtype"))
         for layer_config in layer_configs:
             model.add(registry.deserialize("layer", layer_config, custom_objects), rebuild=False)
         model._maybe_rebuild()

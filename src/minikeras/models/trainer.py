@@ -86,6 +86,11 @@ class Trainer:
             raise TypeError(
                 f"Trainer.compile() got an unexpected keyword argument '{next(iter(kwargs))}'")
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            # Keras' float16 training scales the loss; the state and files say so here too.
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         self.run_eagerly = bool(run_eagerly)
         self._loss_fn = self._compiled_loss = None
@@ -214,12 +219,13 @@ class Trainer:
             with tape.GradientTape() as recording:
                 y_pred = self(x, training=True) if self._call_takes_training else self(x)
                 loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+                scaled = loss if self.optimizer is None else self.optimizer.scale_loss(loss)
             self._loss_tracker.update_state(tape.value_of(loss), sample_weight=_batch_size(x))
             variables = self._steps.variables if self._steps else self.trainable_variables
             if variables:
                 # Into arrays the optimizer keeps across steps (views of its packed arrays).
                 buffers = self.optimizer._fit_gradient_buffers(variables)
-                grads = recording.gradient(loss, variables, into=buffers)
+                grads = recording.gradient(scaled, variables, into=buffers)
                 self.optimizer.apply(grads, variables)
             else:
                 warnings.warn("The model does not have any trainable weights.", stacklevel=2)
@@ -405,7 +411,7 @@ class Trainer:
                             if quiet:
                                 self._train_step(data, logs=False)
                             else:
-                                logs = _python_logs(self.train_step(data))
+                                logs = _python_logs(self.train_step(_as_given(data)))
                                 callback_list.on_train_batch_end(step, logs)
                             stepped = True
                             if self.stop_training:
@@ -442,7 +448,7 @@ class Trainer:
         for step, data in enumerate(batches.batches()):
             if callback_list:
                 callback_list.on_test_batch_begin(step)
-            logs = _python_logs(self.test_step(data))
+            logs = _python_logs(self.test_step(_as_given(data)))
             if callback_list:
                 callback_list.on_test_batch_end(step, logs)
         return self._get_metrics_result_or_logs(logs) if logs else logs
@@ -536,7 +542,7 @@ class Trainer:
             for step, data in enumerate(batches.batches()):
                 callback_list.on_predict_batch_begin(step)
                 batch = tree.map_structure(lambda y: as_array(tape.value_of(y)),
-                                           self.predict_step(data))
+                                           self.predict_step(_as_given(data)))
                 if tree.is_nested(batch):
                     structured.append(batch)
                 else:
@@ -712,6 +718,13 @@ def _batch_size(x):
     if type(x) is np.ndarray:
         return len(x)
     return len(next(leaf for leaf in tree.flatten(x) if leaf is not None))
+
+
+def _as_given(batch):
+    """A batch as Keras hands it to a step: `x` alone when there is no target
+    (`pack_x_y_sample_weight`), so that a user's `train_step(self, data)` may use `data` as
+    the inputs (Keras' VAE does)."""
+    return data_lib.pack_x_y_sample_weight(*batch) if type(batch) is tuple else batch
 
 
 def _python_logs(logs):

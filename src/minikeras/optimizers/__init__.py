@@ -12,13 +12,14 @@ from minikeras.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from minikeras.optimizers.base import Optimizer
 from minikeras.optimizers.ftrl import Ftrl
 from minikeras.optimizers.lion import Lion
+from minikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from minikeras.optimizers.rmsprop import RMSprop
 from minikeras.optimizers.sgd import SGD
 from minikeras.saving import registry
 
 __all__ = [
-    "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "Optimizer",
-    "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize",
+    "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "LossScaleOptimizer",
+    "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize",
 ]
 
 

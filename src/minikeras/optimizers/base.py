@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from minikeras import backend
+from minikeras.core import subnormals
 from minikeras.layers.base import Variable
 from minikeras.optimizers import packing, schedules
 from minikeras.saving import registry
@@ -213,7 +214,6 @@ class Optimizer:
         state.pop("_update_scalars", None)
         state.pop("_packing", None)  # the slots pickle as arrays of their own; packed anew
         state.pop("_tape_gradients", None)
-        state.pop("_subnormal_checks", None)  # ids of this process' arrays
         return state
 
     def __setstate__(self, state):
@@ -321,6 +321,10 @@ class Optimizer:
                 )
             variable.assign(weight)
 
+    def _keras2_variables(self):
+        """The variables a legacy `.h5` file stores: `variables` without the learning rate."""
+        return [v for v in self._variables if v is not self._learning_rate]
+
     def _from_keras2_variables(self, arrays):
         """A tf_keras optimizer's stored values (it keeps no learning-rate variable) in this
         optimizer's `variables` order, the learning rate left out."""
@@ -427,22 +431,27 @@ class Optimizer:
         indices = self._variable_indices(variables)
         if not _arrays_of(grads, variables):
             grads = [_as_array(g, v.value.dtype) for g, v in zip(grads, variables)]
-        if self.loss_scale_factor is not None:
-            grads = [
-                np.divide(g, self.loss_scale_factor, out=self._gradient_buffers[i])
-                for g, i in zip(grads, indices)
-            ]
         learning_rate = self._current_learning_rate()
         self._update_scalars = {}  # this update's step sizes, shared by its variables
+        # The update's arithmetic flushes subnormals to zero, as TensorFlow's kernels and
+        # XLA's compute it: the slots and weights Keras 3 stores, and no microcode assist for
+        # slots decaying towards zero (`core/subnormals.py`).
+        flushing = subnormals.flush_to_zero()
         try:
+            if self.loss_scale_factor is not None:
+                grads = [
+                    np.divide(g, self.loss_scale_factor, out=self._gradient_buffers[i])
+                    for g, i in zip(grads, indices)
+                ]
             if self.gradient_accumulation_steps:
                 self._accumulate_and_update(grads, variables, indices, learning_rate)
             else:
                 self._update(grads, variables, indices, learning_rate)
+            if self.use_ema:
+                self._update_moving_averages()
         finally:
+            subnormals.restore(flushing, functools.partial(_written, self, variables))
             self._update_scalars = None
-        if self.use_ema:
-            self._update_moving_averages()
         if not all(map(operator.is_, map(_CONSTRAINT, variables), itertools.repeat(None))):
             for variable in variables:
                 if variable.constraint is not None:
@@ -522,7 +531,7 @@ class Optimizer:
         start = time.perf_counter()
         if split:
             done = _update_worker().submit(
-                _update_units, [units[i] for i in taken], learning_rate)
+                _update_units_flushed, [units[i] for i in taken], learning_rate)
             _update_units([u for i, u in enumerate(units) if i not in taken], learning_rate)
             done.result()
         else:
@@ -693,6 +702,25 @@ def _update_units(units, learning_rate):
         optimizer.update_step(grad, variable, learning_rate)
 
 
+def _update_units_flushed(units, learning_rate):
+    """`_update_units` in another thread, with the flush its caller's thread has."""
+    flushing = subnormals.flush_to_zero()
+    try:
+        _update_units(units, learning_rate)
+    finally:
+        subnormals.restore(flushing)  # without the modes, the caller's thread zeroes them
+
+
+def _written(optimizer, variables):
+    """The float arrays an update writes: the optimizer's variables (slots, averages,
+    accumulators, scalars) and the updated variables; packed, the flat arrays that hold the
+    slots and weights (fewer, larger arrays), and the scalars."""
+    arrays = [v.value for v in optimizer._variables]
+    if optimizer._packing:
+        return [a for a in arrays if a.ndim == 0] + optimizer._packing.flat_arrays
+    return arrays + [v.value for v in variables]
+
+
 def _other_threads_share(optimizer, units):
     """The indices of the units the worker thread takes (about half the elements, largest
     first), or None to update in this thread alone."""
@@ -725,7 +753,9 @@ def _update_worker():
     if _worker is None:
         from concurrent.futures import ThreadPoolExecutor
 
-        _worker = ThreadPoolExecutor(1, thread_name_prefix="minikeras-update")
+        # Made inside an update's flush scope, whose modes a new thread inherits.
+        _worker = ThreadPoolExecutor(1, thread_name_prefix="minikeras-update",
+                                     initializer=subnormals.clear_in_new_thread)
     return _worker
 
 

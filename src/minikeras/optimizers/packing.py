@@ -161,6 +161,7 @@ class Packing:
         names = {id(slot_list): [name for name, value in vars(optimizer).items()
                                  if value is slot_list] for slot_list in slot_lists}
         self.chunks = []
+        self.flat_arrays = []  # every dtype's flat weights and slots (all an update writes)
         for dtype, indices in by_dtype.items():
             sizes = [variables[i].value.size for i in indices]
             total = sum(sizes)
@@ -168,9 +169,11 @@ class Packing:
             flat_value = self._flat([variables[i] for i in indices], dtype, total, offsets)
             flat_gradient = np.zeros(total, dtype)
             flat_slots = {}
+            self.flat_arrays.append(flat_value)
             for slot_list in slot_lists:
                 flat = self._flat([slot_list[i] for i in indices], dtype, total, offsets)
                 flat_slots.update((name, flat) for name in names[id(slot_list)])
+                self.flat_arrays.append(flat)
             for position, i in enumerate(indices):
                 start, stop, shape = offsets[position], offsets[position + 1], variables[i].shape
                 view = flat_gradient[start:stop].reshape(shape)

@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from minikeras.optimizers import subnormal
 from minikeras.optimizers.base import Optimizer
 from minikeras.saving import registry
 
@@ -48,12 +47,11 @@ class RMSprop(Optimizer):
         velocity = self._velocities[i].value
         dtype = value.dtype.type
         rho, rest = dtype(self.rho), dtype(1 - self.rho)
-        checks = self.__dict__.setdefault("_subnormal_checks", {})  # see `subnormal.scale`
-        subnormal.scale(velocity, rho, checks)
+        velocity *= rho
         velocity += np.multiply(np.square(gradient, out=denominator), rest, out=denominator)
         if self.centered:
             average = self._average_gradients[i].value
-            subnormal.scale(average, rho, checks)
+            average *= rho
             average += np.multiply(gradient, rest, out=denominator)
             np.subtract(velocity, np.square(average, out=denominator), out=denominator)
             denominator += dtype(self.epsilon)
@@ -64,7 +62,7 @@ class RMSprop(Optimizer):
         increment /= denominator
         if self.momentum > 0:
             momentum = self._momentums[i].value
-            subnormal.scale(momentum, dtype(self.momentum), checks)
+            momentum *= dtype(self.momentum)
             momentum += increment
             value -= momentum
         else:

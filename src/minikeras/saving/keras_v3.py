@@ -117,7 +117,7 @@ def _user_attributes(layer):
 def own_store(layer):
     """A layer's `vars` as `{key: array}`: its `save_own_variables` hook's, else its own
     variables under `"0"`, `"1"`, ..."""
-    hook = getattr(layer, "save_own_variables", None)
+    hook = loading.own_hook(layer, "save_own_variables")
     if hook is None:
         return {str(i): v.value for i, v in enumerate(loading.own_variables(layer))}
     store = {}
@@ -204,7 +204,7 @@ def load_weights_into(model, weights, skip_mismatch=False, check_only=False):
     """
     failures = []
     for layer, path in layer_paths(model):
-        hook = getattr(layer, "load_own_variables", None)
+        hook = loading.own_hook(layer, "load_own_variables")
         if hook is not None:  # the layer reads its own group (a lookup's TF-IDF weights)
             if not check_only:
                 hook(weights.store(path))

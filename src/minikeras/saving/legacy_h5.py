@@ -182,7 +182,8 @@ def _load_state_layers(model, stored, check_only):
     """Hand the stored arrays of the model's stateful, weightless layers to their
     `load_own_variables`; the other stored layers, for the usual matching."""
     hooks = {layer.name: layer for layer in model.layers
-             if hasattr(layer, "load_own_variables") and not loading.legacy_variables(layer)}
+             if loading.own_hook(layer, "load_own_variables")
+             and not loading.legacy_variables(layer)}
     rest = []
     for entry in stored:
         layer = hooks.get(entry.name)
@@ -432,9 +433,8 @@ def save_model(model, filepath, include_optimizer=True):
             write_layers(h5file.create_group("model_weights"), model)
             if optimizer is not None:
                 # tf_keras' order: Keras 3's without the learning-rate variable.
-                learning_rate = getattr(optimizer, "_learning_rate", None)
                 _write_weights(h5file.create_group("optimizer_weights"),
-                               [v for v in optimizer.variables if v is not learning_rate],
+                               optimizer._keras2_variables(),
                                lambda variable: f"{variable.path}:0")
 
 

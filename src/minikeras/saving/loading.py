@@ -359,6 +359,18 @@ def _placeholder_weight(layer, shape=(), initializer=None, dtype=None, trainable
     return variable
 
 
+def own_hook(layer, name):
+    """`layer`'s `save_own_variables` or `load_own_variables` (`name`) where its class has its
+    own (a lookup's vocabulary, a user's extra state), else None: `Layer`'s save and load the
+    plain variables, which the loaders match and check themselves."""
+    from minikeras.layers.base import Layer
+
+    method = getattr(type(layer), name, None)
+    if method is None or method is getattr(Layer, name):
+        return None
+    return getattr(layer, name)
+
+
 def own_variables(layer):
     """A layer's own variables in Keras' file order: those it made trainable, then the others
     (Keras' `_trainable_variables + _non_trainable_variables`, fixed when they are made)."""

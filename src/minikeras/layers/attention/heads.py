@@ -228,8 +228,8 @@ class HeadedAttention(Layer):
             self.build(*(shapes.get(k) for k in ("query_shape", "value_shape", "key_shape")))
             self.built = True
 
-    def compute_mask(self, inputs, previous_mask):
-        return previous_mask  # the query's mask travels on
+    def compute_mask(self, inputs, mask=None):
+        return mask  # the query's mask travels on
 
     def _settings_config(self):
         s = self._settings

@@ -88,6 +88,8 @@ class BaseConv(SpatialLayer):
         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as `Dense`.
     """
 
+    _saves_built_weights_only = True  # see `Layer.save_own_variables`
+
     _activation_after_forward = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,

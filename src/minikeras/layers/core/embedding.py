@@ -30,6 +30,8 @@ class Embedding(Layer):
         input_length: Keras 2's sequence length; accepted with Keras 3's deprecation warning.
     """
 
+    _saves_built_weights_only = True  # see `Layer.save_own_variables`
+
     _keeps_integer_inputs = True
     _single_input = True
 
@@ -106,7 +108,7 @@ class Embedding(Layer):
             grads.add(embeddings, total)
         return None  # indices have no gradient
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
         if type(inputs) is np.ndarray:  # a call's ids: what ops.not_equal gives, without it

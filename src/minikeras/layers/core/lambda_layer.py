@@ -51,10 +51,10 @@ class Lambda(Layer):
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         if callable(self.mask):
-            return self.mask(inputs, previous_mask)
-        return self.mask if self.mask is not None else previous_mask
+            return self.mask(inputs, mask)
+        return self.mask if self.mask is not None else mask
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:

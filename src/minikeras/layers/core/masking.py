@@ -35,7 +35,7 @@ class Masking(Layer):
     def backward(self, kept, grad, grads):
         return grad * kept if grads.needs_input else None
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         # minikeras.ops: on a symbolic input this records Keras 3's NotEqual and Any ops
         return ops.any(ops.not_equal(tape.value_of(inputs), self.mask_value), axis=-1)
 

@@ -56,10 +56,10 @@ class Merge(Layer):
             for g, a, shape in zip(self._merge_gradients(arrays, output, grad), arrays, shapes)
         ]
 
-    def compute_mask(self, inputs, previous_mask):
-        if previous_mask is None:
+    def compute_mask(self, inputs, mask=None):
+        if mask is None:
             return None
-        masks = list(previous_mask)
+        masks = list(mask)
         if any(m is None for m in masks):
             return None
         output = masks[0]

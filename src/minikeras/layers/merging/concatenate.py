@@ -68,19 +68,19 @@ class Concatenate(Layer):
     def backward(self, sizes, grad, grads):
         return np.split(grad, np.cumsum(sizes)[:-1], axis=self.axis)
 
-    def compute_mask(self, inputs, previous_mask):
-        if previous_mask is None or all(m is None for m in previous_mask):
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or all(m is None for m in mask):
             return None
         masks = []  # minikeras.ops: on symbolic inputs, the graph records these as ops
-        for x, mask in zip(inputs, previous_mask):
+        for x, one in zip(inputs, mask):
             x = tape.value_of(x)
-            if mask is None:
+            if one is None:
                 masks.append(ops.ones_like(x, dtype="bool"))
-            elif len(mask.shape) < len(x.shape):
-                masks.append(ops.logical_and(ops.expand_dims(mask, -1),
+            elif len(one.shape) < len(x.shape):
+                masks.append(ops.logical_and(ops.expand_dims(one, -1),
                                              ops.ones_like(x, dtype="bool")))
             else:
-                masks.append(mask)
+                masks.append(one)
         return ops.any(ops.concatenate(masks, axis=self.axis), axis=-1)
 
     def get_config(self):

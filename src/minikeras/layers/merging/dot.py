@@ -115,7 +115,7 @@ class Dot(Layer):
             gy = _l2_normalize_gradient(y, y_norm, gy, a1)
         return [gx, gy]
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def get_config(self):

@@ -61,7 +61,7 @@ class GlobalAveragePooling1D(GlobalPooling1D):
             spread = spread.transpose(0, 2, 1)
         return spread
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
 

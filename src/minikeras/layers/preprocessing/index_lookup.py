@@ -17,7 +17,9 @@ import os
 
 import numpy as np
 
+from minikeras import backend
 from minikeras.layers.base import Layer
+from minikeras.layers.node import KerasTensor
 from minikeras.layers.preprocessing import adapting, encoding, tf_hashes
 
 VOCABULARY_FILE = "vocabulary.txt"
@@ -69,6 +71,8 @@ class IndexLookup(Layer):
         kwargs.pop("dtype", None)  # Keras' lookups ignore it (tf_keras wrote "int64")
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(name=name, **kwargs)
+        # Keras reports a lookup's dtypes as its vocabulary's; its config keeps the policy's.
+        self.dtype = self.vocabulary_dtype = self._token_kind
         self.max_tokens = max_tokens
         self.num_oov_indices = num_oov_indices
         self.mask_token = mask_token
@@ -342,6 +346,15 @@ class IndexLookup(Layer):
         if self.output_mode == "one_hot" and not (len(input_shape) > 1 and input_shape[-1] == 1):
             return (*input_shape, depth)
         return (*input_shape[:-1], depth)
+
+    def compute_output_spec(self, inputs):
+        """Indices as int64 (an inverted lookup's tokens as the vocabulary's dtype, where
+        Keras' spec says int64 for both), encodings as floats."""
+        if self.output_mode != "int":
+            dtype = backend.floatx()
+        else:
+            dtype = self.vocabulary_dtype if self.invert else "int64"
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     # ------------------------------------------------------------------------------------------
     # Saving

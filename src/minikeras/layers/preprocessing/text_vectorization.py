@@ -5,7 +5,9 @@ import re
 
 import numpy as np
 
+from minikeras import backend
 from minikeras.layers.base import Layer
+from minikeras.layers.node import KerasTensor
 from minikeras.layers.preprocessing import adapting
 from minikeras.layers.preprocessing.encoding import OUTPUT_MODES
 from minikeras.layers.preprocessing.index_lookup import _listed
@@ -77,6 +79,7 @@ class TextVectorization(Layer):
         vocabulary_size = kwargs.pop("vocabulary_size", None)
         kwargs.pop("dtype", None)  # tf_keras wrote "string"; the outputs' dtypes are fixed
         super().__init__(name=name, **kwargs)
+        self.dtype = "string"  # Keras reports the dtype of what it takes; its config says float32
         self._standardize = standardize
         self._split = split
         self._ngrams_arg = ngrams
@@ -224,6 +227,10 @@ class TextVectorization(Layer):
         lookup = self._lookup_layer
         depth = lookup.max_tokens if lookup.pad_to_max_tokens else lookup._frozen_vocab_size
         return (input_shape[0], depth)
+
+    def compute_output_spec(self, inputs):
+        dtype = "int64" if self._output_mode == "int" else backend.floatx()
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     # ------------------------------------------------------------------------------------------
     # Saving: the vocabulary and TF-IDF weights are the inner lookup's, saved where Keras does
