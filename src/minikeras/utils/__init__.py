@@ -25,6 +25,7 @@ _HOMES = {
     "get_registered_name": "minikeras.saving.registry",
     "get_registered_object": "minikeras.saving.registry",
     "register_keras_serializable": "minikeras.saving.registry",
+    "FeatureSpace": "minikeras.utils.feature_space",
     "get_file": "minikeras.utils.file_utils",
     "array_to_img": "minikeras.utils.image_utils",
     "img_to_array": "minikeras.utils.image_utils",

@@ -234,3 +234,44 @@ def salt_key(salt, caller, expected):
     raise ValueError(
         f"The `salt` argument for `{caller}` can only be {expected}, or a single integer. "
         f"Received: salt={salt}.")
+
+
+# `tf.sparse.cross_hashed`'s key when none is given (TensorFlow's `_DEFAULT_HASH_KEY`).
+CROSS_HASH_KEY = 0xDECAFCAFFE
+_CAT_MUL = 0xC6A4A7935BD1E995
+
+
+def fingerprint_cat64(first, second):
+    """TensorFlow's `FingerprintCat64`: two 64-bit fingerprints combined into one."""
+    result = first ^ _CAT_MUL
+    result ^= (_shift_mix((second * _CAT_MUL) & _MASK) * _CAT_MUL) & _MASK
+    result = (result * _CAT_MUL) & _MASK
+    result = (_shift_mix(result) * _CAT_MUL) & _MASK
+    return _shift_mix(result)
+
+
+def _cross_feature_hashes(column):
+    """Each value of one crossed column as `cross_hashed` hashes it: a string's Fingerprint64,
+    an integer as itself (its two's complement bits)."""
+    column = np.asarray(column)
+    if column.dtype.kind in "iub":
+        return [int(v) & _MASK for v in column.astype(np.int64).tolist()]
+    uniques, inverse = np.unique(column, return_inverse=True)
+    hashes = [_hash(value, None) for value in uniques.tolist()]
+    return [hashes[i] for i in inverse.reshape(-1).tolist()]
+
+
+def cross_hashed(columns, num_buckets, hash_key=CROSS_HASH_KEY):
+    """The crossing of equal-length 1-D `columns` (strings or integers) as
+    `tf.sparse.cross_hashed` makes it from dense columns of one value per row: the key folded
+    with each column's value hash in order by `fingerprint_cat64`, then `% num_buckets` (or
+    `% (2**63 - 1)` when `num_buckets` is not positive), as int64."""
+    hashed = [_cross_feature_hashes(column) for column in columns]
+    modulus = num_buckets if num_buckets > 0 else (1 << 63) - 1
+    bins = []
+    for row in zip(*hashed):
+        combined = hash_key
+        for value in row:
+            combined = fingerprint_cat64(combined, value)
+        bins.append(combined % modulus)
+    return np.array(bins, np.int64)
