@@ -23,11 +23,13 @@ _MODULE = "keras.src.layers.preprocessing.feature_space"
 
 @registry.register("layer", module=_MODULE)
 class TFDIdentity(Layer):
-    """A plain float feature's preprocessor: its input as it is (floats in float32)."""
+    """A plain float feature's preprocessor: its input as float32 (integers too, as Keras)."""
 
     _registered_name = "TFDIdentity"
-    _keeps_integer_inputs = True
-    _takes_strings = True
+
+    def build(self, input_shape=None):
+        """No weights: built on the first call, which records the input shape (the layer's
+        build config), as in Keras."""
 
     def forward(self, inputs):
         return inputs, None
@@ -86,15 +88,22 @@ class Feature:
                 f"{{'int', 'one_hot', 'float'}}. Received: output_mode={output_mode}"
             )
         self.dtype = dtype
+        # A preprocessor read from a config is not built from the build config it declares:
+        # the FeatureSpace's own build config builds it (once the loader has checked the
+        # file's weights against it); until then its config declares the same.
+        self._declared_build_config = None
         if isinstance(preprocessor, dict):
-            # Built by the FeatureSpace's own build config, which the loader checks first.
+            self._declared_build_config = preprocessor.get("build_config")
             unbuilt = {k: v for k, v in preprocessor.items() if k != "build_config"}
             preprocessor = registry.deserialize("layer", unbuilt)
         self.preprocessor = preprocessor
         self.output_mode = output_mode
 
     def get_config(self):
-        return {"dtype": self.dtype, "preprocessor": registry.serialize(self.preprocessor),
+        preprocessor = registry.serialize(self.preprocessor)
+        if not self.preprocessor.built and self._declared_build_config:
+            preprocessor["build_config"] = self._declared_build_config
+        return {"dtype": self.dtype, "preprocessor": preprocessor,
                 "output_mode": self.output_mode}
 
     @classmethod
