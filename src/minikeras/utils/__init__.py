@@ -55,6 +55,12 @@ def __getattr__(name):
     return value
 
 
+def _load_all():
+    """Import the utilities that register classes files name (the serialization registry's
+    look-up of a name no package lists): `FeatureSpace` and its layers."""
+    importlib.import_module("minikeras.utils.feature_space")
+
+
 def __dir__():
     return sorted(set(globals()) | set(_HOMES))
 

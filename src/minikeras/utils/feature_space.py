@@ -45,11 +45,8 @@ class TFDConcat(Concatenate):
     _registered_name = "TFDConcat"
 
 
-@registry.register("other", module=_MODULE)
 class Cross:
     """A cross of features, hashed into `crossing_dim` bins (`FeatureSpace.cross`)."""
-
-    _registered_name = "Cross"
 
     def __init__(self, feature_names, crossing_dim, output_mode="one_hot"):
         if output_mode not in {"int", "one_hot"}:
@@ -74,12 +71,9 @@ class Cross:
         return cls(**config)
 
 
-@registry.register("other", module=_MODULE)
 class Feature:
     """A feature: the dtype of its input, its preprocessing layer and how its output is encoded
     ("int", "one_hot" or "float": `FeatureSpace.feature`)."""
-
-    _registered_name = "Feature"
 
     def __init__(self, dtype, preprocessor, output_mode):
         if output_mode not in {"int", "one_hot", "float"}:
@@ -109,6 +103,14 @@ class Feature:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _serialize(part):
+    """A `Feature` or `Cross` as Keras serializes it (they are a FeatureSpace's own parts, read
+    only by `_deserialize`: the registry does not know them)."""
+    name = type(part).__name__
+    return {"module": _MODULE, "class_name": name, "config": part.get_config(),
+            "registered_name": name}
 
 
 def _deserialize(config, expected):
@@ -439,9 +441,9 @@ class FeatureSpace(Layer):
 
     def get_config(self):
         return {
-            "features": registry.serialize(self.features),
+            "features": {name: _serialize(f) for name, f in self.features.items()},
             "output_mode": self.output_mode,
-            "crosses": registry.serialize(self.crosses),
+            "crosses": [_serialize(cross) for cross in self.crosses],
             "crossing_dim": self.crossing_dim,
             "hashing_dim": self.hashing_dim,
             "num_discretization_bins": self.num_discretization_bins,
