@@ -283,3 +283,19 @@ def test_errors_are_keras():
     ints = FeatureSpace({"n": FeatureSpace.integer_categorical(output_mode="int")})
     with pytest.raises(ValueError, match="Cannot concatenate features because feature 'n'"):
         ints.adapt({"n": [1, 2, 3]})  # the graph is made when adapted
+
+
+def test_a_file_declaring_other_shapes_is_refused_before_building(tmp_path):
+    # The FeatureSpace's build config builds its layers: the loader checks the shapes it gives
+    # against the file's weights first (here a Normalization of 10**9 features, never allocated).
+    with zipfile.ZipFile(KERAS_FILE) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["build_config"]["trestbps"]["input_shape"] = [None, 10**9]
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "declared.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="trestbps_preprocessor"):
+        load(path)
