@@ -299,3 +299,13 @@ def test_a_file_declaring_other_shapes_is_refused_before_building(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ValueError, match="trestbps_preprocessor"):
         load(path)
+
+
+def test_pickles_and_copies_as_its_file(space):
+    import copy
+    import pickle
+
+    for again in (pickle.loads(pickle.dumps(space)), copy.deepcopy(space)):
+        assert isinstance(again, FeatureSpace) and again is not space
+        assert_same_state(state(again), KERAS["state"])
+        np.testing.assert_array_equal(again(ARRAYS), space(ARRAYS))

@@ -478,6 +478,12 @@ class FeatureSpace(Layer):
 
         keras_v3.save_model(self, filepath)
 
+    def __reduce__(self):
+        """Pickled as its `.keras` archive, as a model is (and as Keras pickles it)."""
+        from minikeras.saving import pickling
+
+        return pickling.reduce_model(self)
+
     def save_own_variables(self, store):
         return
 
