@@ -104,6 +104,8 @@ def test_hashed_crossing_in_a_functional_model():
     sizes = np.arange(len(right), dtype=np.int64).reshape(-1, 1)
     direct = mk.layers.HashedCrossing(**kwargs)((left, sizes))
     np.testing.assert_array_equal(model.predict([left, sizes], verbose=0), direct)
+    with pytest.raises(ValueError, match="list/tuple of 2 tensors"):  # Keras' own limit
+        mk.layers.HashedCrossing(num_bins=5)([colour, size, size])
 
 
 # ----------------------------------------------------------------------------------------------
