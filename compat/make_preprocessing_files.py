@@ -48,6 +48,9 @@ def models(keras):
     vectorizer = L.TextVectorization(max_tokens=30, output_sequence_length=6)
     token_ids = adapted(vectorizer, texts)(review)
     average = L.GlobalAveragePooling1D()(L.Embedding(30, 4, mask_zero=True)(token_ids))
+    crossed_colour = keras.Input(shape=(1,), dtype="string", name="colour")
+    crossed_size = keras.Input(shape=(1,), dtype="int64", name="size")
+    crossed = L.HashedCrossing(8, output_mode="one_hot")([crossed_colour, crossed_size])
     built = {
         # Functional: named inputs, fed as a dict {name: array}.
         "func_structured": (keras.Model(
@@ -56,6 +59,9 @@ def models(keras):
             {"numbers": floats[:len(tokens)], "colour": tokens}, None),
         "func_text": (keras.Model(review, L.Dense(1, activation="sigmoid")(average)),
                       texts, labels),
+        "func_hashed_crossing": (keras.Model(
+            {"colour": crossed_colour, "size": crossed_size}, L.Dense(1)(crossed)),
+            {"colour": tokens, "size": np.arange(len(tokens)).reshape(-1, 1) % 5}, None),
         "normalization": (keras.Sequential([
             keras.Input(shape=(2,)), adapted(L.Normalization(), floats), L.Dense(3),
             L.Dense(1)]), floats, labels[:len(floats)] if len(floats) <= len(labels) else None),

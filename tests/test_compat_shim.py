@@ -117,7 +117,7 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
      ["tensorflow.keras.layers.ConvLSTM2D", "convolutional recurrent"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
     ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
-    ("from keras.utils import FeatureSpace", ImportError, ["keras.utils.FeatureSpace"]),
+    ("from keras.utils import Config", ImportError, ["keras.utils.Config"]),
 ])
 def test_a_missing_symbol_raises_an_error_naming_it(tf, statement, error, words):
     with pytest.raises(error) as caught:
@@ -519,6 +519,9 @@ SANE = {  # what each example must reach even in its 2-epoch quick run
         and r["sequence_steps_per_epoch"] == r["train_batches"] == 23
         and r["sequence_epoch_ends_at_least_epochs"]),
     "structured_data.py": lambda r: r["test_accuracy"] > 0.65 and r["features"] == 14,
+    "structured_data_feature_space.py": lambda r: (
+        r["val_accuracy"] > 0.65 and r["features"] == 122 and r["reload_same"]
+        and r["thal_vocabulary"] == "normal,reversible,fixed,1,2"),
     "text_bag_of_words.py": lambda r: (
         r["test_accuracy"] > 0.7 and r["vocabulary"] == 45
         and r["positive_score"] > 0.5 > r["negative_score"]),

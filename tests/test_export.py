@@ -549,6 +549,7 @@ REFUSED = {
     L.Lambda: lambda: L.Lambda(lambda x: x + 1.0),
     L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
     L.Hashing: lambda: L.Hashing(4),
+    L.HashedCrossing: lambda: L.HashedCrossing(4),
 }
 
 
@@ -579,8 +580,12 @@ def test_the_battery_holds_every_layer_class_or_refuses_it():
 
 @pytest.mark.parametrize("cls", sorted(REFUSED, key=lambda c: c.__name__), ids=lambda c: c.__name__)
 def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
-    dtype = "string" if cls is L.TextVectorization else "float32"
-    model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])
+    if cls is L.HashedCrossing:  # two columns in
+        columns = [L.Input((1,), dtype="int64"), L.Input((1,), dtype="int64")]
+        model = mk.Model(columns, REFUSED[cls]()(columns))
+    else:
+        dtype = "string" if cls is L.TextVectorization else "float32"
+        model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])
     layer = model.layers[-1]
     with pytest.raises(ValueError, match=f"^Layer '{layer.name}' \\({cls.__name__}\\) cannot be "
                                          "exported to ONNX: "):

@@ -17,7 +17,6 @@ NOT_YET = [
      r"MixUp|CutMix|RandAugment|AugMix|Pipeline)$"),
     ("convolutional recurrent layers", r"layers\.(ConvLSTM\dD)$"),
     ("pretrained models", r"applications(\.|$)"),
-    ("data pipelines and preprocessing", r"utils\.(FeatureSpace)$"),
 ]
 
 _NOT_YET = [(what, re.compile(pattern)) for what, pattern in NOT_YET]

@@ -42,10 +42,10 @@ _HOMES = {
         "MaxPooling2D", "MaxPooling3D",
     ),
     ".preprocessing": (
-        "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
-        "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
-        "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
-        "StringLookup", "TextVectorization",
+        "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
+        "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+        "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
+        "Resizing", "StringLookup", "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

@@ -155,6 +155,11 @@ def plan_model(config, custom_objects=None):
 
     with preparing_layers(_use_placeholders):  # a functional graph builds as it is read
         planned = registry.deserialize("layer", _unbuilt(config), custom_objects)
+    if getattr(planned, "_saved_as_a_file", False):
+        # Besides models, Keras saves a FeatureSpace as a whole `.keras` file: its layers are
+        # built from its own build config.
+        planned.build_planned(config.get("build_config") or {}, _use_placeholders)
+        return planned
     if not hasattr(planned, "layers"):
         raise LoadError(f"The config describes a {type(planned).__name__}, not a model.")
     input_shape = _input_shape(config, custom_objects)
@@ -174,7 +179,7 @@ def check_declared_shapes(config, planned, custom_objects=None):
     """
     entries = [entry for entry in _layer_list(config)
                if isinstance(entry, dict) and entry.get("class_name") != "InputLayer"]
-    by_name = {layer.name: layer for layer in planned.layers}
+    by_name = {layer.name: layer for layer in getattr(planned, "layers", ())}
     for entry in entries:  # matched by name: a Functional's list is not its layers' order
         inner = entry.get("config")
         layer = by_name.get(inner.get("name")) if isinstance(inner, dict) else None

@@ -20,7 +20,8 @@ _KINDS = {
     "initializer": ("initializer", False, ("initializers",)),
     "regularizer": ("regularizer", False, ("regularizers",)),
     "constraint": ("constraint", False, ("constraints",)),
-    "layer": ("layer", False, ("layers", "models")),  # Sequential, Functional, Model are layers
+    # Sequential, Functional, Model are layers, and so is utils' FeatureSpace (a file of its own)
+    "layer": ("layer", False, ("layers", "models", "utils")),
     # Keras 3's ops recorded in functional graphs (Add, GetItem...)
     "operation": ("op", False, ("layers.operation",)),
     "loss": ("loss", False, ("losses",)),

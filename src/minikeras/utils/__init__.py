@@ -25,6 +25,7 @@ _HOMES = {
     "get_registered_name": "minikeras.saving.registry",
     "get_registered_object": "minikeras.saving.registry",
     "register_keras_serializable": "minikeras.saving.registry",
+    "FeatureSpace": "minikeras.utils.feature_space",
     "get_file": "minikeras.utils.file_utils",
     "array_to_img": "minikeras.utils.image_utils",
     "img_to_array": "minikeras.utils.image_utils",
@@ -52,6 +53,12 @@ def __getattr__(name):
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value  # the next lookup is a plain attribute
     return value
+
+
+def _load_all():
+    """Import the utilities that register classes files name (the serialization registry's
+    look-up of a name no package lists): `FeatureSpace` and its layers."""
+    importlib.import_module("minikeras.utils.feature_space")
 
 
 def __dir__():

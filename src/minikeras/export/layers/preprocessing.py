@@ -1,7 +1,7 @@
 """Converters of the numeric preprocessing layers (Rescaling, Normalization, Discretization,
 CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), of
-TextVectorization (ONNX's string operators, then its lookup), and the refusal of Hashing,
-which ONNX has no operators for."""
+TextVectorization (ONNX's string operators, then its lookup), and the refusal of Hashing and
+HashedCrossing, which ONNX has no operators for."""
 
 import numpy as np
 
@@ -82,9 +82,10 @@ def _category_encoding(layer, graph, x, count_weights=None):
     return encode(layer, graph, x, layer.num_tokens, layer.dtype)
 
 
-register_converter(layers.Hashing)(refuse(
-    "TensorFlow's hashes (FarmHash64 of a string's bytes) have no ONNX operator, and no ONNX "
-    "operator reads a string's bytes to compute them"))
+_NO_HASHES = ("TensorFlow's hashes (FarmHash64 of a string's bytes) have no ONNX operator, and "
+              "no ONNX operator reads a string's bytes to compute them")
+register_converter(layers.Hashing)(refuse(_NO_HASHES))
+register_converter(layers.HashedCrossing)(refuse(_NO_HASHES))
 
 
 # The lookups: ONNX-ML's LabelEncoder (of the `ai.onnx.ml` domain, which onnxruntime runs), a

@@ -8,6 +8,7 @@ from minikeras.utils.lazy_names import lazy_names
 _HOMES = {
     ".category_encoding": ("CategoryEncoding",),
     ".discretization": ("Discretization",),
+    ".hashed_crossing": ("HashedCrossing",),
     ".hashing": ("Hashing",),
     ".image_preprocessing": (
         "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",

@@ -62,13 +62,20 @@ def _iterate(data):
     return (data[index] for index in (itertools.count() if count is None else range(count)))
 
 
-def batch_rows(data, size=128):
-    """A dataset whose elements are single rows (1-D), batched by `size` as Keras'
-    `Normalization` batches one before adapting; other data as it is."""
+def element_shape(data):
+    """The shape of a dataset's elements (of their `x`) as its `element_spec` declares it
+    (`(None, 1)` for batches of one column), or None for data that is not a dataset."""
     spec = getattr(data, "element_spec", None)
     if isinstance(spec, tuple):
         spec = spec[0] if spec else None
     shape = getattr(spec, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
+def batch_rows(data, size=128):
+    """A dataset whose elements are single rows (1-D), batched by `size` as Keras'
+    `Normalization` batches one before adapting; other data as it is."""
+    shape = element_shape(data)
     if hasattr(data, "batch") and shape is not None and len(shape) == 1:
         return data.batch(size)
     return data

@@ -41,7 +41,10 @@ class CategoryEncoding(Layer):
         self.num_tokens = num_tokens
         self.output_mode = output_mode
         self.sparse = False
-        self.built = True
+
+    def build(self, input_shape=None):
+        """No weights: built on the first call, which records the input shape (the layer's
+        build config), as in Keras."""
 
     def forward(self, inputs, count_weights=None):
         if count_weights is not None and self.output_mode != "count":

@@ -3,6 +3,7 @@
 import numpy as np
 
 from minikeras.layers.base import Layer
+from minikeras.layers.node import KerasTensor
 from minikeras.layers.preprocessing import adapting, encoding
 from minikeras.saving import registry
 
@@ -45,7 +46,6 @@ class Discretization(Layer):
         self.output_mode = output_mode
         self.sparse = False
         self.summary = None if self.bin_boundaries else _empty_summary()
-        self.built = True
 
     # ------------------------------------------------------------------------------------------
     # Adapting: a summary of (value, weight) pairs, merged batch by batch, then its quantiles.
@@ -91,6 +91,10 @@ class Discretization(Layer):
     def _output_dtype(self):
         return np.int32 if self.output_mode == "int" else self._np_dtype
 
+    def build(self, input_shape=None):
+        """No weights: built on the first call, which records the input shape (the layer's
+        build config), as in Keras."""
+
     def forward(self, inputs, training=False):
         if self.bin_boundaries is None:
             raise ValueError(
@@ -115,6 +119,11 @@ class Discretization(Layer):
         if len(input_shape) >= 2:
             return (input_shape[0], *input_shape[2:], depth)
         return (depth,)
+
+    def compute_output_spec(self, inputs):
+        """Bins as int32 (not the layer's float dtype), encodings in the layer's dtype."""
+        return KerasTensor(self.compute_output_shape(inputs.shape),
+                           np.dtype(self._output_dtype).name)
 
     def get_config(self):
         return {

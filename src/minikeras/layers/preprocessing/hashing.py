@@ -54,7 +54,10 @@ class Hashing(Layer):
         self.sparse = False
         self.salt = tf_hashes.salt_key(salt, "Hashing", "a tuple of size 2 integers")
         self.strong_hash = self.salt is not None
-        self.built = True
+
+    def build(self, input_shape=None):
+        """No weights: built on the first call, which records the input shape (the layer's
+        build config), as in Keras."""
 
     def forward(self, inputs, training=False):
         values = np.asarray(inputs)

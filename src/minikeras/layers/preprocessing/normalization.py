@@ -109,7 +109,9 @@ class Normalization(Layer):
                 "layer.adapt(list_of_batches)."
             )
         if not self.built:
-            self.build(first.shape)
+            # Keras builds on a dataset's declared shape (unknown batch), else the data's.
+            declared = adapting.element_shape(data)
+            self.build(first.shape if declared is None else declared)
         self._check_adapt_shape(first.shape)
         if whole:
             mean = np.mean(first, axis=self._reduce_axis)
@@ -142,8 +144,9 @@ class Normalization(Layer):
             batch_variance = np.var(batch, axis=self._reduce_axis)
             count = math.prod(batch.shape[a] for a in self._reduce_axis)
             total += count
+            # Both weights rounded from double, as Keras' Python floats are.
             new_weight = np.float32(count / total)
-            old_weight = np.float32(1.0) - new_weight
+            old_weight = np.float32(1.0 - count / total)
             new_mean = mean * old_weight + batch_mean * new_weight
             variance = ((variance + (mean - new_mean) ** 2) * old_weight
                         + (batch_variance + (batch_mean - new_mean) ** 2) * new_weight)

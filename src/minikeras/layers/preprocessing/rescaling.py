@@ -22,7 +22,10 @@ class Rescaling(Layer):
         self.scale = scale
         self.offset = offset
         self.supports_masking = True
-        self.built = True
+
+    def build(self, input_shape=None):
+        """No weights: built on the first call, which records the input shape (the layer's
+        build config), as in Keras."""
 
     def forward(self, inputs, training=False):
         scale = np.asarray(self.scale, self._np_dtype)

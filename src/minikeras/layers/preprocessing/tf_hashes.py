@@ -234,3 +234,47 @@ def salt_key(salt, caller, expected):
     raise ValueError(
         f"The `salt` argument for `{caller}` can only be {expected}, or a single integer. "
         f"Received: salt={salt}.")
+
+
+# `tf.sparse.cross_hashed`'s key when none is given (TensorFlow's `_DEFAULT_HASH_KEY`).
+CROSS_HASH_KEY = 0xDECAFCAFFE
+_CAT_MUL = np.uint64(0xC6A4A7935BD1E995)
+_SHIFT = np.uint64(47)
+
+
+def _shift_mix_array(values):
+    return values ^ (values >> _SHIFT)
+
+
+def fingerprint_cat64(first, second):
+    """TensorFlow's `FingerprintCat64` of two arrays of 64-bit fingerprints (uint64), element
+    by element: numpy's uint64 products wrap modulo 2**64 as C++'s do."""
+    result = first ^ _CAT_MUL
+    result ^= _shift_mix_array(second * _CAT_MUL) * _CAT_MUL
+    result *= _CAT_MUL
+    return _shift_mix_array(_shift_mix_array(result) * _CAT_MUL)
+
+
+def _cross_feature_hashes(column):
+    """Each value of one crossed column as `cross_hashed` hashes it, as uint64: a string's
+    Fingerprint64 (once per distinct string), an integer as itself (its two's complement
+    bits)."""
+    column = np.asarray(column)
+    if column.dtype.kind in "iub":
+        return column.astype(np.int64).view(np.uint64)
+    uniques, inverse = np.unique(column, return_inverse=True)
+    hashes = np.fromiter((_hash(value, None) for value in uniques.tolist()), dtype=np.uint64,
+                         count=len(uniques))
+    return hashes[inverse.reshape(-1)]
+
+
+def cross_hashed(columns, num_buckets, hash_key=CROSS_HASH_KEY):
+    """The crossing of equal-length 1-D `columns` (strings or integers) as
+    `tf.sparse.cross_hashed` makes it from dense columns of one value per row: the key folded
+    with each column's value hash in order by `fingerprint_cat64`, then `% num_buckets` (or
+    `% (2**63 - 1)` when `num_buckets` is not positive), as int64."""
+    combined = np.full(len(columns[0]), hash_key, np.uint64)
+    for column in columns:
+        combined = fingerprint_cat64(combined, _cross_feature_hashes(column))
+    modulus = np.uint64(num_buckets if num_buckets > 0 else (1 << 63) - 1)
+    return (combined % modulus).astype(np.int64)
