@@ -559,6 +559,49 @@ class Layer:
         return (self.built and type(self).call is Layer.call and self.activity_regularizer is None
                 and not self._computes_mask)
 
+    def _inference_step(self):
+        """This layer's step in an inference plan (`Model._run_plan`), or None: a callable of
+        one input (an array, or a list of arrays for a merging layer) of this layer's dtype that
+        `_conform_input` takes unchanged and that carries no mask, returning what an inference
+        call (training False, no tape recording) returns for it: `forward` and the activation,
+        without `__call__`'s conversions, checks and bookkeeping. None when the call is more
+        than that (see `_is_plain_function`; the merging layers' masks are None on unmasked
+        inputs). The step raises `StalePlan` once the layer's activation or activity
+        regularizer is not what it was when the step was made."""
+        if not self._plannable():
+            return None
+        forward, takes_training = self.forward, self._call_takes_training
+        activation, on_output = self._planned_activation()
+        if activation is None:
+            def step(x):
+                if self.activity_regularizer is not None:
+                    raise StalePlan
+                return (forward(x, training=False) if takes_training else forward(x))[0]
+        else:
+            def step(x):
+                if self.activation is not activation or self.activity_regularizer is not None:
+                    raise StalePlan
+                return on_output((forward(x, training=False) if takes_training else forward(x))[0])
+        return step
+
+    def _plannable(self):
+        """Whether an inference call of this layer on unmasked arrays is `forward` and its
+        activation (what `_inference_step` makes a step of)."""
+        return (self.built and type(self).call is Layer.call and self.activity_regularizer is None
+                and (not self._computes_mask or self._unmasked_without_masks))
+
+    def _planned_activation(self):
+        """`(activation, on_output)` for a step of this layer in a plan: the activation
+        `Layer.call` applies after `forward` (None if none) and what to call on `forward`'s
+        output for it. A layer computing in a float dtype hands its activation a float array,
+        which a built-in activation's `on_float_array` takes directly."""
+        if not self._activation_after_forward or self._linear:
+            return None, None
+        activation = self.activation
+        if self._np_dtype.kind != "f":
+            return activation, activation
+        return activation, getattr(activation, "on_float_array", activation)
+
     def _apply_plain(self, x, training):
         """The call of a layer `_is_plain_function` says is plain, on an array: what
         `__call__` would do, without its bookkeeping (models' inference loops use it)."""
