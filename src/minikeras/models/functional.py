@@ -73,8 +73,8 @@ class Functional(Model):
                                 for node in self._nodes_by_depth[depth]]
         self._run_through_graph([None] * len(self._inputs), _no_values)  # checks connectivity
         self.built = True
-        # Inference plans (`_infer`) for a graph of one input and one output, on arrays of the
-        # input's dtype and rank.
+        # Inference plans (`call`, `_plan`) for a graph of one input and one output, on arrays
+        # of the input's dtype and rank.
         if len(self._inputs) == 1 and len(self._outputs) == 1 \
                 and not tree.is_nested(self._outputs_struct) and self._inputs[0].dtype != "string":
             self._plans_dtype = np.dtype(self._inputs[0].dtype)
@@ -143,7 +143,8 @@ class Functional(Model):
         return self._infer_checked(inputs, training, False)
 
     def _infer_checked(self, inputs, training, checked):
-        """The graph run node by node, each layer called as the graph records it."""
+        """The graph run node by node, each layer called as the graph records it (each reads
+        `training` from the call context: the two arguments are Sequential's, unused here)."""
         return _unpack_singleton(self._run_through_graph(self._standardize_inputs(inputs)))
 
     def _plan(self, x, checked):

@@ -102,7 +102,7 @@ class Model(Trainer, Layer):
     def __call__(self, *args, **kwargs):
         # The fast entry: an inference call on one array that has a plan runs the plan alone.
         if len(args) == 1 and type(args[0]) is np.ndarray and (not kwargs or len(kwargs) == 1 and (
-                kwargs.get("training", True) is False or kwargs.get("training", True) is None)):
+                (training := kwargs.get("training", True)) is False or training is None)):
             outputs = self._run_plan(args[0])
             if outputs is not None:
                 return outputs.view(Tensor)  # as `Layer.__call__` returns an outermost call's
