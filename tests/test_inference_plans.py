@@ -443,3 +443,22 @@ def test_graphs_with_layers_a_plan_cannot_hold_run_as_before():
     assert_same_bytes(lambda_model(rows(3)), general(lambda_model, rows(3)))
     dropped, x = np.asarray(called_with_training(rows(3))), rows(3)  # dropout stays on
     assert (dropped == 0).any() and np.array_equal(dropped[dropped != 0], 2 * x[dropped != 0])
+
+
+def test_a_subclass_with_its_own_call_or_forward_gets_the_general_step():
+    class Doubled(layers.Activation):
+        def call(self, inputs):
+            return 2 * super().call(inputs)
+
+    class Shifted(Dense):
+        def forward(self, inputs, training=False):
+            z, ctx = super().forward(inputs, training)
+            return z + 1, ctx
+
+    model, x = Sequential([Input((10,)), Shifted(4, activation="relu"), Doubled("tanh")]), rows(3)
+    hidden = np.maximum(np.matmul(x, model.weights[0].value) + model.weights[1].value + 1, 0)
+    assert_same_bytes(model(x), 2 * np.tanh(hidden))
+    assert_same_bytes(model(x), general(model, x))
+    assert plan_of(model, x) is model_module.NO_PLAN  # Doubled's own call: no step
+    assert callable(model.layers[0]._inference_step())  # Shifted: the general forward step
+    assert_same_bytes(model.layers[0]._inference_step()(x), hidden)

@@ -23,8 +23,9 @@ class Activation(Layer):
         return self.activation(inputs)
 
     def _inference_step(self):
-        # A float array of the layer's dtype: what `activation` itself does with it.
-        if self.activity_regularizer is not None:
+        # A float array of the layer's dtype: what `activation` itself does with it (a
+        # subclass's own `call` gets no step).
+        if type(self).call is not Activation.call or self.activity_regularizer is not None:
             return None
         activation = self.activation
         on_input = activation if self._np_dtype.kind != "f" \
