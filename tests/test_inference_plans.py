@@ -15,6 +15,7 @@ from minikeras.layers import Dense, Input
 from minikeras.models import Sequential
 from minikeras import models as models_module
 from minikeras.models import model as model_module
+from minikeras.models.functional import Functional
 
 
 def seed_model(last=1):
@@ -462,3 +463,26 @@ def test_a_subclass_with_its_own_call_or_forward_gets_the_general_step():
     assert plan_of(model, x) is model_module.NO_PLAN  # Doubled's own call: no step
     assert callable(model.layers[0]._inference_step())  # Shifted: the general forward step
     assert_same_bytes(model.layers[0]._inference_step()(x), hidden)
+
+
+def test_a_model_subclass_with_its_own_call_is_not_skipped_by_the_fast_entry():
+    class Doubled(Sequential):
+        def call(self, inputs, training=False):
+            return 2 * super().call(inputs, training=training)
+
+    class Halved(Functional):
+        def call(self, inputs, training=None, mask=None):
+            return super().call(inputs, training, mask) / 2
+
+    doubled, x = Doubled([Input((10,)), Dense(3)]), rows(2)
+    inputs = Input((10,))
+    halved = Halved(inputs, Dense(3)(inputs))
+    for model, scale in ((doubled, 2), (halved, 0.5)):
+        expected = scale * (np.matmul(x, model.weights[0].value) + model.weights[1].value)
+        for _ in range(3):
+            assert_same_bytes(model(x), expected)
+            assert_same_bytes(model.predict(x, verbose=0), expected)
+        assert model._run_plan(x) is None
+        many = rows(70)  # predict's later batches too
+        assert_same_bytes(model.predict(many, verbose=0),
+                          scale * (np.matmul(many, model.weights[0].value) + model.weights[1].value))

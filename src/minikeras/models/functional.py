@@ -74,8 +74,9 @@ class Functional(Model):
         self._run_through_graph([None] * len(self._inputs), _no_values)  # checks connectivity
         self.built = True
         # Inference plans (`call`, `_plan`) for a graph of one input and one output, on arrays
-        # of the input's dtype and rank.
-        if len(self._inputs) == 1 and len(self._outputs) == 1 \
+        # of the input's dtype and rank (not for a subclass's own `call`, which the fast entry
+        # would skip).
+        if len(self._inputs) == 1 and len(self._outputs) == 1 and type(self).call is Functional.call \
                 and not tree.is_nested(self._outputs_struct) and self._inputs[0].dtype != "string":
             self._plans_dtype = np.dtype(self._inputs[0].dtype)
         self._input_rank = len(self._inputs[0].shape)

@@ -24,7 +24,9 @@ class Sequential(Model):
         self._layers = []
         self._input_layer = None
         self._functional = None  # the same stack as a graph, once the input shape is known
-        self._plans_dtype = self._np_dtype  # plans for inputs of the model's dtype (`_infer`)
+        # Plans for inputs of the model's dtype (`_infer`), unless a subclass's own `call` does
+        # more than the stack, which the fast entry would skip.
+        self._plans_dtype = self._np_dtype if type(self).call is Sequential.call else None
         for layer in layers or ():
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -228,7 +230,10 @@ class Sequential(Model):
 
     def _call_unchecked(self, inputs):
         """Inference on inputs already checked (predict's later batches): the layers' `call`
-        alone, without `__call__`'s conversions, checks and bookkeeping."""
+        alone, without `__call__`'s conversions, checks and bookkeeping (a subclass's own
+        `call` is called, as `Model._call_unchecked` calls it)."""
+        if type(self).call is not Sequential.call:
+            return super()._call_unchecked(inputs)
         if type(inputs) is np.ndarray and not tape.recording():
             return self._infer(inputs, False, True)
         for layer in self._layers:
