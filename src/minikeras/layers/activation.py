@@ -2,7 +2,7 @@
 
 from minikeras import activations
 from minikeras import ops
-from minikeras.layers.base import Layer
+from minikeras.layers.base import Layer, StalePlan
 from minikeras.saving import registry
 
 
@@ -21,6 +21,22 @@ class Activation(Layer):
         # A built-in activation records itself on the tape with its own gradient rule; a
         # user's, written with `ops`, op by op.
         return self.activation(inputs)
+
+    def _inference_step(self):
+        # A float array of the layer's dtype: what `activation` itself does with it (a
+        # subclass's own `call` gets no step).
+        if type(self).call is not Activation.call or self.activity_regularizer is not None:
+            return None
+        activation = self.activation
+        on_input = activation if self._np_dtype.kind != "f" \
+            else getattr(activation, "on_float_array", activation)
+
+        def step(x):
+            if self.activation is not activation or self.activity_regularizer is not None:
+                raise StalePlan
+            return on_input(x)
+
+        return step
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

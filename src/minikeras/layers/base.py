@@ -51,6 +51,12 @@ class _ThreadCalls(threading.local):
 _calls = _ThreadCalls()
 
 
+class StalePlan(Exception):
+    """Raised by a step of an inference plan (`Layer._inference_step`) whose layer's activation
+    or activity regularizer is no longer what it was when the plan was made: the model drops the
+    plan and takes its general path, which makes a new one."""
+
+
 class Layer:
     """The base class of every layer.
 
@@ -77,6 +83,9 @@ class Layer:
     _takes_strings = False
     # Built-in layers with one input tensor refuse a list of several (Keras' input spec).
     _single_input = False
+    # Layers whose `compute_mask` gives None whenever their inputs carry no mask (the merging
+    # layers): on the arrays of an inference plan, which carry none, their call is `forward`.
+    _unmasked_without_masks = False
     # What __init_subclass__ reads off each subclass's call (here: the base's forward).
     _call_takes_training, _call_takes_mask, _computes_mask, _default_training = (
         True, False, False, False)
@@ -112,6 +121,12 @@ class Layer:
         autocast=True,
         **kwargs,
     ):
+        # The attributes in a dict of their own. CPython 3.11 keeps an instance's attributes in
+        # a table shared by its class until something reads `vars(self)` (the tracking of
+        # sublayers and variables does, from here on); reading an attribute of an object whose
+        # shared table was so exposed misses the interpreter's fast path every time (about 390
+        # CPU instructions instead of 90, counted), and layers' attributes are read at every call.
+        self.__dict__ = dict(vars(self))
         kwargs.pop("input_dtype", None)
         if kwargs:
             raise ValueError(
@@ -627,6 +642,49 @@ class Layer:
         no losses to add and no mask to make (`_apply_plain` then does the whole call)."""
         return (self.built and type(self).call is Layer.call and self.activity_regularizer is None
                 and not self._computes_mask)
+
+    def _inference_step(self):
+        """This layer's step in an inference plan (`Model._run_plan`), or None: a callable of
+        one input (an array, or a list of arrays for a merging layer) of this layer's dtype that
+        `_conform_input` takes unchanged and that carries no mask, returning what an inference
+        call (training False, no tape recording) returns for it: `forward` and the activation,
+        without `__call__`'s conversions, checks and bookkeeping. None when the call is more
+        than that (see `_is_plain_function`; the merging layers' masks are None on unmasked
+        inputs). The step raises `StalePlan` once the layer's activation or activity
+        regularizer is not what it was when the step was made."""
+        if not self._plannable():
+            return None
+        forward, takes_training = self.forward, self._call_takes_training
+        activation, on_output = self._planned_activation()
+        if activation is None:
+            def step(x):
+                if self.activity_regularizer is not None:
+                    raise StalePlan
+                return (forward(x, training=False) if takes_training else forward(x))[0]
+        else:
+            def step(x):
+                if self.activation is not activation or self.activity_regularizer is not None:
+                    raise StalePlan
+                return on_output((forward(x, training=False) if takes_training else forward(x))[0])
+        return step
+
+    def _plannable(self):
+        """Whether an inference call of this layer on unmasked arrays is `forward` and its
+        activation (what `_inference_step` makes a step of)."""
+        return (self.built and type(self).call is Layer.call and self.activity_regularizer is None
+                and (not self._computes_mask or self._unmasked_without_masks))
+
+    def _planned_activation(self):
+        """`(activation, on_output)` for a step of this layer in a plan: the activation
+        `Layer.call` applies after `forward` (None if none) and what to call on `forward`'s
+        output for it. A layer computing in a float dtype hands its activation a float array,
+        which a built-in activation's `on_float_array` takes directly."""
+        if not self._activation_after_forward or self._linear:
+            return None, None
+        activation = self.activation
+        if self._np_dtype.kind != "f":
+            return activation, activation
+        return activation, getattr(activation, "on_float_array", activation)
 
     def _apply_plain(self, x, training):
         """The call of a layer `_is_plain_function` says is plain, on an array: what

@@ -4,7 +4,7 @@ import numpy as np
 
 from minikeras import activations, backend, constraints, initializers, regularizers
 from minikeras.compat import legacy
-from minikeras.layers.base import Layer
+from minikeras.layers.base import Layer, StalePlan
 from minikeras.saving import registry
 
 
@@ -123,6 +123,25 @@ class Dense(Layer):
         if self._bias is not None:
             z += self._bias.value
         return z, inputs  # the activation follows, as its own node (Layer.call)
+
+    def _inference_step(self):
+        # `forward` and the activation in one call, reading the weights' values at each (a
+        # subclass's own `forward` gets the general step).
+        if type(self).forward is not Dense.forward or not self._plannable():
+            return super()._inference_step()
+        activation, on_output = self._planned_activation()
+        kernel, bias, matmul = self._kernel, self._bias, np.matmul
+
+        def step(x):
+            if self.activity_regularizer is not None or (
+                    activation is not None and self.activation is not activation):
+                raise StalePlan
+            z = matmul(x, kernel.value)  # the arithmetic of `forward`
+            if bias is not None:
+                z += bias.value
+            return z if on_output is None else on_output(z)
+
+        return step
 
     def backward(self, inputs, grad, grads):
         kernel, bias = self._kernel, self._bias

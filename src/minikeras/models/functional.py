@@ -21,7 +21,7 @@ from minikeras.layers.base import Layer
 from minikeras.layers.input_layer import Input, InputLayer
 from minikeras.layers.node import KerasHistory, KerasTensor, Node
 from minikeras.layers.operation import Operation
-from minikeras.models.model import Model
+from minikeras.models.model import Model, static_shape
 from minikeras.saving import registry
 
 
@@ -73,6 +73,13 @@ class Functional(Model):
                                 for node in self._nodes_by_depth[depth]]
         self._run_through_graph([None] * len(self._inputs), _no_values)  # checks connectivity
         self.built = True
+        # Inference plans (`call`, `_plan`) for a graph of one input and one output, on arrays
+        # of the input's dtype and rank (not for a subclass's own `call`, which the fast entry
+        # would skip).
+        if len(self._inputs) == 1 and len(self._outputs) == 1 and type(self).call is Functional.call \
+                and not tree.is_nested(self._outputs_struct) and self._inputs[0].dtype != "string":
+            self._plans_dtype = np.dtype(self._inputs[0].dtype)
+        self._input_rank = len(self._inputs[0].shape)
         self.output_names = [x._keras_history.operation.name for x in self._outputs]
         if not trainable:
             self.trainable = False
@@ -130,7 +137,43 @@ class Functional(Model):
     # Computation
 
     def call(self, inputs, training=None, mask=None):
-        outputs = self._run_through_graph(self._standardize_inputs(inputs))
+        if type(inputs) is np.ndarray and inputs.dtype is self._plans_dtype and mask is None \
+                and (training is None or training is False) and not tape.recording() \
+                and inputs.ndim == self._input_rank:
+            return self._infer_planned(inputs, False)
+        return self._infer_checked(inputs, training, False)
+
+    def _infer_checked(self, inputs, training, checked):
+        """The graph run node by node, each layer called as the graph records it (each reads
+        `training` from the call context: the two arguments are Sequential's, unused here)."""
+        return _unpack_singleton(self._run_through_graph(self._standardize_inputs(inputs)))
+
+    def _plan(self, x, checked):
+        """The general runner on `x`, keeping the plan of its shape (see `Model._run_plan`):
+        each node's layer's `_inference_step` on the values of the node's inputs, if every node
+        is a layer called on one tensor or on a list of tensors and nothing else (the
+        arguments a step takes), whose `forward` would get training False from this call
+        whether the model's `training` is False or None (its default is False), that took the
+        values as they came (arrays of its dtype; `_conform_input` returning a lone one
+        itself) and made one array of the shape its `compute_output_shape` gives; `NO_PLAN`
+        otherwise."""
+        slots, steps = {id(self._inputs[0]): 0}, []  # slots: each tensor's place in the plan
+
+        def call(node, args, kwargs):
+            nonlocal steps
+            outputs = node.operation(*args, **kwargs)
+            if steps is not None:
+                step = _node_step(node, args, outputs, slots)
+                if step is None:
+                    steps = None
+                else:
+                    slots[id(node.outputs[0])] = len(slots)
+                    steps.append(step)
+            return outputs
+
+        outputs = self._run_through_graph(self._standardize_inputs(x), call)
+        output = None if steps is None else slots.get(id(self._outputs[0]))
+        self._keep_plan(x.shape, None if output is None else _graph_plan(tuple(steps), output))
         return _unpack_singleton(outputs)
 
     def _call_unchecked(self, inputs):
@@ -262,6 +305,53 @@ class Functional(Model):
 
 # ----------------------------------------------------------------------------------------------
 # The graph
+
+
+def _node_step(node, args, outputs, slots):
+    """`(step, reads)` of a plan for `node`'s call on `args` that gave `outputs`: its layer's
+    `_inference_step` and the slot of its input (or the slots of its list of inputs) among the
+    plan's values; None if the call is not one a step makes (see `Functional._plan`)."""
+    layer = node.operation
+    if node.kwargs or len(node.args) != 1 or type(outputs) is not np.ndarray \
+            or len(node.outputs) != 1 or layer._call_takes_training \
+            and layer._default_training is not False:
+        return None
+    step = layer._inference_step()
+    if step is None:
+        return None
+    (arg,), (value,) = node.args, args
+    if node._only_tensor is not None:
+        if type(value) is not np.ndarray or value.dtype != layer._np_dtype \
+                or layer._conform_input(value) is not value:
+            return None
+        reads, shape = slots.get(id(arg)), value.shape
+    elif type(arg) is list and arg and all(isinstance(x, KerasTensor) for x in arg):
+        if type(value) is not list or any(
+                type(v) is not np.ndarray or v.dtype != layer._np_dtype for v in value):
+            return None
+        reads = tuple(slots.get(id(x)) for x in arg)
+        if None in reads:
+            return None
+        shape = [v.shape for v in value]
+    else:
+        return None
+    if reads is None or static_shape(layer, shape) != outputs.shape:
+        return None
+    return step, reads
+
+
+def _graph_plan(steps, output):
+    """A functional model's plan: each node's step on the values of its inputs (`reads`: a
+    slot, or a tuple of slots for a list), its output appended; the model's output is the
+    value in slot `output`."""
+    def run(x):
+        values = [x]
+        for step, reads in steps:
+            values.append(step(values[reads]) if type(reads) is int
+                          else step([values[slot] for slot in reads]))
+        return values[output]
+
+    return run
 
 
 def _no_values(node, args, kwargs):

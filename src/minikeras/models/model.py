@@ -4,9 +4,16 @@ import json
 
 import numpy as np
 
-from minikeras.layers.base import Layer
+from minikeras.core import tape
+from minikeras.core.tensor import Tensor
+from minikeras.layers.base import _OUTSIDE, Layer, StalePlan, _calls
 from minikeras.models.trainer import Trainer, _traced_steps
 from minikeras.saving import registry
+
+# What `Model._plans` keeps for an input shape it cannot plan for.
+NO_PLAN = "no plan"
+# At most this many input shapes' plans per model (one per batch size met, mostly).
+PLANS_KEPT = 16
 
 
 @registry.register("layer", module="keras")
@@ -38,6 +45,10 @@ class Model(Trainer, Layer):
             return
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
+        # Inference plans, by input shape (see `_run_plan`): a model that makes them (Sequential,
+        # Functional) keeps them for inputs of `_plans_dtype`.
+        self._plans = {}
+        self._plans_dtype = None
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -92,6 +103,60 @@ class Model(Trainer, Layer):
     def _call_unchecked(self, inputs):
         """Inference on inputs already checked (predict's later batches)."""
         return self._invoke(inputs, False)
+
+    # ------------------------------------------------------------------------------------------
+    # Inference plans
+
+    def __call__(self, *args, **kwargs):
+        # The fast entry: an inference call on one array that has a plan runs the plan alone.
+        if len(args) == 1 and type(args[0]) is np.ndarray and (not kwargs or len(kwargs) == 1 and (
+                (training := kwargs.get("training", True)) is False or training is None)):
+            outputs = self._run_plan(args[0])
+            if outputs is not None:
+                return outputs.view(Tensor)  # as `Layer.__call__` returns an outermost call's
+        return Layer.__call__(self, *args, **kwargs)
+
+    def _run_plan(self, x):
+        """The outputs of an inference call on the array `x` by the plan of its shape, or None
+        when the call is not plainly one the plan answers: `x` not of the planned dtype, no plan
+        (or none possible) for its shape, a tape recording in some thread, a call inside another
+        layer's (whose `training` and losses it would share), losses of the last call to clear,
+        or a layer changed since the plan was made (`StalePlan`). The general path, which
+        `__call__` and `predict` take then, gives the same bytes and makes the plan.
+
+        A plan (`_plan`) is the model's layers' `_inference_step`s, made at the first inference
+        call with an input shape that the general path ran with every check: it holds only steps
+        that took their input as it came and made an array of the shape their
+        `compute_output_shape` gives, so that the checks would pass the same way again; its
+        layers add no loss, and the steps read the weights' values at each call."""
+        plan = self._plans.get(x.shape)
+        if plan is None or plan is NO_PLAN or x.dtype is not self._plans_dtype \
+                or tape._threads_recording or self._losses or self._loss_holders \
+                or _calls.context.training is not _OUTSIDE:
+            return None
+        try:
+            return plan(x)
+        except StalePlan:
+            return None
+
+    def _infer_planned(self, x, checked):
+        """Inference on the array `x` (of `_plans_dtype`, conformed to the model's input) by the
+        plan of its shape, made now if there is none or it is stale (`checked`: `x` comes from
+        predict's later batches)."""
+        plan = self._plans.get(x.shape)
+        if plan is None:
+            return self._plan(x, checked)
+        if plan is NO_PLAN:
+            return self._infer_checked(x, False, checked)
+        try:
+            return plan(x)
+        except StalePlan:
+            return self._plan(x, checked)
+
+    def _keep_plan(self, shape, plan):
+        if len(self._plans) >= PLANS_KEPT:  # a model called on many batch sizes
+            self._plans = {}
+        self._plans[shape] = NO_PLAN if plan is None else plan
 
     def get_layer(self, name=None, index=None):
         """A layer by `name` or by `index` (exactly one of the two)."""
@@ -190,6 +255,14 @@ class Model(Trainer, Layer):
         saving_api.load_weights(
             self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs
         )
+
+
+def static_shape(layer, input_shape):
+    """The output shape `layer.compute_output_shape` gives for `input_shape`, or None."""
+    try:
+        return tuple(layer.compute_output_shape(input_shape))
+    except Exception:  # noqa: BLE001 (a layer that cannot tell: no plan through it)
+        return None
 
 
 def _is_input_layer(layer):

@@ -6,35 +6,8 @@ from minikeras.core import tape
 from minikeras.core.tape import Node
 from minikeras.layers.base import Layer, standardize_shape
 from minikeras.layers.input_layer import InputLayer, KerasTensor
-from minikeras.models.model import Model
+from minikeras.models.model import Model, static_shape
 from minikeras.saving import registry
-
-# What `Sequential._plan` keeps for an input signature it cannot plan for.
-_NO_PLAN = "no plan"
-# At most this many input signatures' plans per model (one per batch size met, mostly).
-_PLANS_KEPT = 16
-
-
-def _planned_activation(layer):
-    """`(activation, on_output)` of a plain layer's step in a plan: the activation `Layer.call`
-    applies after `forward` (None if none) and what to call on `forward`'s output for it. A
-    layer computing in a float dtype hands its activation a float array, which a built-in
-    activation's `on_float_array` takes directly."""
-    if not layer._activation_after_forward or layer._linear:
-        return None, None
-    activation = layer.activation
-    if layer._np_dtype.kind != "f":
-        return activation, activation
-    return activation, getattr(activation, "on_float_array", activation)
-
-
-def _static_shape(layer, input_shape):
-    """The output shape `layer.compute_output_shape` gives for `input_shape`, or None."""
-    try:
-        return tuple(layer.compute_output_shape(input_shape))
-    except Exception:  # noqa: BLE001 (a layer that cannot tell: no plan through it)
-        return None
-
 
 @registry.register("layer", module="keras")
 class Sequential(Model):
@@ -51,7 +24,9 @@ class Sequential(Model):
         self._layers = []
         self._input_layer = None
         self._functional = None  # the same stack as a graph, once the input shape is known
-        self._plans = {}  # see `_infer`
+        # Plans for inputs of the model's dtype (`_infer`), unless a subclass's own `call` does
+        # more than the stack, which the fast entry would skip.
+        self._plans_dtype = self._np_dtype if type(self).call is Sequential.call else None
         for layer in layers or ():
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -260,7 +235,10 @@ class Sequential(Model):
 
     def _call_unchecked(self, inputs):
         """Inference on inputs already checked (predict's later batches): the layers' `call`
-        alone, without `__call__`'s conversions, checks and bookkeeping."""
+        alone, without `__call__`'s conversions, checks and bookkeeping (a subclass's own
+        `call` is called, as `Model._call_unchecked` calls it)."""
+        if type(self).call is not Sequential.call:
+            return super()._call_unchecked(inputs)
         if type(inputs) is np.ndarray and not tape.recording():
             return self._infer(inputs, False, True)
         for layer in self._layers:
@@ -277,25 +255,13 @@ class Sequential(Model):
         activation directly (`Layer._infer_plain`).
 
         What that decides, and the plain layers' checks of their input (dtype, shape), depend
-        only on the layers and on the shape and dtype of `x`: the first call with an input
-        signature makes a plan (`_plan`), and later calls with it run the plan alone, which is
-        most of a one-row predict's Python. Adding, popping or building layers drops the plans;
-        a layer given an activity regularizer since (the one thing of plainness an attribute
-        can change) goes through `__call__`."""
-        key = (x.shape, x.dtype)
-        plan = self._plans.get(key)
-        if plan is None:
-            return self._plan(key, x, training, checked)
-        if plan is _NO_PLAN:
-            return self._infer_checked(x, training, checked)
-        for layer, takes_training, activation, on_output in plan:
-            if layer.activity_regularizer is not None:
-                x = self._checked_step(layer, x, training, checked)
-                continue
-            x, _ = layer.forward(x, training=training) if takes_training else layer.forward(x)
-            if activation is not None:
-                x = on_output(x) if layer.activation is activation else layer.activation(x)
-        return x
+        only on the layers and on the shape and dtype of `x`: an inference call (`training`
+        False) on an array of the model's dtype runs the plan of its shape, made at the first
+        such call (`Model._run_plan`). Adding, popping or building layers drops the plans; a
+        plan whose layer changed since (`StalePlan`) is made again."""
+        if training is False and x.dtype is self._plans_dtype:
+            return self._infer_planned(x, checked)
+        return self._infer_checked(x, training, checked)
 
     def _infer_checked(self, x, training, checked):
         """`_infer` with every check made at every layer."""
@@ -309,26 +275,25 @@ class Sequential(Model):
             return layer._infer_plain(x, training)
         return layer._invoke(x, training) if checked else layer(x, training=training)
 
-    def _plan(self, key, x, training, checked):
-        """`_infer_checked`, remembering for the input signature `key` what each layer was
-        given and did: the plan, if each layer was plain, took its input as it came (no cast,
-        no change in `_conform_input`) and made an array of the shape its
+    def _plan(self, x, checked):
+        """`_infer_checked` for inference, keeping the plan of the shape of `x`: each layer's
+        `_inference_step`, if each layer has one, took its input as it came (its dtype, and
+        `_conform_input` returning the array itself) and made an array of the shape its
         `compute_output_shape` gives (an output shape that hangs on the values, not only the
-        input shape, would leave the next layer's checks to make); `_NO_PLAN` otherwise."""
-        steps = []
+        input shape, would leave the next layer's checks to make); `NO_PLAN` otherwise."""
+        key, steps = x.shape, []
         for layer in self._layers:
-            plain = type(x) is np.ndarray and layer._is_plain_function()
-            as_given = plain and x.dtype == layer._np_dtype and layer._conform_input(x) is x
+            step = layer._inference_step() if type(x) is np.ndarray else None
+            as_given = step is not None and x.dtype == layer._np_dtype \
+                and layer._conform_input(x) is x
             shape = x.shape
-            x = self._checked_step(layer, x, training, checked)
+            x = self._checked_step(layer, x, False, checked)
             if steps is not None and as_given and type(x) is np.ndarray \
-                    and _static_shape(layer, shape) == x.shape:
-                steps.append((layer, layer._call_takes_training, *_planned_activation(layer)))
+                    and static_shape(layer, shape) == x.shape:
+                steps.append(step)
             else:
                 steps = None
-        if len(self._plans) >= _PLANS_KEPT:  # a model called on many batch sizes
-            self._plans = {}
-        self._plans[key] = _NO_PLAN if steps is None else tuple(steps)
+        self._keep_plan(key, None if steps is None else _chain(tuple(steps)))
         return x
 
     # ------------------------------------------------------------------------------------------
@@ -364,3 +329,13 @@ class Sequential(Model):
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
+
+
+def _chain(steps):
+    """A Sequential model's plan: its layers' steps, each on the last one's output."""
+    def run(x):
+        for step in steps:
+            x = step(x)
+        return x
+
+    return run

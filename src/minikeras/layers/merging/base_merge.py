@@ -12,6 +12,8 @@ class Merge(Layer):
     """Merges a list of inputs element-wise; subclasses give `_merge(arrays)` and
     `_merge_gradients(arrays, output, grad)`."""
 
+    _unmasked_without_masks = True
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True

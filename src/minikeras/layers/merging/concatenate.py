@@ -16,6 +16,8 @@ class Concatenate(Layer):
         axis: the axis to join along (default -1, the last).
     """
 
+    _unmasked_without_masks = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis

@@ -18,6 +18,8 @@ class Dot(Layer):
         normalize: whether to L2-normalize the samples along those axes first.
     """
 
+    _unmasked_without_masks = True
+
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(axes, int):
