@@ -150,6 +150,99 @@ def _einsum_vjp(g, y, *xs, subscripts):
     return tuple(grads)
 
 
+def _cumprod_vjp(g, y, x, axis, dtype=None):
+    """Element i's gradient sums, over the outputs j >= i, `g[j]` times the product of the
+    other elements up to j: the running product with element i replaced by 1, exact at
+    zeros."""
+    moved_x, moved_g = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
+    grad = np.empty_like(moved_x)
+    for i in range(moved_x.shape[-1]):
+        others = moved_x.copy()
+        others[..., i] = 1
+        running = np.cumprod(others, axis=-1)[..., i:]
+        grad[..., i] = np.sum(moved_g[..., i:] * running, axis=-1)
+    return (np.moveaxis(grad, -1, axis),)
+
+
+def _pad_vjp(g, y, x, pad_width, constant_values=0):
+    return (g[tuple(slice(low, low + n) for (low, _), n in zip(pad_width, x.shape))],)
+
+
+def _scatter_add(values, index, shape):
+    out = np.zeros(shape, values.dtype)
+    np.add.at(out, index, values)
+    return out
+
+
+def _scatter_update(x, updates, index):
+    out = x.copy()
+    out[index] = updates
+    return out
+
+
+def _scatter_update_vjp(g, y, x, updates, index):
+    grad_x = g.copy()
+    grad_x[index] = 0
+    return grad_x, g[index]
+
+
+def _segment_max(data, segment_ids, num_segments):
+    out = np.full((num_segments,) + data.shape[1:], np.finfo(data.dtype).min, data.dtype)
+    np.maximum.at(out, segment_ids, data)
+    return out
+
+
+def _segment_max_vjp(g, y, data, segment_ids, num_segments):
+    """The gradient goes to the elements equal to their segment's maximum, shared among ties."""
+    hit = data == y[segment_ids]
+    ties = np.zeros(y.shape, data.dtype)
+    np.add.at(ties, segment_ids, hit)
+    return (np.where(hit, g[segment_ids] / np.maximum(ties, 1)[segment_ids], 0),)
+
+
+def _matrix_transpose(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _solve_vjp(g, y, a, b):
+    vector = b.ndim == a.ndim - 1  # b holds vectors, as numpy.linalg.solve reads it
+    g2, y2 = (g[..., None], y[..., None]) if vector else (g, y)
+    grad_b = np.linalg.solve(_matrix_transpose(a), g2)
+    grad_a = -grad_b @ _matrix_transpose(y2)
+    return unbroadcast(grad_a, a.shape), unbroadcast(grad_b[..., 0] if vector else grad_b,
+                                                      b.shape)
+
+
+def _cholesky_vjp(g, y, x, upper=False):
+    """Murray (2016), for the lower factor L of x = L L^T: with phi keeping the lower triangle
+    and halving the diagonal, grad = sym(L^-T phi(L^T g) L^-1)."""
+    lower, g = (_matrix_transpose(y), _matrix_transpose(g)) if upper else (y, g)
+    phi = np.tril(_matrix_transpose(lower) @ g)
+    phi -= 0.5 * np.eye(x.shape[-1], dtype=x.dtype) * np.diagonal(phi, axis1=-2, axis2=-1)[
+        ..., None]
+    inverse = np.linalg.inv(lower)
+    grad = _matrix_transpose(inverse) @ phi @ inverse
+    return (0.5 * (grad + _matrix_transpose(grad)),)
+
+
+def _erfinv(x):
+    """The inverse of `erf`: Giles' (2010) single-precision estimate, then two Newton steps on
+    minikeras' own `erf`, to the input's precision."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1 - x) * (1 + x))
+        central = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                              0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                              1.50140941], w - 2.5)
+        tail = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                           0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                           2.83297682], np.sqrt(np.maximum(w, 5)) - 3)
+        y = np.where(w < 5, central, tail) * x
+        for _ in range(2):
+            y = y - (_erf(y) - x) * (math.sqrt(math.pi) / 2) * np.exp(y**2)
+        y = np.where(np.abs(x) < 1, y, np.where(np.abs(x) == 1, np.sign(x) * np.inf, np.nan))
+    return y.astype(x.dtype)
+
+
 # name: (forward(*inputs, **params), vjp(g, y, *inputs, **params) -> one gradient per input)
 RULES = {
     "negative": (np.negative, _elementwise(lambda x, y: -1)),
@@ -215,6 +308,25 @@ RULES = {
     "diagonal": (lambda x, **params: np.diagonal(x, **params).copy(), _diagonal_vjp),
     "diag": (np.diag, lambda g, y, x, k=0: (np.diagonal(g, k),)),
     "cast": (lambda x, dtype: x.astype(dtype), lambda g, y, x, dtype: (g,)),
+    "cbrt": (np.cbrt, _elementwise(lambda x, y: 1 / (3 * y**2))),
+    "exp2": (np.exp2, _elementwise(lambda x, y: y * math.log(2))),
+    "erfinv": (_erfinv, _elementwise(lambda x, y: math.sqrt(math.pi) / 2 * np.exp(y**2))),
+    "hypot": (np.hypot, lambda g, y, a, b: (g * a / y, g * b / y)),
+    "fmod": (np.fmod, lambda g, y, a, b: (g, -g * np.trunc(a / b))),
+    "cumprod": (np.cumprod, _cumprod_vjp),
+    "pad": (lambda x, pad_width, constant_values=0: np.pad(x, pad_width,
+                                                          constant_values=constant_values),
+            _pad_vjp),
+    # values added at `index` into zeros of `shape` (repeated indices accumulate)
+    "scatter_add": (_scatter_add, lambda g, y, values, index, shape: (g[index],)),
+    "scatter_update": (_scatter_update, _scatter_update_vjp),
+    "segment_max": (_segment_max, _segment_max_vjp),
+    "inv": (np.linalg.inv, lambda g, y, x: (-_matrix_transpose(y) @ g @ _matrix_transpose(y),)),
+    "det": (np.linalg.det, lambda g, y, x: (
+        (g * y)[..., None, None] * _matrix_transpose(np.linalg.inv(x)),)),
+    "solve": (np.linalg.solve, _solve_vjp),
+    "cholesky": (lambda x, upper=False: _matrix_transpose(np.linalg.cholesky(x)) if upper
+                 else np.linalg.cholesky(x), _cholesky_vjp),
 }
 
 

@@ -16,7 +16,9 @@ def _public(function, name):
     """`function` as `keras.ops` gives it. On symbolic tensors (a functional model's
     KerasTensors) it records itself as a graph node (`minikeras.layers.operation`), as Keras 3's
     ops do; in eager code an ndarray result comes back as a `Tensor` (with `.numpy()`, as
-    Keras' eager tensors have): a view, no copy."""
+    Keras' eager tensors have): a view, no copy. A numpy scalar (what numpy makes of a 0-d
+    result) comes back as a 0-d `Tensor` too: a float64 one would otherwise pass for a weakly
+    typed Python float in the next op."""
 
     @functools.wraps(function)
     def op(*args, **kwargs):
@@ -25,14 +27,20 @@ def _public(function, name):
 
             return operation.apply_function(name, function, args, kwargs)
         result = function(*args, **kwargs)
-        if type(result) is np.ndarray:
-            return result.view(Tensor)
-        if isinstance(result, tuple) and builtins.any(type(r) is np.ndarray for r in result):
-            items = [r.view(Tensor) if type(r) is np.ndarray else r for r in result]
+        if type(result) is np.ndarray or isinstance(result, np.generic):
+            return _tensor(result)
+        if isinstance(result, tuple) and builtins.any(
+                type(r) is np.ndarray or isinstance(r, np.generic) for r in result):
+            items = [_tensor(r) if type(r) is np.ndarray or isinstance(r, np.generic) else r
+                     for r in result]
             return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
         return result
 
     return op
+
+
+def _tensor(array):
+    return np.asarray(array).view(Tensor)
 
 
 def _holds_keras_tensor(values):

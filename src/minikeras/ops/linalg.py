@@ -1,13 +1,19 @@
-"""`keras.ops.linalg`: matrix norms and decompositions."""
+"""`keras.ops.linalg`: norms, inverses, determinants, solves and decompositions of matrices
+(of the last two axes, stacked over the leading ones). `inv`, `det`, `solve`,
+`solve_triangular` and `cholesky` are differentiable on the tape; the decompositions give
+values only."""
 
 import builtins
 
 import numpy as np
 
+from minikeras.autodiff import apply
 from minikeras.ops._dtypes import _promote, _value
 from minikeras.ops._public import publish
 from minikeras.ops.core import cast
-from minikeras.ops.numpy import abs, max, min, not_equal, reshape, sqrt, square, squeeze, sum
+from minikeras.ops.numpy import (
+    abs, max, min, not_equal, reshape, sqrt, square, squeeze, sum, tril, triu,
+)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -43,6 +49,96 @@ def _vector_norm(x, ord, axis):
     if ord in (np.inf, -np.inf):
         return (max if ord > 0 else min)(abs(x), axis=axis, keepdims=True)
     return sum(abs(x) ** ord, axis=axis, keepdims=True) ** (1.0 / ord)
+
+
+def _matrices(*xs):
+    """The inputs promoted to one float dtype (linear algebra is on reals)."""
+    return _promote(*xs, floating=True)
+
+
+def inv(x):
+    """The inverse of the square matrix (or stack of matrices) `x`."""
+    return apply("inv", *_matrices(x))
+
+
+def det(x):
+    """The determinant of the square matrix (or stack of matrices) `x`."""
+    return apply("det", *_matrices(x))
+
+
+def solve(a, b):
+    """The `x` of `a @ x = b` for square `a` (and `b` a vector or a matrix)."""
+    return apply("solve", *_matrices(a, b))
+
+
+def solve_triangular(a, b, lower=False):
+    """`solve(a, b)` reading only the lower (`lower`) or upper triangle of `a`."""
+    a, b = _matrices(a, b)
+    return solve(tril(a) if lower else triu(a), b)
+
+
+def cholesky(x, upper=False):
+    """The Cholesky factor of the symmetric positive definite `x`: lower `L` with `L L^T = x`
+    (its transpose if `upper`); the gradient is the symmetric one."""
+    return apply("cholesky", *_matrices(x), upper=upper)
+
+
+def eig(x):
+    """`(eigenvalues, eigenvectors)` of the square matrix `x` (complex in general); no
+    gradient."""
+    values, vectors = np.linalg.eig(_value(_matrices(x)[0]))
+    return values, vectors
+
+
+def eigh(x):
+    """`(eigenvalues, eigenvectors)` of the symmetric matrix `x`, values ascending; no
+    gradient."""
+    values, vectors = np.linalg.eigh(_value(_matrices(x)[0]))
+    return values, vectors
+
+
+def qr(x, mode="reduced"):
+    """`(q, r)` of `x = q @ r`, `q` orthonormal and `r` upper triangular; no gradient."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"`mode` argument value not supported. Expected one of "
+                         f"{{'reduced', 'complete'}}. Received: mode={mode}")
+    q, r = np.linalg.qr(_value(_matrices(x)[0]), mode=mode)
+    return q, r
+
+
+def svd(x, full_matrices=True, compute_uv=True):
+    """`(u, s, v^H)` of `x = u @ diag(s) @ v^H` (only `s` without `compute_uv`); no gradient."""
+    result = np.linalg.svd(_value(_matrices(x)[0]), full_matrices=full_matrices,
+                           compute_uv=compute_uv)
+    return tuple(result) if compute_uv else result
+
+
+def lu_factor(x):
+    """`(lu, pivots)` of `x`'s LU factorization with partial pivoting, as
+    `scipy.linalg.lu_factor` gives them: `lu` holds L (below its unit diagonal) and U, and row
+    `i` was exchanged with row `pivots[i]`; no gradient."""
+    lu = np.array(_value(_matrices(x)[0]))
+    if lu.ndim > 2:
+        pairs = [lu_factor(m) for m in lu.reshape((-1,) + lu.shape[-2:])]
+        return (np.stack([p[0] for p in pairs]).reshape(lu.shape),
+                np.stack([p[1] for p in pairs]).reshape(lu.shape[:-2] + (-1,)))
+    rows, cols = lu.shape
+    pivots = np.zeros(builtins.min(rows, cols), "int32")
+    for k in range(pivots.size):
+        pivot = k + int(np.argmax(np.abs(lu[k:, k])))
+        pivots[k] = pivot
+        if pivot != k:
+            lu[[k, pivot]] = lu[[pivot, k]]
+        if lu[k, k] != 0:
+            lu[k + 1:, k] /= lu[k, k]
+            lu[k + 1:, k + 1:] -= np.outer(lu[k + 1:, k], lu[k, k + 1:])
+    return lu, pivots
+
+
+def lstsq(a, b, rcond=None):
+    """The least-squares `x` minimizing `|a @ x - b|`; no gradient."""
+    a, b = _matrices(a, b)
+    return np.linalg.lstsq(_value(a), _value(b), rcond=rcond)[0]
 
 
 __all__ = publish(globals())

@@ -1,16 +1,27 @@
-"""`keras.ops.nn`: activations, one-hot encodings and crossentropies.
+"""`keras.ops.nn`: activations, normalizations, attention, convolutions and pooling (the
+layers' own kernels), one-hot encodings and crossentropies.
 
 Keras' `ops.X` and `activations.X` are one function, so the activations call
 `minikeras.activations`, which records each on the tape with its own gradient rule.
 """
 
+import builtins
+import math
+
 import numpy as np
 
 from minikeras import backend
 from minikeras.autodiff import Node
-from minikeras.ops._dtypes import _axis, _promote, _value
+from minikeras.core import tape
+from minikeras.ops._dtypes import _as, _axis, _input, _promote, _result_dtype, _value
 from minikeras.ops._public import publish
-from minikeras.ops.numpy import abs, clip, exp, log, log1p, sum
+from minikeras.ops.core import cast
+from minikeras.ops.linalg import norm
+from minikeras.ops.math import rsqrt
+from minikeras.ops.numpy import (
+    abs, clip, cumsum, einsum, exp, expm1, flip, log, log1p, log10, maximum, mean, minimum,
+    reshape, sort, split, sqrt, square, squeeze, sum, tanh, var, where,
+)
 
 
 def _activations():
@@ -158,6 +169,349 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         labels = np.squeeze(labels, axis=-1)
     onehot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
     return categorical_crossentropy(onehot, output, from_logits=from_logits, axis=axis)
+
+
+# ----------------------------------------------------------------------------------------------
+# More activations, composed of differentiable ops (so each has its gradient on the tape)
+
+
+def celu(x, alpha=1.0):
+    """`max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)`."""
+    (x,) = _promote(x, floating=True)
+    return maximum(x, 0.0) + alpha * expm1(minimum(x, 0.0) / alpha)
+
+
+def glu(x, axis=-1):
+    """The gated linear unit: the first half of `x` along `axis` times the sigmoid of the
+    second."""
+    (x,) = _promote(x, floating=True)
+    if x.shape[axis] % 2:
+        raise ValueError("axis size must be divisible by 2. "
+                         f"Received: x.shape={x.shape} with axis={axis}")
+    gate, value = split(x, 2, axis=axis)
+    return gate * sigmoid(value)
+
+
+def hard_tanh(x):
+    """`x` clipped to [-1, 1]."""
+    (x,) = _promote(x, floating=True)
+    return clip(x, -1.0, 1.0)
+
+
+def hard_shrink(x, threshold=0.5):
+    """`x` where `|x| > threshold`, else 0."""
+    (x,) = _promote(x, floating=True)
+    return where(abs(_value(x)) > threshold, x, 0.0)
+
+
+def soft_shrink(x, threshold=0.5):
+    """`x` moved `threshold` toward 0, 0 within `threshold` of it."""
+    (x,) = _promote(x, floating=True)
+    values = _value(x)
+    return where(values > threshold, x - threshold,
+                 where(values < -threshold, x + threshold, 0.0))
+
+
+def tanh_shrink(x):
+    """`x - tanh(x)`."""
+    (x,) = _promote(x, floating=True)
+    return x - tanh(x)
+
+
+def sparse_plus(x):
+    """0 up to -1, `(x + 1)^2 / 4` up to 1, then `x`: a smooth piecewise ReLU."""
+    (x,) = _promote(x, floating=True)
+    values = _value(x)
+    return where(values <= -1, 0.0, where(values < 1, 0.25 * square(x + 1.0), x))
+
+
+def squareplus(x, b=4):
+    """`(x + sqrt(x^2 + b)) / 2`, a smooth ReLU."""
+    (x,) = _promote(x, floating=True)
+    return (x + sqrt(square(x) + b)) / 2.0
+
+
+def threshold(x, threshold, default_value):
+    """`x` where `x > threshold`, else `default_value`."""
+    (x,) = _promote(x)
+    return where(_value(x) > threshold, x, default_value)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax along `axis`, as Keras 3 computes it: `relu(x - tau)`, exactly 0 for the
+    smallest logits. Keras' threshold `tau` sums the running sums over the whole support (the
+    paper takes the last), so its rows do not always sum to 1; this follows Keras."""
+    (x,) = _promote(x, floating=True)
+    ordered = flip(sort(x, axis=axis), axis=axis)
+    running = cumsum(ordered, axis=axis)
+    ranks = np.arange(1, x.shape[axis] + 1).reshape(
+        [-1 if d == axis % x.ndim else 1 for d in range(x.ndim)])
+    support = (_value(ordered) - (_value(running) - 1) / ranks) > 0
+    count = np.sum(support, axis=axis, keepdims=True).astype(x.dtype)
+    tau = (sum(where(support, running, 0.0), axis=axis, keepdims=True) - 1.0) / count
+    return relu(x - tau)
+
+
+# ----------------------------------------------------------------------------------------------
+# Statistics and normalizations
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """`(mean, variance)` of `x` over `axes`."""
+    if synchronized:
+        raise NotImplementedError("Argument synchronized=True is not supported with NumPy.")
+    (x,) = _promote(x, floating=True)
+    axes = _axis(axes)
+    average = mean(x, axis=axes, keepdims=True)
+    variance = mean(square(x), axis=axes, keepdims=True) - square(average)
+    if not keepdims:
+        average, variance = squeeze(average, axis=axes), squeeze(variance, axis=axes)
+    return average, variance
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, the vectors `mean`,
+    `variance`, `offset` and `scale` laid along `axis` of `x`."""
+    x, mean, variance = _promote(x, mean, variance, floating=True)
+    shape = [1] * x.ndim
+    shape[axis] = mean.shape[0]
+    inverse = 1.0 / sqrt(reshape(variance, shape) + epsilon)
+    if scale is not None:
+        inverse = inverse * reshape(scale, shape)
+    shift = -reshape(mean, shape) * inverse
+    if offset is not None:
+        shift = shift + reshape(offset, shape)
+    return x * inverse + shift
+
+
+def _in_float32(x):
+    """`x` and the dtype to return: Keras normalizes in at least float32."""
+    (x,) = _promote(x)
+    computed = np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.dtype(
+        backend.floatx())
+    return _as(x, computed), x.dtype if x.dtype.kind == "f" else computed
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    """`x` normalized to mean 0 and variance 1 over `axis` (an int or a list), then scaled by
+    `gamma` and shifted by `beta`."""
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    x, dtype = _in_float32(x)
+    axes = sorted(a % x.ndim for a in np.atleast_1d(axis))
+    shape = [x.shape[d] if d in axes else 1 for d in range(x.ndim)]
+
+    def laid_out(v):
+        (v,) = _promote(v)
+        v = _as(v, x.dtype)
+        return v if v.ndim == x.ndim or axes == [x.ndim - 1] else reshape(v, shape)
+
+    if kwargs.pop("rms_scaling", False):
+        outputs = x * rsqrt(var(x, axis=tuple(axes), keepdims=True) + epsilon)
+        return cast(outputs if gamma is None else outputs * laid_out(gamma), dtype)
+    average, variance = moments(x, axes=tuple(axes), keepdims=True)
+    inverse = rsqrt(variance + epsilon)
+    if gamma is not None:
+        inverse = inverse * laid_out(gamma)
+    shift = -average * inverse
+    if beta is not None:
+        shift = shift + laid_out(beta)
+    return cast(x * inverse + shift, dtype)
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """`x * rsqrt(mean(square(x), axis) + epsilon) * scale`."""
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    x, dtype = _in_float32(x)
+    if x.ndim == 0:
+        x = reshape(x, (1,))
+    outputs = x * rsqrt(mean(square(x), axis=_axis(axis), keepdims=True) + epsilon)
+    if scale is not None:
+        outputs = outputs * _as(_promote(scale)[0], x.dtype)
+    return cast(outputs, dtype)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """`x / max(norm(x, order, axis), epsilon)`."""
+    if not isinstance(order, int) or not order >= 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    (x,) = _promote(x, floating=True)
+    if x.ndim == 0:
+        x = reshape(x, (1,))
+    if order == 2:
+        inverse = minimum(rsqrt(sum(square(x), axis=_axis(axis), keepdims=True)), 1.0 / epsilon)
+        return x * inverse
+    return x / maximum(norm(x, ord=order, axis=_axis(axis), keepdims=True), epsilon)
+
+
+def psnr(x1, x2, max_val):
+    """The peak signal-to-noise ratio of `x2` to `x1` in decibels, for values up to `max_val`."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    if x1.shape != x2.shape:
+        raise ValueError(f"Input shapes {x1.shape} and {x2.shape} must match for PSNR "
+                         "calculation. ")
+    peak = np.asarray(_value(max_val), x2.dtype)
+    return 20.0 * log10(peak) - 10.0 * log10(mean(square(x1 - x2)))
+
+
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    """Vectors of length `num_classes` with ones at each of the integer labels of the last
+    axis of `inputs` (of a batch of label lists; a single list for a vector)."""
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if num_classes is None:
+        raise ValueError("Argument `num_classes` must be specified.")
+    labels = _value(inputs).astype("int32")
+    hot = one_hot(labels, num_classes, axis=axis, dtype=dtype)
+    return np.max(hot, axis=1 if labels.ndim > 1 else 0)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """Scaled dot-product attention of `query` (batch, target, heads, depth) over `key` and
+    `value` (batch, source, heads, depth): `softmax(q k^T * scale + bias, masked) v`, with
+    `scale` 1/sqrt(depth) by default; `mask` (broadcast to batch, heads, target, source) and
+    `is_causal` keep the positions a query may attend to."""
+    if flash_attention:
+        raise ValueError("Flash attention is not supported in numpy backend.")
+    query, key, value = _promote(query, key, value)
+    if query.ndim != 4:
+        raise ValueError(
+            "`dot_product_attention` only supports 4D inputs. "
+            f"Received: query.shape={query.shape}, key.shape={key.shape}, "
+            f"value.shape={value.shape}.")
+    scale = 1.0 / math.sqrt(key.shape[-1]) if scale is None else scale
+    logits = einsum("btnh,bsnh->bnts", query, key) * scale
+    if bias is not None:
+        logits = logits + _as(_promote(bias)[0], logits.dtype)
+    if attn_logits_soft_cap is not None:
+        logits = tanh(logits / attn_logits_soft_cap) * attn_logits_soft_cap
+    keep = np.ones(logits.shape, bool)
+    if mask is not None:
+        keep &= _value(mask).astype(bool)
+    if is_causal:
+        keep &= np.tri(logits.shape[2], logits.shape[3], dtype=bool)
+    if mask is not None or is_causal:
+        logits = where(keep, logits, -0.7 * (65500.0 if logits.dtype == np.float16 else 3.38953e38))
+    return einsum("bnts,bsnh->btnh", softmax(logits, axis=-1), value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Convolutions and pooling: the layers' own forward and backward, with the given kernels
+
+
+def _layer_op(layer, inputs, kernels=(), variables=lambda layer: ()):
+    """`inputs` through the built-in `layer` whose weights are `kernels` (arrays or Nodes), as
+    the op of the same name computes it. The layer is built on the inputs' shape and its
+    weights set to the kernels; on a tape, the call is one node whose gradient is the layer's
+    backward (the inputs' gradient, and the weights' gathered as the tape gathers them)."""
+    inputs, *kernels = _promote(inputs, *kernels, floating=True)
+    layer.build(inputs.shape)
+    weights = variables(layer)
+    for variable, kernel in zip(weights, kernels):
+        variable.assign(_value(kernel))
+    outputs, context = layer.forward(_value(inputs))
+    parents = (inputs, *kernels)
+    if not tape.recording() or not builtins.any(isinstance(p, Node) for p in parents):
+        return outputs
+
+    def vjp(grad, grads):
+        wanted = [v for v, k in zip(weights, kernels) if isinstance(k, Node)]
+        gathered = tape.Gradients(wanted=wanted)
+        gathered.needs_input = isinstance(inputs, Node)
+        input_grad = layer.backward(context, grad, gathered)
+        return (input_grad, *(gathered.get(v) for v in weights))
+
+    return tape.record(outputs, [p if isinstance(p, Node) else None for p in parents], vjp,
+                       layer.name)
+
+
+def _layer_class(family, rank):
+    from minikeras import layers
+
+    name = {1: "1D", 2: "2D", 3: "3D"}[rank]
+    return getattr(layers, family.replace("ND", name))
+
+
+def _rank(inputs):
+    return np.ndim(_value(inputs)) - 2
+
+
+def _dtype_of(*xs):
+    """The layer's dtype for these inputs: theirs, promoted, or `floatx` for integers."""
+    dtype = _result_dtype([_input(x) for x in xs])
+    return dtype.name if dtype.kind == "f" else backend.floatx()
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """The convolution of `inputs` (batch, *spatial, channels) with `kernel` (*kernel size,
+    channels // groups, filters): `ConvND`'s, grouped when the kernel has fewer input
+    channels."""
+    kernel_shape = np.shape(_value(kernel))
+    channels = np.shape(_value(inputs))[1 if data_format == "channels_first" else -1]
+    layer = _layer_class("ConvND", _rank(inputs))(
+        kernel_shape[-1], kernel_shape[:-2], strides=strides, padding=padding,
+        data_format=data_format, dilation_rate=dilation_rate,
+        groups=channels // kernel_shape[-2], use_bias=False, kernel_initializer="zeros",
+        dtype=_dtype_of(inputs, kernel), name="conv")
+    return _layer_op(layer, inputs, [kernel], lambda layer: [layer.kernel])
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """Each channel of `inputs` convolved on its own with `kernel` (*kernel size, channels,
+    multiplier): `DepthwiseConvND`'s."""
+    kernel_shape = np.shape(_value(kernel))
+    layer = _layer_class("DepthwiseConvND", _rank(inputs))(
+        kernel_shape[:-2], strides=strides, padding=padding, depth_multiplier=kernel_shape[-1],
+        data_format=data_format, dilation_rate=dilation_rate, use_bias=False,
+        depthwise_initializer="zeros", dtype=_dtype_of(inputs, kernel), name="depthwise_conv")
+    return _layer_op(layer, inputs, [kernel], lambda layer: [layer.kernel])
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """`depthwise_conv` then the 1x1 convolution with `pointwise_kernel` (1, ..., channels *
+    multiplier, filters): `SeparableConvND`'s."""
+    depthwise_shape = np.shape(_value(depthwise_kernel))
+    layer = _layer_class("SeparableConvND", _rank(inputs))(
+        np.shape(_value(pointwise_kernel))[-1], depthwise_shape[:-2], strides=strides,
+        padding=padding, data_format=data_format, dilation_rate=dilation_rate,
+        depth_multiplier=depthwise_shape[-1], use_bias=False, depthwise_initializer="zeros",
+        pointwise_initializer="zeros", dtype=_dtype_of(inputs, depthwise_kernel, pointwise_kernel),
+        name="separable_conv")
+    return _layer_op(layer, inputs, [depthwise_kernel, pointwise_kernel],
+                     lambda layer: [layer.depthwise_kernel, layer.pointwise_kernel])
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """The transposed convolution of `inputs` with `kernel` (*kernel size, filters,
+    channels): `ConvNDTranspose`'s."""
+    kernel_shape = np.shape(_value(kernel))
+    layer = _layer_class("ConvNDTranspose", _rank(inputs))(
+        kernel_shape[-2], kernel_shape[:-2], strides=strides, padding=padding,
+        output_padding=output_padding, data_format=data_format, dilation_rate=dilation_rate,
+        use_bias=False, kernel_initializer="zeros", dtype=_dtype_of(inputs, kernel),
+        name="conv_transpose")
+    return _layer_op(layer, inputs, [kernel], lambda layer: [layer.kernel])
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The maximum of each `pool_size` window of `inputs`: `MaxPoolingND`'s."""
+    layer = _layer_class("MaxPoolingND", _rank(inputs))(
+        pool_size, strides=strides, padding=padding, data_format=data_format,
+        dtype=_dtype_of(inputs), name="max_pool")
+    return _layer_op(layer, inputs)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The mean of each `pool_size` window of `inputs` (padding not counted):
+    `AveragePoolingND`'s."""
+    layer = _layer_class("AveragePoolingND", _rank(inputs))(
+        pool_size, strides=strides, padding=padding, data_format=data_format,
+        dtype=_dtype_of(inputs), name="average_pool")
+    return _layer_op(layer, inputs)
 
 
 __all__ = publish(globals())

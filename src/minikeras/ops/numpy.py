@@ -17,11 +17,11 @@ import math
 import numpy as np
 
 from minikeras import autodiff, backend
-from minikeras.autodiff import apply
+from minikeras.autodiff import Node, apply
 from minikeras.core import tape
 from minikeras.ops._dtypes import (
-    _accumulator, _as, _axis, _binary, _dtype, _indices, _input, _promote, _result_dtype, _unary,
-    _value,
+    _accumulator, _as, _axis, _binary, _dtype, _indices, _input, _promote, _result_dtype,
+    _to_tensor, _unary, _value,
 )
 from minikeras.ops._public import publish
 
@@ -490,6 +490,595 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """`num` evenly spaced values from `start` to `stop` (`floatx` by default)."""
     dtype = _dtype(dtype, _result_dtype([_input(start), _input(stop), 1.0]))
     return np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype, axis=axis)
+
+
+# ----------------------------------------------------------------------------------------------
+# More element-wise functions
+
+
+def _floating(x):
+    """`x` promoted, integers and booleans to `floatx`."""
+    (x,) = _promote(x, floating=True)
+    return x
+
+
+def cbrt(x):
+    """Element-wise cube root of `x`."""
+    return apply("cbrt", _floating(x))
+
+
+def exp2(x):
+    """Element-wise `2 ** x`."""
+    return apply("exp2", _floating(x))
+
+
+def hypot(x1, x2):
+    """Element-wise `sqrt(x1 ** 2 + x2 ** 2)`, without overflow."""
+    return apply("hypot", *_promote(x1, x2, floating=True))
+
+
+def fmod(x1, x2):
+    """Element-wise remainder of the division truncated toward zero (the sign of `x1`)."""
+    x1, x2 = _promote(x1, x2)
+    if x1.dtype == bool:
+        x1, x2 = _as(x1, np.dtype("int32")), _as(x2, np.dtype("int32"))
+    if x1.dtype.kind in "iu":
+        return np.asarray(np.fmod(_value(x1), _value(x2)))
+    return apply("fmod", x1, x2)
+
+
+def trunc(x):
+    """`x` rounded toward zero; integers unchanged; no gradient."""
+    x = _value(x)
+    return x if x.dtype.kind in "biu" else np.trunc(x)
+
+
+def signbit(x):
+    """Whether the sign bit of `x` is set (true for -0.0)."""
+    return np.asarray(np.signbit(_value(x)))
+
+
+def heaviside(x1, x2):
+    """The step function: 0 where `x1 < 0`, `x2` where `x1 == 0`, 1 where `x1 > 0`."""
+    x1, x2 = _promote(x1, x2)
+    dtype = x1.dtype if x1.dtype.kind in "fc" else np.dtype(backend.floatx())
+    return np.heaviside(_value(x1), _value(x2)).astype(dtype)
+
+
+def deg2rad(x):
+    """`x` in degrees, converted to radians."""
+    return multiply(_floating(x), math.pi / 180)
+
+
+def rad2deg(x):
+    """`x` in radians, converted to degrees."""
+    return multiply(_floating(x), 180 / math.pi)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """`x` with NaN replaced by `nan`, infinities by `posinf` and `neginf` (the dtype's largest
+    and smallest finite numbers by default); the gradient passes where `x` is finite."""
+    (x,) = _promote(x)
+    if x.dtype.kind not in "fc":
+        return _value(x)
+    limits = np.finfo(x.dtype)
+    values = _value(x)
+    x = where(np.isnan(values), nan, x)
+    x = where(np.isposinf(values), limits.max if posinf is None else posinf, x)
+    return where(np.isneginf(values), limits.min if neginf is None else neginf, x)
+
+
+def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether `x1` and `x2` are equal within `atol + rtol * abs(x2)` everywhere."""
+    return np.asarray(np.all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Whether each element of `x1` is in `x2`."""
+    return np.isin(_value(x1), _value(x2), assume_unique=assume_unique, invert=invert)
+
+
+# Keras' name: (numpy's, what it computes, whether a Python int `y` is weakly typed). As in
+# Keras on TensorFlow, a Python int is an int32 to the logical ops, but takes the dtype of `x`
+# as a shift.
+_BITWISE = {
+    "bitwise_and": ("bitwise_and", "bitwise and", False),
+    "bitwise_or": ("bitwise_or", "bitwise or", False),
+    "bitwise_xor": ("bitwise_xor", "bitwise exclusive or", False),
+    "bitwise_left_shift": ("left_shift", "left shift of `x` by `y` bits", True),
+    "bitwise_right_shift": ("right_shift", "right shift of `x` by `y` bits", True),
+}
+
+
+def _bitwise(name, numpy_name, what, weak):
+    def op(x, y):
+        x, y = _promote(_to_tensor(x), y if weak and isinstance(y, int) else _to_tensor(y))
+        return np.asarray(getattr(np, numpy_name)(_value(x), _value(y)))
+
+    op.__name__ = op.__qualname__ = name
+    op.__module__ = __name__
+    op.__doc__ = f"Element-wise {what} of the integers `x` and `y`."
+    return op
+
+
+for _name, (_numpy_name, _what, _weak) in _BITWISE.items():
+    globals()[_name] = _bitwise(_name, _numpy_name, _what, _weak)
+left_shift = bitwise_left_shift  # noqa: F821  (defined just above)
+right_shift = bitwise_right_shift  # noqa: F821
+
+
+def bitwise_invert(x):
+    """Element-wise bitwise not of the integers (or booleans) `x`."""
+    return np.asarray(np.invert(_value(x)))
+
+
+bitwise_not = bitwise_invert
+
+
+# ----------------------------------------------------------------------------------------------
+# More reductions and statistics
+
+
+def cumprod(x, axis=None, dtype=None):
+    """Running product of `x` along `axis` (of the flattened `x` if None)."""
+    (x,) = _promote(x)
+    dtype = _accumulator(x.dtype) if dtype is None else backend.standardize_dtype(dtype)
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    return apply("cumprod", _as(x, np.dtype(dtype)), axis=axis % x.ndim, dtype=dtype)
+
+
+def diff(a, n=1, axis=-1):
+    """The `n`-th differences of `a` along `axis`."""
+    (a,) = _promote(a)
+    axis %= a.ndim
+    before = (builtins.slice(None),) * axis
+    for _ in range(n):
+        a = a[before + (builtins.slice(1, None),)] - a[before + (builtins.slice(None, -1),)]
+    return a
+
+
+def _sorted_quantile(x, q, axis, keepdims, method):
+    """Quantiles `q` (in [0, 1]) of `x` along `axis`, numpy's methods, read off the sorted
+    values: differentiable through the sort (its interpolation weights are constants)."""
+    (x,) = _promote(x, floating=True)
+    q_values = np.asarray(_value(q), np.float64)
+    if axis is None:
+        x, axis, kept_shape = reshape(x, (-1,)), 0, (1,) * x.ndim
+    else:
+        axes = tuple(a % x.ndim for a in np.atleast_1d(axis))
+        kept_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape))
+        rest = [d for d in range(x.ndim) if d not in axes]
+        x = reshape(transpose(x, rest + list(axes)), [x.shape[d] for d in rest] + [-1])
+        axis = x.ndim - 1
+    n = x.shape[axis]
+    ordered = sort(x, axis=axis)
+    position = q_values * (n - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, n - 1)
+    fraction = position - low
+    if method == "lower":
+        high, fraction = low, np.zeros_like(fraction)
+    elif method == "higher":
+        low = high = np.ceil(position).astype(int)
+    elif method == "nearest":
+        low = high = np.round(position).astype(int)  # half to even, as numpy
+    elif method == "midpoint":
+        fraction = np.where(high > low, 0.5, 0.0)
+    elif method != "linear":
+        raise ValueError(f"Invalid method for quantile: {method}")
+    below = take(ordered, low.ravel(), axis=axis)
+    above = take(ordered, high.ravel(), axis=axis)
+    weight = fraction.ravel().astype(ordered.dtype)
+    result = moveaxis(below + (above - below) * weight, axis, 0)  # (len q, rest...)
+    if keepdims:
+        result = reshape(result, (-1,) + kept_shape)
+    result = reshape(result, q_values.shape + tuple(result.shape[1:]))
+    return result
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The `q`-th quantiles (in [0, 1]) of `x` along `axis`."""
+    return _sorted_quantile(x, q, _axis(axis), keepdims, method)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    """The `q`-th percentiles (in [0, 100]) of `x` along `axis`."""
+    return _sorted_quantile(x, np.asarray(_value(q), np.float64) / 100, _axis(axis), keepdims,
+                            method)
+
+
+def median(x, axis=None, keepdims=False):
+    """The median of `x` along `axis`."""
+    return _sorted_quantile(x, 0.5, _axis(axis), keepdims, "linear")
+
+
+def average(x, axis=None, weights=None):
+    """The mean of `x` along `axis`, weighted by `weights` (of the shape of `x`, or 1-D along
+    a single `axis`)."""
+    if weights is None:
+        return mean(x, axis=axis)
+    x, weights = _promote(x, weights, floating=True)
+    if weights.ndim == 1 and x.ndim > 1:
+        weights = reshape(weights, [-1 if d == axis % x.ndim else 1 for d in range(x.ndim)])
+    return sum(x * weights, axis=_axis(axis)) / sum(broadcast_to(weights, x.shape),
+                                                      axis=_axis(axis))
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of `y` along `axis` by the trapezoidal rule, at points `x` (or spaced
+    `dx`)."""
+    (y,) = _promote(y, floating=True)
+    axis %= y.ndim
+    before = (builtins.slice(None),) * axis
+    heights = (y[before + (builtins.slice(1, None),)] + y[before + (builtins.slice(None, -1),)])
+    if x is None:
+        return sum(heights, axis=axis) * (dx / 2)
+    widths = diff(_floating(x), axis=-1)
+    if widths.ndim == 1:
+        widths = reshape(widths, [-1 if d == axis else 1 for d in range(y.ndim)])
+    return sum(heights * widths, axis=axis) / 2
+
+
+def _nans_as(x, fill):
+    """`x` with its NaNs replaced by `fill` (a reduction's identity); the gradient passes
+    elsewhere."""
+    (x,) = _promote(x)
+    return where(np.isnan(_value(x)), fill, x) if x.dtype.kind in "fc" else x
+
+
+def nansum(x, axis=None, keepdims=False):
+    """Sum of `x` over `axis`, NaNs counting as 0."""
+    return sum(_nans_as(x, 0.0), axis=axis, keepdims=keepdims)
+
+
+def nanprod(x, axis=None, keepdims=False):
+    """Product of `x` over `axis`, NaNs counting as 1."""
+    return prod(_nans_as(x, 1.0), axis=axis, keepdims=keepdims)
+
+
+def _nan_extremum(reduce, fill, x, axis, keepdims):
+    """`reduce` (max or min) ignoring NaNs, NaN where all of them are."""
+    result = reduce(_nans_as(x, fill), axis=axis, keepdims=keepdims)
+    values = _value(x)
+    if values.dtype.kind not in "fc":
+        return result
+    return where(np.all(np.isnan(values), axis=_axis(axis), keepdims=keepdims), np.nan, result)
+
+
+def nanmax(x, axis=None, keepdims=False):
+    """Maximum of `x` over `axis`, ignoring NaNs (NaN where all are)."""
+    return _nan_extremum(max, -np.inf, x, axis, keepdims)
+
+
+def nanmin(x, axis=None, keepdims=False):
+    """Minimum of `x` over `axis`, ignoring NaNs (NaN where all are)."""
+    return _nan_extremum(min, np.inf, x, axis, keepdims)
+
+
+def nanmean(x, axis=None, keepdims=False):
+    """Mean of `x` over `axis`, ignoring NaNs."""
+    (x,) = _promote(x, floating=True)
+    counted = np.sum(~np.isnan(_value(x)), axis=_axis(axis), keepdims=keepdims)
+    return divide(nansum(x, axis=axis, keepdims=keepdims), counted.astype(x.dtype))
+
+
+def nanvar(x, axis=None, keepdims=False):
+    """Variance of `x` over `axis`, ignoring NaNs."""
+    (x,) = _promote(x, floating=True)
+    missing = np.isnan(_value(x))
+    # NaNs are replaced before any op whose gradient multiplies by its input (0 * NaN is NaN).
+    deviation = where(missing, 0.0, _nans_as(x, 0.0) - nanmean(x, axis=axis, keepdims=True))
+    counted = np.sum(~missing, axis=_axis(axis), keepdims=keepdims).astype(x.dtype)
+    return divide(sum(square(deviation), axis=axis, keepdims=keepdims), counted)
+
+
+def nanstd(x, axis=None, keepdims=False):
+    """Standard deviation of `x` over `axis`, ignoring NaNs."""
+    return sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+def nancumsum(x, axis=None, dtype=None):
+    """Running sum of `x` along `axis`, NaNs counting as 0."""
+    return cumsum(_nans_as(x, 0.0), axis=axis, dtype=dtype)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    """Running product of `x` along `axis`, NaNs counting as 1."""
+    return cumprod(_nans_as(x, 1.0), axis=axis, dtype=dtype)
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """Index of the maximum of `x` along `axis`, ignoring NaNs, as int32."""
+    values = _value(x)
+    values = np.where(np.isnan(values), -np.inf, values) if values.dtype.kind == "f" else values
+    return argmax(values, axis=axis, keepdims=keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    """Index of the minimum of `x` along `axis`, ignoring NaNs, as int32."""
+    values = _value(x)
+    values = np.where(np.isnan(values), np.inf, values) if values.dtype.kind == "f" else values
+    return argmin(values, axis=axis, keepdims=keepdims)
+
+
+# ----------------------------------------------------------------------------------------------
+# More products
+
+
+def inner(x1, x2):
+    """Inner product over the last axes of `x1` and `x2` (a product if one is a scalar)."""
+    x1, x2 = _promote(x1, x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([x1.ndim - 1], [x2.ndim - 1]))
+
+
+def vdot(x1, x2):
+    """Dot product of the flattened `x1` and `x2`."""
+    x1, x2 = _promote(x1, x2)
+    return sum(ravel(x1) * ravel(x2))
+
+
+def kron(x1, x2):
+    """Kronecker product of `x1` and `x2`: blocks of `x2` scaled by each element of `x1`."""
+    x1, x2 = _promote(x1, x2)
+    rank = builtins.max(x1.ndim, x2.ndim)
+    x1 = reshape(x1, (1,) * (rank - x1.ndim) + x1.shape)
+    x2 = reshape(x2, (1,) * (rank - x2.ndim) + x2.shape)
+    blocks = (reshape(x1, [n for d in x1.shape for n in (d, 1)])
+              * reshape(x2, [n for d in x2.shape for n in (1, d)]))
+    return reshape(blocks, [a * b for a, b in zip(x1.shape, x2.shape)])
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of the 3-vectors (or 2-vectors) of `x1` and `x2` along their axes."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    x1, x2 = _promote(x1, x2)
+    a, b = moveaxis(x1, axisa, -1), moveaxis(x2, axisb, -1)
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    if a.shape[-1] == 2:
+        a = concatenate([a, zeros_like(a[..., :1])], axis=-1)
+    if b.shape[-1] == 2:
+        b = concatenate([b, zeros_like(b[..., :1])], axis=-1)
+    parts = [a[..., i] * b[..., j] - a[..., j] * b[..., i] for i, j in ((1, 2), (2, 0), (0, 1))]
+    return moveaxis(stack(parts, axis=-1), -1, axisc)
+
+
+# ----------------------------------------------------------------------------------------------
+# More shapes, indexing and joining
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """`x` padded by `pad_width` (per axis `(before, after)`, or one pair or number for all)
+    with `constant_values` (0 by default), or in numpy's modes "edge", "reflect", "symmetric"
+    and "wrap", which repeat elements of `x`."""
+    if constant_values is not None and mode != "constant":
+        raise ValueError("Argument `constant_values` can only be provided when "
+                         f"`mode == 'constant'`. Received: mode={mode}")
+    (x,) = _promote(x)
+    widths = [tuple(int(w) for w in pair)
+              for pair in np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))]
+    if mode == "constant":
+        fill = 0 if constant_values is None else _value(constant_values)
+        return apply("pad", x, pad_width=widths, constant_values=fill)
+    for axis, width in enumerate(widths):  # each axis picks (repeats) elements of x
+        x = take(x, np.pad(np.arange(x.shape[axis]), width, mode=mode), axis=axis)
+    return x
+
+
+def _triangle_mask(shape, k, lower):
+    rows, cols = shape[-2:]
+    mask = np.tri(rows, cols, k, dtype=bool)
+    return mask if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
+
+
+def tril(x, k=0):
+    """`x` with the elements above its `k`-th diagonal zeroed."""
+    (x,) = _promote(x)
+    return where(_triangle_mask(x.shape, k, lower=True), x, 0)
+
+
+def triu(x, k=0):
+    """`x` with the elements below its `k`-th diagonal zeroed."""
+    (x,) = _promote(x)
+    return where(_triangle_mask(x.shape, k, lower=False), x, 0)
+
+
+def tri(N, M=None, k=0, dtype=None):
+    """An `N` by `M` matrix of ones at and below its `k`-th diagonal (`floatx` by default)."""
+    return np.tri(N, M, k, dtype=_dtype(dtype, backend.floatx()))
+
+
+def roll(x, shift, axis=None):
+    """`x` with its elements shifted by `shift` along `axis` (of the flattened `x` if None),
+    those pushed off one end coming back at the other."""
+    (x,) = _promote(x)
+    if axis is None:
+        return reshape(roll(reshape(x, (-1,)), shift, axis=0), x.shape)
+    shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
+    for one_shift, one_axis in zip(shifts, axes):
+        x = take(x, np.roll(np.arange(x.shape[one_axis]), one_shift), axis=int(one_axis))
+    return x
+
+
+def fliplr(x):
+    """`x` reversed along its second axis."""
+    return flip(x, axis=1)
+
+
+def flipud(x):
+    """`x` reversed along its first axis."""
+    return flip(x, axis=0)
+
+
+def rot90(array, k=1, axes=(0, 1)):
+    """`array` rotated by 90 degrees `k` times, from the first of `axes` toward the second."""
+    (array,) = _promote(array)
+    k %= 4
+    if k == 0:
+        return array
+    if k == 2:
+        return flip(array, axis=axes)
+    if k == 1:
+        return swapaxes(flip(array, axis=axes[1]), *axes)
+    return flip(swapaxes(array, *axes), axis=axes[1])
+
+
+def _at_least(x, rank):
+    (x,) = _promote(x)
+    if x.ndim >= rank:
+        return x
+    shape = {0: (1,) * rank, 1: (1, -1) + (1,) * (rank - 2), 2: x.shape + (1,)}[x.ndim]
+    return reshape(x, shape)
+
+
+def hstack(xs):
+    """The arrays `xs` joined along their second axis (the first for vectors)."""
+    xs = [_at_least(x, 1) for x in xs]
+    return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
+
+
+def vstack(xs):
+    """The arrays `xs` (vectors as rows) joined along their first axis."""
+    return concatenate([_at_least(x, 2) for x in xs], axis=0)
+
+
+def dstack(xs):
+    """The arrays `xs` joined along their third axis (made of at least 3 axes)."""
+    return concatenate([_at_least(x, 3) for x in xs], axis=2)
+
+
+def append(x1, x2, axis=None):
+    """`x2` appended to `x1` along `axis` (both flattened if None)."""
+    if axis is None:
+        return concatenate([ravel(x1), ravel(x2)], axis=0)
+    return concatenate([x1, x2], axis=axis)
+
+
+def array_split(x, indices_or_sections, axis=0):
+    """`x` cut along `axis` into `indices_or_sections` sections of nearly equal size (or at the
+    given indices)."""
+    (x,) = _promote(x)
+    pieces = np.array_split(np.arange(x.shape[axis]), indices_or_sections)
+    return [take(x, piece, axis=axis) for piece in pieces]
+
+
+def hsplit(x, indices_or_sections):
+    """`x` cut along its second axis (the first for vectors)."""
+    return split(x, indices_or_sections, axis=0 if ndim(x) == 1 else 1)
+
+
+def vsplit(x, indices_or_sections):
+    """`x` cut along its first axis."""
+    return split(x, indices_or_sections, axis=0)
+
+
+def dsplit(x, indices_or_sections):
+    """`x` cut along its third axis."""
+    return split(x, indices_or_sections, axis=2)
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate arrays of the grid that the vectors `x` span ("xy": the first two axes
+    swapped, as for images; "ij": matrix indexing)."""
+    vectors = [ravel(v) for v in _promote(*x)]
+    shape = [v.shape[0] for v in vectors]
+    if indexing == "xy" and len(shape) > 1:
+        shape[0], shape[1] = shape[1], shape[0]
+    grids = []
+    for i, v in enumerate(vectors):
+        axis = {0: 1, 1: 0}.get(i, i) if indexing == "xy" and len(shape) > 1 else i
+        grids.append(broadcast_to(reshape(v, [-1 if d == axis else 1 for d in range(len(shape))]),
+                                  shape))
+    return grids
+
+
+def select(condlist, choicelist, default=0):
+    """The element of the first choice whose condition holds, else `default`."""
+    *choices, result = _promote(*choicelist, default)
+    for condition, choice in reversed(list(zip(condlist, choices))):
+        result = where(condition, choice, result)
+    return result
+
+
+def nonzero(x):
+    """The int32 indices of the non-zero elements of `x`, one array per axis."""
+    return tuple(indices.astype("int32") for indices in np.nonzero(_value(x)))
+
+
+def unravel_index(indices, shape):
+    """The coordinates in an array of `shape` of the flat `indices`, one array per axis."""
+    indices = _value(indices)
+    return tuple(c.astype(indices.dtype) for c in np.unravel_index(indices, shape))
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """How often each value of the non-negative integers `x` occurs (weighted by `weights`);
+    a 2-D `x` counts each row."""
+    if sparse:
+        raise ValueError("`sparse=True` is not supported.")
+    x = _value(x)
+    length = builtins.max(minlength, int(x.max()) + 1 if x.size else 0)
+    if weights is None:
+        dtype, weights = np.dtype("int32"), np.ones(x.shape, "int32")
+    else:
+        (weights,) = _promote(weights)
+        weights = _value(weights)
+        dtype = _result_dtype([x, weights])
+    if x.ndim == 1:
+        return np.bincount(x, weights, length).astype(dtype)
+    return np.stack([np.bincount(r, w, length) for r, w in zip(x, weights)]).astype(dtype)
+
+
+def digitize(x, bins):
+    """The int32 index of the bin of `bins` each element of `x` falls in."""
+    return np.digitize(_value(x), _value(bins)).astype("int32")
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    """The int32 indices where `values` would be inserted into the 1-D `sorted_sequence` to
+    keep it sorted."""
+    sorted_sequence = _value(sorted_sequence)
+    if sorted_sequence.ndim != 1:
+        raise ValueError(
+            "`searchsorted` only supports 1-D sorted sequences. You can use "
+            "`keras.ops.vectorized_map` to extend it to N-D sequences. Received: "
+            f"sorted_sequence.shape={sorted_sequence.shape}")
+    return np.searchsorted(sorted_sequence, _value(values), side=side).astype("int32")
+
+
+# ----------------------------------------------------------------------------------------------
+# More creation
+
+
+def copy(x):
+    """A copy of `x` (on the tape, the same recorded value)."""
+    x = _input(x)
+    return x if isinstance(x, Node) else np.array(_value(x))
+
+
+def array(x, dtype=None):
+    """`x` as a new array (of `dtype` if given)."""
+    x = _value(x)
+    return np.array(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+
+
+def empty(shape, dtype=None):
+    """An array of `shape` (`floatx` by default), of zeros."""
+    return zeros(shape, dtype)
+
+
+def empty_like(x, dtype=None):
+    """An array of the shape and (by default) dtype of `x`, of zeros."""
+    return zeros_like(x, dtype)
+
+
+def identity(n, dtype=None):
+    """The `n` by `n` identity matrix (`floatx` by default)."""
+    return eye(n, dtype=dtype)
 
 
 def _getitem(x, index):

@@ -1,0 +1,293 @@
+"""`keras.ops` cases replayed against Keras 3 on TensorFlow: values and dtypes of the ops that
+custom layers and training loops reach for, on float and integer inputs
+(compat/make_ops.py records them; tests/test_ops_reference.py replays them).
+
+Each case is a function of the `keras` module (real Keras or minikeras) returning an array or
+a tuple of arrays."""
+
+import numpy as np
+
+_rng = np.random.default_rng(7)
+F = _rng.standard_normal((3, 4)).astype("float32")
+F3 = _rng.standard_normal((2, 3, 4)).astype("float32")
+D = _rng.standard_normal((3, 4))  # float64
+I = np.arange(12, dtype="int32").reshape(3, 4) - 5
+U8 = np.arange(12, dtype="uint8").reshape(3, 4)
+B = F > 0
+NANS = np.array([[1.0, np.nan, 3.0, -2.0], [np.nan, np.nan, 0.5, 4.0]], "float32")
+INFS = np.array([np.nan, np.inf, -np.inf, 1.5], "float32")
+SQUARE = (_rng.standard_normal((3, 3)) + 3 * np.eye(3)).astype("float32")
+SPD = (SQUARE @ SQUARE.T + np.eye(3)).astype("float32")
+RHS = _rng.standard_normal((3, 2)).astype("float32")
+Q = _rng.standard_normal((2, 3, 2, 4)).astype("float32")  # batch, time, heads, depth
+K = _rng.standard_normal((2, 5, 2, 4)).astype("float32")
+V = _rng.standard_normal((2, 5, 2, 4)).astype("float32")
+SEGMENTS = np.array([0, 0, 2], "int32")
+IMAGES = _rng.standard_normal((2, 5, 6, 4)).astype("float32")
+SEQUENCES = _rng.standard_normal((2, 7, 3)).astype("float32")
+
+
+def _numpy_cases():
+    return {
+        "pad constant": lambda k: k.ops.pad(F, ((1, 2), (0, 1))),
+        "pad constant value int": lambda k: k.ops.pad(I, ((1, 1), (2, 0)), constant_values=7),
+        "pad reflect": lambda k: k.ops.pad(F, ((2, 1), (1, 3)), mode="reflect"),
+        "pad symmetric": lambda k: k.ops.pad(F, ((2, 1), (1, 3)), mode="symmetric"),
+        "tril": lambda k: k.ops.tril(F, 1),
+        "triu int": lambda k: k.ops.triu(I, -1),
+        "tri": lambda k: k.ops.tri(3, 4, 1),
+        "tri int": lambda k: k.ops.tri(3, dtype="int32"),
+        "roll": lambda k: k.ops.roll(F, 2),
+        "roll axes": lambda k: k.ops.roll(I, (1, -1), (0, 1)),
+        "cumprod": lambda k: k.ops.cumprod(F, axis=1),
+        "cumprod int flat": lambda k: k.ops.cumprod(I + 6),
+        "cumprod bool": lambda k: k.ops.cumprod(B, axis=0),
+        "diff": lambda k: k.ops.diff(F, n=2, axis=1),
+        "diff int axis0": lambda k: k.ops.diff(I, axis=0),
+        "hstack": lambda k: k.ops.hstack([F, F[:, :2]]),
+        "vstack": lambda k: k.ops.vstack([F[0], F[1]]),
+        "dstack": lambda k: k.ops.dstack([F, F]),
+        "hstack mixed": lambda k: k.ops.hstack([F, I]),
+        "append": lambda k: k.ops.append(F, I),
+        "append axis": lambda k: k.ops.append(F, F, axis=0),
+        "copy": lambda k: k.ops.copy(I),
+        "array": lambda k: k.ops.array([[1, 2], [3, 4]]),
+        "array float": lambda k: k.ops.array([1.5, 2.0]),
+        "array dtype": lambda k: k.ops.array([1, 2], dtype="float32"),
+        "empty shape": lambda k: k.ops.shape(k.ops.empty((2, 3))) and k.ops.zeros_like(
+            k.ops.empty((2, 3))),
+        "empty_like": lambda k: k.ops.zeros_like(k.ops.empty_like(I)),
+        "identity": lambda k: k.ops.identity(3),
+        "meshgrid xy": lambda k: tuple(k.ops.meshgrid(F[0], F[1, :3])),
+        "meshgrid ij": lambda k: tuple(k.ops.meshgrid(I[0], I[1, :2], indexing="ij")),
+        "nonzero": lambda k: tuple(k.ops.nonzero(I > 2)),
+        "bincount": lambda k: k.ops.bincount(np.array([0, 1, 1, 4], "int32")),
+        "bincount weights": lambda k: k.ops.bincount(np.array([0, 1, 1, 4], "int32"),
+                                                     weights=F[0], minlength=6),
+        "digitize": lambda k: k.ops.digitize(F, np.array([-1.0, 0.0, 1.0], "float32")),
+        "searchsorted": lambda k: k.ops.searchsorted(np.array([1.0, 2.0, 4.0], "float32"),
+                                                     np.array([0.5, 2.0, 9.0], "float32")),
+        "searchsorted right": lambda k: k.ops.searchsorted(
+            np.array([1, 2, 4], "int32"), np.array([2, 3], "int32"), side="right"),
+        "flip": lambda k: k.ops.flip(F, axis=0),
+        "fliplr": lambda k: k.ops.fliplr(F),
+        "flipud": lambda k: k.ops.flipud(I),
+        "rot90": lambda k: k.ops.rot90(F),
+        "rot90 k3": lambda k: k.ops.rot90(F3, k=3, axes=(1, 2)),
+        "rot90 k2": lambda k: k.ops.rot90(I, k=2),
+        "nan_to_num": lambda k: k.ops.nan_to_num(INFS),
+        "nan_to_num values": lambda k: k.ops.nan_to_num(INFS, nan=-1.0, posinf=9.0, neginf=-9.0),
+        "median": lambda k: k.ops.median(F, axis=1),
+        "median int": lambda k: k.ops.median(I),
+        "quantile": lambda k: k.ops.quantile(F, 0.3, axis=0),
+        "quantile list keepdims": lambda k: k.ops.quantile(F3, [0.25, 0.9], axis=(0, 2),
+                                                           keepdims=True),
+        "quantile nearest": lambda k: k.ops.quantile(F, 0.4, method="nearest"),
+        "quantile lower": lambda k: k.ops.quantile(F, 0.4, axis=1, method="lower"),
+        "quantile higher": lambda k: k.ops.quantile(F, 0.4, axis=1, method="higher"),
+        "quantile midpoint": lambda k: k.ops.quantile(F, 0.4, axis=1, method="midpoint"),
+        "quantile int": lambda k: k.ops.quantile(I, 0.5, axis=1),
+        "percentile": lambda k: k.ops.percentile(F, [10.0, 50.0], axis=1),
+        "average": lambda k: k.ops.average(F, axis=1),
+        "average weights": lambda k: k.ops.average(F, axis=1, weights=np.arange(4.0, dtype="float32")),
+        "average int": lambda k: k.ops.average(I),
+        "allclose": lambda k: k.ops.allclose(F, F + 1e-9),
+        "allclose not": lambda k: k.ops.allclose(F, F + 1e-3),
+        "cbrt": lambda k: k.ops.cbrt(F),
+        "cbrt int": lambda k: k.ops.cbrt(I),
+        "exp2": lambda k: k.ops.exp2(F),
+        "exp2 int": lambda k: k.ops.exp2(I),
+        "hypot": lambda k: k.ops.hypot(F, F[::-1]),
+        "hypot int": lambda k: k.ops.hypot(I, I),
+        "trunc": lambda k: k.ops.trunc(F * 3),
+        "trunc int": lambda k: k.ops.trunc(I),
+        "signbit": lambda k: k.ops.signbit(F),
+        "heaviside": lambda k: k.ops.heaviside(np.array([-1.0, 0.0, 2.0], "float32"), 0.5),
+        "heaviside int": lambda k: k.ops.heaviside(I, I),
+        "fmod": lambda k: k.ops.fmod(F * 5, 1.5),
+        "fmod int": lambda k: k.ops.fmod(I, 3),
+        "deg2rad": lambda k: k.ops.deg2rad(F),
+        "deg2rad int": lambda k: k.ops.deg2rad(I),
+        "rad2deg": lambda k: k.ops.rad2deg(F),
+        "isin": lambda k: k.ops.isin(I, np.array([1, 2, 3], "int32")),
+        "array_split": lambda k: tuple(k.ops.array_split(np.arange(7.0, dtype="float32"), 3)),
+        "hsplit": lambda k: tuple(k.ops.hsplit(F, 2)),
+        "vsplit": lambda k: tuple(k.ops.vsplit(I, 3)),
+        "kron": lambda k: k.ops.kron(F[:2, :2], F),
+        "kron int": lambda k: k.ops.kron(I[0], I[:2]),
+        "inner": lambda k: k.ops.inner(F, F3),
+        "vdot": lambda k: k.ops.vdot(F, F),
+        "vdot int": lambda k: k.ops.vdot(I, I),
+        "cross": lambda k: k.ops.cross(F[:, :3], F[::-1, 1:]),
+        "select": lambda k: k.ops.select([F < 0, F > 1], [F, -F], 7.0),
+        "trapezoid": lambda k: k.ops.trapezoid(F),
+        "trapezoid x": lambda k: k.ops.trapezoid(F, x=np.array([0.0, 1.0, 3.0, 7.0], "float32")),
+        "trapezoid int": lambda k: k.ops.trapezoid(I, dx=0.5),
+        "unravel_index": lambda k: tuple(k.ops.unravel_index(np.array([5, 7], "int32"), (3, 4))),
+        "bitwise_and": lambda k: k.ops.bitwise_and(I, 5),
+        "bitwise_or": lambda k: k.ops.bitwise_or(I, I[::-1]),
+        "bitwise_xor": lambda k: k.ops.bitwise_xor(U8, 3),
+        "bitwise_invert": lambda k: k.ops.bitwise_invert(I),
+        "bitwise_not uint8": lambda k: k.ops.bitwise_not(U8),
+        "left_shift": lambda k: k.ops.left_shift(U8, 2),
+        "right_shift": lambda k: k.ops.bitwise_right_shift(I, 1),
+        "nansum": lambda k: k.ops.nansum(NANS, axis=1),
+        "nanmean": lambda k: k.ops.nanmean(NANS, axis=0),
+        "nanmax": lambda k: k.ops.nanmax(NANS, axis=1),
+        "nanmin": lambda k: k.ops.nanmin(NANS),
+        "nanprod": lambda k: k.ops.nanprod(NANS, axis=1, keepdims=True),
+        "nanvar": lambda k: k.ops.nanvar(NANS, axis=1),
+        "nanstd": lambda k: k.ops.nanstd(NANS),
+        "nancumsum": lambda k: k.ops.nancumsum(NANS, axis=1),
+        "nancumprod": lambda k: k.ops.nancumprod(NANS, axis=1),
+        "nanargmax": lambda k: k.ops.nanargmax(NANS, axis=1),
+        "nanargmin": lambda k: k.ops.nanargmin(NANS, axis=1),
+        "nansum int": lambda k: k.ops.nansum(I),
+    }
+
+
+def _core_cases():
+    return {
+        "slice": lambda k: k.ops.slice(F, (1, 1), (2, 2)),
+        "slice_update": lambda k: k.ops.slice_update(F, (0, 1), np.ones((2, 2), "float32")),
+        "slice_update int": lambda k: k.ops.slice_update(I, (1, 0), np.zeros((1, 4), "int32")),
+        "scatter": lambda k: k.ops.scatter(np.array([[0, 1], [2, 2], [0, 1]]),
+                                           np.array([1.0, 2.0, 3.0], "float32"), (3, 3)),
+        "scatter rows": lambda k: k.ops.scatter(np.array([[1]]), F[:1], (3, 4)),
+        "scatter_update": lambda k: k.ops.scatter_update(
+            F, np.array([[0, 0], [2, 3]]), np.array([9.0, -9.0], "float32")),
+        "scatter_update rows": lambda k: k.ops.scatter_update(I, np.array([[1]]),
+                                                              np.zeros((1, 4), "int32")),
+        "cond": lambda k: k.ops.cond(True, lambda: F * 2, lambda: F),
+        "while_loop": lambda k: k.ops.while_loop(lambda i, s: i < 5,
+                                                 lambda i, s: (i + 1, s * 1.5), (0, F)),
+        "while_loop single": lambda k: k.ops.while_loop(lambda x: k.ops.sum(x) < 100,
+                                                        lambda x: x * 2, F + 2),
+        "while_loop maximum_iterations": lambda k: k.ops.while_loop(
+            lambda i: i < 10, lambda i: i + 1, 0, maximum_iterations=3),
+        "fori_loop": lambda k: k.ops.fori_loop(0, 4, lambda i, x: x * 2 + i, F),
+        "scan": lambda k: k.ops.scan(lambda c, x: (c + x, c * x), np.zeros(4, "float32"), F),
+        "scan reverse": lambda k: k.ops.scan(lambda c, x: (c + x, c), np.zeros(4, "float32"), F,
+                                             reverse=True),
+        "map": lambda k: k.ops.map(lambda row: k.ops.sum(row * row), F),
+        "vectorized_map": lambda k: k.ops.vectorized_map(lambda row: row * 2.0, F),
+        "switch": lambda k: k.ops.switch(1, [lambda x: x + 1, lambda x: x * 3], F),
+        "switch clipped": lambda k: k.ops.switch(5, [lambda x: x + 1, lambda x: x * 3], I),
+        "get_item": lambda k: k.ops.get_item(F, 1),
+        "dtype": lambda k: np.array(k.ops.dtype(I) + " " + k.ops.dtype(F) + " " + k.ops.dtype(B)),
+    }
+
+
+def _kernel(*shape):
+    return np.random.default_rng(len(shape) + sum(shape)).standard_normal(shape).astype(
+        "float32")
+
+
+def _nn_cases():
+    return {
+        "celu": lambda k: k.ops.celu(F),
+        "celu alpha": lambda k: k.ops.celu(F, alpha=0.5),
+        "glu": lambda k: k.ops.glu(F),
+        "glu axis0": lambda k: k.ops.glu(F3, axis=0),
+        "hard_tanh": lambda k: k.ops.hard_tanh(F * 2),
+        "hard_shrink": lambda k: k.ops.hard_shrink(F),
+        "soft_shrink": lambda k: k.ops.soft_shrink(F, threshold=0.3),
+        "tanh_shrink": lambda k: k.ops.tanh_shrink(F),
+        "sparse_plus": lambda k: k.ops.sparse_plus(F * 2),
+        "squareplus": lambda k: k.ops.squareplus(F, b=2),
+        "threshold": lambda k: k.ops.threshold(F, 0.2, -1.0),
+        "sparsemax": lambda k: k.ops.sparsemax(F3),
+        "sparsemax axis0": lambda k: k.ops.sparsemax(F, axis=0),
+        "moments": lambda k: k.ops.moments(F3, axes=[0, 2]),
+        "moments keepdims": lambda k: k.ops.moments(F, axes=[1], keepdims=True),
+        "batch_normalization": lambda k: k.ops.batch_normalization(
+            F3, F3.mean((0, 2)), F3.var((0, 2)), axis=1, offset=F[:, 0], scale=F[:, 1] + 2),
+        "layer_normalization": lambda k: k.ops.layer_normalization(F3),
+        "layer_normalization gamma beta": lambda k: k.ops.layer_normalization(
+            F3, gamma=F[0] + 1, beta=F[1], epsilon=1e-3),
+        "layer_normalization axes": lambda k: k.ops.layer_normalization(F3, axis=[1, 2]),
+        "rms_normalization": lambda k: k.ops.rms_normalization(F3, scale=F[2]),
+        "normalize": lambda k: k.ops.normalize(F),
+        "normalize order1": lambda k: k.ops.normalize(F, axis=0, order=1),
+        "psnr": lambda k: k.ops.psnr(F, F * 0.9, 1.0),
+        "multi_hot": lambda k: k.ops.multi_hot(np.array([[0, 2], [1, 1]], "int32"), 4),
+        "multi_hot vector": lambda k: k.ops.multi_hot(np.array([3, 0], "int32"), 5),
+        "conv": lambda k: k.ops.conv(IMAGES, _kernel(3, 3, 4, 2)),
+        "conv same strides": lambda k: k.ops.conv(IMAGES, _kernel(3, 2, 4, 3), strides=2,
+                                                  padding="same"),
+        "conv dilated": lambda k: k.ops.conv(IMAGES, _kernel(2, 2, 4, 2), dilation_rate=2),
+        "conv grouped": lambda k: k.ops.conv(IMAGES, _kernel(3, 3, 2, 4)),
+        "conv 1d channels_first": lambda k: k.ops.conv(
+            SEQUENCES.transpose(0, 2, 1), _kernel(3, 3, 2), data_format="channels_first"),
+        "conv 3d": lambda k: k.ops.conv(IMAGES[..., None, :], _kernel(2, 2, 1, 4, 2)),
+        "depthwise_conv": lambda k: k.ops.depthwise_conv(IMAGES, _kernel(3, 3, 4, 2),
+                                                         padding="same"),
+        "depthwise_conv 1d": lambda k: k.ops.depthwise_conv(SEQUENCES, _kernel(3, 3, 1),
+                                                            strides=2),
+        "separable_conv": lambda k: k.ops.separable_conv(IMAGES, _kernel(3, 3, 4, 2),
+                                                         _kernel(1, 1, 8, 5)),
+        "conv_transpose": lambda k: k.ops.conv_transpose(IMAGES, _kernel(3, 3, 2, 4),
+                                                         strides=2),
+        "conv_transpose same": lambda k: k.ops.conv_transpose(
+            IMAGES, _kernel(3, 3, 2, 4), strides=2, padding="same"),
+        "conv_transpose 1d output_padding": lambda k: k.ops.conv_transpose(
+            SEQUENCES, _kernel(3, 2, 3), strides=2, output_padding=1),
+        "max_pool": lambda k: k.ops.max_pool(IMAGES, 2),
+        "max_pool same strides": lambda k: k.ops.max_pool(IMAGES, (3, 2), strides=(2, 1),
+                                                          padding="same"),
+        "max_pool 1d": lambda k: k.ops.max_pool(SEQUENCES, 3, strides=2),
+        "average_pool": lambda k: k.ops.average_pool(IMAGES, 2, padding="same"),
+        "average_pool channels_first": lambda k: k.ops.average_pool(
+            IMAGES.transpose(0, 3, 1, 2), 2, data_format="channels_first"),
+        "dot_product_attention": lambda k: k.ops.dot_product_attention(Q, K, V),
+        "dot_product_attention causal": lambda k: k.ops.dot_product_attention(
+            Q, K, V, is_causal=True, scale=0.3),
+        "dot_product_attention mask bias": lambda k: k.ops.dot_product_attention(
+            Q, K, V, bias=np.linspace(-1, 1, 60, dtype="float32").reshape(2, 2, 3, 5),
+            mask=np.arange(5) < np.array([[[[3]]], [[[5]]]])),
+    }
+
+
+def _math_cases():
+    return {
+        "segment_sum": lambda k: k.ops.segment_sum(F[:3], SEGMENTS, num_segments=3),
+        "segment_sum int": lambda k: k.ops.segment_sum(I, SEGMENTS, num_segments=3),
+        "segment_max": lambda k: k.ops.segment_max(F[:3], SEGMENTS),
+        "segment_max int": lambda k: k.ops.segment_max(I, np.array([1, 1, 0], "int32")),
+        "in_top_k": lambda k: k.ops.in_top_k(np.array([0, 3, 1], "int32"), F, 2),
+        "erfinv": lambda k: k.ops.erfinv(np.tanh(F)),
+        "erfinv float64": lambda k: k.ops.erfinv(np.tanh(D)),
+        "extract_sequences": lambda k: k.ops.extract_sequences(F3, 2, 1),
+        "extract_sequences stride": lambda k: k.ops.extract_sequences(
+            np.arange(10, dtype="float32"), 4, 3),
+    }
+
+
+def _linalg_cases():
+    return {
+        "inv": lambda k: k.ops.linalg.inv(SQUARE),
+        "det": lambda k: k.ops.linalg.det(SQUARE),
+        "solve": lambda k: k.ops.linalg.solve(SQUARE, RHS),
+        "solve_triangular lower": lambda k: k.ops.linalg.solve_triangular(SQUARE, RHS,
+                                                                          lower=True),
+        "solve_triangular upper": lambda k: k.ops.linalg.solve_triangular(SQUARE, RHS),
+        "cholesky": lambda k: k.ops.linalg.cholesky(SPD),
+        "cholesky upper": lambda k: k.ops.linalg.cholesky(SPD, upper=True),
+        "eigh values": lambda k: k.ops.linalg.eigh(SPD)[0],
+        "qr r abs": lambda k: k.ops.abs(k.ops.linalg.qr(SQUARE)[1]),
+        "svd values": lambda k: k.ops.linalg.svd(SQUARE, compute_uv=False),
+        "lu_factor": lambda k: tuple(k.ops.linalg.lu_factor(SQUARE)),
+        "lstsq": lambda k: k.ops.linalg.lstsq(F, F[:, :2]),
+        "norm": lambda k: k.ops.linalg.norm(F, axis=1),
+        "inv float64": lambda k: k.ops.linalg.inv(SQUARE.astype("float64")),
+    }
+
+
+CASES = {**_numpy_cases(), **_core_cases(), **_nn_cases(), **_math_cases(), **_linalg_cases()}
+
+
+def run_case(keras, name):
+    """The case's outputs, as a tuple of numpy arrays."""
+    result = CASES[name](keras)
+    items = result if isinstance(result, tuple) else (result,)
+    return tuple(np.asarray(item) for item in items)

@@ -1,0 +1,47 @@
+"""`minikeras.ops` against Keras 3 on TensorFlow (compat/data/ops.npz, recorded by
+compat/make_ops.py): the values and dtypes of tests/ops_cases.py."""
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from conftest import COMPAT_DATA
+from ops_cases import CASES, F, I, run_case
+
+REFERENCE = np.load(COMPAT_DATA / "ops.npz")
+# Where float results may differ from TensorFlow's by more than float32 rounding: linear
+# algebra (LAPACK's order of operations), erfinv (Newton steps on minikeras' float32-accurate
+# erf) and attention (its softmax).
+LOOSE = ("inv", "det", "solve", "cholesky", "eigh", "qr", "svd", "lu_factor", "lstsq", "erfinv",
+         "dot_product_attention")
+
+
+# Where Keras on TensorFlow departs from numpy (and from Keras on JAX), minikeras gives numpy's
+# answer: TensorFlow's vstack of vectors joins them into one vector, and its rot90 by 180
+# degrees transposes.
+NUMPY_ANSWERS = {"vstack": lambda: np.vstack([F[0], F[1]]), "rot90 k2": lambda: np.rot90(I, 2)}
+
+
+def expected(name):
+    if name in NUMPY_ANSWERS:
+        return [NUMPY_ANSWERS[name]()]
+    outputs = []
+    while f"{name}/{len(outputs)}" in REFERENCE:
+        outputs.append(REFERENCE[f"{name}/{len(outputs)}"])
+    return outputs
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_ops_match_keras(name):
+    want = expected(name)
+    got = run_case(keras, name)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        assert g.dtype == w.dtype, f"{g.dtype} != Keras' {w.dtype}"
+        if w.dtype.kind in "fc":
+            loose = name.split()[0] in LOOSE
+            np.testing.assert_allclose(g, w, rtol=1e-4 if loose else 2e-6,
+                                       atol=1e-5 if loose else 1e-6)
+        else:
+            np.testing.assert_array_equal(g, w)
