@@ -26,4 +26,6 @@ if __name__ == "__main__":
             continue
         for i, output in enumerate(outputs):
             arrays[f"{name}/{i}"] = output
-    np.savez_compressed(os.path.join(HERE, "data", "ops.npz"), **arrays)
+    path = os.path.join(HERE, "data", "ops.npz")
+    np.savez_compressed(path + ".tmp.npz", **arrays)
+    os.replace(path + ".tmp.npz", path)  # whole: a test reading the old file keeps reading it

@@ -25,6 +25,7 @@ V = _rng.standard_normal((2, 5, 2, 4)).astype("float32")
 SEGMENTS = np.array([0, 0, 2], "int32")
 IMAGES = _rng.standard_normal((2, 5, 6, 4)).astype("float32")
 SEQUENCES = _rng.standard_normal((2, 7, 3)).astype("float32")
+SIGNAL = _rng.standard_normal((2, 40)).astype("float32")
 
 
 def _numpy_cases():
@@ -143,6 +144,39 @@ def _numpy_cases():
         "nanargmax": lambda k: k.ops.nanargmax(NANS, axis=1),
         "nanargmin": lambda k: k.ops.nanargmin(NANS, axis=1),
         "nansum int": lambda k: k.ops.nansum(I),
+        "nanmedian": lambda k: k.ops.nanmedian(NANS, axis=1),
+        "nanquantile": lambda k: k.ops.nanquantile(NANS, [0.2, 0.6], axis=1),
+        "nanpercentile": lambda k: k.ops.nanpercentile(NANS, 40.0),
+        "fabs int": lambda k: k.ops.fabs(I),
+        "arccosh": lambda k: k.ops.arccosh(abs(F) + 1),
+        "fmax": lambda k: k.ops.fmax(NANS, NANS[::-1]),
+        "fmin int": lambda k: k.ops.fmin(I, 2),
+        "logaddexp2": lambda k: k.ops.logaddexp2(F, F[::-1]),
+        "ldexp": lambda k: k.ops.ldexp(F, I),
+        "divide_no_nan": lambda k: k.ops.divide_no_nan(F, np.where(B, F, 0)),
+        "divide_no_nan int": lambda k: k.ops.divide_no_nan(I, I),
+        "sinc": lambda k: k.ops.sinc(np.round(F, 1)),
+        "ptp": lambda k: k.ops.ptp(F, axis=1),
+        "ptp int": lambda k: k.ops.ptp(I),
+        "isneginf isposinf": lambda k: (k.ops.isneginf(INFS), k.ops.isposinf(INFS)),
+        "real imag conj": lambda k: (k.ops.real(F), k.ops.imag(F), k.ops.conj(F)),
+        "angle": lambda k: k.ops.angle(F),
+        "gcd lcm": lambda k: (k.ops.gcd(I, 6), k.ops.lcm(I, 4)),
+        "nextafter": lambda k: k.ops.nextafter(F, np.float32(0)),
+        "diagflat": lambda k: k.ops.diagflat(F[:2, :2], k=1),
+        "vander": lambda k: k.ops.vander(F[0]),
+        "vander int increasing": lambda k: k.ops.vander(I[1], N=3, increasing=True),
+        "corrcoef": lambda k: k.ops.corrcoef(F),
+        "correlate": lambda k: k.ops.correlate(F[0], F[1, :3]),
+        "correlate same": lambda k: k.ops.correlate(F3[0, 0], F[1, :3], mode="same"),
+        "correlate full": lambda k: k.ops.correlate(F[0], F[1, :3], mode="full"),
+        "windows": lambda k: (k.ops.bartlett(5), k.ops.blackman(5), k.ops.hamming(5),
+                              k.ops.hanning(5), k.ops.kaiser(5, 2.0)),
+        "logspace": lambda k: k.ops.logspace(0.0, 2.0, 5),
+        "geomspace": lambda k: k.ops.geomspace(1.0, 100.0, 5),
+        "histogram": lambda k: k.ops.histogram(F[0], bins=4),
+        "histogram range": lambda k: k.ops.histogram(F[1], bins=3, range=(-1.0, 1.0)),
+        "histogram of a matrix": lambda k: k.ops.histogram(F),
     }
 
 
@@ -239,6 +273,12 @@ def _nn_cases():
         "average_pool": lambda k: k.ops.average_pool(IMAGES, 2, padding="same"),
         "average_pool channels_first": lambda k: k.ops.average_pool(
             IMAGES.transpose(0, 3, 1, 2), 2, data_format="channels_first"),
+        "ctc_loss": lambda k: k.ops.ctc_loss(
+            np.array([[1, 2, 2, 0], [3, 1, 0, 0]], "int32"), F3.repeat(2, axis=1)[..., :5],
+            np.array([3, 2], "int32"), np.array([6, 4], "int32")),
+        "ctc_loss blank last": lambda k: k.ops.ctc_loss(
+            np.array([[0, 1], [2, 2]], "int32"), F3, np.array([2, 2], "int32"),
+            np.array([3, 3], "int32"), mask_index=3),
         "dot_product_attention": lambda k: k.ops.dot_product_attention(Q, K, V),
         "dot_product_attention causal": lambda k: k.ops.dot_product_attention(
             Q, K, V, is_causal=True, scale=0.3),
@@ -260,6 +300,18 @@ def _math_cases():
         "extract_sequences": lambda k: k.ops.extract_sequences(F3, 2, 1),
         "extract_sequences stride": lambda k: k.ops.extract_sequences(
             np.arange(10, dtype="float32"), 4, 3),
+        "fft": lambda k: k.ops.fft((F, F[::-1])),
+        "fft2": lambda k: k.ops.fft2((F3, F3 * 2)),
+        "ifft2": lambda k: k.ops.ifft2((F3, -F3)),
+        "rfft": lambda k: k.ops.rfft(F3),
+        "rfft fft_length": lambda k: k.ops.rfft(F, fft_length=6),
+        "irfft": lambda k: k.ops.irfft((F, F[::-1])),
+        "irfft fft_length": lambda k: k.ops.irfft((F, F[::-1]), fft_length=5),
+        "stft": lambda k: k.ops.stft(SIGNAL, 10, 4, 16),
+        "stft hamming no center": lambda k: k.ops.stft(SIGNAL, 8, 3, 8, window="hamming",
+                                                      center=False),
+        "stft float64 no window": lambda k: k.ops.stft(SIGNAL.astype("float64"), 6, 5, 8,
+                                                      window=None),
     }
 
 

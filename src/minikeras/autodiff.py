@@ -225,6 +225,55 @@ def _cholesky_vjp(g, y, x, upper=False):
     return (0.5 * (grad + _matrix_transpose(grad)),)
 
 
+def _fft(real, imag, axes, inverse=False):
+    """numpy's (inverse) FFT over `axes` of `real + i imag`, as its real and imaginary parts
+    stacked on a new first axis (a Node holds one real array)."""
+    spectrum = (np.fft.ifftn if inverse else np.fft.fftn)(real + 1j * imag, axes=axes)
+    return np.stack([spectrum.real, spectrum.imag]).astype(real.dtype)
+
+
+def _fft_vjp(g, y, real, imag, axes, inverse=False):
+    """The adjoint of the DFT is its conjugate transpose: `n * ifft` (of the inverse, `fft / n`)."""
+    size = math.prod(real.shape[a] for a in axes)
+    upstream = g[0] + 1j * g[1]
+    grad = np.fft.fftn(upstream, axes=axes) / size if inverse else np.fft.ifftn(
+        upstream, axes=axes) * size
+    return grad.real.astype(real.dtype), grad.imag.astype(real.dtype)
+
+
+def _fitted(x, length):
+    """`x` cut or zero-padded to `length` along its last axis (what numpy's FFTs do to their
+    input, and so what their gradients undo)."""
+    if x.shape[-1] >= length:
+        return x[..., :length]
+    return np.concatenate([x, np.zeros(x.shape[:-1] + (length - x.shape[-1],), x.dtype)], -1)
+
+
+def _rfft(x, n):
+    spectrum = np.fft.rfft(x, n=n, axis=-1)
+    return np.stack([spectrum.real, spectrum.imag]).astype(x.dtype)
+
+
+def _rfft_vjp(g, y, x, n):
+    n = x.shape[-1] if n is None else n
+    upstream = _fitted(g[0] + 1j * g[1], n)  # the bins above n // 2 had no output
+    return (_fitted((np.fft.ifft(upstream, axis=-1) * n).real, x.shape[-1]).astype(x.dtype),)
+
+
+def _irfft_vjp(g, y, real, imag, n):
+    """`irfft` sums each bin k of 1..n/2 twice (with its mirror image) but bin 0, and the
+    Nyquist bin of an even `n`, once: its gradient is `rfft(g)` so weighted, over n."""
+    n = y.shape[-1]
+    spectrum = np.fft.rfft(g, axis=-1)
+    weights = np.full(spectrum.shape[-1], 2.0)
+    weights[0] = 1.0
+    if n % 2 == 0:
+        weights[-1] = 1.0
+    spectrum = spectrum * weights / n
+    return (_fitted(spectrum.real, real.shape[-1]).astype(real.dtype),
+            _fitted(spectrum.imag, imag.shape[-1]).astype(imag.dtype))
+
+
 def _erfinv(x):
     """The inverse of `erf`: Giles' (2010) single-precision estimate, then two Newton steps on
     minikeras' own `erf`, to the input's precision."""
@@ -267,6 +316,7 @@ RULES = {
     "cosh": (np.cosh, _elementwise(lambda x, y: np.sinh(x))),
     "tanh": (np.tanh, _elementwise(lambda x, y: 1 - y**2)),
     "arcsinh": (np.arcsinh, _elementwise(lambda x, y: 1 / np.sqrt(x**2 + 1))),
+    "arccosh": (np.arccosh, _elementwise(lambda x, y: 1 / np.sqrt(x**2 - 1))),
     "arctanh": (np.arctanh, _elementwise(lambda x, y: 1 / (1 - x**2))),
     "erf": (_erf, _elementwise(lambda x, y: 2 / math.sqrt(math.pi) * np.exp(-(x**2)))),
     "add": (np.add, lambda g, y, a, b: (g, g)),
@@ -314,6 +364,10 @@ RULES = {
     "hypot": (np.hypot, lambda g, y, a, b: (g * a / y, g * b / y)),
     "fmod": (np.fmod, lambda g, y, a, b: (g, -g * np.trunc(a / b))),
     "cumprod": (np.cumprod, _cumprod_vjp),
+    "fft": (_fft, _fft_vjp),
+    "rfft": (_rfft, _rfft_vjp),
+    "irfft": (lambda real, imag, n: np.fft.irfft(real + 1j * imag, n=n, axis=-1).astype(
+        real.dtype), _irfft_vjp),
     "pad": (lambda x, pad_width, constant_values=0: np.pad(x, pad_width,
                                                           constant_values=constant_values),
             _pad_vjp),

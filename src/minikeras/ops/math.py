@@ -1,12 +1,12 @@
-"""`keras.ops.math`: the special functions, segment reductions, top-k and framing Keras keeps
-apart from numpy's."""
+"""`keras.ops.math`: the special functions, segment reductions, top-k, framing and Fourier
+transforms Keras keeps apart from numpy's."""
 
 import numpy as np
 
 from minikeras.autodiff import apply
 from minikeras.ops._dtypes import _axis, _promote, _unary, _value
 from minikeras.ops._public import publish
-from minikeras.ops.numpy import take, take_along_axis
+from minikeras.ops.numpy import pad, take, take_along_axis
 
 erf = _unary("erf", "Gauss error function", True, __name__)
 rsqrt = _unary("rsqrt", "reciprocal square root", True, __name__)
@@ -73,6 +73,96 @@ def extract_sequences(x, sequence_length, sequence_stride):
     count = 1 + (x.shape[-1] - sequence_length) // sequence_stride
     starts = np.arange(count)[:, None] * sequence_stride
     return take(x, starts + np.arange(sequence_length), axis=-1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fourier transforms: complex values as (real, imaginary) pairs, as Keras passes them
+
+
+def _complex_pair(x):
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise ValueError("Input `x` should be a tuple of two tensors - real and imaginary."
+                         f"Received: x={x}")
+    real, imag = _promote(*x, floating=True)
+    if real.shape != imag.shape:
+        raise ValueError(
+            "Input `x` should be a tuple of two tensors - real and imaginary.Both the real and "
+            "imaginary parts should have the same shape. "
+            f"Received: x[0].shape = {real.shape}, x[1].shape = {imag.shape}")
+    return real, imag
+
+
+def _parts(stacked):
+    return stacked[0], stacked[1]
+
+
+def fft(x):
+    """The discrete Fourier transform of the complex `x = (real, imag)` along its last axis,
+    as `(real, imag)`."""
+    return _parts(apply("fft", *_complex_pair(x), axes=(-1,)))
+
+
+def fft2(x):
+    """The 2-D discrete Fourier transform of `x = (real, imag)` over its last two axes."""
+    return _parts(apply("fft", *_complex_pair(x), axes=(-2, -1)))
+
+
+def ifft2(x):
+    """The inverse of `fft2`."""
+    return _parts(apply("fft", *_complex_pair(x), axes=(-2, -1), inverse=True))
+
+
+def rfft(x, fft_length=None):
+    """The Fourier transform of the real `x` along its last axis (cut or zero-padded to
+    `fft_length`): its `fft_length // 2 + 1` non-negative frequencies, as `(real, imag)`."""
+    (x,) = _promote(x, floating=True)
+    return _parts(apply("rfft", x, n=fft_length))
+
+
+def irfft(x, fft_length=None):
+    """The inverse of `rfft`: the real signal of `fft_length` samples (`2 * (bins - 1)` by
+    default) whose non-negative frequencies are `x = (real, imag)`."""
+    return apply("irfft", *_complex_pair(x), n=fft_length)
+
+
+def _window(window, length, dtype):
+    """The periodic Hann or Hamming window (scipy's `get_window`), or the given one."""
+    if isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
+                             f'`"hamming"`. Received: window={window}')
+        a = 0.5 if window == "hann" else 0.54
+        return (a - (1 - a) * np.cos(2 * np.pi * np.arange(length) / length)).astype(dtype)
+    window = np.asarray(_value(window), dtype)
+    if window.ndim != 1 or window.shape[-1] != length:
+        raise ValueError("The shape of `window` must be equal to [sequence_length].Received: "
+                         f"window shape={window.shape}")
+    return window
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """The short-time Fourier transform of the real `x` along its last axis: frames of
+    `sequence_length` every `sequence_stride`, windowed (centered in `fft_length`; without a
+    window, frames of `fft_length`), each transformed by `rfft`; `(real, imag)` of shape (..., frames, fft_length // 2 + 1).
+    `center` pads `x` by reflection so that frame t is centered on sample t * stride."""
+    (x,) = _promote(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError("Invalid input type. Expected `float32` or `float64`. "
+                        f"Received: input type={x.dtype}")
+    if fft_length < sequence_length:
+        raise ValueError("`fft_length` must equal or larger than `sequence_length`. Received: "
+                         f"sequence_length={sequence_length}, fft_length={fft_length}")
+    if center:
+        x = pad(x, [(0, 0)] * (x.ndim - 1) + [(fft_length // 2, fft_length // 2)],
+                mode="reflect")
+    if window is None:  # the whole frame of fft_length, as Keras frames it
+        taper = np.ones(fft_length, x.dtype)
+    else:
+        before = (fft_length - sequence_length) // 2
+        taper = np.pad(_window(window, sequence_length, x.dtype),
+                       (before, fft_length - sequence_length - before))
+    frames = extract_sequences(x, fft_length, sequence_stride) * taper
+    return rfft(frames, fft_length)
 
 
 __all__ = publish(globals())

@@ -19,8 +19,9 @@ from minikeras.ops.core import cast
 from minikeras.ops.linalg import norm
 from minikeras.ops.math import rsqrt
 from minikeras.ops.numpy import (
-    abs, clip, cumsum, einsum, exp, expm1, flip, log, log1p, log10, maximum, mean, minimum,
-    reshape, sort, split, sqrt, square, squeeze, sum, tanh, var, where,
+    abs, clip, concatenate, cumsum, einsum, exp, expm1, flip, log, log1p, log10, logaddexp,
+    maximum, mean, minimum, reshape, sort, split, sqrt, square, squeeze, sum, take_along_axis,
+    tanh, var, where,
 )
 
 
@@ -512,6 +513,50 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         pool_size, strides=strides, padding=padding, data_format=data_format,
         dtype=_dtype_of(inputs), name="average_pool")
     return _layer_op(layer, inputs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Connectionist temporal classification
+
+
+_LOG_ZERO = -1e30  # log(0) for the paths not yet open: finite, so that no gradient is NaN
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """The CTC loss, per sequence: minus the log-probability of the label sequence `target`
+    (batch, max label length; its first `target_length` labels) under the per-step logits
+    `output` (batch, max time, classes; its first `output_length` steps), summed over every
+    alignment, class `mask_index` the blank. The forward algorithm in log space, each step
+    made of differentiable ops."""
+    (output,) = _promote(output, floating=True)
+    output = _as(output, np.result_type(output.dtype, np.float32))
+    labels = _value(target).astype("int64")
+    label_lengths = np.asarray(_value(target_length)).astype("int64")
+    output_lengths = np.asarray(_value(output_length)).astype("int64")
+    batch, steps, _ = output.shape
+    states = 2 * labels.shape[1] + 1  # blank, label, blank, label, ..., blank
+    extended = np.full((batch, states), mask_index, "int64")
+    extended[:, 1::2] = labels
+    emissions = take_along_axis(log_softmax(output, axis=-1),
+                                np.broadcast_to(extended[:, None, :], (batch, steps, states)),
+                                axis=2)  # (batch, time, states)
+    # A label may follow the label before the blank before it unless the two are the same.
+    skips = np.zeros((batch, states), bool)
+    skips[:, 2:] = (extended[:, 2:] != mask_index) & (extended[:, 2:] != extended[:, :-2])
+    start = np.full((batch, states), _LOG_ZERO, output.dtype)
+    start[:, 0] = 0.0
+    start[:, 1] = np.where(label_lengths > 0, 0.0, _LOG_ZERO)
+    alpha = emissions[:, 0] + start
+    closed = np.full((batch, 2), _LOG_ZERO, output.dtype)
+    for t in range(1, steps):
+        from_previous = concatenate([closed[:, :1], alpha[:, :-1]], axis=1)
+        from_skipped = concatenate([closed, alpha[:, :-2]], axis=1)
+        merged = logaddexp(alpha, from_previous)
+        merged = where(skips, logaddexp(merged, from_skipped), merged)
+        alpha = where((t < output_lengths)[:, None], merged + emissions[:, t], alpha)
+    last = take_along_axis(alpha, (2 * label_lengths)[:, None], axis=1)[:, 0]
+    before = take_along_axis(alpha, np.maximum(2 * label_lengths - 1, 0)[:, None], axis=1)[:, 0]
+    return -where(label_lengths > 0, logaddexp(last, before), last)
 
 
 __all__ = publish(globals())

@@ -638,24 +638,27 @@ def diff(a, n=1, axis=-1):
     return a
 
 
-def _sorted_quantile(x, q, axis, keepdims, method):
+def _sorted_quantile(x, q, axis, keepdims, method, skip_nans=False):
     """Quantiles `q` (in [0, 1]) of `x` along `axis`, numpy's methods, read off the sorted
-    values: differentiable through the sort (its interpolation weights are constants)."""
+    values (NaNs sort last: with `skip_nans`, each row's quantiles are of its other values):
+    differentiable through the sort, the interpolation weights being constants."""
     (x,) = _promote(x, floating=True)
     q_values = np.asarray(_value(q), np.float64)
     if axis is None:
-        x, axis, kept_shape = reshape(x, (-1,)), 0, (1,) * x.ndim
+        x, kept_shape = reshape(x, (-1,)), (1,) * x.ndim
     else:
         axes = tuple(a % x.ndim for a in np.atleast_1d(axis))
         kept_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape))
         rest = [d for d in range(x.ndim) if d not in axes]
         x = reshape(transpose(x, rest + list(axes)), [x.shape[d] for d in rest] + [-1])
-        axis = x.ndim - 1
-    n = x.shape[axis]
-    ordered = sort(x, axis=axis)
-    position = q_values * (n - 1)
+    ordered = sort(x, axis=-1)
+    values = _value(x)
+    counts = np.sum(~np.isnan(values), axis=-1) if skip_nans else np.full(
+        values.shape[:-1], values.shape[-1])
+    position = q_values.reshape((-1,) + (1,) * counts.ndim) * (counts - 1)  # (len q, rest...)
+    last = np.maximum(counts - 1, 0)
     low = np.floor(position).astype(int)
-    high = np.minimum(low + 1, n - 1)
+    high = np.minimum(low + 1, last)
     fraction = position - low
     if method == "lower":
         high, fraction = low, np.zeros_like(fraction)
@@ -667,14 +670,16 @@ def _sorted_quantile(x, q, axis, keepdims, method):
         fraction = np.where(high > low, 0.5, 0.0)
     elif method != "linear":
         raise ValueError(f"Invalid method for quantile: {method}")
-    below = take(ordered, low.ravel(), axis=axis)
-    above = take(ordered, high.ravel(), axis=axis)
-    weight = fraction.ravel().astype(ordered.dtype)
-    result = moveaxis(below + (above - below) * weight, axis, 0)  # (len q, rest...)
+    low, high = np.clip(low, 0, last), np.clip(high, 0, last)
+    below = take_along_axis(ordered, np.moveaxis(low, 0, -1), axis=-1)
+    above = take_along_axis(ordered, np.moveaxis(high, 0, -1), axis=-1)
+    weight = np.moveaxis(fraction, 0, -1).astype(ordered.dtype)
+    result = moveaxis(below + (above - below) * weight, -1, 0)  # (len q, rest...)
+    if skip_nans and not counts.all():
+        result = where(counts == 0, np.nan, result)
     if keepdims:
         result = reshape(result, (-1,) + kept_shape)
-    result = reshape(result, q_values.shape + tuple(result.shape[1:]))
-    return result
+    return reshape(result, q_values.shape + tuple(result.shape[1:]))
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
@@ -691,6 +696,22 @@ def percentile(x, q, axis=None, method="linear", keepdims=False):
 def median(x, axis=None, keepdims=False):
     """The median of `x` along `axis`."""
     return _sorted_quantile(x, 0.5, _axis(axis), keepdims, "linear")
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """The `q`-th quantiles (in [0, 1]) of `x` along `axis`, ignoring NaNs."""
+    return _sorted_quantile(x, q, _axis(axis), keepdims, method, skip_nans=True)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    """The `q`-th percentiles (in [0, 100]) of `x` along `axis`, ignoring NaNs."""
+    return _sorted_quantile(x, np.asarray(_value(q), np.float64) / 100, _axis(axis), keepdims,
+                            method, skip_nans=True)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    """The median of `x` along `axis`, ignoring NaNs."""
+    return _sorted_quantile(x, 0.5, _axis(axis), keepdims, "linear", skip_nans=True)
 
 
 def average(x, axis=None, weights=None):
@@ -1079,6 +1100,229 @@ def empty_like(x, dtype=None):
 def identity(n, dtype=None):
     """The `n` by `n` identity matrix (`floatx` by default)."""
     return eye(n, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# The rest of Keras' numpy names
+
+
+def fabs(x):
+    """Element-wise absolute value of `x`, as floats."""
+    return abs(_floating(x))
+
+
+def arccosh(x):
+    """Element-wise inverse hyperbolic cosine of `x` (from 1 up)."""
+    return apply("arccosh", _floating(x))
+
+
+def fmax(x1, x2):
+    """Element-wise maximum of `x1` and `x2`, ignoring a NaN (NaN only where both are)."""
+    x1, x2 = _promote(x1, x2)
+    if x1.dtype.kind not in "fc":
+        return maximum(x1, x2)
+    return where(np.isnan(_value(x2)), x1, where(np.isnan(_value(x1)), x2, maximum(x1, x2)))
+
+
+def fmin(x1, x2):
+    """Element-wise minimum of `x1` and `x2`, ignoring a NaN (NaN only where both are)."""
+    x1, x2 = _promote(x1, x2)
+    if x1.dtype.kind not in "fc":
+        return minimum(x1, x2)
+    return where(np.isnan(_value(x2)), x1, where(np.isnan(_value(x1)), x2, minimum(x1, x2)))
+
+
+def logaddexp2(x1, x2):
+    """Element-wise `log2(2 ** x1 + 2 ** x2)`, computed stably."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    return logaddexp(x1 * math.log(2), x2 * math.log(2)) / math.log(2)
+
+
+def ldexp(x1, x2):
+    """Element-wise `x1 * 2 ** x2` for integer exponents `x2`."""
+    exponent = _to_tensor(x2)
+    if exponent.dtype.kind not in "iu":
+        raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype="
+                        f"{exponent.dtype}")
+    (x1,) = _promote(x1, floating=True)
+    return x1 * np.exp2(_value(exponent)).astype(x1.dtype)
+
+
+def divide_no_nan(x1, x2):
+    """`x1 / x2`, 0 where `x2` is 0."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    zero = _value(x2) == 0
+    return where(zero, 0.0, divide(x1, where(zero, 1.0, x2)))
+
+
+def sinc(x):
+    """Element-wise `sin(pi x) / (pi x)`, 1 at 0."""
+    x = _floating(x)
+    zero = _value(x) == 0
+    scaled = where(zero, 1.0, x) * math.pi  # no 0/0, in the value or its gradient
+    return where(zero, 1.0, sin(scaled) / scaled)
+
+
+def ptp(x, axis=None, keepdims=False):
+    """The range, maximum minus minimum, of `x` over `axis`."""
+    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def isneginf(x):
+    """Whether each element of `x` is negative infinity."""
+    return np.isneginf(_value(x))
+
+
+def isposinf(x):
+    """Whether each element of `x` is positive infinity."""
+    return np.isposinf(_value(x))
+
+
+def isreal(x):
+    """Whether each element of `x` has no imaginary part (true for real dtypes)."""
+    return np.isreal(_value(x))
+
+
+def real(x):
+    """The real part of `x`: real arrays are their own."""
+    (x,) = _promote(x)
+    return x
+
+
+def imag(x):
+    """The imaginary part of `x`: zeros for real arrays."""
+    return zeros_like(x)
+
+
+def conjugate(x):
+    """The complex conjugate of `x`: real arrays are their own."""
+    return real(x)
+
+
+conj = conjugate
+
+
+def angle(x):
+    """Element-wise argument of `x` as a complex number: pi for negative reals, else 0."""
+    x = _floating(x)
+    return np.where(_value(x) < 0, np.pi, 0.0).astype(x.dtype)
+
+
+def gcd(x1, x2):
+    """Element-wise greatest common divisor of the integers `x1` and `x2`."""
+    x1, x2 = _promote(x1, x2)
+    return np.asarray(np.gcd(_value(x1), _value(x2)))
+
+
+def lcm(x1, x2):
+    """Element-wise least common multiple of the integers `x1` and `x2`."""
+    x1, x2 = _promote(x1, x2)
+    return np.asarray(np.lcm(_value(x1), _value(x2)))
+
+
+def nextafter(x1, x2):
+    """The next floating-point number after `x1` toward `x2`, element-wise."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    return np.asarray(np.nextafter(_value(x1), _value(x2)))
+
+
+def argpartition(x, kth, axis=-1):
+    """int32 indices that partition `x` along `axis` around its `kth` smallest element."""
+    return np.argpartition(_value(x), kth, axis=axis).astype("int32")
+
+
+def diagflat(x, k=0):
+    """A square matrix with the flattened `x` on its `k`-th diagonal."""
+    return diag(ravel(x), k=k)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the vector `x`: its powers `N - 1` down to 0 (up if
+    `increasing`) as columns."""
+    (x,) = _promote(x)
+    powers = np.arange(x.shape[0] if N is None else N)
+    powers = powers if increasing else powers[::-1]
+    return power(reshape(x, (-1, 1)), powers.astype(x.dtype))
+
+
+def corrcoef(x):
+    """The Pearson correlation coefficients of the rows of `x` (variables) over its columns
+    (observations)."""
+    x = _floating(x)
+    centered = x - mean(x, axis=-1, keepdims=True)
+    covariance = matmul(centered, transpose(centered))
+    scale = sqrt(diagonal(covariance))
+    return clip(covariance / outer(scale, scale), -1.0, 1.0)
+
+
+def correlate(x1, x2, mode="valid"):
+    """The cross-correlation `z[k] = sum_j x1[j + k] * x2[j]` of the vectors `x1` and `x2`:
+    "full" for every overlap, "same" for the central `max(len)`, "valid" where `x2` fits in
+    `x1`."""
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full'. Received: mode={mode}")
+    x1, x2 = _promote(x1, x2, floating=True)
+    n, m = x1.shape[0], x2.shape[0]
+    padded = pad(x1, [(m - 1, m - 1)])
+    full = matmul(take(padded, np.arange(n + m - 1)[:, None] + np.arange(m)), x2)
+    length = {"full": n + m - 1, "same": builtins.max(n, m), "valid": builtins.abs(n - m) + 1}[mode]
+    shorter = builtins.min(n, m) - 1  # numpy centers "same" on the shorter, from its end
+    start = {"full": 0, "same": shorter // 2 if n >= m else shorter - shorter // 2,
+             "valid": shorter}[mode]
+    return full[start:start + length]
+
+
+def _window(values):
+    return np.asarray(values, backend.floatx())
+
+
+def bartlett(x):
+    """The Bartlett (triangular) window of `x` points."""
+    return _window(np.bartlett(int(_value(x))))
+
+
+def blackman(x):
+    """The Blackman window of `x` points."""
+    return _window(np.blackman(int(_value(x))))
+
+
+def hamming(x):
+    """The Hamming window of `x` points."""
+    return _window(np.hamming(int(_value(x))))
+
+
+def hanning(x):
+    """The Hann window of `x` points."""
+    return _window(np.hanning(int(_value(x))))
+
+
+def kaiser(x, beta):
+    """The Kaiser window of `x` points and shape `beta`."""
+    return _window(np.kaiser(int(_value(x)), float(_value(beta))))
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """`num` values from `base ** start` to `base ** stop`, evenly spaced in exponent."""
+    exponents = linspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
+    return np.power(np.asarray(base, exponents.dtype), exponents).astype(exponents.dtype)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """`num` values from `start` to `stop`, evenly spaced on a log scale."""
+    dtype = _dtype(dtype, backend.floatx())
+    return np.geomspace(_value(start), _value(stop), num, endpoint=endpoint, axis=axis).astype(
+        dtype)
+
+
+def histogram(x, bins=10, range=None):
+    """`(counts, edges)`: how many elements of the vector `x` fall in each of `bins` equal
+    bins over `range` (the data's by default)."""
+    values = _value(x)
+    if values.ndim != 1:
+        raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape="
+                         f"{values.shape}")
+    counts, edges = np.histogram(values, bins=bins, range=range)
+    return counts.astype(values.dtype), edges.astype(values.dtype)  # as Keras, in x's dtype
 
 
 def _getitem(x, index):
