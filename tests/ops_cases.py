@@ -175,6 +175,16 @@ def _numpy_cases():
         "logspace": lambda k: k.ops.logspace(0.0, 2.0, 5),
         "geomspace": lambda k: k.ops.geomspace(1.0, 100.0, 5),
         "histogram": lambda k: k.ops.histogram(F[0], bins=4),
+        "slogdet": lambda k: k.ops.slogdet(SQUARE - 3),
+        "i0": lambda k: k.ops.i0(F),
+        "view": lambda k: k.ops.view(F, "int32"),
+        "unique": lambda k: k.ops.unique(np.array([3, 1, 3, 2, 1], "int32")),
+        "unique all": lambda k: k.ops.unique(np.array([3, 1, 3, 2, 1], "int32"), return_index=True,
+                                             return_inverse=True, return_counts=True),
+        "vectorize": lambda k: k.ops.vectorize(lambda a, b: a * 2 + b)(F, F[0]),
+        "vectorize signature": lambda k: k.ops.vectorize(
+            lambda a, b: k.ops.sum(a * b), signature="(n),(n)->()")(F3, F[0]),
+        "get_item numpy": lambda k: k.ops.numpy.get_item(F, (slice(None), 2)),
         "histogram range": lambda k: k.ops.histogram(F[1], bins=3, range=(-1.0, 1.0)),
         "histogram of a matrix": lambda k: k.ops.histogram(F),
     }
@@ -208,6 +218,13 @@ def _core_cases():
         "switch": lambda k: k.ops.switch(1, [lambda x: x + 1, lambda x: x * 3], F),
         "switch clipped": lambda k: k.ops.switch(5, [lambda x: x + 1, lambda x: x * 3], I),
         "get_item": lambda k: k.ops.get_item(F, 1),
+        "saturate_cast": lambda k: k.ops.saturate_cast(F * 300, "uint8"),
+        "saturate_cast int": lambda k: k.ops.saturate_cast(I * 100, "int8"),
+        "saturate_cast float to int32": lambda k: k.ops.saturate_cast(
+            np.array([3e9, -3e9, 1.5], "float32"), "int32"),
+        "associative_scan": lambda k: k.ops.associative_scan(lambda a, b: a + b, F, axis=1),
+        "associative_scan reverse": lambda k: k.ops.associative_scan(
+            lambda a, b: a * b, F, reverse=True),
         "dtype": lambda k: np.array(k.ops.dtype(I) + " " + k.ops.dtype(F) + " " + k.ops.dtype(B)),
     }
 
@@ -232,6 +249,14 @@ def _nn_cases():
         "threshold": lambda k: k.ops.threshold(F, 0.2, -1.0),
         "sparsemax": lambda k: k.ops.sparsemax(F3),
         "sparsemax axis0": lambda k: k.ops.sparsemax(F, axis=0),
+        "sparse_sigmoid": lambda k: k.ops.sparse_sigmoid(F * 2),
+        "polar": lambda k: k.ops.polar(abs(F), F),
+        "depth_to_space": lambda k: k.ops.depth_to_space(IMAGES, 2),
+        "depth_to_space channels_first": lambda k: k.ops.depth_to_space(
+            IMAGES.transpose(0, 3, 1, 2), 2, data_format="channels_first"),
+        "space_to_depth": lambda k: k.ops.space_to_depth(IMAGES[:, :4], 2),
+        "space_to_depth channels_first": lambda k: k.ops.space_to_depth(
+            IMAGES[:, :4].transpose(0, 3, 1, 2), 2, data_format="channels_first"),
         "moments": lambda k: k.ops.moments(F3, axes=[0, 2]),
         "moments keepdims": lambda k: k.ops.moments(F, axes=[1], keepdims=True),
         "batch_normalization": lambda k: k.ops.batch_normalization(
@@ -294,6 +319,14 @@ def _math_cases():
         "segment_sum int": lambda k: k.ops.segment_sum(I, SEGMENTS, num_segments=3),
         "segment_max": lambda k: k.ops.segment_max(F[:3], SEGMENTS),
         "segment_max int": lambda k: k.ops.segment_max(I, np.array([1, 1, 0], "int32")),
+        "segment_min": lambda k: k.ops.segment_min(F[:3], SEGMENTS, num_segments=3),
+        "segment_min int": lambda k: k.ops.segment_min(I, SEGMENTS, num_segments=3),
+        "segment_prod": lambda k: k.ops.segment_prod(F[:3], SEGMENTS, num_segments=3),
+        "erfc": lambda k: k.ops.erfc(F),
+        "logdet": lambda k: k.ops.logdet(SPD),
+        "cdist": lambda k: k.ops.cdist(F, F3[0]),
+        "view_as_real": lambda k: k.ops.view_as_real(F[0] + 1j * F[1]),
+        "view_as_complex": lambda k: k.ops.view_as_complex(F[:, :2]),
         "in_top_k": lambda k: k.ops.in_top_k(np.array([0, 3, 1], "int32"), F, 2),
         "erfinv": lambda k: k.ops.erfinv(np.tanh(F)),
         "erfinv float64": lambda k: k.ops.erfinv(np.tanh(D)),
@@ -325,6 +358,11 @@ def _linalg_cases():
         "solve_triangular upper": lambda k: k.ops.linalg.solve_triangular(SQUARE, RHS),
         "cholesky": lambda k: k.ops.linalg.cholesky(SPD),
         "cholesky upper": lambda k: k.ops.linalg.cholesky(SPD, upper=True),
+        "cholesky_inverse": lambda k: k.ops.linalg.cholesky_inverse(np.linalg.cholesky(SPD)),
+        "cholesky_inverse upper": lambda k: k.ops.linalg.cholesky_inverse(
+            np.linalg.cholesky(SPD).T, upper=True),
+        "pinv": lambda k: k.ops.linalg.pinv(F),
+        "matrix_rank": lambda k: k.ops.linalg.matrix_rank(F),
         "eigh values": lambda k: k.ops.linalg.eigh(SPD)[0],
         "qr r abs": lambda k: k.ops.abs(k.ops.linalg.qr(SQUARE)[1]),
         "svd values": lambda k: k.ops.linalg.svd(SQUARE, compute_uv=False),

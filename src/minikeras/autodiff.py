@@ -55,6 +55,12 @@ def _erf(x):
     return erf(x)
 
 
+def _erfc(x):
+    from minikeras.special import erfc
+
+    return erfc(x)
+
+
 def _logsumexp(x, axis=None, keepdims=False):
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0)
@@ -200,6 +206,25 @@ def _segment_max_vjp(g, y, data, segment_ids, num_segments):
     return (np.where(hit, g[segment_ids] / np.maximum(ties, 1)[segment_ids], 0),)
 
 
+def _segment_prod(data, segment_ids, num_segments):
+    out = np.ones((num_segments,) + data.shape[1:], data.dtype)
+    np.multiply.at(out, segment_ids, data)
+    return out
+
+
+def _segment_prod_vjp(g, y, data, segment_ids, num_segments):
+    """Each element's gradient is the product of the others of its segment: the segment's
+    product over it where it is not 0, else the product of the segment's other non-zeros if
+    it is the segment's only 0 (and 0 if there are more)."""
+    zero = data == 0
+    zeros = np.zeros(y.shape, np.int64)
+    np.add.at(zeros, segment_ids, zero)
+    nonzero = _segment_prod(np.where(zero, 1, data), segment_ids, num_segments)
+    others = np.where(zero, np.where(zeros[segment_ids] == 1, nonzero[segment_ids], 0),
+                      y[segment_ids] / np.where(zero, 1, data))
+    return (g[segment_ids] * others,)
+
+
 def _matrix_transpose(x):
     return np.swapaxes(x, -1, -2)
 
@@ -319,6 +344,7 @@ RULES = {
     "arccosh": (np.arccosh, _elementwise(lambda x, y: 1 / np.sqrt(x**2 - 1))),
     "arctanh": (np.arctanh, _elementwise(lambda x, y: 1 / (1 - x**2))),
     "erf": (_erf, _elementwise(lambda x, y: 2 / math.sqrt(math.pi) * np.exp(-(x**2)))),
+    "erfc": (_erfc, _elementwise(lambda x, y: -2 / math.sqrt(math.pi) * np.exp(-(x**2)))),
     "add": (np.add, lambda g, y, a, b: (g, g)),
     "subtract": (np.subtract, lambda g, y, a, b: (g, -g)),
     "multiply": (np.multiply, lambda g, y, a, b: (g * b, g * a)),
@@ -375,6 +401,7 @@ RULES = {
     "scatter_add": (_scatter_add, lambda g, y, values, index, shape: (g[index],)),
     "scatter_update": (_scatter_update, _scatter_update_vjp),
     "segment_max": (_segment_max, _segment_max_vjp),
+    "segment_prod": (_segment_prod, _segment_prod_vjp),
     "inv": (np.linalg.inv, lambda g, y, x: (-_matrix_transpose(y) @ g @ _matrix_transpose(y),)),
     "det": (np.linalg.det, lambda g, y, x: (
         (g * y)[..., None, None] * _matrix_transpose(np.linalg.inv(x)),)),

@@ -64,17 +64,11 @@ def dtype(x):
     return backend.standardize_dtype(_value(x).dtype)
 
 
-def get_item(x, key):
-    """`x[key]`."""
-    (x,) = _promote(x)
-    return apply("getitem", x, index=autodiff.plain_index(key))
-
-
 def slice(inputs, start_indices, shape):
     """The block of `inputs` of `shape` that starts at `start_indices` (one per axis)."""
     starts = [int(i) for i in np.asarray(_value(start_indices))]
     index = tuple(builtins.slice(s, s + int(n)) for s, n in zip(starts, shape))
-    return get_item(inputs, index)
+    return apply("getitem", *_promote(inputs), index=index)
 
 
 def slice_update(inputs, start_indices, updates):
@@ -194,6 +188,41 @@ def vectorized_map(function, elements):
     """`function` applied to each slice of `elements` along its first axis, stacked (a loop:
     numpy has no vectorizing transform)."""
     return map(function, elements)
+
+
+def saturate_cast(x, dtype):
+    """`x` cast to `dtype`, values beyond its range clipped to its limits first."""
+    dtype = np.dtype(backend.standardize_dtype(dtype))
+    (x,) = _promote(x)
+    if x.dtype == bool or dtype == bool:
+        return cast(x, dtype)
+    source, target = (np.finfo(d) if d.kind == "f" else np.iinfo(d) for d in (x.dtype, dtype))
+    low = np.asarray(builtins.max(source.min, target.min)).astype(x.dtype)
+    high = np.asarray(builtins.min(source.max, target.max)).astype(x.dtype)
+    # a limit that rounds beyond the target's range (float32 of 2**31 - 1) steps back inside
+    if low < target.min:
+        low = np.nextafter(low, 0, dtype=x.dtype)
+    if high > target.max:
+        high = np.nextafter(high, 0, dtype=x.dtype)
+    return cast(apply("clip", x, low, high), dtype)
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    """The running combination of the slices of `elems` along `axis` by the associative
+    `f(earlier, later)`: `[x0, f(x0, x1), f(f(x0, x1), x2), ...]` (from the end if
+    `reverse`), computed in order."""
+    flat = [_input(x) for x in tree.flatten(elems)]
+    count = flat[0].shape[axis]
+    slices = [tree.pack_sequence_as(elems, [take(x, i, axis=axis) for x in flat])
+              for i in range(count)]
+    order = range(count - 1, -1, -1) if reverse else range(count)
+    results, running = {}, None
+    for i in order:
+        running = slices[i] if running is None else (
+            f(slices[i], running) if reverse else f(running, slices[i]))
+        results[i] = running
+    leaves = [tree.flatten(results[i]) for i in range(count)]
+    return tree.pack_sequence_as(elems, [stack(column, axis=axis) for column in zip(*leaves)])
 
 
 def custom_gradient(f):

@@ -12,7 +12,7 @@ from minikeras.ops._dtypes import _promote, _value
 from minikeras.ops._public import publish
 from minikeras.ops.core import cast
 from minikeras.ops.numpy import (
-    abs, max, min, not_equal, reshape, sqrt, square, squeeze, sum, tril, triu,
+    abs, matmul, max, min, not_equal, reshape, sqrt, square, squeeze, sum, swapaxes, tril, triu,
 )
 
 
@@ -81,6 +81,29 @@ def cholesky(x, upper=False):
     """The Cholesky factor of the symmetric positive definite `x`: lower `L` with `L L^T = x`
     (its transpose if `upper`); the gradient is the symmetric one."""
     return apply("cholesky", *_matrices(x), upper=upper)
+
+
+def cholesky_inverse(x, upper=False):
+    """The inverse of the matrix whose Cholesky factor is `x` (lower, or upper if `upper`)."""
+    (x,) = _matrices(x)
+    factor_inverse = inv(x)
+    transposed = swapaxes(factor_inverse, -1, -2)
+    return matmul(factor_inverse, transposed) if upper else matmul(transposed, factor_inverse)
+
+
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse of `x` (singular values below `rcond` times the
+    largest dropped); no gradient."""
+    (x,) = _matrices(x)
+    extra = {} if rcond is None else {"rcond": rcond}
+    return np.linalg.pinv(_value(x), **extra).astype(x.dtype)
+
+
+def matrix_rank(x, tol=None):
+    """The rank of the matrix `x`: its singular values above `tol` (numpy's default), as
+    int32."""
+    (x,) = _matrices(x)
+    return np.asarray(np.linalg.matrix_rank(_value(x), tol=tol)).astype("int32")
 
 
 def eig(x):

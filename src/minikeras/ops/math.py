@@ -6,11 +6,14 @@ import numpy as np
 from minikeras.autodiff import apply
 from minikeras.ops._dtypes import _axis, _promote, _unary, _value
 from minikeras.ops._public import publish
-from minikeras.ops.numpy import pad, take, take_along_axis
+from minikeras.ops.numpy import (
+    expand_dims, log, pad, sqrt, square, sum, take, take_along_axis,
+)
 
 erf = _unary("erf", "Gauss error function", True, __name__)
 rsqrt = _unary("rsqrt", "reciprocal square root", True, __name__)
 erfinv = _unary("erfinv", "inverse of the Gauss error function", True, __name__)
+erfc = _unary("erfc", "complementary error function `1 - erf(x)`", True, __name__)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -55,6 +58,60 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
         np.maximum.at(out, ids, _value(data))
         return out
     return apply("segment_max", data, segment_ids=ids, num_segments=count)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    """Minima of the slices of `data` (along its first axis) that share a segment id; an empty
+    segment gives the dtype's largest value."""
+    data, ids, count = _segments(data, segment_ids, num_segments)
+    if data.dtype.kind in "biu":
+        highest = np.iinfo(data.dtype).max if data.dtype.kind != "b" else True
+        out = np.full((count,) + tuple(data.shape[1:]), highest, data.dtype)
+        np.minimum.at(out, ids, _value(data))
+        return out
+    return -apply("segment_max", -data, segment_ids=ids, num_segments=count)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    """Products of the slices of `data` (along its first axis) that share a segment id; an
+    empty segment gives 1."""
+    data, ids, count = _segments(data, segment_ids, num_segments)
+    return apply("segment_prod", data, segment_ids=ids, num_segments=count)
+
+
+def logdet(x):
+    """The log-determinant of the symmetric positive definite matrix `x`."""
+    from minikeras.ops.linalg import det
+
+    return log(det(x))
+
+
+def cdist(x, y):
+    """The Euclidean distance between each row of `x` and each row of `y` (over leading batch
+    axes)."""
+    x, y = _promote(x, y, floating=True)
+    if x.ndim < 2 or y.ndim < 2:
+        raise ValueError("`cdist` inputs must have rank >= 2")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError("Last dimension of inputs to `cdist` must match")
+    differences = expand_dims(x, -2) - expand_dims(y, -3)
+    return sqrt(sum(square(differences), axis=-1))
+
+
+def view_as_real(x):
+    """The complex `x` as a real array with a last axis of (real, imaginary) (no gradient)."""
+    values = np.asarray(_value(x))
+    return np.stack([values.real, values.imag], axis=-1)
+
+
+def view_as_complex(x):
+    """The real `x` whose last axis holds (real, imaginary) pairs, as complex numbers (no
+    gradient)."""
+    values = np.asarray(_value(x))
+    if values.shape[-1] != 2:
+        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). "
+                         f"Received shape: {values.shape}")
+    return values[..., 0] + 1j * values[..., 1]
 
 
 def in_top_k(targets, predictions, k):

@@ -21,7 +21,7 @@ from minikeras.ops.math import rsqrt
 from minikeras.ops.numpy import (
     abs, clip, concatenate, cumsum, einsum, exp, expm1, flip, log, log1p, log10, logaddexp,
     maximum, mean, minimum, reshape, sort, split, sqrt, square, squeeze, sum, take_along_axis,
-    tanh, var, where,
+    tanh, transpose, var, where,
 )
 
 
@@ -251,6 +251,48 @@ def sparsemax(x, axis=-1):
     count = np.sum(support, axis=axis, keepdims=True).astype(x.dtype)
     tau = (sum(where(support, running, 0.0), axis=axis, keepdims=True) - 1.0) / count
     return relu(x - tau)
+
+
+def sparse_sigmoid(x):
+    """0 up to -1, `(x + 1) / 2` up to 1, then 1: a piecewise linear sigmoid."""
+    (x,) = _promote(x, floating=True)
+    return clip((x + 1.0) / 2.0, 0.0, 1.0)
+
+
+def polar(abs_, angle):
+    """The complex numbers of magnitude `abs_` and argument `angle` (no gradient)."""
+    return _value(abs_) * np.exp(1j * _value(angle))
+
+
+def _channels_last(x, data_format):
+    return x if data_format == "channels_last" else transpose(x, (0, 2, 3, 1))
+
+
+def _from_channels_last(x, data_format):
+    return x if data_format == "channels_last" else transpose(x, (0, 3, 1, 2))
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """The channels of the 4-D `x` rearranged into `block_size` x `block_size` spatial
+    blocks (pixel shuffle): (N, H, W, C * b^2) to (N, H * b, W * b, C)."""
+    (x,) = _promote(x)
+    x = _channels_last(x, data_format)
+    n, h, w, c = x.shape
+    blocks = reshape(x, (n, h, w, block_size, block_size, c // block_size**2))
+    out = reshape(transpose(blocks, (0, 1, 3, 2, 4, 5)),
+                  (n, h * block_size, w * block_size, c // block_size**2))
+    return _from_channels_last(out, data_format)
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """The inverse of `depth_to_space`: (N, H * b, W * b, C) to (N, H, W, C * b^2)."""
+    (x,) = _promote(x)
+    x = _channels_last(x, data_format)
+    n, h, w, c = x.shape
+    blocks = reshape(x, (n, h // block_size, block_size, w // block_size, block_size, c))
+    out = reshape(transpose(blocks, (0, 1, 3, 2, 4, 5)),
+                  (n, h // block_size, w // block_size, c * block_size**2))
+    return _from_channels_last(out, data_format)
 
 
 # ----------------------------------------------------------------------------------------------

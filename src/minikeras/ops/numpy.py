@@ -1106,6 +1106,93 @@ def identity(n, dtype=None):
 # The rest of Keras' numpy names
 
 
+def slogdet(x):
+    """`(sign, log |det x|)` of the square matrix (or stack of matrices) `x`."""
+    from minikeras.ops.linalg import det  # linalg is built on this module
+
+    (x,) = _promote(x, floating=True)
+    determinant = det(x)
+    return sign(_value(determinant)), log(abs(determinant))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0, element-wise (no
+    gradient)."""
+    x = _floating(x)
+    return np.i0(_value(x)).astype(x.dtype)
+
+
+def view(x, dtype=None):
+    """The bytes of `x` read as `dtype` (no gradient)."""
+    values = _value(x)
+    return values if dtype is None else values.view(backend.standardize_dtype(dtype))
+
+
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False,
+           axis=None, size=None, fill_value=None):
+    """The distinct values of `x` (sorted), and as asked the index of each one's first
+    occurrence, the index of each element among them and their counts; `size` pads (with
+    `fill_value`, else the smallest value) or cuts the values to that length."""
+    values = _value(x)
+    found = np.unique(values, return_index=True, return_inverse=True, return_counts=True,
+                      axis=axis)
+    uniques, first, inverse, counts = found
+    if size is not None:
+        if uniques.shape[0] < size:
+            fill = uniques.min() if fill_value is None else fill_value
+            extra = np.full((size - uniques.shape[0],) + uniques.shape[1:], fill, uniques.dtype)
+            uniques = np.concatenate([uniques, extra])
+            first = np.concatenate([first, np.zeros(size - first.shape[0], first.dtype)])
+            counts = np.concatenate([counts, np.zeros(size - counts.shape[0], counts.dtype)])
+        uniques, first, counts = uniques[:size], first[:size], counts[:size]
+    outputs = [uniques]
+    if return_index:
+        outputs.append(first.astype("int32"))
+    if return_inverse:
+        outputs.append(inverse.reshape(values.shape if axis is None else -1).astype("int32"))
+    if return_counts:
+        outputs.append(counts.astype("int32"))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """`pyfunc` of scalars made a function of arrays: applied to each element of its
+    broadcast arguments (a loop), the results stacked back into their shape; with a
+    `signature` ("(n),(n)->()"), to each slice of the core dimensions it names."""
+    excluded = set(excluded or ())
+
+    def vectorized(*args):
+        mapped = [i for i in range(len(args)) if i not in excluded]
+        cores = _core_ranks(signature, len(mapped))
+        arrays = {i: _promote(args[i])[0] for i in mapped}
+        loop_shape = np.broadcast_shapes(*(arrays[i].shape[:arrays[i].ndim - core]
+                                           for i, core in zip(mapped, cores)))
+        for i, core in zip(mapped, cores):
+            arrays[i] = broadcast_to(arrays[i], loop_shape + arrays[i].shape[
+                arrays[i].ndim - core:])
+        results = []
+        for position in np.ndindex(*loop_shape):
+            call = list(args)
+            for i in mapped:
+                call[i] = arrays[i][position + (Ellipsis,)]  # 0-d arrays, not numpy scalars
+            results.append(_to_tensor(pyfunc(*call)))  # a numpy scalar is no Python float
+        if not loop_shape:
+            return results[0]
+        stacked = stack(results)
+        return reshape(stacked, loop_shape + tuple(stacked.shape[1:]))
+
+    return vectorized
+
+
+def _core_ranks(signature, count):
+    """The number of core dimensions of each input a gufunc `signature` names (0 without)."""
+    if signature is None:
+        return [0] * count
+    inputs = signature.replace(" ", "").split("->")[0]
+    groups = inputs[1:-1].split("),(") if inputs != "()" else [""]
+    return [len([d for d in group.split(",") if d]) for group in groups]
+
+
 def fabs(x):
     """Element-wise absolute value of `x`, as floats."""
     return abs(_floating(x))
@@ -1323,6 +1410,12 @@ def histogram(x, bins=10, range=None):
                          f"{values.shape}")
     counts, edges = np.histogram(values, bins=bins, range=range)
     return counts.astype(values.dtype), edges.astype(values.dtype)  # as Keras, in x's dtype
+
+
+def get_item(x, key):
+    """`x[key]`."""
+    (x,) = _promote(x)
+    return apply("getitem", x, index=autodiff.plain_index(key))
 
 
 def _getitem(x, index):
