@@ -48,15 +48,22 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     return apply("scatter_add", data, index=ids, shape=(count,) + tuple(data.shape[1:]))
 
 
+def _integer_extremum(data, ids, count, combine):
+    """`segment_max` (`combine` np.maximum) or `segment_min` of integers or booleans: no
+    gradient; an empty segment holds the dtype's limit on the other side."""
+    limits = (False, True) if data.dtype == bool else (np.iinfo(data.dtype).min,
+                                                       np.iinfo(data.dtype).max)
+    out = np.full((count,) + tuple(data.shape[1:]), limits[combine is np.minimum], data.dtype)
+    combine.at(out, ids, _value(data))
+    return out
+
+
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maxima of the slices of `data` (along its first axis) that share a segment id; an empty
     segment gives the dtype's lowest value (TensorFlow's answer; Keras on JAX gives -inf)."""
     data, ids, count = _segments(data, segment_ids, num_segments)
     if data.dtype.kind in "biu":
-        lowest = np.iinfo(data.dtype).min if data.dtype.kind != "b" else False
-        out = np.full((count,) + tuple(data.shape[1:]), lowest, data.dtype)
-        np.maximum.at(out, ids, _value(data))
-        return out
+        return _integer_extremum(data, ids, count, np.maximum)
     return apply("segment_max", data, segment_ids=ids, num_segments=count)
 
 
@@ -65,10 +72,7 @@ def segment_min(data, segment_ids, num_segments=None, sorted=False):
     segment gives the dtype's largest value."""
     data, ids, count = _segments(data, segment_ids, num_segments)
     if data.dtype.kind in "biu":
-        highest = np.iinfo(data.dtype).max if data.dtype.kind != "b" else True
-        out = np.full((count,) + tuple(data.shape[1:]), highest, data.dtype)
-        np.minimum.at(out, ids, _value(data))
-        return out
+        return _integer_extremum(data, ids, count, np.minimum)
     return -apply("segment_max", -data, segment_ids=ids, num_segments=count)
 
 
