@@ -1,9 +1,11 @@
-"""Record `keras.ops` values and dtypes under Keras 3 on TensorFlow for the cases of
-tests/ops_cases.py.
+"""Record `keras.ops` values and dtypes under Keras 3 for the cases of tests/ops_cases.py.
 
-Run under the oracle:  /tmp/oracle/bin/python compat/make_ops.py
-Writes compat/data/ops.npz (each output as `<case>/<i>`); tests/test_ops_reference.py replays
-the cases. A case Keras refuses is recorded as its error's type, `<case>/error`.
+Run under the oracle:  /tmp/oracle/bin/python compat/make_ops.py          (TensorFlow)
+                       KERAS_BACKEND=jax /tmp/oracle/bin/python compat/make_ops.py
+Writes compat/data/ops.npz, or ops_jax.npz on JAX (each output as `<case>/<i>`);
+tests/test_ops_reference.py replays the cases, against TensorFlow's answers but for the few
+that TensorFlow's backend gets wrong or cannot run. A case Keras refuses is recorded as its
+error's type, `<case>/error`.
 """
 
 import os
@@ -26,6 +28,7 @@ if __name__ == "__main__":
             continue
         for i, output in enumerate(outputs):
             arrays[f"{name}/{i}"] = output
-    path = os.path.join(HERE, "data", "ops.npz")
+    suffix = "" if keras.backend.backend() == "tensorflow" else f"_{keras.backend.backend()}"
+    path = os.path.join(HERE, "data", f"ops{suffix}.npz")
     np.savez_compressed(path + ".tmp.npz", **arrays)
     os.replace(path + ".tmp.npz", path)  # whole: a test reading the old file keeps reading it

@@ -304,6 +304,11 @@ def _nn_cases():
         "ctc_loss blank last": lambda k: k.ops.ctc_loss(
             np.array([[0, 1], [2, 2]], "int32"), F3, np.array([2, 2], "int32"),
             np.array([3, 3], "int32"), mask_index=3),
+        "adaptive_average_pool": lambda k: k.ops.adaptive_average_pool(IMAGES, (3, 4)),
+        "adaptive_max_pool": lambda k: k.ops.adaptive_max_pool(IMAGES, 2),
+        "adaptive_average_pool 1d channels_first": lambda k: k.ops.adaptive_average_pool(
+            SEQUENCES.transpose(0, 2, 1), 3, data_format="channels_first"),
+        "adaptive_max_pool 3d": lambda k: k.ops.adaptive_max_pool(IMAGES[..., None, :], (2, 3, 1)),
         "dot_product_attention": lambda k: k.ops.dot_product_attention(Q, K, V),
         "dot_product_attention causal": lambda k: k.ops.dot_product_attention(
             Q, K, V, is_causal=True, scale=0.3),

@@ -298,6 +298,8 @@ MORE_CASES = [
      [normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 4)]),
     ("dot_product_attention-causal", lambda q, k: ops.dot_product_attention(
         q, k, k, is_causal=True), [normal(1, 3, 1, 2), normal(1, 3, 1, 2)]),
+    ("adaptive_pools", lambda x: ops.adaptive_average_pool(x, (2, 3))
+     + ops.adaptive_max_pool(x, (2, 3)), [normal(2, 5, 4, 2)]),
     ("ctc_loss", lambda x: ops.ctc_loss(np.array([[1, 1, 2], [2, 0, 0]]), x, np.array([3, 1]),
                                         np.array([5, 3])), [normal(2, 5, 3)]),
     ("segment_sum", lambda x: ops.segment_sum(x, np.array([0, 2, 0, -1]), num_segments=3),
