@@ -309,6 +309,15 @@ def _nn_cases():
         "adaptive_average_pool 1d channels_first": lambda k: k.ops.adaptive_average_pool(
             SEQUENCES.transpose(0, 2, 1), 3, data_format="channels_first"),
         "adaptive_max_pool 3d": lambda k: k.ops.adaptive_max_pool(IMAGES[..., None, :], (2, 3, 1)),
+        "unfold": lambda k: k.ops.unfold(IMAGES.transpose(0, 3, 1, 2), 2),
+        "unfold options": lambda k: k.ops.unfold(IMAGES.transpose(0, 3, 1, 2), (2, 3),
+                                                 dilation=(1, 2), padding=1, stride=2),
+        "fold": lambda k: k.ops.fold(_kernel(2, 16, 20), (5, 6), 2, stride=1),
+        "fold options": lambda k: k.ops.fold(_kernel(1, 12, 9), (5, 6), (2, 3), padding=1,
+                                             stride=2),
+        "ctc_decode": lambda k: k.ops.ctc_decode(F3.repeat(2, axis=1), np.array([6, 4], "int32")),
+        "ctc_decode not merged blank 3": lambda k: k.ops.ctc_decode(
+            F3, np.array([3, 2], "int32"), merge_repeated=False, mask_index=3),
         "dot_product_attention": lambda k: k.ops.dot_product_attention(Q, K, V),
         "dot_product_attention causal": lambda k: k.ops.dot_product_attention(
             Q, K, V, is_causal=True, scale=0.3),
@@ -374,6 +383,8 @@ def _linalg_cases():
         "lu_factor": lambda k: tuple(k.ops.linalg.lu_factor(SQUARE)),
         "lstsq": lambda k: k.ops.linalg.lstsq(F, F[:, :2]),
         "norm": lambda k: k.ops.linalg.norm(F, axis=1),
+        "jvp": lambda k: k.ops.linalg.jvp(lambda a, b: k.ops.sin(a) * b, (F, F[::-1]),
+                                          (F3[0], F3[1])),
         "inv float64": lambda k: k.ops.linalg.inv(SQUARE.astype("float64")),
     }
 

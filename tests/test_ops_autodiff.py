@@ -300,6 +300,9 @@ MORE_CASES = [
         q, k, k, is_causal=True), [normal(1, 3, 1, 2), normal(1, 3, 1, 2)]),
     ("adaptive_pools", lambda x: ops.adaptive_average_pool(x, (2, 3))
      + ops.adaptive_max_pool(x, (2, 3)), [normal(2, 5, 4, 2)]),
+    ("unfold", lambda x: ops.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2),
+     [normal(1, 2, 4, 5)]),
+    ("fold", lambda x: ops.fold(x, (4, 5), 2, padding=1, stride=(1, 2)), [normal(1, 8, 15)]),
     ("ctc_loss", lambda x: ops.ctc_loss(np.array([[1, 1, 2], [2, 0, 0]]), x, np.array([3, 1]),
                                         np.array([5, 3])), [normal(2, 5, 3)]),
     ("segment_sum", lambda x: ops.segment_sum(x, np.array([0, 2, 0, -1]), num_segments=3),

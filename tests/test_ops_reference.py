@@ -24,9 +24,9 @@ LOOSE = ("inv", "det", "solve", "cholesky", "eigh", "qr", "svd", "lu_factor", "l
 # Where Keras on TensorFlow departs from numpy or fails, the answer is Keras' on JAX
 # (compat/data/ops_jax.npz): TensorFlow's vstack of vectors joins them into one vector, its
 # rot90 by 180 degrees transposes, it has no vectorize, and its adaptive pooling of
-# channels-last inputs raises an AttributeError.
+# channels-last inputs and its jvp of numpy arrays raise AttributeErrors.
 ON_JAX = {"vstack", "rot90 k2", "vectorize", "vectorize signature", "adaptive_average_pool",
-          "adaptive_max_pool", "adaptive_max_pool 3d"}
+          "adaptive_max_pool", "adaptive_max_pool 3d", "jvp"}
 JAX_REFERENCE = np.load(COMPAT_DATA / "ops_jax.npz")
 
 

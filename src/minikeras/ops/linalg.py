@@ -106,6 +106,33 @@ def matrix_rank(x, tol=None):
     return np.asarray(np.linalg.matrix_rank(_value(x), tol=tol)).astype("int32")
 
 
+def jvp(fun, primals, tangents, has_aux=False):
+    """`(fun(*primals), J t)`: `fun`'s value and its Jacobian at `primals` times `tangents`
+    (and `fun`'s auxiliary output with `has_aux`, `fun` then returning `(output, aux)`).
+    minikeras differentiates in reverse: the product is gathered from one backward sweep per
+    output element, so it suits small outputs."""
+    from minikeras import autodiff
+
+    aux = []
+
+    def output_of(*args):
+        result = fun(*args)
+        if has_aux:
+            result, extra = result
+            aux.append(extra)
+        return result
+
+    value, pullback = autodiff.vjp(output_of, *primals)
+    tangents = [np.asarray(_value(t)) for t in tangents]
+    product = np.zeros(value.shape, value.dtype)
+    for position in np.ndindex(*value.shape):
+        seed = np.zeros(value.shape, value.dtype)
+        seed[position] = 1
+        product[position] = builtins.sum(
+            np.sum(row * tangent) for row, tangent in zip(pullback(seed), tangents))
+    return (value, product, aux[0]) if has_aux else (value, product)
+
+
 def eig(x):
     """`(eigenvalues, eigenvectors)` of the square matrix `x` (complex in general); no
     gradient."""

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from minikeras import backend
-from minikeras.autodiff import Node
+from minikeras.autodiff import Node, apply
 from minikeras.core import tape
 from minikeras.ops._dtypes import _as, _axis, _input, _promote, _result_dtype, _value
 from minikeras.ops._public import publish
@@ -20,7 +20,7 @@ from minikeras.ops.linalg import norm
 from minikeras.ops.math import rsqrt
 from minikeras.ops.numpy import (
     abs, clip, concatenate, cumsum, einsum, exp, expm1, flip, log, log1p, log10, logaddexp, max,
-    maximum, mean, minimum, reshape, sort, split, sqrt, square, squeeze, sum, take,
+    maximum, mean, minimum, pad, reshape, sort, split, sqrt, square, squeeze, sum, take,
     take_along_axis, tanh, transpose, var, where,
 )
 
@@ -585,6 +585,55 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
     return _adaptive_pool(inputs, output_size, data_format, max)
 
 
+def _pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _patch_index(spatial, kernel_size, dilation, padding, stride):
+    """For `unfold` and `fold`: the padded-row and padded-column index of each (kernel row,
+    output row) and (kernel column, output column), and the output's height and width."""
+    (k_h, k_w), (d_h, d_w), (s_h, s_w) = _pair(kernel_size), _pair(dilation), _pair(stride)
+    p_h, p_w = _pair(padding)
+    height, width = spatial[0] + 2 * p_h, spatial[1] + 2 * p_w
+    out_h = (height - (k_h - 1) * d_h - 1) // s_h + 1
+    out_w = (width - (k_w - 1) * d_w - 1) // s_w + 1
+    rows = np.arange(k_h)[:, None] * d_h + np.arange(out_h)[None] * s_h  # (kH, oH)
+    cols = np.arange(k_w)[:, None] * d_w + np.arange(out_w)[None] * s_w  # (kW, oW)
+    return rows, cols, (p_h, p_w), (out_h, out_w)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """The sliding blocks of the (N, C, H, W) `x` as columns: (N, C * kH * kW, blocks), each
+    block's channels first, then its kernel rows and columns (PyTorch's `unfold`)."""
+    (x,) = _promote(x)
+    n, c = x.shape[:2]
+    rows, cols, (p_h, p_w), _ = _patch_index(x.shape[2:], kernel_size, dilation, padding,
+                                              stride)
+    padded = pad(x, ((0, 0), (0, 0), (p_h, p_h), (p_w, p_w)))
+    patches = take(take(padded, rows, axis=2), cols, axis=4)  # (N, C, kH, oH, kW, oW)
+    patches = transpose(patches, (0, 1, 2, 4, 3, 5))
+    return reshape(patches, (n, c * rows.shape[0] * cols.shape[0], -1))
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The inverse arrangement of `unfold`: the columns of `x` (N, C * kH * kW, blocks) summed
+    back into an (N, C, *output_size) array, where blocks overlap."""
+    (x,) = _promote(x)
+    rows, cols, (p_h, p_w), (out_h, out_w) = _patch_index(
+        _pair(output_size), kernel_size, dilation, padding, stride)
+    n = x.shape[0]
+    k_h, k_w = rows.shape[0], cols.shape[0]
+    c = x.shape[1] // (k_h * k_w)
+    blocks = reshape(x, (n, c, k_h, k_w, out_h, out_w))
+    index = (np.arange(n)[:, None, None, None, None, None],
+             np.arange(c)[None, :, None, None, None, None],
+             rows[None, None, :, None, :, None], cols[None, None, None, :, None, :])
+    height, width = _pair(output_size)
+    summed = apply("scatter_add", blocks, index=index,
+                   shape=(n, c, height + 2 * p_h, width + 2 * p_w))
+    return summed[:, :, p_h:p_h + height, p_w:p_w + width]
+
+
 # ----------------------------------------------------------------------------------------------
 # Connectionist temporal classification
 
@@ -627,6 +676,30 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     last = take_along_axis(alpha, (2 * label_lengths)[:, None], axis=1)[:, 0]
     before = take_along_axis(alpha, np.maximum(2 * label_lengths - 1, 0)[:, None], axis=1)[:, 0]
     return -where(label_lengths > 0, logaddexp(last, before), last)
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
+               merge_repeated=True, mask_index=0):
+    """The most likely label sequences of the per-step class scores `inputs` (batch, time,
+    classes), greedily: each step's best class, repeats merged (if `merge_repeated`) and the
+    blank `mask_index` dropped. Returns `(decoded, scores)`: the labels (1, batch, time),
+    padded with -1, and minus the sum of the chosen scores (batch, 1). Only the "greedy"
+    strategy is provided; no gradient."""
+    if strategy != "greedy":
+        raise NotImplementedError(
+            f"ctc_decode's {strategy!r} strategy is not provided yet: use strategy='greedy'.")
+    scores = _value(inputs)
+    steps = scores.shape[1]
+    past_end = np.arange(steps)[None] >= np.asarray(_value(sequence_lengths))[:, None]
+    best = np.where(past_end, mask_index, np.argmax(scores, axis=-1)).astype("int32")
+    chosen = np.where(past_end, 0.0, np.max(scores, axis=-1))
+    if merge_repeated:
+        repeated = np.pad(best[:, 1:] == best[:, :-1], ((0, 0), (1, 0)))
+        best = np.where(repeated, mask_index, best)
+    blank = best == mask_index
+    order = np.argsort(np.where(blank, steps, np.arange(steps)[None]), axis=-1, kind="stable")
+    decoded = np.take_along_axis(np.where(blank, -1, best), order, axis=-1)
+    return decoded[None], (-np.sum(chosen, axis=1)[:, None]).astype(scores.dtype)
 
 
 __all__ = publish(globals())
