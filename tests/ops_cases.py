@@ -225,6 +225,8 @@ def _core_cases():
         "associative_scan": lambda k: k.ops.associative_scan(lambda a, b: a + b, F, axis=1),
         "associative_scan reverse": lambda k: k.ops.associative_scan(
             lambda a, b: a * b, F, reverse=True),
+        "rearrange": lambda k: k.ops.rearrange(IMAGES, "b h w c -> b c (h w)"),
+        "rearrange split": lambda k: k.ops.rearrange(F3, "b (t u) c -> (b u) t c", u=3),
         "dtype": lambda k: np.array(k.ops.dtype(I) + " " + k.ops.dtype(F) + " " + k.ops.dtype(B)),
     }
 
@@ -359,6 +361,13 @@ def _math_cases():
                                                       center=False),
         "stft float64 no window": lambda k: k.ops.stft(SIGNAL.astype("float64"), 6, 5, 8,
                                                       window=None),
+        "istft": lambda k: k.ops.istft(k.ops.stft(SIGNAL, 10, 4, 16), 10, 4, 16),
+        "istft length no center": lambda k: k.ops.istft(
+            k.ops.stft(SIGNAL, 8, 2, 8, center=False), 8, 2, 8, length=30, center=False),
+        "istft hamming": lambda k: k.ops.istft((F3[..., :3], F3[..., 1:]), 4, 2, 4,
+                                               window="hamming"),
+        "istft no window": lambda k: k.ops.istft((F3[..., :3], F3[..., 1:]), 4, 2, 4,
+                                                 window=None),
     }
 
 

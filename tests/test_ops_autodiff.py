@@ -361,6 +361,8 @@ MORE_CASES = [
      [normal(3, 2)]),
     ("erfc", ops.erfc, [normal(3, 4)]),
     ("cdist", ops.cdist, [normal(2, 3, 2), normal(2, 4, 2)]),
+    ("istft", lambda a, b: ops.istft((a, b), 6, 3, 8), [normal(2, 5, 5), normal(2, 5, 5)]),
+    ("rearrange", lambda x: ops.rearrange(x, "b (h w) c -> c b w h", w=2), [normal(2, 6, 3)]),
     ("inv", ops.linalg.inv, [SQUARE]),
     ("det", ops.linalg.det, [normal(2, 3, 3)]),
     ("solve", ops.linalg.solve, [SQUARE, normal(3, 2)]),

@@ -17,16 +17,19 @@ REFERENCE = np.load(COMPAT_DATA / "ops.npz")
 # kernels), erfinv (Newton steps on minikeras' float32-accurate erf) and attention (its
 # softmax).
 LOOSE = ("inv", "det", "solve", "cholesky", "eigh", "qr", "svd", "lu_factor", "lstsq", "erfinv",
-         "dot_product_attention", "fft", "fft2", "ifft2", "rfft", "irfft", "stft", "slogdet",
+         "dot_product_attention", "fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft", "slogdet",
          "logdet", "cholesky_inverse", "pinv", "i0")
 
 
 # Where Keras on TensorFlow departs from numpy or fails, the answer is Keras' on JAX
 # (compat/data/ops_jax.npz): TensorFlow's vstack of vectors joins them into one vector, its
-# rot90 by 180 degrees transposes, it has no vectorize, and its adaptive pooling of
-# channels-last inputs and its jvp of numpy arrays raise AttributeErrors.
+# rot90 by 180 degrees transposes, it has no vectorize, its adaptive pooling of channels-last
+# inputs and its jvp of numpy arrays raise AttributeErrors, and its istft normalizes the
+# window as if every sample had all its frames (the first and last samples differ; Keras on
+# JAX and numpy divide by the frames each sample has, as scipy does).
 ON_JAX = {"vstack", "rot90 k2", "vectorize", "vectorize signature", "adaptive_average_pool",
-          "adaptive_max_pool", "adaptive_max_pool 3d", "jvp"}
+          "adaptive_max_pool", "adaptive_max_pool 3d", "jvp", "istft", "istft length no center",
+          "istft hamming", "istft no window"}
 JAX_REFERENCE = np.load(COMPAT_DATA / "ops_jax.npz")
 
 

@@ -5,6 +5,8 @@ and `custom_gradient`."""
 import builtins
 import functools
 import inspect
+import math
+import re
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from minikeras.autodiff import Node, apply
 from minikeras.core import tape
 from minikeras.ops._dtypes import _as, _input, _promote, _to_tensor, _value
 from minikeras.ops._public import publish
-from minikeras.ops.numpy import stack, take
+from minikeras.ops.numpy import reshape, stack, take, transpose
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
@@ -223,6 +225,32 @@ def associative_scan(f, elems, reverse=False, axis=0):
         results[i] = running
     leaves = [tree.flatten(results[i]) for i in range(count)]
     return tree.pack_sequence_as(elems, [stack(column, axis=axis) for column in zip(*leaves)])
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    """`tensor`'s axes rearranged as the einops `pattern` says: named axes permuted
+    ("b h w c -> b c h w"), grouped into one ("b h w c -> b (h w) c") or an axis split into
+    several, the sizes of all but one given in `axes_lengths` ("b (h w) c -> b h w c", h=4)."""
+    (tensor,) = _promote(tensor)
+    source, target = (_einops_groups(side) for side in pattern.split("->"))
+    if len(source) != tensor.ndim:
+        raise ValueError(f"The pattern {pattern!r} names {len(source)} axes; the tensor has "
+                         f"{tensor.ndim}.")
+    sizes = dict(axes_lengths)
+    for group, dim in zip(source, tensor.shape):
+        unknown = [name for name in group if name not in sizes]
+        known = math.prod(sizes[name] for name in group if name in sizes)
+        if unknown:
+            sizes[unknown[0]] = dim // known
+    names = [name for group in source for name in group]
+    split = reshape(tensor, [sizes[name] for name in names])
+    moved = transpose(split, [names.index(name) for group in target for name in group])
+    return reshape(moved, [math.prod(sizes[name] for name in group) for group in target])
+
+
+def _einops_groups(side):
+    """The axes of one side of an einops pattern, each a list of the names it groups."""
+    return [token.strip("()").split() for token in re.findall(r"\([^)]*\)|\S+", side)]
 
 
 def custom_gradient(f):

@@ -7,7 +7,7 @@ from minikeras.autodiff import apply
 from minikeras.ops._dtypes import _axis, _promote, _unary, _value
 from minikeras.ops._public import publish
 from minikeras.ops.numpy import (
-    expand_dims, log, pad, sqrt, square, sum, take, take_along_axis,
+    expand_dims, log, moveaxis, pad, sqrt, square, sum, take, take_along_axis,
 )
 
 erf = _unary("erf", "Gauss error function", True, __name__)
@@ -224,6 +224,43 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
                        (before, fft_length - sequence_length - before))
     frames = extract_sequences(x, fft_length, sequence_stride) * taper
     return rfft(frames, fft_length)
+
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
+          center=True):
+    """The inverse of `stft`: each frame of `x = (real, imag)` (..., frames, bins) back to
+    samples by `irfft`, windowed and overlap-added, divided by the overlap-added squared
+    window (scipy's `istft`, as Keras calls it); `length` samples (all, less the centering
+    padding if `center`)."""
+    real, _ = _complex_pair(x)
+    frames_count = real.shape[-2]
+    if window is None:
+        taper = np.ones(fft_length, real.dtype)
+    else:
+        before = (fft_length - sequence_length) // 2
+        taper = np.pad(_window(window, sequence_length, real.dtype),
+                       (before, fft_length - sequence_length - before))
+    frames = irfft(x, fft_length)[..., :fft_length] * taper  # (..., frames, fft_length)
+    total = fft_length + sequence_stride * (frames_count - 1)
+    positions = np.arange(frames_count)[:, None] * sequence_stride + np.arange(fft_length)
+    moved = moveaxis(moveaxis(frames, -2, 0), -1, 1)  # (frames, fft_length, ...)
+    summed = apply("scatter_add", moved, index=(positions,),
+                   shape=(total,) + tuple(moved.shape[2:]))
+    norm = np.zeros(total, real.dtype)
+    # values of the index's full shape: numpy 2.4's add.at misreads values it must broadcast
+    np.add.at(norm, positions, np.broadcast_to(taper**2, positions.shape))
+    # scipy undoes stft's 1 / sum(window) scaling, which Keras then divides out again; with
+    # no window, Keras divides by the stride
+    scale = 1.0 if window is not None else fft_length / sequence_stride
+    signal = moveaxis(summed, 0, -1) * (scale / np.where(norm > 1e-10, norm, 1.0)).astype(
+        real.dtype)
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        end = start + length
+    else:
+        end = total - fft_length // 2 if center else total
+    return signal[..., start:end]
 
 
 __all__ = publish(globals())
