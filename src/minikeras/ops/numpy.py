@@ -615,6 +615,134 @@ def bitwise_invert(x):
 bitwise_not = bitwise_invert
 
 
+def fabs(x):
+    """Element-wise absolute value of `x`, as floats."""
+    return abs(_floating(x))
+
+
+def arccosh(x):
+    """Element-wise inverse hyperbolic cosine of `x` (from 1 up)."""
+    return apply("arccosh", _floating(x))
+
+
+def fmax(x1, x2):
+    """Element-wise maximum of `x1` and `x2`, ignoring a NaN (NaN only where both are)."""
+    x1, x2 = _promote(x1, x2)
+    if x1.dtype.kind not in "fc":
+        return maximum(x1, x2)
+    return where(np.isnan(_value(x2)), x1, where(np.isnan(_value(x1)), x2, maximum(x1, x2)))
+
+
+def fmin(x1, x2):
+    """Element-wise minimum of `x1` and `x2`, ignoring a NaN (NaN only where both are)."""
+    x1, x2 = _promote(x1, x2)
+    if x1.dtype.kind not in "fc":
+        return minimum(x1, x2)
+    return where(np.isnan(_value(x2)), x1, where(np.isnan(_value(x1)), x2, minimum(x1, x2)))
+
+
+def logaddexp2(x1, x2):
+    """Element-wise `log2(2 ** x1 + 2 ** x2)`, computed stably."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    return logaddexp(x1 * math.log(2), x2 * math.log(2)) / math.log(2)
+
+
+def ldexp(x1, x2):
+    """Element-wise `x1 * 2 ** x2` for integer exponents `x2`."""
+    exponent = _to_tensor(x2)
+    if exponent.dtype.kind not in "iu":
+        raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype="
+                        f"{exponent.dtype}")
+    (x1,) = _promote(x1, floating=True)
+    return x1 * np.exp2(_value(exponent)).astype(x1.dtype)
+
+
+def divide_no_nan(x1, x2):
+    """`x1 / x2`, 0 where `x2` is 0."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    zero = _value(x2) == 0
+    return where(zero, 0.0, divide(x1, where(zero, 1.0, x2)))
+
+
+def sinc(x):
+    """Element-wise `sin(pi x) / (pi x)`, 1 at 0."""
+    x = _floating(x)
+    zero = _value(x) == 0
+    scaled = where(zero, 1.0, x) * math.pi  # no 0/0, in the value or its gradient
+    return where(zero, 1.0, sin(scaled) / scaled)
+
+
+def isneginf(x):
+    """Whether each element of `x` is negative infinity."""
+    return np.isneginf(_value(x))
+
+
+def isposinf(x):
+    """Whether each element of `x` is positive infinity."""
+    return np.isposinf(_value(x))
+
+
+def isreal(x):
+    """Whether each element of `x` has no imaginary part (true for real dtypes)."""
+    return np.isreal(_value(x))
+
+
+def real(x):
+    """The real part of `x`: real arrays are their own."""
+    (x,) = _promote(x)
+    return x
+
+
+def imag(x):
+    """The imaginary part of `x`: zeros for real arrays."""
+    return zeros_like(x)
+
+
+def conjugate(x):
+    """The complex conjugate of `x`: real arrays are their own."""
+    return real(x)
+
+
+conj = conjugate
+
+
+def angle(x):
+    """Element-wise argument of `x` as a complex number: pi for negative reals, else 0."""
+    x = _floating(x)
+    return np.where(_value(x) < 0, np.pi, 0.0).astype(x.dtype)
+
+
+def gcd(x1, x2):
+    """Element-wise greatest common divisor of the integers `x1` and `x2`."""
+    x1, x2 = _promote(x1, x2)
+    return np.asarray(np.gcd(_value(x1), _value(x2)))
+
+
+def lcm(x1, x2):
+    """Element-wise least common multiple of the integers `x1` and `x2`."""
+    x1, x2 = _promote(x1, x2)
+    return np.asarray(np.lcm(_value(x1), _value(x2)))
+
+
+def nextafter(x1, x2):
+    """The next floating-point number after `x1` toward `x2`, element-wise."""
+    x1, x2 = _promote(x1, x2, floating=True)
+    return np.asarray(np.nextafter(_value(x1), _value(x2)))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0, element-wise (no
+    gradient)."""
+    x = _floating(x)
+    return np.i0(_value(x)).astype(x.dtype)
+
+
+def view(x, dtype=None):
+    """The bytes of `x` read as `dtype` (no gradient)."""
+    values = _value(x)
+    return values if dtype is None else values.view(backend.standardize_dtype(dtype))
+
+
 # ----------------------------------------------------------------------------------------------
 # More reductions and statistics
 
@@ -823,6 +951,37 @@ def nanargmin(x, axis=None, keepdims=False):
     return argmin(values, axis=axis, keepdims=keepdims)
 
 
+def ptp(x, axis=None, keepdims=False):
+    """The range, maximum minus minimum, of `x` over `axis`."""
+    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def argpartition(x, kth, axis=-1):
+    """int32 indices that partition `x` along `axis` around its `kth` smallest element."""
+    return np.argpartition(_value(x), kth, axis=axis).astype("int32")
+
+
+def corrcoef(x):
+    """The Pearson correlation coefficients of the rows of `x` (variables) over its columns
+    (observations)."""
+    x = _floating(x)
+    centered = x - mean(x, axis=-1, keepdims=True)
+    covariance = matmul(centered, transpose(centered))
+    scale = sqrt(diagonal(covariance))
+    return clip(covariance / outer(scale, scale), -1.0, 1.0)
+
+
+def histogram(x, bins=10, range=None):
+    """`(counts, edges)`: how many elements of the vector `x` fall in each of `bins` equal
+    bins over `range` (the data's by default)."""
+    values = _value(x)
+    if values.ndim != 1:
+        raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape="
+                         f"{values.shape}")
+    counts, edges = np.histogram(values, bins=bins, range=range)
+    return counts.astype(values.dtype), edges.astype(values.dtype)  # as Keras, in x's dtype
+
+
 # ----------------------------------------------------------------------------------------------
 # More products
 
@@ -866,6 +1025,46 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
         b = concatenate([b, zeros_like(b[..., :1])], axis=-1)
     parts = [a[..., i] * b[..., j] - a[..., j] * b[..., i] for i, j in ((1, 2), (2, 0), (0, 1))]
     return moveaxis(stack(parts, axis=-1), -1, axisc)
+
+
+def slogdet(x):
+    """`(sign, log |det x|)` of the square matrix (or stack of matrices) `x`."""
+    from minikeras.ops.linalg import det  # linalg is built on this module
+
+    (x,) = _promote(x, floating=True)
+    determinant = det(x)
+    return sign(_value(determinant)), log(abs(determinant))
+
+
+def correlate(x1, x2, mode="valid"):
+    """The cross-correlation `z[k] = sum_j x1[j + k] * x2[j]` of the vectors `x1` and `x2`:
+    "full" for every overlap, "same" for the central `max(len)`, "valid" where `x2` fits in
+    `x1`."""
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full'. Received: mode={mode}")
+    x1, x2 = _promote(x1, x2, floating=True)
+    n, m = x1.shape[0], x2.shape[0]
+    padded = pad(x1, [(m - 1, m - 1)])
+    full = matmul(take(padded, np.arange(n + m - 1)[:, None] + np.arange(m)), x2)
+    length = {"full": n + m - 1, "same": builtins.max(n, m), "valid": builtins.abs(n - m) + 1}[mode]
+    shorter = builtins.min(n, m) - 1  # numpy centers "same" on the shorter, from its end
+    start = {"full": 0, "same": shorter // 2 if n >= m else shorter - shorter // 2,
+             "valid": shorter}[mode]
+    return full[start:start + length]
+
+
+def diagflat(x, k=0):
+    """A square matrix with the flattened `x` on its `k`-th diagonal."""
+    return diag(ravel(x), k=k)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the vector `x`: its powers `N - 1` down to 0 (up if
+    `increasing`) as columns."""
+    (x,) = _promote(x)
+    powers = np.arange(x.shape[0] if N is None else N)
+    powers = powers if increasing else powers[::-1]
+    return power(reshape(x, (-1, 1)), powers.astype(x.dtype))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1071,63 +1270,6 @@ def searchsorted(sorted_sequence, values, side="left"):
     return np.searchsorted(sorted_sequence, _value(values), side=side).astype("int32")
 
 
-# ----------------------------------------------------------------------------------------------
-# More creation
-
-
-def copy(x):
-    """A copy of `x` (on the tape, the same recorded value)."""
-    x = _input(x)
-    return x if isinstance(x, Node) else np.array(_value(x))
-
-
-def array(x, dtype=None):
-    """`x` as a new array (of `dtype` if given)."""
-    x = _value(x)
-    return np.array(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
-
-
-def empty(shape, dtype=None):
-    """An array of `shape` (`floatx` by default), of zeros."""
-    return zeros(shape, dtype)
-
-
-def empty_like(x, dtype=None):
-    """An array of the shape and (by default) dtype of `x`, of zeros."""
-    return zeros_like(x, dtype)
-
-
-def identity(n, dtype=None):
-    """The `n` by `n` identity matrix (`floatx` by default)."""
-    return eye(n, dtype=dtype)
-
-
-# ----------------------------------------------------------------------------------------------
-# The rest of Keras' numpy names
-
-
-def slogdet(x):
-    """`(sign, log |det x|)` of the square matrix (or stack of matrices) `x`."""
-    from minikeras.ops.linalg import det  # linalg is built on this module
-
-    (x,) = _promote(x, floating=True)
-    determinant = det(x)
-    return sign(_value(determinant)), log(abs(determinant))
-
-
-def i0(x):
-    """The modified Bessel function of the first kind of order 0, element-wise (no
-    gradient)."""
-    x = _floating(x)
-    return np.i0(_value(x)).astype(x.dtype)
-
-
-def view(x, dtype=None):
-    """The bytes of `x` read as `dtype` (no gradient)."""
-    values = _value(x)
-    return values if dtype is None else values.view(backend.standardize_dtype(dtype))
-
-
 def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False,
            axis=None, size=None, fill_value=None):
     """The distinct values of `x` (sorted), and as asked the index of each one's first
@@ -1193,170 +1335,41 @@ def _core_ranks(signature, count):
     return [len([d for d in group.split(",") if d]) for group in groups]
 
 
-def fabs(x):
-    """Element-wise absolute value of `x`, as floats."""
-    return abs(_floating(x))
-
-
-def arccosh(x):
-    """Element-wise inverse hyperbolic cosine of `x` (from 1 up)."""
-    return apply("arccosh", _floating(x))
-
-
-def fmax(x1, x2):
-    """Element-wise maximum of `x1` and `x2`, ignoring a NaN (NaN only where both are)."""
-    x1, x2 = _promote(x1, x2)
-    if x1.dtype.kind not in "fc":
-        return maximum(x1, x2)
-    return where(np.isnan(_value(x2)), x1, where(np.isnan(_value(x1)), x2, maximum(x1, x2)))
-
-
-def fmin(x1, x2):
-    """Element-wise minimum of `x1` and `x2`, ignoring a NaN (NaN only where both are)."""
-    x1, x2 = _promote(x1, x2)
-    if x1.dtype.kind not in "fc":
-        return minimum(x1, x2)
-    return where(np.isnan(_value(x2)), x1, where(np.isnan(_value(x1)), x2, minimum(x1, x2)))
-
-
-def logaddexp2(x1, x2):
-    """Element-wise `log2(2 ** x1 + 2 ** x2)`, computed stably."""
-    x1, x2 = _promote(x1, x2, floating=True)
-    return logaddexp(x1 * math.log(2), x2 * math.log(2)) / math.log(2)
-
-
-def ldexp(x1, x2):
-    """Element-wise `x1 * 2 ** x2` for integer exponents `x2`."""
-    exponent = _to_tensor(x2)
-    if exponent.dtype.kind not in "iu":
-        raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype="
-                        f"{exponent.dtype}")
-    (x1,) = _promote(x1, floating=True)
-    return x1 * np.exp2(_value(exponent)).astype(x1.dtype)
-
-
-def divide_no_nan(x1, x2):
-    """`x1 / x2`, 0 where `x2` is 0."""
-    x1, x2 = _promote(x1, x2, floating=True)
-    zero = _value(x2) == 0
-    return where(zero, 0.0, divide(x1, where(zero, 1.0, x2)))
-
-
-def sinc(x):
-    """Element-wise `sin(pi x) / (pi x)`, 1 at 0."""
-    x = _floating(x)
-    zero = _value(x) == 0
-    scaled = where(zero, 1.0, x) * math.pi  # no 0/0, in the value or its gradient
-    return where(zero, 1.0, sin(scaled) / scaled)
-
-
-def ptp(x, axis=None, keepdims=False):
-    """The range, maximum minus minimum, of `x` over `axis`."""
-    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
-
-
-def isneginf(x):
-    """Whether each element of `x` is negative infinity."""
-    return np.isneginf(_value(x))
-
-
-def isposinf(x):
-    """Whether each element of `x` is positive infinity."""
-    return np.isposinf(_value(x))
-
-
-def isreal(x):
-    """Whether each element of `x` has no imaginary part (true for real dtypes)."""
-    return np.isreal(_value(x))
-
-
-def real(x):
-    """The real part of `x`: real arrays are their own."""
+def get_item(x, key):
+    """`x[key]`."""
     (x,) = _promote(x)
-    return x
+    return apply("getitem", x, index=autodiff.plain_index(key))
 
 
-def imag(x):
-    """The imaginary part of `x`: zeros for real arrays."""
-    return zeros_like(x)
+# ----------------------------------------------------------------------------------------------
+# More creation
 
 
-def conjugate(x):
-    """The complex conjugate of `x`: real arrays are their own."""
-    return real(x)
+def copy(x):
+    """A copy of `x` (on the tape, the same recorded value)."""
+    x = _input(x)
+    return x if isinstance(x, Node) else np.array(_value(x))
 
 
-conj = conjugate
+def array(x, dtype=None):
+    """`x` as a new array (of `dtype` if given)."""
+    x = _value(x)
+    return np.array(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
 
 
-def angle(x):
-    """Element-wise argument of `x` as a complex number: pi for negative reals, else 0."""
-    x = _floating(x)
-    return np.where(_value(x) < 0, np.pi, 0.0).astype(x.dtype)
+def empty(shape, dtype=None):
+    """An array of `shape` (`floatx` by default), of zeros."""
+    return zeros(shape, dtype)
 
 
-def gcd(x1, x2):
-    """Element-wise greatest common divisor of the integers `x1` and `x2`."""
-    x1, x2 = _promote(x1, x2)
-    return np.asarray(np.gcd(_value(x1), _value(x2)))
+def empty_like(x, dtype=None):
+    """An array of the shape and (by default) dtype of `x`, of zeros."""
+    return zeros_like(x, dtype)
 
 
-def lcm(x1, x2):
-    """Element-wise least common multiple of the integers `x1` and `x2`."""
-    x1, x2 = _promote(x1, x2)
-    return np.asarray(np.lcm(_value(x1), _value(x2)))
-
-
-def nextafter(x1, x2):
-    """The next floating-point number after `x1` toward `x2`, element-wise."""
-    x1, x2 = _promote(x1, x2, floating=True)
-    return np.asarray(np.nextafter(_value(x1), _value(x2)))
-
-
-def argpartition(x, kth, axis=-1):
-    """int32 indices that partition `x` along `axis` around its `kth` smallest element."""
-    return np.argpartition(_value(x), kth, axis=axis).astype("int32")
-
-
-def diagflat(x, k=0):
-    """A square matrix with the flattened `x` on its `k`-th diagonal."""
-    return diag(ravel(x), k=k)
-
-
-def vander(x, N=None, increasing=False):
-    """The Vandermonde matrix of the vector `x`: its powers `N - 1` down to 0 (up if
-    `increasing`) as columns."""
-    (x,) = _promote(x)
-    powers = np.arange(x.shape[0] if N is None else N)
-    powers = powers if increasing else powers[::-1]
-    return power(reshape(x, (-1, 1)), powers.astype(x.dtype))
-
-
-def corrcoef(x):
-    """The Pearson correlation coefficients of the rows of `x` (variables) over its columns
-    (observations)."""
-    x = _floating(x)
-    centered = x - mean(x, axis=-1, keepdims=True)
-    covariance = matmul(centered, transpose(centered))
-    scale = sqrt(diagonal(covariance))
-    return clip(covariance / outer(scale, scale), -1.0, 1.0)
-
-
-def correlate(x1, x2, mode="valid"):
-    """The cross-correlation `z[k] = sum_j x1[j + k] * x2[j]` of the vectors `x1` and `x2`:
-    "full" for every overlap, "same" for the central `max(len)`, "valid" where `x2` fits in
-    `x1`."""
-    if mode not in ("valid", "same", "full"):
-        raise ValueError(f"mode must be one of 'valid', 'same', or 'full'. Received: mode={mode}")
-    x1, x2 = _promote(x1, x2, floating=True)
-    n, m = x1.shape[0], x2.shape[0]
-    padded = pad(x1, [(m - 1, m - 1)])
-    full = matmul(take(padded, np.arange(n + m - 1)[:, None] + np.arange(m)), x2)
-    length = {"full": n + m - 1, "same": builtins.max(n, m), "valid": builtins.abs(n - m) + 1}[mode]
-    shorter = builtins.min(n, m) - 1  # numpy centers "same" on the shorter, from its end
-    start = {"full": 0, "same": shorter // 2 if n >= m else shorter - shorter // 2,
-             "valid": shorter}[mode]
-    return full[start:start + length]
+def identity(n, dtype=None):
+    """The `n` by `n` identity matrix (`floatx` by default)."""
+    return eye(n, dtype=dtype)
 
 
 def _window(values):
@@ -1399,23 +1412,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     dtype = _dtype(dtype, backend.floatx())
     return np.geomspace(_value(start), _value(stop), num, endpoint=endpoint, axis=axis).astype(
         dtype)
-
-
-def histogram(x, bins=10, range=None):
-    """`(counts, edges)`: how many elements of the vector `x` fall in each of `bins` equal
-    bins over `range` (the data's by default)."""
-    values = _value(x)
-    if values.ndim != 1:
-        raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape="
-                         f"{values.shape}")
-    counts, edges = np.histogram(values, bins=bins, range=range)
-    return counts.astype(values.dtype), edges.astype(values.dtype)  # as Keras, in x's dtype
-
-
-def get_item(x, key):
-    """`x[key]`."""
-    (x,) = _promote(x)
-    return apply("getitem", x, index=autodiff.plain_index(key))
 
 
 def _getitem(x, index):
