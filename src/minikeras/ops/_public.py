@@ -27,20 +27,21 @@ def _public(function, name):
 
             return operation.apply_function(name, function, args, kwargs)
         result = function(*args, **kwargs)
-        if type(result) is np.ndarray or isinstance(result, np.generic):
-            return _tensor(result)
-        if isinstance(result, tuple) and builtins.any(
-                type(r) is np.ndarray or isinstance(r, np.generic) for r in result):
-            items = [_tensor(r) if type(r) is np.ndarray or isinstance(r, np.generic) else r
-                     for r in result]
+        if type(result) is np.ndarray:
+            return result.view(Tensor)
+        if isinstance(result, np.generic):
+            return np.asarray(result).view(Tensor)
+        if isinstance(result, tuple) and builtins.any(_plain(r) for r in result):
+            items = [np.asarray(r).view(Tensor) if _plain(r) else r for r in result]
             return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
         return result
 
     return op
 
 
-def _tensor(array):
-    return np.asarray(array).view(Tensor)
+def _plain(value):
+    """Whether `value` is a plain ndarray or a numpy scalar: what comes back as a `Tensor`."""
+    return type(value) is np.ndarray or isinstance(value, np.generic)
 
 
 def _holds_keras_tensor(values):
