@@ -398,7 +398,30 @@ def _linalg_cases():
     }
 
 
-CASES = {**_numpy_cases(), **_core_cases(), **_nn_cases(), **_math_cases(), **_linalg_cases()}
+def _image_cases():
+    rgb = IMAGES[..., :3]
+    return {
+        "rgb_to_grayscale": lambda k: k.ops.image.rgb_to_grayscale(rgb),
+        "rgb_to_grayscale uint8 single": lambda k: k.ops.image.rgb_to_grayscale(
+            (np.abs(rgb[0]) * 80).astype("uint8")),
+        "rgb_to_grayscale channels_first": lambda k: k.ops.image.rgb_to_grayscale(
+            rgb.transpose(0, 3, 1, 2), data_format="channels_first"),
+        "rgb_to_grayscale gray": lambda k: k.ops.image.rgb_to_grayscale(IMAGES[..., :1]),
+        "pad_images": lambda k: k.ops.image.pad_images(IMAGES, 1, 2, target_height=8,
+                                                       target_width=9),
+        "pad_images bottom right": lambda k: k.ops.image.pad_images(
+            IMAGES[0], bottom_padding=2, right_padding=1, target_height=9, target_width=8),
+        "pad_images too few": lambda k: k.ops.image.pad_images(IMAGES, 1, 2),
+        "crop_images": lambda k: k.ops.image.crop_images(IMAGES, 1, 2, target_height=3,
+                                                         target_width=2),
+        "crop_images bottom right channels_first": lambda k: k.ops.image.crop_images(
+            IMAGES.transpose(0, 3, 1, 2), bottom_cropping=1, right_cropping=2, target_height=3,
+            target_width=3, data_format="channels_first"),
+    }
+
+
+CASES = {**_numpy_cases(), **_core_cases(), **_nn_cases(), **_math_cases(), **_linalg_cases(),
+         **_image_cases()}
 
 
 def run_case(keras, name):

@@ -363,6 +363,10 @@ MORE_CASES = [
     ("cdist", ops.cdist, [normal(2, 3, 2), normal(2, 4, 2)]),
     ("istft", lambda a, b: ops.istft((a, b), 6, 3, 8), [normal(2, 5, 5), normal(2, 5, 5)]),
     ("rearrange", lambda x: ops.rearrange(x, "b (h w) c -> c b w h", w=2), [normal(2, 6, 3)]),
+    ("image-grayscale-pad-crop", lambda x: ops.image.pad_images(
+        ops.image.rgb_to_grayscale(x), 1, 0, target_height=7, target_width=6)[:, 1:6, 1:5]
+     * ops.image.crop_images(x, 0, 1, target_height=5, target_width=4)[..., 1:],
+     [normal(2, 5, 6, 3)]),
     ("inv", ops.linalg.inv, [SQUARE]),
     ("det", ops.linalg.det, [normal(2, 3, 3)]),
     ("solve", ops.linalg.solve, [SQUARE, normal(3, 2)]),
