@@ -407,6 +407,22 @@ def _image_cases():
         "rgb_to_grayscale channels_first": lambda k: k.ops.image.rgb_to_grayscale(
             rgb.transpose(0, 3, 1, 2), data_format="channels_first"),
         "rgb_to_grayscale gray": lambda k: k.ops.image.rgb_to_grayscale(IMAGES[..., :1]),
+        "rgb_to_hsv": lambda k: k.ops.image.rgb_to_hsv(np.abs(np.tanh(rgb))),
+        "rgb_to_hsv channels_first greys": lambda k: k.ops.image.rgb_to_hsv(
+            np.concatenate([np.abs(np.tanh(rgb)), np.full((2, 5, 1, 3), 0.5, "float32")],
+                           axis=2).transpose(0, 3, 1, 2), data_format="channels_first"),
+        "hsv_to_rgb": lambda k: k.ops.image.hsv_to_rgb(np.abs(np.tanh(rgb))),
+        "rgb_to_hsv int": lambda k: k.ops.image.rgb_to_hsv(np.ones((2, 2, 3), "int32")),
+        "extract_patches": lambda k: k.ops.image.extract_patches(IMAGES, 2),
+        "extract_patches strides same single": lambda k: k.ops.image.extract_patches(
+            IMAGES[0], (2, 3), strides=(1, 2), padding="same"),
+        "extract_patches dilated channels_first": lambda k: k.ops.image.extract_patches(
+            IMAGES.transpose(0, 3, 1, 2), 2, strides=1, dilation_rate=2,
+            data_format="channels_first"),
+        "extract_patches_3d": lambda k: k.ops.image.extract_patches_3d(
+            IMAGES[..., None].repeat(2, axis=-1)[..., :4, :], (2, 2, 2)),
+        "extract_patches 3d size": lambda k: k.ops.image.extract_patches(
+            IMAGES[:1, ..., None], (2, 3, 1), strides=(1, 1, 2)),
         "pad_images": lambda k: k.ops.image.pad_images(IMAGES, 1, 2, target_height=8,
                                                        target_width=9),
         "pad_images bottom right": lambda k: k.ops.image.pad_images(

@@ -367,6 +367,10 @@ MORE_CASES = [
         ops.image.rgb_to_grayscale(x), 1, 0, target_height=7, target_width=6)[:, 1:6, 1:5]
      * ops.image.crop_images(x, 0, 1, target_height=5, target_width=4)[..., 1:],
      [normal(2, 5, 6, 3)]),
+    ("rgb_to_hsv-hsv_to_rgb", lambda x: ops.image.rgb_to_hsv(x) * ops.image.hsv_to_rgb(x),
+     [rng.uniform(0.05, 0.95, (2, 3, 4, 3))]),
+    ("extract_patches", lambda x: ops.image.extract_patches(x, 2, strides=1, padding="same"),
+     [normal(1, 3, 4, 2)]),
     ("inv", ops.linalg.inv, [SQUARE]),
     ("det", ops.linalg.det, [normal(2, 3, 3)]),
     ("solve", ops.linalg.solve, [SQUARE, normal(3, 2)]),

@@ -1,9 +1,11 @@
 """`keras.ops.image`: functions on images for custom code (`resize`, `rgb_to_grayscale`,
-`pad_images`, `crop_images` so far; the other names are listed as not yet in docs/api.md)."""
+`rgb_to_hsv`, `hsv_to_rgb`, `pad_images`, `crop_images`, `extract_patches`,
+`extract_patches_3d` so far; the other names are listed as not yet in docs/api.md)."""
 
 import numpy as np
 
 from minikeras import backend
+from minikeras.ops._dtypes import _promote
 
 
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
@@ -35,8 +37,6 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
 def _image_axes(images, data_format):
     """`images` as an op input, checked to be one image or a batch, and the axes of its
     height and width."""
-    from minikeras.ops._dtypes import _promote
-
     (images,) = _promote(images)
     if images.ndim not in (3, 4):
         raise ValueError(
@@ -97,6 +97,56 @@ def rgb_to_grayscale(images, data_format=None):
     return ops.cast(ops.expand_dims(gray, channels_axis), images.dtype)
 
 
+def _planes(images, data_format):
+    """The three channel planes of float `images` and their channels axis (dm-pix's checks,
+    as Keras makes them)."""
+    from minikeras import ops
+
+    images, (height_axis, _) = _image_axes(images, data_format)
+    if images.dtype.kind != "f":
+        raise ValueError(f"Invalid images dtype: expected float dtype. Received: images.dtype="
+                         f"{backend.standardize_dtype(images.dtype)}")
+    channels_axis = height_axis + 2 if height_axis == images.ndim - 3 else height_axis - 1
+    return [ops.squeeze(p, channels_axis) for p in ops.split(images, 3, axis=channels_axis)], \
+        channels_axis
+
+
+def rgb_to_hsv(images, data_format=None):
+    """RGB `images` (floats in [0, 1]) as hue, saturation and value planes (dm-pix's formulas,
+    as Keras has them)."""
+    from minikeras import ops
+
+    (red, green, blue), channels_axis = _planes(images, data_format)
+    eps = np.finfo(ops.convert_to_numpy(red).dtype).eps
+    red, green, blue = (ops.where(np.abs(ops.convert_to_numpy(c)) < eps, 0.0, c)
+                        for c in (red, green, blue))
+    value = ops.maximum(ops.maximum(red, green), blue)
+    spread = value - ops.minimum(ops.minimum(red, green), blue)
+    values, spreads = ops.convert_to_numpy(value), ops.convert_to_numpy(spread)
+    saturation = ops.where(values > 0, spread / ops.where(values > 0, value, 1.0), 0.0)
+    norm = 1.0 / (6.0 * ops.where(spreads > 0, spread, 1.0))
+    hue = ops.where(values == ops.convert_to_numpy(green), norm * (blue - red) + 2.0 / 6.0,
+                    norm * (red - green) + 4.0 / 6.0)
+    hue = ops.where(values == ops.convert_to_numpy(red), norm * (green - blue), hue)
+    hue = ops.where(spreads > 0, hue, 0.0) + (ops.convert_to_numpy(hue) < 0).astype(
+        ops.convert_to_numpy(hue).dtype)
+    return ops.stack([hue, saturation, value], axis=channels_axis)
+
+
+def hsv_to_rgb(images, data_format=None):
+    """Hue, saturation and value `images` (floats in [0, 1]) as RGB (dm-pix's formulas)."""
+    from minikeras import ops
+
+    (hue, saturation, value), channels_axis = _planes(images, data_format)
+    sixths = ops.mod(hue, 1.0) * 6.0
+    shares = [ops.clip(ops.abs(sixths - 3.0) - 1.0, 0.0, 1.0),
+              ops.clip(2.0 - ops.abs(sixths - 2.0), 0.0, 1.0),
+              ops.clip(2.0 - ops.abs(sixths - 4.0), 0.0, 1.0)]
+    grey = 1.0 - saturation
+    return ops.stack([value * (grey + saturation * share) for share in shares],
+                     axis=channels_axis)
+
+
 def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
                right_padding=None, target_height=None, target_width=None, data_format=None):
     """`images` padded with zeros: two of each (top, bottom, target height) and (left, right,
@@ -127,11 +177,50 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     return ops.get_item(images, tuple(index))
 
 
+def _patches(images, size, strides, dilation_rate, padding, data_format, rank):
+    """The `size` patches of `images` (rank 2 or 3 spatial axes), as Keras extracts them: a
+    convolution with the identity kernel of `size * channels` outputs (`ops.conv`, and so
+    the convolution layer's own kernel and gradient)."""
+    from minikeras import ops
+
+    (images,) = _promote(images, floating=True)
+    size = (size,) * rank if isinstance(size, int) else tuple(size)
+    if len(size) != rank:
+        raise TypeError(f"Invalid `size` argument. Expected an int or a tuple of length "
+                        f"{rank}. Received: size={size}")
+    channels_last = backend.standardize_data_format(data_format) == "channels_last"
+    channels = images.shape[-1 if channels_last else -rank - 1]
+    depth = int(np.prod(size)) * channels
+    kernel = np.eye(depth, dtype=images.dtype).reshape(size + (channels, depth))
+    single = images.ndim == rank + 1
+    batch = ops.expand_dims(images, 0) if single else images
+    patches = ops.conv(batch, kernel, strides=size if not strides else strides, padding=padding,
+                       data_format=data_format, dilation_rate=dilation_rate)
+    return ops.squeeze(patches, 0) if single else patches
+
+
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
+                    data_format=None):
+    """The `size` (height, width) patches of `images`, every `strides` (`size` by default),
+    each flattened into the channels axis (rows, then columns, then channels); a `size` of
+    three extracts from volumes, as `extract_patches_3d`."""
+    rank = 3 if not isinstance(size, int) and len(size) == 3 else 2
+    return _patches(images, size, strides, dilation_rate, padding, data_format, rank)
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
+                       data_format=None):
+    """The `size` (depth, height, width) patches of `volumes`, flattened as
+    `extract_patches`'."""
+    return _patches(volumes, size, strides, dilation_rate, padding, data_format, 3)
+
+
 def _publish_new():
     """The functions above as `keras.ops` gives them (`resize` is a layer call already)."""
     from minikeras.ops._public import _public
 
-    for name in ("rgb_to_grayscale", "pad_images", "crop_images"):
+    for name in ("rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "pad_images", "crop_images",
+                 "extract_patches", "extract_patches_3d"):
         globals()[name] = _public(globals()[name], name)
 
 
