@@ -164,6 +164,225 @@ CASES = (
 )
 
 
+@ops.custom_gradient
+def _log1pexp(x):  # Keras' documented example, JAX/TF-style grad
+    e = ops.exp(x)
+
+    def grad(upstream):
+        return ops.multiply(upstream, 1.0 - 1.0 / ops.add(1, e))
+
+    return ops.log(1 + e), grad
+
+
+@ops.custom_gradient
+def _scaled_product(x, y):  # two arguments, the portable (*args, upstream=None) grad
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        return upstream * y, upstream * x
+
+    return x * y, grad
+
+
+def _spd(a):
+    """A symmetric positive definite matrix made of `a` (so that every entry matters)."""
+    return ops.matmul(a, ops.swapaxes(a, -1, -2)) + 3.0 * np.eye(a.shape[-1])
+
+
+NANS = np.array([[False, True, False, False], [True, True, False, False], [False] * 4])
+SQUARE = normal(3, 3) + 3 * np.eye(3)
+# The ops added with Keras' module map: composed of differentiable ops or with rules of their
+# own (cbrt, exp2, erfinv, hypot, fmod, cumprod, pad, scatter_add, scatter_update, segment_max,
+# inv, det, solve, cholesky).
+MORE_CASES = [
+    ("pad-constant", lambda x: ops.pad(x, ((1, 2), (0, 3)), constant_values=1.5), [normal(2, 3)]),
+    ("pad-reflect", lambda x: ops.pad(x, ((2, 1), (1, 2)), mode="reflect"), [normal(3, 4)]),
+    ("pad-symmetric", lambda x: ops.pad(x, 2, mode="symmetric"), [normal(3, 4)]),
+    ("tril", lambda x: ops.tril(x, 1), [normal(3, 4)]),
+    ("triu", lambda x: ops.triu(x, -1), [normal(2, 3, 4)]),
+    ("roll", lambda x: ops.roll(x, (1, -2), (0, 1)), [normal(3, 4)]),
+    ("roll-flat", lambda x: ops.roll(x, 5), [normal(3, 4)]),
+    ("cumprod", lambda x: ops.cumprod(x, axis=1), [normal(3, 4)]),
+    ("cumprod-with-a-zero", lambda x: ops.cumprod(x), [normal(2, 3) * [1, 0, 1]]),
+    ("diff", lambda x: ops.diff(x, n=2, axis=0), [normal(4, 3)]),
+    ("hstack-vstack-dstack", lambda a, b: ops.hstack([a, b])[:, 1:3] + ops.vstack([a, b])[1:3]
+     + ops.dstack([a, b])[..., 1], [normal(2, 2), normal(2, 2)]),
+    ("append", lambda a, b: ops.append(a, b), [normal(2, 2), normal(3)]),
+    ("meshgrid", lambda a, b: ops.meshgrid(a, b)[0] * ops.meshgrid(a, b, indexing="ij")[1].T,
+     [normal(3), normal(2)]),
+    ("rot90", lambda x: ops.rot90(x) + ops.rot90(x, 3)[::-1, ::-1], [normal(3, 3)]),
+    ("rot90-k2", lambda x: ops.rot90(x, 2, axes=(1, 2)), [normal(2, 3, 4)]),
+    ("fliplr-flipud", lambda x: ops.fliplr(x) * ops.flipud(x), [normal(3, 4)]),
+    ("nan_to_num", lambda x: ops.nan_to_num(ops.where(NANS, np.nan, x)), [normal(3, 4)]),
+    ("median", lambda x: ops.median(x, axis=1), [normal(3, 5)]),
+    ("quantile", lambda x: ops.quantile(x, [0.2, 0.7], axis=(0, 2), keepdims=True),
+     [normal(2, 3, 4)]),
+    ("percentile-midpoint", lambda x: ops.percentile(x, 30, method="midpoint"), [normal(3, 4)]),
+    ("average-weights", lambda x, w: ops.average(x, axis=1, weights=w),
+     [normal(3, 4), positive(4)]),
+    ("cbrt", ops.cbrt, [nonzero(3, 4)]),
+    ("exp2", ops.exp2, [normal(3, 4)]),
+    ("hypot", ops.hypot, [nonzero(3, 1, 4), nonzero(2, 4)]),
+    ("fmod", ops.fmod, [rng.uniform(0.1, 0.9, (3, 4)) * [1, -1, 3, -3], positive(4) + 1]),
+    ("deg2rad-rad2deg", lambda x: ops.deg2rad(x) * ops.rad2deg(x), [normal(3)]),
+    ("kron", ops.kron, [normal(2, 2), normal(3, 2)]),
+    ("inner", ops.inner, [normal(2, 3), normal(4, 3)]),
+    ("vdot", ops.vdot, [normal(2, 3), normal(3, 2)]),
+    ("cross", ops.cross, [normal(4, 3), normal(4, 3)]),
+    ("cross-2d", ops.cross, [normal(4, 2), normal(4, 3)]),
+    ("select", lambda a, b: ops.select([a < 0, b > 0.5], [a * b, -b], 2.0),
+     [normal(3, 4), normal(3, 4)]),
+    ("trapezoid", lambda y, x: ops.trapezoid(y, x=x), [normal(3, 4), np.cumsum(positive(4))]),
+    ("trapezoid-dx", lambda y: ops.trapezoid(y, dx=0.5, axis=0), [normal(3, 4)]),
+    ("nan-reductions", lambda x: (
+        ops.nansum(ops.where(NANS, np.nan, x), axis=1) + ops.nanmean(ops.where(NANS, np.nan, x))
+        + ops.nanmax(ops.where(NANS, np.nan, x), axis=1) + ops.nanstd(ops.where(NANS, np.nan, x))
+        + ops.nanprod(ops.where(NANS, np.nan, x), axis=1)
+        + ops.nancumsum(ops.where(NANS, np.nan, x), axis=1)[:, -1]), [normal(3, 4)]),
+    ("nan-quantiles", lambda x: ops.nanmedian(ops.where(NANS, np.nan, x), axis=1)
+     + ops.nanquantile(ops.where(NANS, np.nan, x), 0.7, axis=1, method="midpoint")
+     + ops.nanpercentile(ops.where(NANS, np.nan, x), 20), [normal(3, 4)]),
+    ("fabs-arccosh", lambda x: ops.fabs(x) * ops.arccosh(abs(x) + 1.5), [nonzero(3, 4)]),
+    ("fmax-fmin", lambda a, b: ops.fmax(ops.where(NANS, np.nan, a), b)
+     + ops.fmin(a, ops.where(NANS, np.nan, b)), [normal(3, 4), normal(3, 4)]),
+    ("logaddexp2", ops.logaddexp2, [normal(3, 4), normal(4)]),
+    ("ldexp", lambda x: ops.ldexp(x, np.array([1, -2, 3])), [normal(2, 3)]),
+    ("divide_no_nan", lambda a, b: ops.divide_no_nan(a, ops.where(NANS, 0.0, b)),
+     [normal(3, 4), nonzero(3, 4)]),
+    ("sinc", lambda x: ops.sinc(ops.where(NANS, 0.0, x)), [normal(3, 4)]),
+    ("ptp", lambda x: ops.ptp(x, axis=0), [normal(3, 4)]),
+    ("vander", lambda x: ops.vander(x, 4), [normal(3)]),
+    ("corrcoef", ops.corrcoef, [normal(3, 5)]),
+    ("correlate", lambda a, b: ops.correlate(a, b, mode="full") + ops.correlate(a, b, "same")[0],
+     [normal(5), normal(3)]),
+    ("slice", lambda x: ops.slice(x, (1, 1), (2, 2)), [normal(3, 4)]),
+    ("slice_update", lambda x, u: ops.slice_update(x, (0, 1), u), [normal(3, 4), normal(2, 2)]),
+    ("scatter", lambda v: ops.scatter(np.array([[0, 1], [2, 2], [0, 1]]), v, (3, 3)),
+     [normal(3)]),
+    ("scatter_update", lambda x, u: ops.scatter_update(x, np.array([[0], [2]]), u),
+     [normal(3, 4), normal(2, 4)]),
+    ("scatter_update-add", lambda x, u: ops.scatter_update(x, np.array([[0, 1], [0, 1]]), u,
+                                                           reduction="add"),
+     [normal(3, 4), normal(2)]),
+    ("while_loop", lambda x: ops.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s * x),
+                                            (0, x))[1], [normal(3)]),
+    ("fori_loop", lambda x: ops.fori_loop(0, 3, lambda i, v: ops.sin(v) * x, x), [normal(3)]),
+    ("scan", lambda x, c: ops.scan(lambda carry, row: (carry * row, carry + row), c, x)[1],
+     [normal(3, 4), normal(4)]),
+    ("map", lambda x: ops.map(lambda row: ops.sum(row * row), x), [normal(3, 4)]),
+    ("switch", lambda x: ops.switch(1, [ops.sin, ops.cos], x), [normal(3)]),
+    ("get_item", lambda x: ops.get_item(x, (slice(1, None), 0)), [normal(3, 4)]),
+    ("custom_gradient", _log1pexp, [normal(3, 4)]),
+    ("custom_gradient-two-args", _scaled_product, [normal(3, 4), normal(4)]),
+    ("celu", lambda x: ops.celu(x, alpha=0.7), [normal(3, 4)]),
+    ("glu", lambda x: ops.glu(x, axis=0), [normal(4, 3)]),
+    ("shrinks-and-clips", lambda x: ops.hard_tanh(2 * x) + ops.hard_shrink(x) + ops.soft_shrink(x)
+     + ops.tanh_shrink(x) + ops.sparse_plus(2 * x) + ops.squareplus(x)
+     + ops.threshold(x, 0.2, -1.0), [normal(3, 4)]),
+    ("sparsemax", ops.sparsemax, [normal(3, 5)]),
+    ("moments", lambda x: ops.moments(x, [0, 2])[0] * ops.moments(x, [0, 2])[1],
+     [normal(2, 3, 4)]),
+    ("batch_normalization", lambda x, m, v, o, s: ops.batch_normalization(
+        x, m, v, axis=1, offset=o, scale=s), [normal(2, 3, 4), normal(3), positive(3), normal(3),
+                                              normal(3)]),
+    ("layer_normalization", lambda x, g, b: ops.layer_normalization(x, g, b, epsilon=1e-3),
+     [normal(2, 3, 4), normal(4), normal(4)]),
+    ("layer_normalization-axes", lambda x: ops.layer_normalization(x, axis=[1, 2]),
+     [normal(2, 3, 4)]),
+    ("rms_normalization", lambda x, s: ops.rms_normalization(x, s), [normal(2, 3), normal(3)]),
+    ("normalize", lambda x: ops.normalize(x) + ops.normalize(x, axis=0, order=1),
+     [nonzero(3, 4)]),
+    ("psnr", lambda a, b: ops.psnr(a, b, 2.0), [normal(3, 4), normal(3, 4)]),
+    ("dot_product_attention", lambda q, k, v: ops.dot_product_attention(
+        q, k, v, mask=np.arange(5) < np.array([[[[3]]], [[[5]]]]), bias=np.ones((2, 2, 3, 5))),
+     [normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 4)]),
+    ("dot_product_attention-causal", lambda q, k: ops.dot_product_attention(
+        q, k, k, is_causal=True), [normal(1, 3, 1, 2), normal(1, 3, 1, 2)]),
+    ("adaptive_pools", lambda x: ops.adaptive_average_pool(x, (2, 3))
+     + ops.adaptive_max_pool(x, (2, 3)), [normal(2, 5, 4, 2)]),
+    ("unfold", lambda x: ops.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2),
+     [normal(1, 2, 4, 5)]),
+    ("fold", lambda x: ops.fold(x, (4, 5), 2, padding=1, stride=(1, 2)), [normal(1, 8, 15)]),
+    ("ctc_loss", lambda x: ops.ctc_loss(np.array([[1, 1, 2], [2, 0, 0]]), x, np.array([3, 1]),
+                                        np.array([5, 3])), [normal(2, 5, 3)]),
+    ("segment_sum", lambda x: ops.segment_sum(x, np.array([0, 2, 0, -1]), num_segments=3),
+     [normal(4, 2)]),
+    ("segment_max", lambda x: ops.segment_max(x, np.array([1, 1, 0, 1]), num_segments=2),
+     [normal(4, 2)]),
+    ("erfinv", ops.erfinv, [unit(3, 4)]),
+    ("extract_sequences", lambda x: ops.extract_sequences(x, 3, 2), [normal(2, 7)]),
+    ("conv", lambda x, k: ops.conv(x, k, strides=(2, 1), padding="same"),
+     [normal(2, 5, 4, 4), normal(3, 2, 2, 4)]),
+    ("conv-1d-dilated-channels_first", lambda x, k: ops.conv(
+        x, k, dilation_rate=2, data_format="channels_first"), [normal(1, 2, 7), normal(2, 2, 3)]),
+    ("depthwise_conv", lambda x, k: ops.depthwise_conv(x, k), [normal(2, 4, 4, 3),
+                                                             normal(2, 2, 3, 2)]),
+    ("separable_conv", lambda x, d, p: ops.separable_conv(x, d, p, padding="same"),
+     [normal(1, 4, 4, 2), normal(3, 3, 2, 2), normal(1, 1, 4, 3)]),
+    ("conv_transpose", lambda x, k: ops.conv_transpose(x, k, strides=2),
+     [normal(1, 3, 3, 2), normal(3, 3, 4, 2)]),
+    ("max_pool", lambda x: ops.max_pool(x, 2, strides=1), [normal(2, 4, 4, 3)]),
+    ("average_pool", lambda x: ops.average_pool(x, 3, strides=2, padding="same"),
+     [normal(1, 5, 3)]),
+    ("fft", lambda a, b: ops.fft((a, b))[0] * ops.fft((a, b))[1], [normal(2, 5), normal(2, 5)]),
+    ("fft2", lambda a, b: ops.fft2((a, b))[1], [normal(3, 4), normal(3, 4)]),
+    ("ifft2", lambda a, b: ops.ifft2((a, b))[0] - ops.ifft2((a, b))[1],
+     [normal(3, 4), normal(3, 4)]),
+    ("rfft", lambda x: ops.rfft(x)[0] + ops.rfft(x)[1] ** 2, [normal(2, 6)]),
+    ("rfft-cut-and-padded", lambda x: ops.rfft(x, 4)[1] + ops.rfft(x, 9)[0][..., :3],
+     [normal(2, 5)]),
+    ("irfft-even", lambda a, b: ops.irfft((a, b)), [normal(2, 5), normal(2, 5)]),
+    ("irfft-odd-and-cut", lambda a, b: ops.irfft((a, b), 5) + ops.irfft((a, b), 3)[..., :1],
+     [normal(2, 4), normal(2, 4)]),
+    ("stft", lambda x: ops.stft(x, 6, 3, 8)[0], [normal(2, 20)]),
+    ("slogdet", lambda x: ops.slogdet(x)[1], [normal(2, 3, 3)]),
+    ("logdet", lambda a: ops.logdet(_spd(a)), [normal(3, 3)]),
+    ("cholesky_inverse", lambda a: ops.linalg.cholesky_inverse(ops.tril(a) + 3 * np.eye(3)),
+     [normal(3, 3)]),
+    ("cholesky_inverse-upper", lambda a: ops.linalg.cholesky_inverse(
+        ops.triu(a) + 3 * np.eye(3), upper=True), [normal(3, 3)]),
+    ("vectorize", lambda a, b: ops.vectorize(lambda u, v: ops.sin(u) * v)(a, b),
+     [normal(2, 3), normal(3)]),
+    ("vectorize-signature", lambda a, b: ops.vectorize(
+        lambda u, v: ops.sum(u * v), signature="(n),(n)->()")(a, b), [normal(2, 3), normal(3)]),
+    ("associative_scan", lambda x: ops.associative_scan(lambda a, b: a * b, x, axis=1),
+     [normal(2, 4)]),
+    ("associative_scan-reverse", lambda x: ops.associative_scan(lambda a, b: a + 2 * b, x,
+                                                                reverse=True), [normal(3, 2)]),
+    ("sparse_sigmoid", lambda x: ops.sparse_sigmoid(2 * x), [normal(3, 4)]),
+    ("depth_to_space", lambda x: ops.depth_to_space(x, 2), [normal(1, 2, 3, 8)]),
+    ("space_to_depth", lambda x: ops.space_to_depth(x, 2, "channels_first"), [normal(1, 2, 4, 6)]),
+    ("segment_min", lambda x: ops.segment_min(x, np.array([1, 0, 1, 1]), num_segments=2),
+     [normal(4, 2)]),
+    ("segment_prod", lambda x: ops.segment_prod(x, np.array([0, 2, 0, 0]), num_segments=3),
+     [normal(4, 2)]),
+    ("segment_prod-with-zeros", lambda x: ops.segment_prod(x * [[1, 0], [0, 0], [1, 1]],
+                                                           np.array([0, 0, 1])),
+     [normal(3, 2)]),
+    ("erfc", ops.erfc, [normal(3, 4)]),
+    ("cdist", ops.cdist, [normal(2, 3, 2), normal(2, 4, 2)]),
+    ("istft", lambda a, b: ops.istft((a, b), 6, 3, 8), [normal(2, 5, 5), normal(2, 5, 5)]),
+    ("rearrange", lambda x: ops.rearrange(x, "b (h w) c -> c b w h", w=2), [normal(2, 6, 3)]),
+    ("image-grayscale-pad-crop", lambda x: ops.image.pad_images(
+        ops.image.rgb_to_grayscale(x), 1, 0, target_height=7, target_width=6)[:, 1:6, 1:5]
+     * ops.image.crop_images(x, 0, 1, target_height=5, target_width=4)[..., 1:],
+     [normal(2, 5, 6, 3)]),
+    ("rgb_to_hsv-hsv_to_rgb", lambda x: ops.image.rgb_to_hsv(x) * ops.image.hsv_to_rgb(x),
+     [rng.uniform(0.05, 0.95, (2, 3, 4, 3))]),
+    ("extract_patches", lambda x: ops.image.extract_patches(x, 2, strides=1, padding="same"),
+     [normal(1, 3, 4, 2)]),
+    ("inv", ops.linalg.inv, [SQUARE]),
+    ("det", ops.linalg.det, [normal(2, 3, 3)]),
+    ("solve", ops.linalg.solve, [SQUARE, normal(3, 2)]),
+    ("solve-vector", ops.linalg.solve, [SQUARE, normal(3)]),
+    ("solve_triangular", lambda a, b: ops.linalg.solve_triangular(a, b, lower=True),
+     [SQUARE, normal(3, 2)]),
+    ("cholesky", lambda a: ops.linalg.cholesky(_spd(a)), [normal(3, 3)]),
+    ("cholesky-upper", lambda a: ops.linalg.cholesky(_spd(a), upper=True), [normal(2, 3, 3)]),
+]
+CASES += MORE_CASES
+
+
 def numerical_gradient(fn, args, i, cotangent):
     """Central differences of `sum(fn(*args) * cotangent)` with respect to `args[i]`."""
     return finite_difference(

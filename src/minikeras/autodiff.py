@@ -55,6 +55,12 @@ def _erf(x):
     return erf(x)
 
 
+def _erfc(x):
+    from minikeras.special import erfc
+
+    return erfc(x)
+
+
 def _logsumexp(x, axis=None, keepdims=False):
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0)
@@ -150,6 +156,167 @@ def _einsum_vjp(g, y, *xs, subscripts):
     return tuple(grads)
 
 
+def _cumprod_vjp(g, y, x, axis, dtype=None):
+    """Element i's gradient sums, over the outputs j >= i, `g[j]` times the product of the
+    other elements up to j: the running product with element i replaced by 1, exact at
+    zeros."""
+    moved_x, moved_g = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
+    grad = np.empty_like(moved_x)
+    for i in range(moved_x.shape[-1]):
+        others = moved_x.copy()
+        others[..., i] = 1
+        running = np.cumprod(others, axis=-1)[..., i:]
+        grad[..., i] = np.sum(moved_g[..., i:] * running, axis=-1)
+    return (np.moveaxis(grad, -1, axis),)
+
+
+def _pad_vjp(g, y, x, pad_width, constant_values=0):
+    return (g[tuple(slice(low, low + n) for (low, _), n in zip(pad_width, x.shape))],)
+
+
+def _scatter_add(values, index, shape):
+    out = np.zeros(shape, values.dtype)
+    np.add.at(out, index, values)
+    return out
+
+
+def _scatter_update(x, updates, index):
+    out = x.copy()
+    out[index] = updates
+    return out
+
+
+def _scatter_update_vjp(g, y, x, updates, index):
+    grad_x = g.copy()
+    grad_x[index] = 0
+    return grad_x, g[index]
+
+
+def _segment_max(data, segment_ids, num_segments):
+    out = np.full((num_segments,) + data.shape[1:], np.finfo(data.dtype).min, data.dtype)
+    np.maximum.at(out, segment_ids, data)
+    return out
+
+
+def _segment_max_vjp(g, y, data, segment_ids, num_segments):
+    """The gradient goes to the elements equal to their segment's maximum, shared among ties."""
+    hit = data == y[segment_ids]
+    ties = np.zeros(y.shape, data.dtype)
+    np.add.at(ties, segment_ids, hit)
+    return (np.where(hit, g[segment_ids] / np.maximum(ties, 1)[segment_ids], 0),)
+
+
+def _segment_prod(data, segment_ids, num_segments):
+    out = np.ones((num_segments,) + data.shape[1:], data.dtype)
+    np.multiply.at(out, segment_ids, data)
+    return out
+
+
+def _segment_prod_vjp(g, y, data, segment_ids, num_segments):
+    """Each element's gradient is the product of the others of its segment: the segment's
+    product over it where it is not 0, else the product of the segment's other non-zeros if
+    it is the segment's only 0 (and 0 if there are more)."""
+    zero = data == 0
+    zeros = np.zeros(y.shape, np.int64)
+    np.add.at(zeros, segment_ids, zero)
+    nonzero = _segment_prod(np.where(zero, 1, data), segment_ids, num_segments)
+    others = np.where(zero, np.where(zeros[segment_ids] == 1, nonzero[segment_ids], 0),
+                      y[segment_ids] / np.where(zero, 1, data))
+    return (g[segment_ids] * others,)
+
+
+def _matrix_transpose(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _solve_vjp(g, y, a, b):
+    vector = b.ndim == a.ndim - 1  # b holds vectors, as numpy.linalg.solve reads it
+    g2, y2 = (g[..., None], y[..., None]) if vector else (g, y)
+    grad_b = np.linalg.solve(_matrix_transpose(a), g2)
+    grad_a = -grad_b @ _matrix_transpose(y2)
+    return unbroadcast(grad_a, a.shape), unbroadcast(grad_b[..., 0] if vector else grad_b,
+                                                      b.shape)
+
+
+def _cholesky_vjp(g, y, x, upper=False):
+    """Murray (2016), for the lower factor L of x = L L^T: with phi keeping the lower triangle
+    and halving the diagonal, grad = sym(L^-T phi(L^T g) L^-1)."""
+    lower, g = (_matrix_transpose(y), _matrix_transpose(g)) if upper else (y, g)
+    phi = np.tril(_matrix_transpose(lower) @ g)
+    phi -= 0.5 * np.eye(x.shape[-1], dtype=x.dtype) * np.diagonal(phi, axis1=-2, axis2=-1)[
+        ..., None]
+    inverse = np.linalg.inv(lower)
+    grad = _matrix_transpose(inverse) @ phi @ inverse
+    return (0.5 * (grad + _matrix_transpose(grad)),)
+
+
+def _fft(real, imag, axes, inverse=False):
+    """numpy's (inverse) FFT over `axes` of `real + i imag`, as its real and imaginary parts
+    stacked on a new first axis (a Node holds one real array)."""
+    spectrum = (np.fft.ifftn if inverse else np.fft.fftn)(real + 1j * imag, axes=axes)
+    return np.stack([spectrum.real, spectrum.imag]).astype(real.dtype)
+
+
+def _fft_vjp(g, y, real, imag, axes, inverse=False):
+    """The adjoint of the DFT is its conjugate transpose: `n * ifft` (of the inverse, `fft / n`)."""
+    size = math.prod(real.shape[a] for a in axes)
+    upstream = g[0] + 1j * g[1]
+    grad = np.fft.fftn(upstream, axes=axes) / size if inverse else np.fft.ifftn(
+        upstream, axes=axes) * size
+    return grad.real.astype(real.dtype), grad.imag.astype(real.dtype)
+
+
+def _fitted(x, length):
+    """`x` cut or zero-padded to `length` along its last axis (what numpy's FFTs do to their
+    input, and so what their gradients undo)."""
+    if x.shape[-1] >= length:
+        return x[..., :length]
+    return np.concatenate([x, np.zeros(x.shape[:-1] + (length - x.shape[-1],), x.dtype)], -1)
+
+
+def _rfft(x, n):
+    spectrum = np.fft.rfft(x, n=n, axis=-1)
+    return np.stack([spectrum.real, spectrum.imag]).astype(x.dtype)
+
+
+def _rfft_vjp(g, y, x, n):
+    n = x.shape[-1] if n is None else n
+    upstream = _fitted(g[0] + 1j * g[1], n)  # the bins above n // 2 had no output
+    return (_fitted((np.fft.ifft(upstream, axis=-1) * n).real, x.shape[-1]).astype(x.dtype),)
+
+
+def _irfft_vjp(g, y, real, imag, n):
+    """`irfft` sums each bin k of 1..n/2 twice (with its mirror image) but bin 0, and the
+    Nyquist bin of an even `n`, once: its gradient is `rfft(g)` so weighted, over n."""
+    n = y.shape[-1]
+    spectrum = np.fft.rfft(g, axis=-1)
+    weights = np.full(spectrum.shape[-1], 2.0)
+    weights[0] = 1.0
+    if n % 2 == 0:
+        weights[-1] = 1.0
+    spectrum = spectrum * weights / n
+    return (_fitted(spectrum.real, real.shape[-1]).astype(real.dtype),
+            _fitted(spectrum.imag, imag.shape[-1]).astype(imag.dtype))
+
+
+def _erfinv(x):
+    """The inverse of `erf`: Giles' (2010) single-precision estimate, then two Newton steps on
+    minikeras' own `erf`, to the input's precision."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1 - x) * (1 + x))
+        central = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                              0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                              1.50140941], w - 2.5)
+        tail = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                           0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                           2.83297682], np.sqrt(np.maximum(w, 5)) - 3)
+        y = np.where(w < 5, central, tail) * x
+        for _ in range(2):
+            y = y - (_erf(y) - x) * (math.sqrt(math.pi) / 2) * np.exp(y**2)
+        y = np.where(np.abs(x) < 1, y, np.where(np.abs(x) == 1, np.sign(x) * np.inf, np.nan))
+    return y.astype(x.dtype)
+
+
 # name: (forward(*inputs, **params), vjp(g, y, *inputs, **params) -> one gradient per input)
 RULES = {
     "negative": (np.negative, _elementwise(lambda x, y: -1)),
@@ -174,8 +341,10 @@ RULES = {
     "cosh": (np.cosh, _elementwise(lambda x, y: np.sinh(x))),
     "tanh": (np.tanh, _elementwise(lambda x, y: 1 - y**2)),
     "arcsinh": (np.arcsinh, _elementwise(lambda x, y: 1 / np.sqrt(x**2 + 1))),
+    "arccosh": (np.arccosh, _elementwise(lambda x, y: 1 / np.sqrt(x**2 - 1))),
     "arctanh": (np.arctanh, _elementwise(lambda x, y: 1 / (1 - x**2))),
     "erf": (_erf, _elementwise(lambda x, y: 2 / math.sqrt(math.pi) * np.exp(-(x**2)))),
+    "erfc": (_erfc, _elementwise(lambda x, y: -2 / math.sqrt(math.pi) * np.exp(-(x**2)))),
     "add": (np.add, lambda g, y, a, b: (g, g)),
     "subtract": (np.subtract, lambda g, y, a, b: (g, -g)),
     "multiply": (np.multiply, lambda g, y, a, b: (g * b, g * a)),
@@ -215,6 +384,30 @@ RULES = {
     "diagonal": (lambda x, **params: np.diagonal(x, **params).copy(), _diagonal_vjp),
     "diag": (np.diag, lambda g, y, x, k=0: (np.diagonal(g, k),)),
     "cast": (lambda x, dtype: x.astype(dtype), lambda g, y, x, dtype: (g,)),
+    "cbrt": (np.cbrt, _elementwise(lambda x, y: 1 / (3 * y**2))),
+    "exp2": (np.exp2, _elementwise(lambda x, y: y * math.log(2))),
+    "erfinv": (_erfinv, _elementwise(lambda x, y: math.sqrt(math.pi) / 2 * np.exp(y**2))),
+    "hypot": (np.hypot, lambda g, y, a, b: (g * a / y, g * b / y)),
+    "fmod": (np.fmod, lambda g, y, a, b: (g, -g * np.trunc(a / b))),
+    "cumprod": (np.cumprod, _cumprod_vjp),
+    "fft": (_fft, _fft_vjp),
+    "rfft": (_rfft, _rfft_vjp),
+    "irfft": (lambda real, imag, n: np.fft.irfft(real + 1j * imag, n=n, axis=-1).astype(
+        real.dtype), _irfft_vjp),
+    "pad": (lambda x, pad_width, constant_values=0: np.pad(x, pad_width,
+                                                          constant_values=constant_values),
+            _pad_vjp),
+    # values added at `index` into zeros of `shape` (repeated indices accumulate)
+    "scatter_add": (_scatter_add, lambda g, y, values, index, shape: (g[index],)),
+    "scatter_update": (_scatter_update, _scatter_update_vjp),
+    "segment_max": (_segment_max, _segment_max_vjp),
+    "segment_prod": (_segment_prod, _segment_prod_vjp),
+    "inv": (np.linalg.inv, lambda g, y, x: (-_matrix_transpose(y) @ g @ _matrix_transpose(y),)),
+    "det": (np.linalg.det, lambda g, y, x: (
+        (g * y)[..., None, None] * _matrix_transpose(np.linalg.inv(x)),)),
+    "solve": (np.linalg.solve, _solve_vjp),
+    "cholesky": (lambda x, upper=False: _matrix_transpose(np.linalg.cholesky(x)) if upper
+                 else np.linalg.cholesky(x), _cholesky_vjp),
 }
 
 

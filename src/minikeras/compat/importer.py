@@ -44,9 +44,6 @@ PATHS = {
         "engine.training": ("minikeras.models",),
         "utils.np_utils": ("minikeras.utils",),
         "utils.generic_utils": ("minikeras.utils",),
-        "ops.numpy": ("minikeras.ops",),
-        "ops.nn": ("minikeras.ops",),
-        "ops.math": ("minikeras.ops",),
     },
     TENSORFLOW: {"": ("minikeras.compat.tensorflow",)},
 }
