@@ -126,3 +126,17 @@ def test_traceback_filtering_flag():
     assert not keras.config.is_traceback_filtering_enabled()
     keras.config.enable_traceback_filtering()
     assert keras.config.is_traceback_filtering_enabled()
+
+
+def test_flash_attention_flag_as_keras_stores_it():
+    # Keras 3.15: None by default and after enable (its "let the layer decide"), False after
+    # disable; clear_session forgets it.
+    assert keras.config.is_flash_attention_enabled() is None
+    keras.config.disable_flash_attention()
+    assert keras.config.is_flash_attention_enabled() is False
+    keras.config.enable_flash_attention()
+    assert keras.config.is_flash_attention_enabled() is None
+    keras.config.disable_flash_attention()
+    keras.backend.clear_session()
+    assert keras.config.is_flash_attention_enabled() is None
+    assert keras.config.is_nnx_enabled() is False

@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from minikeras.core import global_state
+from minikeras.core import dtype_lattice, global_state
 from minikeras.utils import cpu_budget
 
 _FLOATX = "float32"
@@ -168,6 +168,26 @@ def disable_traceback_filtering():
 
 def is_traceback_filtering_enabled():
     return global_state.get(global_state.TRACEBACK_FILTERING, True)
+
+
+def enable_flash_attention():
+    """Recorded for Keras' API. As in Keras 3, "enabled" is the default, stored as None: an
+    attention layer uses flash attention only when its own `flash_attention` says so."""
+    global_state.set(global_state.FLASH_ATTENTION, None)
+
+
+def disable_flash_attention():
+    global_state.set(global_state.FLASH_ATTENTION, False)
+
+
+def is_flash_attention_enabled():
+    """False once disabled, else None (Keras 3's "enabled": let each layer decide)."""
+    return global_state.get(global_state.FLASH_ATTENTION, None)
+
+
+def is_nnx_enabled():
+    """Whether Flax NNX is in use: a JAX backend feature, never on minikeras."""
+    return False
 
 
 def dtype_policy():
@@ -393,3 +413,23 @@ def _thread_budget():
 
 # Read once at import, so that the first `fit` already sees what other processes did since.
 _cpus = cpu_budget.CpuBudget()
+
+
+def result_type(*dtypes):
+    """The dtype Keras 3 gives an op combining `dtypes` (dtype names, numpy dtypes, `None` for
+    `floatx`, or Python's `int`, `float` and `bool`); see `core.dtype_lattice`."""
+    if not dtypes:
+        return floatx()
+    names, weak = [], []
+    for dtype in dtypes:
+        weak.append(dtype is int or dtype is float)
+        if dtype is None:
+            dtype = floatx()
+        name = {int: "int64", float: "float64", bool: "bool"}.get(dtype, None) \
+            if isinstance(dtype, type) else getattr(dtype, "name", dtype)
+        if not isinstance(name, str) or name.startswith("float8"):
+            raise ValueError(
+                "There is no implicit conversion of this dtype to others; cast it first. "
+                f"Received: {dtypes}" if isinstance(name, str) else f"Invalid dtype: {dtype}")
+        names.append(name)
+    return dtype_lattice.result_type(tuple(names), tuple(weak), floatx())

@@ -7,6 +7,7 @@ SEED_GENERATOR = "global_seed_generator"  # keras.random's, for `seed=None`
 INTERACTIVE_LOGGING = "interactive_logging"  # False: messages go to `logging`, not stdout
 DTYPE_POLICY = "dtype_policy"  # keras.config.set_dtype_policy's, for layers of `dtype=None`
 TRACEBACK_FILTERING = "traceback_filtering"
+FLASH_ATTENTION = "flash_attention"  # keras.config's flag: False once disabled, else None
 
 _attributes = threading.local()
 
