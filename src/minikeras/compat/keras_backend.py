@@ -21,6 +21,7 @@ from minikeras.backend import (  # noqa: F401  (the Keras 3 `keras.backend` name
     image_data_format,
     is_float_dtype,
     is_int_dtype,
+    result_type,
     set_epsilon,
     set_floatx,
     set_image_data_format,

@@ -17,7 +17,7 @@ def deserialize_keras_object(config, custom_objects=None, **kwargs):
     return _deserialize_any(config, custom_objects)
 
 
-_FROM_SAVING_API = ("load_model", "load_weights", "save_model")
+_FROM_SAVING_API = ("load_model", "load_weights", "save_model", "save_weights")
 
 
 def __getattr__(name):
@@ -33,5 +33,5 @@ def __getattr__(name):
 __all__ = [
     "CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
     "get_registered_name", "get_registered_object", "load_model", "load_weights",
-    "register_keras_serializable", "save_model", "serialize_keras_object",
+    "register_keras_serializable", "save_model", "save_weights", "serialize_keras_object",
 ]
