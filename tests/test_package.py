@@ -211,8 +211,8 @@ def test_load_model_imports_only_the_layers_its_file_names(tmp_path):
                        f"load_model({str(path)!r}).predict(numpy.ones((2, 3), 'f'), verbose=0)")
     layer_modules = {name for name in new if name.startswith("minikeras.layers.")}
     assert layer_modules <= {"minikeras.layers.base", "minikeras.layers.node",
-                             "minikeras.layers.operation", "minikeras.layers.input_layer",
-                             "minikeras.layers.dense"}, sorted(layer_modules)
+                             "minikeras.layers.input_spec", "minikeras.layers.operation",
+                             "minikeras.layers.input_layer", "minikeras.layers.dense"}, sorted(layer_modules)
 
 
 @pytest.mark.parametrize("script", [

@@ -23,6 +23,11 @@ _NAMES = {
     "FloatDTypePolicy": "minikeras.dtype_policies",
     "GradientTape": "minikeras.core.tape",
     "Initializer": "minikeras.initializers",
+    "InputSpec": "minikeras.layers",
+    "RematScope": "minikeras.core.placement",
+    "device": "minikeras.core.placement",
+    "name_scope": "minikeras.core.name_scope",
+    "remat": "minikeras.core.placement",
     "Input": "minikeras.layers",
     "KerasTensor": "minikeras.layers",
     "Layer": "minikeras.layers",
@@ -57,9 +62,10 @@ def __dir__():
 
 
 __all__ = [
-    "DTypePolicy", "FloatDTypePolicy", "GradientTape", "Initializer", "Input", "KerasTensor",
-    "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential", "Variable",
+    "DTypePolicy", "FloatDTypePolicy", "GradientTape", "Initializer", "Input", "InputSpec",
+    "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential", "Variable",
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "dtype_policies",
     "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops",
-    "optimizers", "random", "regularizers", "saving", "tree", "utils", "version",
+    "optimizers", "random", "regularizers", "RematScope", "remat", "device", "name_scope",
+    "saving", "tree", "utils", "version",
 ]

@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from minikeras import backend
-from minikeras.core import tape
+from minikeras.core import name_scope, tape
 
 
 class Variable:
@@ -32,7 +32,8 @@ class Variable:
                  regularizer=None, constraint=None):
         self.value = _initial_value(initializer, shape, dtype)
         self.name = name if name is not None else backend.unique_name("variable")
-        self.path = path or self.name
+        scope = name_scope.current_path()  # as Keras 3: the open name scopes prefix it
+        self.path = f"{scope}/{path or self.name}" if scope else (path or self.name)
         self.trainable = trainable
         self._created_trainable = trainable  # a layer's trainable flag moves only these
         self.regularizer = regularizer

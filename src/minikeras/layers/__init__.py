@@ -26,6 +26,7 @@ _HOMES = {
     ".dense": ("Dense",),
     ".dropout": ("Dropout",),
     ".input_layer": ("Input", "InputLayer", "KerasTensor"),
+    ".input_spec": ("InputSpec",),
     ".merging": (
         "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
         "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",

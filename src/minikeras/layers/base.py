@@ -24,6 +24,7 @@ from minikeras.core.tape import Node
 from minikeras.core.tensor import Tensor, as_array, as_tensor
 from minikeras.core.variables import Variable, standardize_shape  # noqa: F401  (re-exported)
 from minikeras.layers import node as graph
+from minikeras.layers.input_spec import assert_input_compatibility
 from minikeras.saving import registry
 
 _OUTSIDE = object()
@@ -83,6 +84,9 @@ class Layer:
     _takes_strings = False
     # Built-in layers with one input tensor refuse a list of several (Keras' input spec).
     _single_input = False
+    # A user layer's `InputSpec` (or a structure of them); built-in layers check in
+    # `_conform_input` instead.
+    input_spec = None
     # Layers whose `compute_mask` gives None whenever their inputs carry no mask (the merging
     # layers): on the arrays of an inference plan, which carry none, their call is `forward`.
     _unmasked_without_masks = False
@@ -562,6 +566,8 @@ class Layer:
             inputs = self._convert_inputs(inputs)
             if mask is None and type(inputs) is not np.ndarray:
                 mask = _mask_of(inputs)
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if not self.built:
             self._build_for(tree.map_structure(np.shape, inputs))
         if type(inputs) not in _STRUCTURES:

@@ -12,6 +12,7 @@ import collections
 import numpy as np
 
 from minikeras import backend, tree
+from minikeras.layers.input_spec import assert_input_compatibility
 
 
 class KerasHistory(collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])):
@@ -224,6 +225,8 @@ def symbolic_call(layer, args, kwargs):
             f"Layer '{layer.name}' expects 1 input(s), but it received "
             f"{len(tree.flatten(inputs))} input tensors. Inputs received: {inputs}"
         )
+    if layer.input_spec is not None:
+        assert_input_compatibility(layer.input_spec, inputs, layer.name)
     if not layer.built:
         layer._build_for(tree.map_structure(_shape_of, inputs))
     if isinstance(inputs, KerasTensor) and not isinstance(layer, Model):
