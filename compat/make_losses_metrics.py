@@ -240,6 +240,60 @@ METRIC_CASES = [
     ("Hinge", {}, "hinge"),
     ("SquaredHinge", {}, "hinge"),
     ("CategoricalHinge", {}, "categorical"),
+    ("PearsonCorrelation", {}, "regression"),
+    ("ConcordanceCorrelation", {}, "regression"),
+    ("ConcordanceCorrelation", {}, "positive"),
+    # IoU: float weights are truncated by the default int64 confusion matrix.
+    ("IoU", {"num_classes": 3, "target_class_ids": [0, 2], "sparse_y_pred": False}, "sparse"),
+    ("IoU", {"num_classes": 3, "target_class_ids": [1], "sparse_y_pred": False,
+             "ignore_class": -1, "dtype": "float32"}, "sparse_ignore"),
+    ("IoU", {"num_classes": 5, "target_class_ids": [1, 2, 4]}, "exact"),
+    ("MeanIoU", {"num_classes": 3, "sparse_y_pred": False}, "sparse_column"),
+    ("MeanIoU", {"num_classes": 4, "ignore_class": 2, "dtype": "float32"}, "exact"),
+    ("BinaryIoU", {}, "binary_scores"),
+    ("BinaryIoU", {"target_class_ids": [1], "threshold": 0.35, "dtype": "float32"},
+     "binary_column"),
+    ("OneHotIoU", {"num_classes": 3, "target_class_ids": [0, 1], "dtype": "float32"},
+     "categorical"),
+    ("OneHotMeanIoU", {"num_classes": 3}, "categorical"),
+    ("OneHotMeanIoU", {"num_classes": 3, "dtype": "float32"}, "categorical"),
+    ("F1Score", {}, "categorical"),
+    ("F1Score", {"average": "micro", "threshold": 0.5}, "binary"),
+    ("F1Score", {"average": "macro", "threshold": 0.3}, "binary"),
+    ("F1Score", {"average": "weighted"}, "categorical"),
+    ("FBetaScore", {"beta": 2.0}, "categorical"),
+    ("FBetaScore", {"beta": 0.5, "average": "weighted", "threshold": 0.6}, "binary"),
+    ("PrecisionAtRecall", {"recall": 0.5}, "binary"),
+    ("PrecisionAtRecall", {"recall": 0.8, "num_thresholds": 7}, "binary_scores"),
+    ("RecallAtPrecision", {"precision": 0.6}, "binary_column"),
+    ("RecallAtPrecision", {"precision": 0.5, "class_id": 2}, "categorical"),
+    ("SensitivityAtSpecificity", {"specificity": 0.5}, "binary"),
+    ("SensitivityAtSpecificity", {"specificity": 0.7, "num_thresholds": 1}, "binary_column"),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.6}, "binary_scores"),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.4, "num_thresholds": 2}, "binary"),
+]
+# The arguments the classes without defaults for every argument get for their default config.
+METRIC_REQUIRED_ARGS = {
+    "IoU": {"num_classes": 3, "target_class_ids": [1]},
+    "MeanIoU": {"num_classes": 3},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [0, 2]},
+    "OneHotMeanIoU": {"num_classes": 3},
+    "PrecisionAtRecall": {"recall": 0.5},
+    "RecallAtPrecision": {"precision": 0.5},
+    "SensitivityAtSpecificity": {"specificity": 0.5},
+    "SpecificityAtSensitivity": {"sensitivity": 0.5},
+}
+METRIC_BAD_ARGUMENTS = [
+    ("F1Score", {"threshold": 1}),
+    ("F1Score", {"threshold": 1.5}),
+    ("F1Score", {"average": "samples"}),
+    ("FBetaScore", {"beta": 2}),
+    ("FBetaScore", {"beta": -1.0}),
+    ("IoU", {"num_classes": 2, "target_class_ids": [0, 3]}),
+    ("PrecisionAtRecall", {"recall": 1.5}),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.5, "num_thresholds": 0}),
+    ("SensitivityAtSpecificity", {"specificity": -0.1}),
+    ("RecallAtPrecision", {"precision": 2}),
 ]
 METRIC_FUNCTIONS = [
     ("binary_accuracy", {}, "binary"),
@@ -249,6 +303,10 @@ METRIC_FUNCTIONS = [
     ("sparse_categorical_accuracy", {}, "sparse_column"),
     ("top_k_categorical_accuracy", {"k": 2}, "categorical"),
     ("sparse_top_k_categorical_accuracy", {"k": 2}, "sparse"),
+    ("pearson_correlation", {}, "regression"),
+    ("concordance_correlation", {"axis": 0}, "regression"),
+    ("binary_focal_crossentropy", {}, "binary"),
+    ("huber", {}, "regression"),
 ]
 
 LOSS_CLASSES = sorted({case[3] for case in LOSS_CASES})
@@ -306,7 +364,8 @@ def main():
     arrays = {}
     # Default configs first, while no automatic name has been used yet.
     loss_configs = {name: getattr(keras.losses, name)().get_config() for name in LOSS_CLASSES}
-    metric_configs = {name: getattr(keras.metrics, name)().get_config() for name in METRIC_CLASSES}
+    metric_configs = {name: getattr(keras.metrics, name)(**METRIC_REQUIRED_ARGS.get(name, {}))
+                      .get_config() for name in METRIC_CLASSES}
 
     for prefix, sets in (("data", DATA), ("metric_data", METRIC_DATA)):
         for name, (y_true, y_pred) in sets.items():
@@ -400,6 +459,7 @@ def main():
         "metric_functions": METRIC_FUNCTIONS,
         "loss_configs": loss_configs,
         "metric_configs": metric_configs,
+        "metric_required_args": METRIC_REQUIRED_ARGS,
         "loss_names": {name: target(LOSS_NAMES[name]) for name in sorted(LOSS_NAMES)},
         "metric_names": {name: target(METRIC_NAMES[name]) for name in sorted(METRIC_NAMES)},
         "shapes": SHAPES,
@@ -407,6 +467,10 @@ def main():
         "errors": {
             "loss_get": error_text(lambda: keras.losses.get("foo")),
             "metric_get": error_text(lambda: keras.metrics.get("foo")),
+            "metric_arguments": [
+                [class_name, kwargs, error_text(lambda: getattr(keras.metrics, class_name)(**kwargs))]
+                for class_name, kwargs in METRIC_BAD_ARGUMENTS
+            ],
         },
     }
     arrays["meta"] = np.array(json.dumps(meta))

@@ -1,5 +1,6 @@
 """minikeras.metrics against Keras 3 (compat/data/losses_metrics.npz)."""
 
+import builtins
 import json
 import re
 
@@ -57,7 +58,7 @@ def test_metric_functions_match_keras(case):
     i, (fn_name, kwargs, data_name) = case
     values = getattr(metrics, fn_name)(*data(data_name), **kwargs)
     assert values.dtype == np.float32
-    np.testing.assert_array_equal(values, REFERENCE[f"metric_fn/{i}"])
+    np.testing.assert_allclose(values, REFERENCE[f"metric_fn/{i}"], rtol=1e-6, atol=1e-7)
 
 
 def test_every_required_metric_is_checked_against_keras():
@@ -70,9 +71,79 @@ def test_every_required_metric_is_checked_against_keras():
         "Precision", "Recall", "TruePositives", "TrueNegatives", "FalsePositives",
         "FalseNegatives", "BinaryCrossentropy", "CategoricalCrossentropy",
         "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
-        "CategoricalHinge",
+        "CategoricalHinge", "PearsonCorrelation", "ConcordanceCorrelation", "IoU", "MeanIoU",
+        "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "F1Score", "FBetaScore", "PrecisionAtRecall",
+        "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
     }
     assert required <= checked
+
+
+@pytest.mark.parametrize("name", [
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "hinge", "squared_hinge", "huber",
+    "kl_divergence", "log_cosh", "poisson", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "sparse_categorical_crossentropy",
+])
+def test_metric_functions_named_after_losses_are_the_losses(name):
+    assert getattr(metrics, name) is getattr(losses, name)  # as in Keras 3
+
+
+@pytest.mark.parametrize("class_name, kwargs, error", META["errors"]["metric_arguments"],
+                         ids=lambda value: str(value))
+def test_bad_arguments_raise_keras_errors(class_name, kwargs, error):
+    kind, message = error
+    with pytest.raises(getattr(builtins, kind), match=f"^{re.escape(message)}$"):
+        getattr(metrics, class_name)(**kwargs)
+
+
+def test_iou_counts_are_a_confusion_matrix_of_in_range_kept_ids():
+    metric = metrics.IoU(3, [0, 2], ignore_class=1)
+    with pytest.warns(UserWarning, match="passing weight as `float`"):
+        metric.update_state([0, 1, 2, 5, 2], [0, 1, 1, 2, 2],
+                            sample_weight=np.array([1, 1, 1, 1, 2.9]))
+    np.testing.assert_array_equal(metric.total_cm.value, [[1, 0, 0], [0, 0, 0], [0, 1, 2]])
+    assert metric.total_cm.value.dtype == np.int64
+    # IoU(0) = 1 / (1 + 1 - 1); IoU(2) = 2 / (3 + 2 - 2)
+    np.testing.assert_allclose(metric.result(), (1 + 2 / 3) / 2, rtol=1e-6)
+
+
+def test_f_scores_build_their_counts_at_the_first_batch():
+    metric = metrics.F1Score(average="micro")
+    assert metric.variables == []
+    metric.update_state(np.eye(3), np.eye(3) * 0.9)
+    assert [v.path for v in metric.variables] == [
+        "f1_score/true_positives", "f1_score/false_positives", "f1_score/false_negatives",
+        "f1_score/intermediate_weights"]
+    assert metric.true_positives.shape == ()
+    np.testing.assert_allclose(metric.result(), 1.0, atol=1e-6)
+    with pytest.raises(ValueError, match="^FBetaScore expects 2D inputs"):
+        metrics.F1Score().update_state(np.ones(3), np.ones(3))
+
+
+def test_new_metrics_train_and_survive_a_keras_file(tmp_path):
+    from minikeras import Sequential, layers, models
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 64)]
+    model = Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+    chosen = [metrics.F1Score(average="macro"), metrics.OneHotMeanIoU(3),
+              metrics.PrecisionAtRecall(0.5), metrics.PearsonCorrelation()]
+    model.compile("adam", "categorical_crossentropy", metrics=chosen)
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert {"f1_score", "one_hot_mean_io_u", "precision_at_recall", "pearson_correlation"} <= set(
+        history.history)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = models.load_model(path)
+    before = model.evaluate(x, y, verbose=0, return_dict=True)
+    after = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert before.keys() == after.keys()
+    for key in before:
+        np.testing.assert_allclose(after[key], before[key], rtol=1e-6)
+    assert [type(m).__name__ for m in loaded.metrics[1].metrics] == [
+        "F1Score", "OneHotMeanIoU", "PrecisionAtRecall", "PearsonCorrelation"]
 
 
 def test_top_k_counts_ties_at_the_boundary_as_in():
@@ -170,7 +241,7 @@ EXTRA_CONFIG = {"CosineSimilarity": {"axis": -1}}  # Keras 3 drops it from the c
 
 @pytest.mark.parametrize("class_name", sorted(META["metric_configs"]))
 def test_config_matches_keras_and_round_trips(class_name):
-    metric = getattr(metrics, class_name)()
+    metric = getattr(metrics, class_name)(**META["metric_required_args"].get(class_name, {}))
     config = metric.get_config()
     expected = {**META["metric_configs"][class_name], **EXTRA_CONFIG.get(class_name, {})}
     assert config == expected
@@ -205,9 +276,9 @@ def test_mean_metric_wrapper_round_trips_its_function(fn, kwargs):
 def test_get_accepts_every_keras_name_it_implements():
     checked = 0
     for name, target in META["metric_names"].items():
-        if not hasattr(metrics, target["name"]) or name in ("MeanMetricWrapper",
-                                                             "mean_metric_wrapper"):
-            continue  # F1Score, IoU, PearsonCorrelation, ... ; MeanMetricWrapper needs `fn`
+        if not hasattr(metrics, target["name"]) or target["name"] in (
+                "MeanMetricWrapper", *META["metric_required_args"]):
+            continue  # classes with required arguments (`fn`, `num_classes`, ...)
         assert type(metrics.get(name)).__name__ == target["name"], name
         checked += 1
     assert checked >= 70

@@ -3,13 +3,20 @@
 A metric keeps its state in `Variable`s (`update_state` adds a batch, `result` reads the score,
 `reset_state` zeroes it). Most Keras metrics are the weighted mean of a per-sample function
 (`MeanMetricWrapper`: the accuracies, the regression errors, the crossentropies); the confusion
-metrics (TruePositives ... Precision, Recall, AUC) count weighted true/false positives/negatives
-at thresholds; R2Score keeps column sums. Names, defaults, configs and numbers are Keras 3's.
+metrics (TruePositives ... Precision, Recall, AUC, PrecisionAtRecall ...) count weighted
+true/false positives/negatives at thresholds; the IoU metrics keep a confusion matrix; the
+F-scores per-class counts; R2Score column sums. Names, defaults, configs and numbers are Keras 3's.
 `resolve_compile_metric` applies compile()'s rules, e.g. `"accuracy"` chosen by shapes.
 """
 
 from minikeras import losses
-from minikeras.losses import object_name
+from minikeras.losses import (  # Keras 3's metric functions of these names are the losses
+    binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+    categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+    mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+    mean_squared_logarithmic_error, object_name, poisson, sparse_categorical_crossentropy,
+    squared_hinge,
+)
 from minikeras.metrics.accuracy_metrics import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
@@ -17,9 +24,15 @@ from minikeras.metrics.accuracy_metrics import (
     top_k_categorical_accuracy,
 )
 from minikeras.metrics.confusion_metrics import (
-    AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
+    AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall, RecallAtPrecision,
+    SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives,
 )
+from minikeras.metrics.correlation_metrics import (
+    ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation,
+)
+from minikeras.metrics.f_score_metrics import F1Score, FBetaScore
 from minikeras.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from minikeras.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from minikeras.metrics.metric import Metric
 from minikeras.metrics.probabilistic_metrics import (
     BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
@@ -79,14 +92,22 @@ def resolve_compile_metric(identifier, y_true, y_pred):
 
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
-    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
-    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall",
-    "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
-    "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
-    "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy",
-    "deserialize", "get", "resolve_compile_metric", "serialize", "sparse_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+    "Accuracy", "accuracy", "AUC", "binary_accuracy", "binary_crossentropy",
+    "binary_focal_crossentropy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
+    "categorical_accuracy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "categorical_hinge", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "concordance_correlation", "ConcordanceCorrelation", "CosineSimilarity", "deserialize",
+    "F1Score", "FalseNegatives", "FalsePositives", "FBetaScore", "get", "Hinge", "hinge", "huber",
+    "IoU", "kl_divergence", "KLDivergence", "log_cosh", "LogCoshError", "Mean",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanIoU", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric",
+    "OneHotIoU", "OneHotMeanIoU", "pearson_correlation", "PearsonCorrelation", "Poisson",
+    "poisson", "Precision", "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision",
+    "resolve_compile_metric", "RootMeanSquaredError", "SensitivityAtSpecificity", "serialize",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
+    "squared_hinge", "SquaredHinge", "Sum", "top_k_categorical_accuracy",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
 ]

@@ -356,3 +356,95 @@ class AUC(_ConfusionMetric):
         if self._init_from_thresholds:
             config["thresholds"] = self.thresholds[1:-1]
         return config
+
+
+class _RateAtRate(_ConfusionMetric):
+    """The best value of one rate among the thresholds where another reaches `value`.
+
+    Thresholds are `num_thresholds` evenly spaced in [0, 1] (`[0.5]` for one), a prediction
+    being positive above them, after clipping into [0, 1] as Keras does for even spacing.
+    """
+
+    _direction = "up"
+    _counted = ("tp", "fp", "tn", "fn")
+    _target = ""  # the constrained rate, also the name of the argument holding its minimum
+    _reported = ""  # the rate maximised
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._target}` must be in the range [0, 1]. "
+                             f"Received: {self._target}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
+        super().__init__(name=name, dtype=dtype)
+        setattr(self, self._target, value)
+        self.value = value
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        if num_thresholds == 1:
+            self.thresholds, self._clip = [0.5], False
+        else:
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self.thresholds, self._clip = [0.0, *inner, 1.0], True
+        self._add_counts((len(self.thresholds),))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._accumulate(y_true, y_pred, thresholds=self.thresholds, sample_weight=sample_weight,
+                         class_id=self.class_id, clip=self._clip)
+
+    def _rates(self):
+        tp, fp, tn, fn = (self._count(key) for key in ("tp", "fp", "tn", "fn"))
+        return {"sensitivity": _divide_no_nan(tp, tp + fn), "recall": _divide_no_nan(tp, tp + fn),
+                "specificity": _divide_no_nan(tn, tn + fp),
+                "precision": _divide_no_nan(tp, tp + fp)}
+
+    def result(self):
+        rates = self._rates()
+        feasible = rates[self._target] >= self.value
+        best = np.max(np.where(feasible, rates[self._reported], 0), initial=0)
+        return self._as_result(best)
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds, self._target: self.value}
+
+
+@_export()
+class SensitivityAtSpecificity(_RateAtRate):
+    """The best sensitivity (recall) at a specificity of at least `specificity`."""
+
+    _target, _reported = "specificity", "sensitivity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+@_export()
+class SpecificityAtSensitivity(_RateAtRate):
+    """The best specificity at a sensitivity (recall) of at least `sensitivity`."""
+
+    _target, _reported = "sensitivity", "specificity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+@_export()
+class PrecisionAtRecall(_RateAtRate):
+    """The best precision at a recall of at least `recall`."""
+
+    _target, _reported = "recall", "precision"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+@_export()
+class RecallAtPrecision(_RateAtRate):
+    """The best recall at a precision of at least `precision`."""
+
+    _target, _reported = "precision", "recall"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
