@@ -31,10 +31,15 @@ from keras.src.trainers import compile_utils  # noqa: E402
 
 OUT = pathlib.Path(__file__).parent / "data" / "losses_metrics.npz"
 rng = np.random.default_rng(20240601)
+later = np.random.default_rng(20261206)  # for data sets added later, leaving rng's draws as they were
 
 
 def f32(x):
     return np.asarray(x, dtype="float32")
+
+
+def unit_rows(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
 def softmax_rows(x):
@@ -80,6 +85,8 @@ DATA = {
     "sparse_logits": (f32([0, 2, 0, 2]), f32([[1.2, -0.3, 0.5], [0.1, 0.2, -2.0],
                                                 [1e4, -1e4, 0.0], [0.0, 1e4, -1e4]])),
     "sparse_ignore": (f32([0, -1, 2, 1]), sparse_probs),
+    "sparse_logits_probs": (f32([1, 2, 0, 2]), f32(softmax_rows(later.normal(size=(4, 3))))),
+    "sparse_probs_5": (f32([4, 0, 3, 3]), f32(softmax_rows(later.normal(size=(4, 5)) * 2))),
     "distribution": (
         f32(softmax_rows(rng.normal(size=(4, 3)))),
         f32([[0.2, 0.3, 0.5], [0.6, 0.4, 0.0], [0.1, 0.1, 0.8], [1.0, 0.0, 0.0]]),
@@ -96,6 +103,11 @@ DATA = {
         one_hot,
         f32([[0.3, -0.2, 1.0], [0.5, -2.0, 1.4], [-0.7, -0.1, -0.6], [0.0, 2.0, -0.9]]),
     ),
+    "masks": (f32(later.integers(0, 2, size=(4, 3, 2))), f32(later.uniform(size=(4, 3, 2)))),
+    "embeddings": (f32([0, 1, 0, 1]), f32(unit_rows(later.normal(size=(4, 3))))),
+    "embeddings_3": (f32([0, 1, 2, 1]), f32(unit_rows(later.normal(size=(4, 5))))),
+    # CTC: labels padded with 0 (the blank), logits of 6 steps over 4 classes.
+    "ctc": (f32([[1, 2, 0], [3, 3, 1], [2, 0, 0], [1, 3, 2]]), f32(later.normal(size=(4, 6, 4)))),
 }
 SAMPLE_WEIGHT = f32([1.0, 0.5, 0.0, 2.0])
 
@@ -146,6 +158,20 @@ LOSS_CASES = [
      "SparseCategoricalCrossentropy"),
     ("sparse_categorical_crossentropy", {"ignore_class": -1}, "sparse_ignore",
      "SparseCategoricalCrossentropy"),
+    ("dice", {}, "binary", "Dice"),
+    ("dice", {"axis": -1}, "binary", "Dice"),
+    ("dice", {"axis": [1, 2]}, "masks", "Dice"),
+    ("tversky", {}, "binary", "Tversky"),
+    ("tversky", {"alpha": 0.3, "beta": 0.7, "axis": -1}, "binary", "Tversky"),
+    ("tversky", {"alpha": 0.8, "beta": 0.1, "axis": [1, 2]}, "masks", "Tversky"),
+    ("circle", {}, "embeddings", "Circle"),
+    ("circle", {"gamma": 2.0, "margin": 0.25}, "embeddings_3", "Circle"),
+    ("circle", {"gamma": 4.0, "remove_diagonal": False}, "embeddings", "Circle"),
+    ("categorical_generalized_cross_entropy", {"q": 0.5}, "sparse_logits_probs",
+     "CategoricalGeneralizedCrossEntropy"),
+    ("categorical_generalized_cross_entropy", {"q": 0.2}, "sparse_probs_5",
+     "CategoricalGeneralizedCrossEntropy"),
+    ("ctc", {}, "ctc", "CTC"),
 ]
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight", "none"]
 # A crossentropy of a softmax / sigmoid output, as in a model: Keras on TensorFlow then computes

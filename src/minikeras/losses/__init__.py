@@ -1158,3 +1158,12 @@ def object_name(obj):
     if hasattr(obj, "__name__"):
         return _snake_case(obj.__name__)
     return _snake_case(type(obj).__name__)
+
+
+# The families in modules of their own, which build on what is above.
+from minikeras.losses.metric_learning_losses import Circle, circle  # noqa: E402, F401
+from minikeras.losses.noisy_label_losses import (  # noqa: E402, F401
+    CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy,
+)
+from minikeras.losses.overlap_losses import Dice, Tversky, dice, tversky  # noqa: E402, F401
+from minikeras.losses.sequence_losses import CTC, ctc  # noqa: E402, F401
