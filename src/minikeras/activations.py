@@ -38,6 +38,17 @@ _KERAS2_LAYER_NAMES = {"Softmax": "softmax", "ReLU": "relu", "ELU": "elu"}
 # The activations whose output a loss reads on the tape (`Loss._at_logits` takes a
 # crossentropy at their input, the logits): a layer records them as nodes of their own.
 SEEN_BY_LOSSES = ("softmax", "sigmoid")
+# The built-in activations that are not elementwise: they reduce along, or split, an axis.
+_ALONG_AN_AXIS = ("softmax", "log_softmax", "sparsemax", "glu")
+
+
+def _is_elementwise(activation):
+    """Whether `activation` is a built-in elementwise one that a layer may apply itself, to
+    parts of its output (not `linear`, which does nothing, nor those whose node a loss reads)."""
+    name = getattr(activation, "__name__", None)
+    return (getattr(activation, "on_float_array", None) is not None
+            and registry.lookup("activation", name, None) is activation
+            and name not in (*_ALONG_AN_AXIS, *SEEN_BY_LOSSES, "linear"))
 
 
 def _as_float(x):

@@ -393,6 +393,11 @@ def blas_threads_for(batch_size, width):
     that cannot all run wait on each other), within `_thread_budget()`."""
     if batch_size * width < 65536:
         return 1
+    return threads_that_can_run()
+
+
+def threads_that_can_run():
+    """One thread per CPU that is free now, within `_thread_budget()`."""
     budget = _thread_budget()
     return budget if budget == 1 else cpu_budget.threads_that_can_run(budget, _cpus.free())
 

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from minikeras import activations, backend, dtype_policies, tree
-from minikeras.core import tape
+from minikeras.core import parallel, tape
 from minikeras.core.tape import Node
 from minikeras.core.tensor import Tensor, as_array, as_tensor
 from minikeras.core.variables import Variable, standardize_shape  # noqa: F401  (re-exported)
@@ -488,7 +488,8 @@ class Layer:
             if activates:
                 rule = self._recorded_activation(outputs)
                 if rule is not None:  # the activation inside this call's node
-                    activated = np.asarray(self.activation.on_float_array(outputs))
+                    activated = np.asarray(parallel.rowwise(self.activation.on_float_array,
+                                                            outputs))
                     return self._record(inputs, flat, activated, ctx, (rule, outputs))
             outputs = self._record(inputs, flat, outputs, ctx)
         if activates:
@@ -534,7 +535,7 @@ class Layer:
             rule, z = activation
 
             def vjp(grad, grads):
-                return (self.backward(ctx, rule(z, outputs, grad), grads),)
+                return (self.backward(ctx, parallel.rowwise(rule, z, outputs, grad), grads),)
         elif kind in _STRUCTURES:
             def vjp(grad, grads):
                 return tree.flatten(self.backward(ctx, grad, grads))

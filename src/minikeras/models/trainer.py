@@ -397,7 +397,7 @@ class Trainer:
             initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
             epoch_logs = None
             try:
-                with _blas_threads_for(self, batches):
+                with _threads_for(self, batches):
                     for epoch in range(initial_epoch, epochs):
                         self.reset_metrics()
                         callback_list.on_epoch_begin(epoch)
@@ -817,9 +817,20 @@ def _widest_layer(model):
     return max((w.value.shape[-1] for w in model.weights if w.value.ndim >= 2), default=1)
 
 
-def _blas_threads_for(model, batches):
-    """A context using the BLAS thread count worth having for this model's matrices."""
+@contextlib.contextmanager
+def _threads_for(model, batches):
+    """A block using the CPUs worth using for this model's steps: BLAS threads for products
+    wide enough to share, else one BLAS thread and the batch's parts shared between threads
+    (`core.parallel`: convolutions and pooling, whose products are narrow and their
+    temporaries large). Either way, no more threads than CPUs free."""
     from minikeras import backend
+    from minikeras.core import parallel
 
     size = getattr(batches, "batch_size", None) or 32
-    return backend.blas_threads(backend.blas_threads_for(size, _widest_layer(model)))
+    threads = backend.blas_threads_for(size, _widest_layer(model))
+    if threads > 1:
+        with backend.blas_threads(threads):
+            yield
+        return
+    with backend.blas_threads(1), parallel.sharing(backend.threads_that_can_run()):
+        yield

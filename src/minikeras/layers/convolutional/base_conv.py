@@ -2,10 +2,13 @@
 arguments and checks, and the grouped product `im2col(x) @ kernel` with its adjoints."""
 
 import contextlib
+import math
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
 from minikeras import activations, backend, constraints, initializers, regularizers
+from minikeras.core import parallel
 from minikeras.layers import spatial, windows
 from minikeras.layers.spatial import SpatialLayer
 
@@ -35,35 +38,111 @@ def product_threads(rows, width):
     return contextlib.nullcontext()
 
 
-def convolve(x, kernel, g, groups=1):
-    """`(outputs (batch, *output, filters), cols)` of the convolution of channels-last `x`;
-    `cols` is what `convolve_backward` needs."""
-    cols = windows.im2col(x, g, groups)
-    with product_threads(cols.shape[1], kernel.shape[-1]):
-        out = stacked_matmul(cols, grouped_kernel(kernel, groups))  # (groups, rows, f/groups)
-    out = out[0] if groups == 1 else out.transpose(1, 0, 2).reshape(out.shape[1], -1)
-    return out.reshape(x.shape[0], *g.output, kernel.shape[-1]), cols
+class Convolved(NamedTuple):
+    """What `convolve_backward` needs of a `convolve` call."""
+
+    slices: list  # the parts of the batch
+    cols: list  # each part's im2col rows (groups, rows, taps * channels // groups)
+    activation: Optional[Callable]  # the (built-in) activation applied in the parts, or None
+    pre_activation: Optional[np.ndarray]  # its input (batch, positions, filters)
+    outputs: np.ndarray  # the outputs (batch, positions, filters)
 
 
-def convolve_backward(grad, cols, kernel, g, input_shape, groups, kernel_grad_out=None,
-                      want_kernel=True, want_input=True):
-    """`(kernel gradient, input gradient)` of `convolve` from its output gradient `grad`
-    (channels-last); either may be skipped (None)."""
-    filters = kernel.shape[-1]
-    rows = cols.shape[1]
-    grad_g = grad.reshape(rows, groups, filters // groups).transpose(1, 0, 2)
-    kernel_grad = input_grad = None
-    if want_kernel:
+def convolve(x, kernel, g, groups=1, bias=None, activation=None):
+    """`(outputs (batch, *output, filters), Convolved)` of the convolution of channels-last
+    `x`, plus `bias` and through `activation` if given (a built-in elementwise activation,
+    see `activations._is_elementwise`). The batch is computed in parts (`core.parallel`): a
+    few images' im2col rows stay in cache from their copy to their product, their activation,
+    and their gradient's."""
+    batch, filters = x.shape[0], kernel.shape[-1]
+    positions = math.prod(g.output)
+    grouped = grouped_kernel(kernel, groups)
+    dtype = x.dtype if x.dtype == kernel.dtype else np.result_type(x.dtype, kernel.dtype)
+    linear = np.empty((batch, positions, filters), dtype)
+    slices = parallel.parts(batch, positions * grouped.shape[0] * grouped.shape[1]
+                            * x.dtype.itemsize)
+    # Parts activate their own rows; one part (a small batch) activates after its product.
+    activated = None if activation is None or len(slices) == 1 else np.empty_like(linear)
+
+    def convolve_part(part):
+        cols = windows.im2col(x[part], g, groups)
+        rows = linear[part].reshape(-1, filters)
         if groups == 1:
-            out = None if kernel_grad_out is None else kernel_grad_out.reshape(1, -1, filters)
-            kernel_grad = stacked_matmul(cols.transpose(0, 2, 1), grad_g, out=out)
+            np.matmul(cols[0], grouped[0], out=rows)
         else:
-            kernel_grad = np.matmul(cols.transpose(0, 2, 1), grad_g).transpose(1, 0, 2)
+            rows[...] = np.matmul(cols, grouped).transpose(1, 0, 2).reshape(rows.shape)
+        if bias is not None:
+            rows += bias
+        if activated is not None:
+            activated[part] = activation.on_float_array(linear[part])
+        return cols
+
+    with product_threads(positions * min(batch, slices[0].stop), filters):
+        cols = parallel.run(convolve_part, slices)
+    if activation is None:
+        out = linear
+    else:
+        out = activated if activated is not None else activation.on_float_array(linear)
+    convolved = Convolved(slices, cols, activation,
+                          None if activation is None else linear, out)
+    return out.reshape(batch, *g.output, filters), convolved
+
+
+def convolve_backward(grad, convolved, kernel, g, input_shape, groups, kernel_grad_out=None,
+                      want_kernel=True, want_input=True, bias_grad_out=None, want_bias=False):
+    """`(kernel gradient, input gradient, bias gradient)` of `convolve` from its output
+    gradient `grad` (channels-last) and the `Convolved` it returned; each may be skipped
+    (None). Part by part: the gradient through the activation, the part's input gradient,
+    and its shares of the kernel's and the bias', summed in the parts' order."""
+    slices, cols, activation, pre_activation, outputs = convolved
+    filters = kernel.shape[-1]
+    per_group = grouped_kernel(kernel, groups).transpose(0, 2, 1) if want_input else None
+    input_grad = np.empty(input_shape, grad.dtype) if want_input else None
+    grad = grad.reshape(outputs.shape)
+    # One part writes the kernel's gradient straight into the caller's buffer.
+    direct = len(slices) == 1 and kernel_grad_out is not None and groups == 1
+
+    def backward_part(index):
+        part, part_cols = slices[index], cols[index]
+        part_grad = grad[part]
+        if activation is not None:
+            part_grad = activation.backward(pre_activation[part], outputs[part], part_grad)
+        flat = part_grad.reshape(-1, filters)
+        bias_share = np.sum(flat, axis=0) if want_bias else None
+        grad_g = flat.reshape(-1, groups, filters // groups).transpose(1, 0, 2)
+        kernel_share = None
+        if want_kernel:
+            out = kernel_grad_out.reshape(1, -1, filters) if direct else None
+            kernel_share = stacked_matmul(part_cols.transpose(0, 2, 1), grad_g, out=out)
+        if want_input:
+            dcols = stacked_matmul(grad_g, per_group)
+            input_grad[part] = windows.col2im(dcols, g, part.stop - part.start,
+                                              input_shape[-1], groups)
+        return kernel_share, bias_share
+
+    shares = parallel.run(backward_part, range(len(slices)))
+    kernel_grad = bias_grad = None
+    if want_kernel:
+        kernel_grad = _summed([share for share, _ in shares])
+        if groups != 1:
+            kernel_grad = kernel_grad.transpose(1, 0, 2)
         kernel_grad = kernel_grad.reshape(kernel.shape)
-    if want_input:
-        dcols = stacked_matmul(grad_g, grouped_kernel(kernel, groups).transpose(0, 2, 1))
-        input_grad = windows.col2im(dcols, g, input_shape[0], input_shape[-1], groups)
-    return kernel_grad, input_grad
+        if kernel_grad_out is not None and not direct:
+            kernel_grad_out[...] = kernel_grad
+            kernel_grad = kernel_grad_out
+    if want_bias:
+        bias_grad = _summed([share for _, share in shares])
+        if bias_grad_out is not None:
+            bias_grad_out[...] = bias_grad
+            bias_grad = bias_grad_out
+    return kernel_grad, input_grad, bias_grad
+
+
+def _summed(shares):
+    total = shares[0]
+    for share in shares[1:]:
+        total += share
+    return total
 
 
 # The size standing for an unknown spatial size while output sizes are computed (then None).
@@ -91,6 +170,7 @@ class BaseConv(SpatialLayer):
     _saves_built_weights_only = True  # see `Layer.save_own_variables`
 
     _activation_after_forward = True
+    _fuses_activation = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
@@ -107,6 +187,11 @@ class BaseConv(SpatialLayer):
         self.groups = groups
         self._set_output_arguments(activation, use_bias, bias_initializer, bias_regularizer,
                                    bias_constraint)
+        # A built-in elementwise activation runs inside the convolution's parts, in cache, if
+        # this class's forward is `convolve`'s; any other after `forward`, by `Layer.call`.
+        self._fuses_activation = (type(self).forward is BaseConv.forward
+                                  and activations._is_elementwise(self.activation))
+        self._activation_after_forward = not self._fuses_activation
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
@@ -188,9 +273,10 @@ class BaseConv(SpatialLayer):
     def forward(self, inputs, training=False):
         x = spatial.to_channels_last(inputs, self.data_format)
         g = self._geometry(x.shape[1:-1])
-        out, cols = convolve(x, self._kernel.value, g, self.groups)
-        out = self._add_bias(out)
-        return spatial.from_channels_last(out, self.data_format), (cols, g, x.shape)
+        bias = None if self._bias is None else self._bias.value
+        activation = self.activation if self._fuses_activation else None
+        out, convolved = convolve(x, self._kernel.value, g, self.groups, bias, activation)
+        return spatial.from_channels_last(out, self.data_format), (convolved, g, x.shape)
 
     def _add_bias(self, out):
         if self._bias is not None:
@@ -198,16 +284,19 @@ class BaseConv(SpatialLayer):
         return out
 
     def backward(self, ctx, grad, grads):
-        cols, g, input_shape = ctx
+        convolved, g, input_shape = ctx
         grad = spatial.to_channels_last(grad, self.data_format)
-        self._bias_gradient(grad, grads)
-        kernel = self._kernel
-        kernel_grad, input_grad = convolve_backward(
-            grad, cols, kernel.value, g, input_shape, self.groups,
+        kernel, bias = self._kernel, self._bias
+        want_bias = bias is not None and grads.wants(bias)
+        kernel_grad, input_grad, bias_grad = convolve_backward(
+            grad, convolved, kernel.value, g, input_shape, self.groups,
             kernel_grad_out=grads.buffer(kernel) if grads.wants(kernel) else None,
-            want_kernel=grads.wants(kernel), want_input=grads.needs_input)
+            want_kernel=grads.wants(kernel), want_input=grads.needs_input,
+            bias_grad_out=grads.buffer(bias) if want_bias else None, want_bias=want_bias)
         if kernel_grad is not None:
             grads.add(kernel, kernel_grad)
+        if bias_grad is not None:
+            grads.add(bias, bias_grad)
         return None if input_grad is None else spatial.from_channels_last(
             input_grad, self.data_format)
 

@@ -28,7 +28,7 @@ def depthwise(x, depthwise_kernel, g):
 
 def depthwise_backward(grad, cols, depthwise_kernel, g, input_shape, grads, variable):
     """The input gradient of `depthwise` (or None); adds the kernel's gradient to `grads`."""
-    kernel_grad, input_grad = convolve_backward(
+    kernel_grad, input_grad, _ = convolve_backward(
         grad, cols, as_grouped(depthwise_kernel), g, input_shape, depthwise_kernel.shape[-2],
         want_kernel=grads.wants(variable), want_input=grads.needs_input)
     if kernel_grad is not None:

@@ -1,8 +1,11 @@
 """The base of `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D`: windows of the input reduced
 to their maximum or mean, one vectorized pass per offset in the window."""
 
+import math
+
 import numpy as np
 
+from minikeras.core import parallel
 from minikeras.layers import spatial, windows
 from minikeras.layers.spatial import SpatialLayer
 
@@ -35,12 +38,33 @@ class BasePooling(SpatialLayer):
     def forward(self, inputs, training=False):
         x = spatial.to_channels_last(inputs, self.data_format)
         g = self._geometry(x.shape[1:-1])
-        out, ctx = self._pool(x, g)
-        return spatial.from_channels_last(out, self.data_format), ctx
+        # Parts of the batch, pooled in cache and shared between threads (`core.parallel`):
+        # an image's temporaries are its padded input and, backward, its padded gradient.
+        slices = parallel.parts(x.shape[0], 2 * math.prod(g.padded) * x.shape[-1]
+                                * x.dtype.itemsize)
+        if len(slices) == 1:
+            out, ctx = self._pool(x, g)
+            contexts = [ctx]
+        else:
+            pooled = parallel.run(lambda part: self._pool(x[part], g), slices)
+            out = np.concatenate([out for out, _ in pooled])
+            contexts = [ctx for _, ctx in pooled]
+        return spatial.from_channels_last(out, self.data_format), (slices, contexts, x.shape)
 
     def backward(self, ctx, grad, grads):
+        slices, contexts, input_shape = ctx
         grad = spatial.to_channels_last(grad, self.data_format)
-        return spatial.from_channels_last(self._unpool(ctx, grad), self.data_format)
+        if len(slices) == 1:
+            input_grad = self._unpool(contexts[0], grad)
+        else:
+            input_grad = np.empty(input_shape, grad.dtype)
+
+            def unpool_part(index):
+                part = slices[index]
+                input_grad[part] = self._unpool(contexts[index], grad[part])
+
+            parallel.run(unpool_part, range(len(slices)))
+        return spatial.from_channels_last(input_grad, self.data_format)
 
     def compute_output_shape(self, input_shape):
         batch, spatial_shape, channels = spatial.split_shape(input_shape, self.data_format)
