@@ -8,6 +8,7 @@ _HOMES = {
     ".identity": ("Identity",),
     ".lambda_layer": ("Lambda",),
     ".masking": ("Masking",),
+    ".wrapper": ("Wrapper",),
     ".tf_op_layer": (),  # registers Keras 2 files' TFOpLambda and SlicingOpLambda
 }
 __all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)
