@@ -104,6 +104,14 @@ LAYERS = {
         axis=[2, 1], gamma_initializer="random_normal", **kw), (2, 3, 4), 2),
     "layer_norm_middle_axis_no_center": (lambda **kw: layers.LayerNormalization(
         axis=1, center=False, **kw), (2, 3, 4), 1),
+    "rms_norm": (lambda **kw: layers.RMSNormalization(**kw), (3, 5), 1),
+    "rms_norm_axes": (lambda **kw: layers.RMSNormalization(axis=[2, 1], epsilon=1e-3, **kw),
+                      (2, 3, 4), 1),
+    "spectral_norm_dense": (lambda **kw: layers.SpectralNormalization(
+        layers.Dense(3, dtype=kw.get("dtype")), **kw), (4, 5), 3),
+    "spectral_norm_conv2d": (lambda **kw: layers.SpectralNormalization(
+        layers.Conv2D(2, 2, use_bias=False, dtype=kw.get("dtype")), power_iterations=3, **kw),
+        (2, 4, 4, 3), 2),
     "unit_norm": (lambda **kw: layers.UnitNormalization(**kw), (3, 5), 0),
     "unit_norm_axes": (lambda **kw: layers.UnitNormalization([1, 2], **kw), (2, 3, 4), 0),
     "group_norm": (lambda **kw: layers.GroupNormalization(
@@ -205,6 +213,10 @@ LAYERS = {
     "dot_normalize": (lambda **kw: layers.Dot(axes=-1, normalize=True, **kw), [(3, 2, 4), (3, 4)], 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
+# Their training calls change their weights (SpectralNormalization assigns the normalized
+# kernel, as Keras does): no finite differences of the whole call (the gradient is the
+# wrapped layer's at the normalized kernel, tested on its own).
+STATEFUL_IN_TRAINING = {"spectral_norm_dense", "spectral_norm_conv2d"}
 # Random in training: no finite differences (each call draws anew).
 RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spatial_dropout1d",
           "spatial_dropout2d", "spatial_dropout3d", "random_crop", "random_flip",
@@ -295,7 +307,7 @@ def tape_gradients(layer, xs, upstreams, interleave=False):
 
 
 @pytest.mark.parametrize("calls", [1, 2])
-@pytest.mark.parametrize("name", [n for n in LAYERS if n not in RANDOM])
+@pytest.mark.parametrize("name", [n for n in LAYERS if n not in RANDOM | STATEFUL_IN_TRAINING])
 def test_gradients_match_finite_differences(name, calls):
     """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64: one call,
     or the same layer called twice (each call's gradient is its own, and the weights' sum);

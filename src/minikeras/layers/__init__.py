@@ -32,7 +32,8 @@ _HOMES = {
         "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     ),
     ".normalization": (
-        "BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization",
+        "BatchNormalization", "GroupNormalization", "LayerNormalization", "RMSNormalization",
+        "SpectralNormalization", "UnitNormalization",
     ),
     ".pooling": (
         "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
