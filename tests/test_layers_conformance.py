@@ -20,6 +20,16 @@ LAYERS = {
         3, activation="elu", kernel_regularizer="l2", bias_regularizer="l1",
         activity_regularizer="l2", kernel_constraint="max_norm", **kw), (4, 5), 2),
     "dense_custom_activation": (lambda **kw: layers.Dense(3, activation=lambda x: x * x, **kw), (4, 5), 2),
+    "einsum_dense": (lambda **kw: layers.EinsumDense("ab,bc->ac", 3, bias_axes="c", **kw),
+                     (4, 5), 2),
+    "einsum_dense_two_bias_axes": (lambda **kw: layers.EinsumDense(
+        "abc,cde->abde", (3, 2, 4), bias_axes="be", activation="tanh", **kw), (2, 3, 5), 2),
+    "einsum_dense_ellipsis": (lambda **kw: layers.EinsumDense(
+        "...b,bc->...c", 4, kernel_regularizer="l2", **kw), (2, 3, 5), 1),
+    "einsum_dense_right_ellipsis": (lambda **kw: layers.EinsumDense(
+        "ab...,bc->ac...", 4, bias_axes="c", activation="softmax", **kw), (2, 3, 5), 2),
+    "einsum_dense_summed_input_axis": (lambda **kw: layers.EinsumDense(
+        "abc,cd->ad", 4, bias_axes="d", **kw), (2, 3, 5), 2),
     "activation": (lambda **kw: layers.Activation("softplus", **kw), (4, 5), 0),
     "softmax": (lambda **kw: layers.Softmax(**kw), (4, 5), 0),
     "flatten": (lambda **kw: layers.Flatten(**kw), (2, 3, 4), 0),

@@ -22,7 +22,7 @@ _HOMES = {
         "Convolution3D", "Convolution3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
         "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
     ),
-    ".core": ("Embedding", "Identity", "Lambda", "Masking", "Wrapper"),
+    ".core": ("EinsumDense", "Embedding", "Identity", "Lambda", "Masking", "Wrapper"),
     ".dense": ("Dense",),
     ".dropout": ("Dropout",),
     ".input_layer": ("Input", "InputLayer", "KerasTensor"),

@@ -4,6 +4,7 @@
 from minikeras.utils.lazy_names import lazy_names
 
 _HOMES = {
+    ".einsum_dense": ("EinsumDense",),
     ".embedding": ("Embedding",),
     ".identity": ("Identity",),
     ".lambda_layer": ("Lambda",),
