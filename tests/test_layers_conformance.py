@@ -83,6 +83,18 @@ LAYERS = {
                           (2, 5, 6, 2), 0),
     "average_pooling3d_same_cf": (lambda **kw: layers.AveragePooling3D(
         2, padding="same", data_format="channels_first", **kw), (1, 2, 3, 5, 3), 0),
+    "adaptive_average_pooling1d": (lambda **kw: layers.AdaptiveAveragePooling1D(3, **kw),
+                                   (2, 7, 3), 0),
+    "adaptive_average_pooling2d_cf": (lambda **kw: layers.AdaptiveAveragePooling2D(
+        (2, 3), data_format="channels_first", **kw), (2, 2, 5, 7), 0),
+    "adaptive_average_pooling3d": (lambda **kw: layers.AdaptiveAveragePooling3D((2, 1, 3), **kw),
+                                   (1, 4, 3, 5, 2), 0),
+    "adaptive_max_pooling1d_cf": (lambda **kw: layers.AdaptiveMaxPooling1D(
+        4, data_format="channels_first", **kw), (2, 3, 7), 0),
+    "adaptive_max_pooling2d": (lambda **kw: layers.AdaptiveMaxPooling2D((3, 2), **kw),
+                               (2, 7, 5, 2), 0),
+    "adaptive_max_pooling3d_larger": (lambda **kw: layers.AdaptiveMaxPooling3D(3, **kw),
+                                      (1, 2, 3, 4, 2), 0),
     "global_average_pooling2d": (lambda **kw: layers.GlobalAveragePooling2D(**kw),
                                  (2, 3, 4, 5), 0),
     "global_max_pooling2d_keepdims": (lambda **kw: layers.GlobalMaxPooling2D(
