@@ -20,6 +20,16 @@ LAYERS = {
         3, activation="elu", kernel_regularizer="l2", bias_regularizer="l1",
         activity_regularizer="l2", kernel_constraint="max_norm", **kw), (4, 5), 2),
     "dense_custom_activation": (lambda **kw: layers.Dense(3, activation=lambda x: x * x, **kw), (4, 5), 2),
+    "einsum_dense": (lambda **kw: layers.EinsumDense("ab,bc->ac", 3, bias_axes="c", **kw),
+                     (4, 5), 2),
+    "einsum_dense_two_bias_axes": (lambda **kw: layers.EinsumDense(
+        "abc,cde->abde", (3, 2, 4), bias_axes="be", activation="tanh", **kw), (2, 3, 5), 2),
+    "einsum_dense_ellipsis": (lambda **kw: layers.EinsumDense(
+        "...b,bc->...c", 4, kernel_regularizer="l2", **kw), (2, 3, 5), 1),
+    "einsum_dense_right_ellipsis": (lambda **kw: layers.EinsumDense(
+        "ab...,bc->ac...", 4, bias_axes="c", activation="softmax", **kw), (2, 3, 5), 2),
+    "einsum_dense_summed_input_axis": (lambda **kw: layers.EinsumDense(
+        "abc,cd->ad", 4, bias_axes="d", **kw), (2, 3, 5), 2),
     "activation": (lambda **kw: layers.Activation("softplus", **kw), (4, 5), 0),
     "softmax": (lambda **kw: layers.Softmax(**kw), (4, 5), 0),
     "flatten": (lambda **kw: layers.Flatten(**kw), (2, 3, 4), 0),
@@ -73,6 +83,18 @@ LAYERS = {
                           (2, 5, 6, 2), 0),
     "average_pooling3d_same_cf": (lambda **kw: layers.AveragePooling3D(
         2, padding="same", data_format="channels_first", **kw), (1, 2, 3, 5, 3), 0),
+    "adaptive_average_pooling1d": (lambda **kw: layers.AdaptiveAveragePooling1D(3, **kw),
+                                   (2, 7, 3), 0),
+    "adaptive_average_pooling2d_cf": (lambda **kw: layers.AdaptiveAveragePooling2D(
+        (2, 3), data_format="channels_first", **kw), (2, 2, 5, 7), 0),
+    "adaptive_average_pooling3d": (lambda **kw: layers.AdaptiveAveragePooling3D((2, 1, 3), **kw),
+                                   (1, 4, 3, 5, 2), 0),
+    "adaptive_max_pooling1d_cf": (lambda **kw: layers.AdaptiveMaxPooling1D(
+        4, data_format="channels_first", **kw), (2, 3, 7), 0),
+    "adaptive_max_pooling2d": (lambda **kw: layers.AdaptiveMaxPooling2D((3, 2), **kw),
+                               (2, 7, 5, 2), 0),
+    "adaptive_max_pooling3d_larger": (lambda **kw: layers.AdaptiveMaxPooling3D(3, **kw),
+                                      (1, 2, 3, 4, 2), 0),
     "global_average_pooling2d": (lambda **kw: layers.GlobalAveragePooling2D(**kw),
                                  (2, 3, 4, 5), 0),
     "global_max_pooling2d_keepdims": (lambda **kw: layers.GlobalMaxPooling2D(
@@ -104,6 +126,14 @@ LAYERS = {
         axis=[2, 1], gamma_initializer="random_normal", **kw), (2, 3, 4), 2),
     "layer_norm_middle_axis_no_center": (lambda **kw: layers.LayerNormalization(
         axis=1, center=False, **kw), (2, 3, 4), 1),
+    "rms_norm": (lambda **kw: layers.RMSNormalization(**kw), (3, 5), 1),
+    "rms_norm_axes": (lambda **kw: layers.RMSNormalization(axis=[2, 1], epsilon=1e-3, **kw),
+                      (2, 3, 4), 1),
+    "spectral_norm_dense": (lambda **kw: layers.SpectralNormalization(
+        layers.Dense(3, dtype=kw.get("dtype")), **kw), (4, 5), 3),
+    "spectral_norm_conv2d": (lambda **kw: layers.SpectralNormalization(
+        layers.Conv2D(2, 2, use_bias=False, dtype=kw.get("dtype")), power_iterations=3, **kw),
+        (2, 4, 4, 3), 2),
     "unit_norm": (lambda **kw: layers.UnitNormalization(**kw), (3, 5), 0),
     "unit_norm_axes": (lambda **kw: layers.UnitNormalization([1, 2], **kw), (2, 3, 4), 0),
     "group_norm": (lambda **kw: layers.GroupNormalization(
@@ -205,6 +235,10 @@ LAYERS = {
     "dot_normalize": (lambda **kw: layers.Dot(axes=-1, normalize=True, **kw), [(3, 2, 4), (3, 4)], 0),
 }
 SERIALIZABLE = [name for name in LAYERS if name != "dense_custom_activation"]
+# Their training calls change their weights (SpectralNormalization assigns the normalized
+# kernel, as Keras does): no finite differences of the whole call (the gradient is the
+# wrapped layer's at the normalized kernel, tested on its own).
+STATEFUL_IN_TRAINING = {"spectral_norm_dense", "spectral_norm_conv2d"}
 # Random in training: no finite differences (each call draws anew).
 RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spatial_dropout1d",
           "spatial_dropout2d", "spatial_dropout3d", "random_crop", "random_flip",
@@ -295,7 +329,7 @@ def tape_gradients(layer, xs, upstreams, interleave=False):
 
 
 @pytest.mark.parametrize("calls", [1, 2])
-@pytest.mark.parametrize("name", [n for n in LAYERS if n not in RANDOM])
+@pytest.mark.parametrize("name", [n for n in LAYERS if n not in RANDOM | STATEFUL_IN_TRAINING])
 def test_gradients_match_finite_differences(name, calls):
     """d(sum_i sum(upstream_i * layer(x_i)))/d(each x_i and each weight), in float64: one call,
     or the same layer called twice (each call's gradient is its own, and the weights' sum);

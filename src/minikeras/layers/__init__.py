@@ -22,7 +22,7 @@ _HOMES = {
         "Convolution3D", "Convolution3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
         "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
     ),
-    ".core": ("Embedding", "Identity", "Lambda", "Masking"),
+    ".core": ("EinsumDense", "Embedding", "Identity", "Lambda", "Masking", "Wrapper"),
     ".dense": ("Dense",),
     ".dropout": ("Dropout",),
     ".input_layer": ("Input", "InputLayer", "KerasTensor"),
@@ -32,9 +32,12 @@ _HOMES = {
         "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     ),
     ".normalization": (
-        "BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization",
+        "BatchNormalization", "GroupNormalization", "LayerNormalization", "RMSNormalization",
+        "SpectralNormalization", "UnitNormalization",
     ),
     ".pooling": (
+        "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+        "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
         "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
         "AvgPool3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
         "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",

@@ -19,7 +19,7 @@ from minikeras.ops.core import cast
 from minikeras.ops.linalg import norm
 from minikeras.ops.math import rsqrt
 from minikeras.ops.numpy import (
-    abs, clip, concatenate, cumsum, einsum, exp, expm1, flip, log, log1p, log10, logaddexp, max,
+    abs, clip, concatenate, cumsum, einsum, exp, expm1, flip, log, log1p, log10, logaddexp,
     maximum, mean, minimum, pad, reshape, sort, split, sqrt, square, squeeze, sum, take,
     take_along_axis, tanh, transpose, var, where,
 )
@@ -557,32 +557,26 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     return _layer_op(layer, inputs)
 
 
-def _adaptive_pool(inputs, output_size, data_format, reduce):
-    """`reduce` (max or mean) over the windows that split each spatial axis of `inputs` into
-    `output_size` nearly equal parts, window i covering `[floor(i n / out), ceil((i + 1) n /
-    out))`; one axis after the other, each window's reduction an op of the tape."""
-    (x,) = _promote(inputs, floating=True)
-    rank = x.ndim - 2
-    sizes = (output_size,) * rank if isinstance(output_size, int) else tuple(output_size)
-    first = 2 if backend.standardize_data_format(data_format) == "channels_first" else 1
-    for axis, out in zip(range(first, first + rank), sizes):
-        n = x.shape[axis]
-        parts = [reduce(take(x, np.arange(i * n // out, -(-(i + 1) * n // out)), axis=axis),
-                        axis=axis, keepdims=True) for i in range(out)]
-        x = concatenate(parts, axis=axis)
-    return x
+def _adaptive_pool(inputs, output_size, data_format, family):
+    """`family`'s layer (`AdaptiveAveragePoolingND` or `AdaptiveMaxPoolingND`) on `inputs`:
+    the windows that split each spatial axis into `output_size` nearly equal parts, window i
+    covering `[floor(i n / out), ceil((i + 1) n / out))`; one node of the tape."""
+    rank = _rank(inputs)
+    layer = _layer_class(family, rank)(
+        output_size, data_format=data_format, dtype=_dtype_of(inputs), name="adaptive_pool")
+    return _layer_op(layer, inputs)
 
 
 def adaptive_average_pool(inputs, output_size, data_format=None):
     """The mean of each of the `output_size` windows that split the spatial axes of `inputs`
     as evenly as may be (PyTorch's adaptive pooling)."""
-    return _adaptive_pool(inputs, output_size, data_format, mean)
+    return _adaptive_pool(inputs, output_size, data_format, "AdaptiveAveragePoolingND")
 
 
 def adaptive_max_pool(inputs, output_size, data_format=None):
     """The maximum of each of the `output_size` windows that split the spatial axes of
     `inputs` as evenly as may be (PyTorch's adaptive pooling)."""
-    return _adaptive_pool(inputs, output_size, data_format, max)
+    return _adaptive_pool(inputs, output_size, data_format, "AdaptiveMaxPoolingND")
 
 
 def _pair(value):

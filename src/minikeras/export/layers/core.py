@@ -128,3 +128,14 @@ for _class, _why in (
 
 def output_shape(layer, graph, x):
     return tuple(layer.compute_output_shape(graph.shape(x)))
+
+
+@register_converter(layers.EinsumDense)
+def _einsum_dense(layer, graph, x):
+    """ONNX's `Einsum` on the layer's equation, then the bias and the activation."""
+    y = graph.op("Einsum", x, graph.constant(layer.kernel.numpy(), f"{layer.name}/kernel"),
+                 equation=layer.equation, hint=layer.name)
+    if layer.bias is not None:
+        y = graph.op("Add", y, graph.constant(layer.bias.numpy(), f"{layer.name}/bias"),
+                     hint=layer.name)
+    return convert_activation(layer.activation, graph, y, output_shape(layer, graph, x))

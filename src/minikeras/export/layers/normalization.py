@@ -1,11 +1,12 @@
 """Converters of the normalization layers, at inference: BatchNormalization from its moving
-statistics, LayerNormalization, GroupNormalization and UnitNormalization from the values'
-own moments, computed as minikeras computes them."""
+statistics, LayerNormalization, GroupNormalization, UnitNormalization and RMSNormalization
+from the values' own moments, computed as minikeras computes them; SpectralNormalization as
+the layer it wraps."""
 
 import numpy as np
 
 from minikeras import layers
-from minikeras.export.graph import register_converter
+from minikeras.export.graph import convert_layer, register_converter
 from minikeras.layers.normalization.unit_normalization import _EPSILON as UNIT_EPSILON
 
 
@@ -94,3 +95,20 @@ def _unit_normalization(layer, graph, x):
     inv = graph.op("Min", graph.op("Reciprocal", graph.op("Sqrt", square_sum)),
                    graph.constant(1.0 / UNIT_EPSILON))
     return graph.op("Mul", x, inv, hint=layer.name)
+
+
+@register_converter(layers.RMSNormalization)
+def _rms_normalization(layer, graph, x):
+    """`x / sqrt(mean(x^2) + epsilon) * scale`, the scale broadcast as the layer does."""
+    mean_square = graph.op("ReduceMean", graph.op("Mul", x, x), graph.axes(*layer.axis),
+                           keepdims=1)
+    inv = graph.op("Reciprocal", graph.op("Sqrt", graph.op(
+        "Add", mean_square, graph.constant(layer.epsilon))))
+    return graph.op("Mul", graph.op("Mul", x, inv),
+                    graph.constant(layer.scale.numpy(), f"{layer.name}/scale"), hint=layer.name)
+
+
+@register_converter(layers.SpectralNormalization)
+def _spectral_normalization(layer, graph, x):
+    """At inference the wrapped layer on its kernel as it is."""
+    return convert_layer(layer.layer, graph, x)

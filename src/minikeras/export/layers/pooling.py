@@ -1,10 +1,14 @@
 """Converters of the pooling layers: windowed max and average (1D to 3D, TensorFlow's
-padding: "same" averages over the positions inside the input only), and global pooling."""
+padding: "same" averages over the positions inside the input only), global pooling, and
+adaptive pooling (for spatial sizes known at export)."""
 
 from minikeras import layers
 from minikeras.export.graph import register_converter
 from minikeras.export.layers.convolutional import (
     from_channels_first, to_channels_first, window_padding,
+)
+from minikeras.layers.pooling.adaptive_pooling import (
+    BaseAdaptiveMaxPooling, BaseAdaptivePooling, adaptive_bins,
 )
 from minikeras.layers.pooling.base_pooling import BaseAveragePooling, BaseMaxPooling
 from minikeras.layers.pooling.global_pooling import (
@@ -62,3 +66,17 @@ def _global_average_1d(layer, graph, x, mask=None):
 def _global_max_1d(layer, graph, x):
     return _global("ReduceMax", layer, graph, x, [layer._steps_axis])
 
+
+
+@register_converter(BaseAdaptivePooling)
+def _adaptive_pooling(layer, graph, x):
+    """Each spatial axis in turn: every window sliced, reduced, and the results joined."""
+    reduce = "ReduceMax" if isinstance(layer, BaseAdaptiveMaxPooling) else "ReduceMean"
+    shape = graph.shape(x)
+    first = 2 if layer.data_format == "channels_first" else 1
+    for axis, out in zip(range(first, first + layer.rank), layer.output_size):
+        windows = [graph.op(reduce, graph.op("Slice", x, graph.ints([start]), graph.ints([stop]),
+                                             graph.axes(axis)), graph.axes(axis), keepdims=1)
+                   for start, stop in adaptive_bins(shape[axis], out)]
+        x = windows[0] if len(windows) == 1 else graph.op("Concat", *windows, axis=axis)
+    return x

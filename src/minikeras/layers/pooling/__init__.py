@@ -3,6 +3,10 @@
 from minikeras.utils.lazy_names import lazy_names
 
 _HOMES = {
+    ".adaptive_pooling": (
+        "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+        "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+    ),
     ".average_pooling": (
         "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
         "AvgPool3D",

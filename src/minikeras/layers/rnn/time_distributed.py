@@ -2,11 +2,12 @@
 
 from minikeras import ops
 from minikeras.layers.base import Layer
+from minikeras.layers.core.wrapper import Wrapper
 from minikeras.saving import registry
 
 
 @registry.register("layer", module="keras.layers")
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every slice `inputs[:, t]` of `(batch, timesteps, ...)` inputs.
 
     The steps are computed as one call of `layer` on `(batch * timesteps, ...)`; a layer with
@@ -15,6 +16,8 @@ class TimeDistributed(Layer):
 
     Args:
         layer: the layer to apply.
+
+    A `Wrapper`: its config holds the layer's.
     """
 
     _single_input = True
@@ -25,8 +28,7 @@ class TimeDistributed(Layer):
                 "Please initialize `TimeDistributed` layer with a `keras.layers.Layer` "
                 f"instance. Received: {layer}"
             )
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _child_input_shape(self, input_shape):
@@ -38,9 +40,7 @@ class TimeDistributed(Layer):
         return (input_shape[0], *input_shape[2:])
 
     def build(self, input_shape):
-        if not self.layer.built:
-            self.layer._path_prefix = f"{self._path_prefix}{self.name}/"
-            self.layer._build_for(self._child_input_shape(tuple(input_shape)))
+        self._build_layer(self._child_input_shape(tuple(input_shape)))
 
     def compute_output_shape(self, input_shape):
         child = self.layer.compute_output_shape(self._child_input_shape(tuple(input_shape)))
@@ -83,12 +83,3 @@ class TimeDistributed(Layer):
                 "first two dimensions. Expected mask shape prefix: "
                 f"({inputs.shape[0]}, {inputs.shape[1]})."
             )
-
-    def get_config(self):
-        return {**super().get_config(), "layer": registry.serialize(self.layer)}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = registry.deserialize("layer", config.pop("layer"), custom_objects)
-        return cls(layer, **config)
