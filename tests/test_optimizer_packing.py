@@ -324,3 +324,13 @@ def test_a_hyperparameter_changed_between_steps_reaches_the_packed_update(
     assert_same_state(packed, per_variable)
     unchanged = trained(make(case), True, monkeypatch)
     assert not all(np.array_equal(a, b) for a, b in zip(state(unchanged), state(packed)))
+
+
+def test_an_update_may_split_where_fit_shares_its_work_between_threads():
+    from minikeras.core import parallel
+
+    optimizer = keras.optimizers.Adam()
+    with backend.blas_threads(1):
+        assert not base._split_update(optimizer)
+        with parallel.sharing(2):  # a convnet's fit: BLAS at one thread, parts shared
+            assert base._split_update(optimizer)

@@ -41,8 +41,12 @@ def sharing(threads):
         _threads, _owner = previous
 
 
-def _sharers():
+def sharing_threads():
+    """How many threads may share this thread's work now (1 outside a `sharing` block)."""
     return _threads if _owner == threading.get_ident() else 1
+
+
+_sharers = sharing_threads
 
 
 def parts(items, item_bytes):

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from minikeras import backend
-from minikeras.core import subnormals
+from minikeras.core import parallel, subnormals
 from minikeras.layers.base import Variable
 from minikeras.optimizers import packing, schedules
 from minikeras.saving import registry
@@ -675,15 +675,15 @@ _worker = None
 
 class _SplitTrial:
     """Alternate split and serial updates, `TRIALS` each, then keep the faster (by median;
-    the split must win by 10%). A change of the BLAS thread count starts a new trial."""
+    the split must win by 10%). A change of the thread count starts a new trial."""
 
     def __init__(self):
         self.times, self.decided, self.threads = {True: [], False: []}, None, None
 
     def next_is_split(self):
-        if self.threads != backend._blas_threads:
+        if self.threads != _threads_in_use():
             self.__init__()
-            self.threads = backend._blas_threads
+            self.threads = _threads_in_use()
         if self.decided is not None:
             return self.decided
         return len(self.times[True]) <= len(self.times[False])
@@ -738,8 +738,12 @@ def _other_threads_share(optimizer, units):
 
 
 def _split_update(optimizer):
-    return ((backend._blas_threads or 1) > 1  # what the running fit chose for its products
-            and _built_in_rule(type(optimizer)))
+    # What the running fit chose: BLAS threads for its products, or threads sharing its work.
+    return (_threads_in_use() > 1 and _built_in_rule(type(optimizer)))
+
+
+def _threads_in_use():
+    return max(backend._blas_threads or 1, parallel.sharing_threads())
 
 
 @functools.lru_cache(maxsize=None)
