@@ -117,7 +117,7 @@ def test_uninstall_restores_modules_imported_before(monkeypatch):
      ["tensorflow.keras.layers.ConvLSTM2D", "convolutional recurrent"]),
     ("from tf_keras.applications import ResNet50", ImportError, ["tf_keras.applications"]),
     ("import tensorflow.lite", ImportError, ["tensorflow.lite", "stand-in"]),
-    ("from keras.utils import Config", ImportError, ["keras.utils.Config"]),
+    ("from keras.saving import KerasFileEditor", ImportError, ["keras.saving.KerasFileEditor"]),
 ])
 def test_a_missing_symbol_raises_an_error_naming_it(tf, statement, error, words):
     with pytest.raises(error) as caught:

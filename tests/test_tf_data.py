@@ -289,3 +289,20 @@ def test_timeseries_windows_are_cut_as_batches_are_read():
     first = next(iter(windows.as_numpy_iterator()))
     assert first.shape == (8, 100)
     np.testing.assert_array_equal(np.diff(first, axis=1), 1)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"ragged": True, "output_sequence_length": 4}, ValueError,
+     "Cannot set both `ragged` and `output_sequence_length`"),
+    ({"sampling_rate": 1.5}, ValueError, "`sampling_rate` should have an integer value"),
+    ({"sampling_rate": 0}, ValueError, "`sampling_rate` should be higher than 0"),
+    ({"sampling_rate": 8000}, NotImplementedError, "minikeras does not resample audio"),
+    ({"ragged": True}, NotImplementedError, "minikeras has no ragged tensors"),
+    ({"labels": [0, 1, 0, 1, 1], "class_names": ["a", "b"]}, ValueError,
+     'You can only pass `class_names` if `labels="inferred"`'),
+])
+def test_audio_dataset_refuses_what_it_cannot_do(class_folders, kwargs, error, message):
+    from minikeras import utils
+
+    with pytest.raises(error, match=re.escape(message)):
+        utils.audio_dataset_from_directory(class_folders + "/audio", **kwargs)

@@ -618,6 +618,32 @@ def text_no_labels(utils, tf, folder):
 
 
 @case(UTILITY_CASES)
+def audio_padded_batches(utils, tf, folder):
+    return utils.audio_dataset_from_directory(os.path.join(folder, "audio"), batch_size=2,
+                                              shuffle=False)
+
+
+@case(UTILITY_CASES)
+def audio_fixed_length_categorical(utils, tf, folder):
+    return utils.audio_dataset_from_directory(
+        os.path.join(folder, "audio"), batch_size=3, shuffle=False, label_mode="categorical",
+        output_sequence_length=4)
+
+
+@case(UTILITY_CASES)
+def audio_unbatched_no_labels(utils, tf, folder):
+    return utils.audio_dataset_from_directory(os.path.join(folder, "audio", "tone"),
+                                              labels=None, batch_size=None, shuffle=False)
+
+
+@case(UTILITY_CASES)
+def audio_validation_subset(utils, tf, folder):
+    return utils.audio_dataset_from_directory(
+        os.path.join(folder, "audio"), batch_size=2, shuffle=False, validation_split=0.4,
+        subset="validation", label_mode="binary")
+
+
+@case(UTILITY_CASES)
 def images_rgb(utils, tf, folder):
     return utils.image_dataset_from_directory(os.path.join(folder, "images"), image_size=(4, 6),
                                               batch_size=2, shuffle=False)
@@ -631,7 +657,8 @@ def images_grayscale_categorical(utils, tf, folder):
 
 
 def make_class_folders(folder):
-    """Text files in class folders (pos, neg, zzz), and small PNG images in two."""
+    """Text files in class folders (pos, neg, zzz), small PNG images in two, and 16-bit WAV
+    files of different lengths in two."""
     texts = {"pos": ["good film", "great", "loved it"], "neg": ["bad", "awful plot"],
              "zzz": ["meh"]}
     for label, items in texts.items():
@@ -645,6 +672,22 @@ def make_class_folders(folder):
         for i in range(2):
             pixels = rng.randint(0, 256, size=(4, 6, 3)).astype("uint8")
             write_png(os.path.join(folder, "images", label, f"{i}.png"), pixels)
+    for label, lengths in (("hum", [5, 3]), ("tone", [4, 7, 2])):
+        os.makedirs(os.path.join(folder, "audio", label))
+        for i, length in enumerate(lengths):
+            samples = rng.randint(-32768, 32768, size=length).astype("<i2")
+            write_wav(os.path.join(folder, "audio", label, f"{i}.wav"), samples)
+
+
+def write_wav(path, samples, rate=16000):
+    """A mono 16-bit PCM WAV file of `samples` (int16)."""
+    import wave
+
+    with wave.open(path, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes(samples.tobytes())
 
 
 def write_png(path, pixels):

@@ -25,6 +25,8 @@ _HOMES = {
     "get_registered_name": "minikeras.saving.registry",
     "get_registered_object": "minikeras.saving.registry",
     "register_keras_serializable": "minikeras.saving.registry",
+    "audio_dataset_from_directory": "minikeras.utils.audio_dataset_utils",
+    "Config": "minikeras.utils.config",
     "FeatureSpace": "minikeras.utils.feature_space",
     "get_file": "minikeras.utils.file_utils",
     "array_to_img": "minikeras.utils.image_utils",

@@ -179,10 +179,12 @@ def check_split_arguments(validation_split, subset, shuffle, seed):
 
 
 def files_dataset(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
-                  validation_split, subset, follow_links, verbose, formats, load, nothing_found):
+                  validation_split, subset, follow_links, verbose, formats, load, nothing_found,
+                  padded_shape=None):
     """The dataset (or `[training, validation]` for `subset="both"`) of `load(path)` for each
-    file, with its label in `label_mode`, shuffled and batched as Keras does; it has the
-    `class_names` and `file_paths` attributes Keras gives it."""
+    file, with its label in `label_mode`, shuffled and batched as Keras does (with
+    `padded_shape`, the loaded arrays' axes of None size padded to the longest in each
+    batch); it has the `class_names` and `file_paths` attributes Keras gives it."""
     if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError(
             "`labels` argument should be a list/tuple of integer labels, of the same size as "
@@ -212,12 +214,12 @@ def files_dataset(directory, labels, label_mode, class_names, batch_size, shuffl
             raise ValueError(nothing_found)
         datasets.append(_dataset(part_paths, part_labels, label_mode, len(class_names or ()),
                                  batch_size, shuffle and part != "validation", seed, load,
-                                 class_names))
+                                 class_names, padded_shape))
     return datasets if subset == "both" else datasets[0]
 
 
 def _dataset(paths, labels, label_mode, num_classes, batch_size, shuffle, seed, load,
-             class_names):
+             class_names, padded_shape=None):
     """Paths (and labels) shuffled first, so that the shuffle buffer holds names, not
     contents; then each file loaded as the pipeline reaches it."""
     from minikeras.compat import tf_data
@@ -236,7 +238,11 @@ def _dataset(paths, labels, label_mode, num_classes, batch_size, shuffle, seed, 
         files = files.shuffle(1024 if batch_size is None else batch_size * 8, seed=seed)
     read = lambda path: load(os.fsdecode(bytes(path[()])))  # noqa: E731
     contents = files.map(read if label_mode is None else lambda path, label: (read(path), label))
-    if batch_size is not None:
+    if batch_size is not None and padded_shape is not None:
+        label_shape = {"int": (), "binary": (1,), "categorical": (num_classes,)}.get(label_mode)
+        contents = contents.padded_batch(
+            batch_size, padded_shape if label_mode is None else (padded_shape, label_shape))
+    elif batch_size is not None:
         contents = contents.batch(batch_size)
     contents.class_names, contents.file_paths = class_names, paths
     return contents
