@@ -267,6 +267,14 @@ def _group_query():
         grouped(q, v, k, attention_mask=mask), multi_query, scores, as_many_groups, masked, heads]
 
 
+def _tied_language_model():
+    ids = L.Input((5,), dtype="int32")
+    table = L.ReversibleEmbedding(10, 4, logit_soft_cap=3.0)
+    untied = L.ReversibleEmbedding(10, 4, tie_weights=False)
+    hidden = L.Dense(4, activation="tanh")(table(ids))
+    return ids, L.Add()([table(hidden, reverse=True), untied(untied(ids), reverse=True)])
+
+
 def _functional_bidirectional():
     x = L.Input((5, 3))
     outputs = L.Bidirectional(L.LSTM(4, return_sequences=True, return_state=True),
@@ -338,6 +346,7 @@ LAYER_MODELS = {
         L.ThresholdedReLU(0.5)),
     # embeddings and preprocessing
     "embedding": lambda: _seq(L.Input((5,), dtype="int32"), L.Embedding(10, 3), L.Flatten()),
+    "reversible_embedding": _functional(_tied_language_model),
     "normalization_rescaling": lambda: _seq(
         L.Input((3,)), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.5, 1e-9]),
         L.Rescaling(0.5, offset=-1.0), L.Normalization(mean=2.0, variance=9.0, invert=True)),

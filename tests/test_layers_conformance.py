@@ -169,6 +169,10 @@ LAYERS = {
     "embedding_mask_zero": (lambda **kw: layers.Embedding(
         6, 2, mask_zero=True, embeddings_regularizer="l2", **kw), (3, 4), 1,
         lambda rng, shape: rng.integers(0, 6, shape)),
+    # (its lookup; the reverse call, and the untied table it uses: test_reversible_embedding)
+    "reversible_embedding": (lambda **kw: layers.ReversibleEmbedding(
+        7, 3, logit_soft_cap=2.0, mask_zero=True, **kw), (4, 5), 1,
+        lambda rng, shape: rng.integers(0, 7, shape)),
     "masking": (lambda **kw: layers.Masking(**kw), (2, 4, 3), 0),
     "identity": (lambda **kw: layers.Identity(**kw), (4, 5), 0),
     # Pooling

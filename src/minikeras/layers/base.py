@@ -1016,11 +1016,23 @@ def _shape_to_config(shape):
 
 
 def _mark_built(build):
+    # Only the outermost build marks the layer built (as Keras wraps only the instance's own
+    # build): a subclass's build may call `super().build()`, then add weights of its own.
     def wrapper(self, input_shape=None, *args, **kwargs):
-        result = build(self, input_shape, *args, **kwargs)
-        if input_shape is not None and not isinstance(input_shape, dict):
-            self._build_input_shape = _as_shape_structure(input_shape)
-        self.built = True
+        state = self.__dict__
+        depth = state.get("_build_depth", 0)
+        state["_build_depth"] = depth + 1
+        try:
+            result = build(self, input_shape, *args, **kwargs)
+        finally:
+            if depth:
+                state["_build_depth"] = depth
+            else:
+                del state["_build_depth"]
+        if depth == 0:
+            if input_shape is not None and not isinstance(input_shape, dict):
+                self._build_input_shape = _as_shape_structure(input_shape)
+            self.built = True
         return result
 
     wrapper.__wrapped__ = build

@@ -90,13 +90,27 @@ def _prelu(layer, graph, x):
 
 @register_converter(layers.Embedding)
 def _embedding(layer, graph, x):
-    (table,) = layer.get_weights()
+    table = layer.get_weights()[0]
     indices = graph.op("Cast", x, to=graph.onnx.TensorProto.INT64)
     y = graph.op("Gather", graph.constant(table, f"{layer.name}/embeddings"), indices, axis=0,
                  hint=layer.name)
     if layer.mask_zero:
         zero = graph.constant(0, "zero", dtype="int64")
         graph.masks[y] = graph.op("Not", graph.op("Equal", indices, zero))
+    return y
+
+
+@register_converter(layers.ReversibleEmbedding)
+def _reversible_embedding(layer, graph, x, reverse=False):
+    if not reverse:
+        return _embedding(layer, graph, x)
+    weights = layer.get_weights()
+    kernel = weights[0].T if layer.tie_weights else weights[1]
+    y = graph.op("MatMul", x, graph.constant(kernel, f"{layer.name}/reverse_kernel"),
+                 hint=layer.name)
+    if layer.logit_soft_cap is not None:
+        cap = graph.constant(float(layer.logit_soft_cap))
+        y = graph.op("Mul", graph.op("Tanh", graph.op("Div", y, cap)), cap, hint=layer.name)
     return y
 
 

@@ -9,6 +9,7 @@ _HOMES = {
     ".identity": ("Identity",),
     ".lambda_layer": ("Lambda",),
     ".masking": ("Masking",),
+    ".reversible_embedding": ("ReversibleEmbedding",),
     ".wrapper": ("Wrapper",),
     ".tf_op_layer": (),  # registers Keras 2 files' TFOpLambda and SlicingOpLambda
 }
