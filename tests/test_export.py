@@ -574,6 +574,7 @@ REFUSED = {
     L.TextVectorization: lambda: L.TextVectorization(vocabulary=["a", "b"]),
     L.Hashing: lambda: L.Hashing(4),
     L.HashedCrossing: lambda: L.HashedCrossing(4),
+    L.MelSpectrogram: lambda: L.MelSpectrogram(fft_length=2, sequence_stride=1),
 }
 
 

@@ -173,6 +173,10 @@ LAYERS = {
     "reversible_embedding": (lambda **kw: layers.ReversibleEmbedding(
         7, 3, logit_soft_cap=2.0, mask_zero=True, **kw), (4, 5), 1,
         lambda rng, shape: rng.integers(0, 7, shape)),
+    "mel_spectrogram": (lambda **kw: layers.MelSpectrogram(
+        fft_length=16, sequence_stride=8, sampling_rate=800, num_mel_bins=4, power_to_db=False,
+        mag_exp=1.0,
+        **kw), (2, 64), 0),
     "masking": (lambda **kw: layers.Masking(**kw), (2, 4, 3), 0),
     "identity": (lambda **kw: layers.Identity(**kw), (4, 5), 0),
     # Pooling

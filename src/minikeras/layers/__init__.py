@@ -48,9 +48,9 @@ _HOMES = {
     ),
     ".preprocessing": (
         "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
-        "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
-        "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
-        "Resizing", "StringLookup", "TextVectorization",
+        "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness", "RandomContrast",
+        "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+        "Rescaling", "Resizing", "StringLookup", "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

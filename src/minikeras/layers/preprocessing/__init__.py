@@ -15,6 +15,7 @@ _HOMES = {
         "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
     ),
     ".integer_lookup": ("IntegerLookup",),
+    ".mel_spectrogram": ("MelSpectrogram",),
     ".normalization": ("Normalization",),
     ".rescaling": ("Rescaling",),
     ".string_lookup": ("StringLookup",),
