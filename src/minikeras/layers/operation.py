@@ -15,6 +15,9 @@ from minikeras.saving import registry
 
 _NUMPY, _NN, _CORE, _MATH = ("keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.core",
                               "keras.src.ops.math")
+_IMAGE = "keras.src.ops.image"
+_PADDING = ("top_padding", "left_padding", "bottom_padding", "right_padding", "target_height",
+            "target_width", "data_format")
 
 
 def _get_item(x, key):
@@ -108,6 +111,28 @@ _OPERATIONS = {
     "Softmax": (_NN, "softmax", ("axis",)),
     "LogSoftmax": (_NN, "log_softmax", ("axis",)),
     "Cast": (_CORE, "cast", ("dtype",)),
+    "RGBToGrayscale": (_IMAGE, "image.rgb_to_grayscale", ("data_format",)),
+    "RGBToHSV": (_IMAGE, "image.rgb_to_hsv", ("data_format",)),
+    "HSVToRGB": (_IMAGE, "image.hsv_to_rgb", ("data_format",)),
+    "PadImages": (_IMAGE, "image.pad_images", _PADDING),
+    "CropImages": (_IMAGE, "image.crop_images",
+                   tuple(a.replace("padding", "cropping") for a in _PADDING)),
+    "ExtractPatches": (_IMAGE, "image.extract_patches",
+                       ("size", "strides", "dilation_rate", "padding", "data_format")),
+    "AffineTransform": (_IMAGE, "image.affine_transform",
+                        ("interpolation", "fill_mode", "fill_value", "data_format")),
+    "PerspectiveTransform": (_IMAGE, "image.perspective_transform",
+                             ("interpolation", "fill_value", "data_format")),
+    "MapCoordinates": (_IMAGE, "image.map_coordinates", ("order", "fill_mode", "fill_value")),
+    "GaussianBlur": (_IMAGE, "image.gaussian_blur", ("kernel_size", "sigma", "data_format")),
+    "ElasticTransform": (_IMAGE, "image.elastic_transform",
+                         ("alpha", "sigma", "interpolation", "fill_mode", "fill_value", "seed",
+                          "data_format")),
+    "ScaleAndTranslate": (_IMAGE, "image.scale_and_translate",
+                          ("spatial_dims", "method", "antialias")),
+    "SobelEdges": (_IMAGE, "image.sobel_edges", ("data_format",)),
+    "SSIM": (_IMAGE, "image.ssim",
+             ("max_val", "filter_size", "filter_sigma", "k1", "k2", "data_format")),
 }
 # minikeras.ops functions that are other names of one op.
 _ALIASES = {"abs": "Absolute"}
@@ -150,10 +175,12 @@ class Operation(Layer):
 
 def _function_of(operation):
     function = operation._function
-    if isinstance(function, str):
+    if isinstance(function, str):  # `ops.<name>`, or `ops.<module>.<name>`
         from minikeras import ops
 
-        function = getattr(ops, function)
+        for name in function.split("."):
+            ops = getattr(ops, name)
+        return ops
     return function
 
 
@@ -173,7 +200,8 @@ OPERATIONS = {
     for name, (module, function, arguments) in _OPERATIONS.items()
 }
 _BY_FUNCTION = {
-    function: name for name, (_, function, _) in _OPERATIONS.items() if isinstance(function, str)
+    function.rpartition(".")[2]: name
+    for name, (_, function, _) in _OPERATIONS.items() if isinstance(function, str)
 }
 _BY_FUNCTION.update(_ALIASES)
 

@@ -1,11 +1,24 @@
-"""`keras.ops.image`: functions on images for custom code (`resize`, `rgb_to_grayscale`,
-`rgb_to_hsv`, `hsv_to_rgb`, `pad_images`, `crop_images`, `extract_patches`,
-`extract_patches_3d` so far; the other names are listed as not yet in docs/api.md)."""
+"""`keras.ops.image`: functions on images for custom code, all 16 of Keras 3's. Resizing,
+colour spaces, padding, cropping and patches are here; the sampling functions
+(`affine_transform`, `perspective_transform`, `map_coordinates`, `elastic_transform`) are in
+`ops._image_warp`, the filters (`gaussian_blur`, `sobel_edges`, `ssim`) in
+`ops._image_filters` and `scale_and_translate` in `ops._image_resample`."""
 
 import numpy as np
 
 from minikeras import backend
 from minikeras.ops._dtypes import _promote
+from minikeras.ops._image_filters import gaussian_blur, sobel_edges, ssim
+from minikeras.ops._image_resample import scale_and_translate
+from minikeras.ops._image_warp import (
+    affine_transform,
+    elastic_transform,
+    map_coordinates,
+    perspective_transform,
+)
+
+_FROM_MODULES = (affine_transform, elastic_transform, gaussian_blur, map_coordinates,
+                 perspective_transform, scale_and_translate, sobel_edges, ssim)
 
 
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
@@ -220,7 +233,7 @@ def _publish_new():
     from minikeras.ops._public import _public
 
     for name in ("rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "pad_images", "crop_images",
-                 "extract_patches", "extract_patches_3d"):
+                 "extract_patches", "extract_patches_3d", *(f.__name__ for f in _FROM_MODULES)):
         globals()[name] = _public(globals()[name], name)
 
 
