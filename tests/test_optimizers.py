@@ -46,6 +46,12 @@ def make(case):
     return getattr(optimizers, spec["class_name"])(**kwargs)
 
 
+def own_path(path, optimizer_name):
+    """A variable's path without the optimizer's name (Adafactor's placeholders have none)."""
+    prefix = optimizer_name + "/"
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
 def without_name(config):
     return {key: value for key, value in config.items() if key != "name"}
 
@@ -86,6 +92,27 @@ def test_weights_follow_keras_step_by_step(case, api):
             variable.value, ARRAYS[f"{case}/var{index}"], rtol=1e-5, atol=TOLERANCE,
             err_msg=f"{case}: optimizer variable {variable.name}",
         )
+
+
+@pytest.mark.parametrize("case", list(REFERENCE["shape_cases"]))
+def test_rules_that_read_shapes_follow_keras_on_other_ranks(case):
+    """Adafactor factors the last two axes of any rank >= 2 and keeps placeholders below;
+    Lamb's norms are of whole variables: both against Keras on ranks 0 to 4."""
+    spec = REFERENCE["shape_cases"][case]
+    variables = [Variable(ARRAYS[f"{case}/initial/{i}"].copy(), name=f"w{i}", path=f"w{i}")
+                 for i in range(len(spec["shapes"]))]
+    optimizer = getattr(optimizers, spec["class_name"])(**spec["kwargs"])
+    for step in range(STEPS):
+        optimizer.apply([ARRAYS[f"{case}/grads/{step}/{i}"] for i in range(len(variables))],
+                        variables)
+        for i, variable in enumerate(variables):
+            assert variable.value.dtype == np.float32
+            np.testing.assert_allclose(variable.value, ARRAYS[f"{case}/weights/{step}/{i}"],
+                                       rtol=0, atol=TOLERANCE, err_msg=f"w{i} step {step + 1}")
+    assert [[v.name, list(v.shape), v.dtype] for v in optimizer.variables] == spec["variables"]
+    for index, variable in enumerate(optimizer.variables):
+        np.testing.assert_allclose(variable.value, ARRAYS[f"{case}/var{index}"], rtol=1e-5,
+                                   atol=TOLERANCE, err_msg=variable.name)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -234,7 +261,8 @@ def test_variables_have_keras_names_and_order(case):
     optimizer = make(case)
     optimizer.build(model_variables())
     found = [
-        {"name": v.name, "path": v.path.split("/", 1)[1], "shape": list(v.shape), "dtype": v.dtype}
+        {"name": v.name, "path": own_path(v.path, optimizer.name), "shape": list(v.shape),
+         "dtype": v.dtype}
         for v in optimizer.variables
     ]
     # Nadam's unnamed scalar is auto-named "variable", "variable_1", ... per session.
@@ -243,7 +271,11 @@ def test_variables_have_keras_names_and_order(case):
         if entry["name"].startswith("variable"):
             entry["name"] = entry["path"] = "variable"
     assert found == expected
-    assert all(v.path.startswith(optimizer.name + "/") for v in optimizer.variables)
+    # All under the optimizer's name but Adafactor's placeholders of rank < 2 variables.
+    outside = [v for v in optimizer.variables if not v.path.startswith(optimizer.name + "/")]
+    assert all(v.dtype == "int32" and v.path in ("dense/kernel", "dense/bias")
+               or v.path in ("kernel", "bias") for v in outside)
+    assert not outside or CASES[case]["class_name"] == "Adafactor"
     assert optimizer.iterations is optimizer.variables[0] or optimizer.gradient_accumulation_steps
 
 
@@ -392,7 +424,7 @@ def test_schedule_values_match_keras(name):
     "identifier, cls",
     [("adam", "Adam"), ("RmsProp", "RMSprop"), ("sgd", "SGD"), ("ADAMW", "AdamW"),
      ("adagrad", "Adagrad"), ("adadelta", "Adadelta"), ("adamax", "Adamax"), ("nadam", "Nadam"),
-     ("ftrl", "Ftrl"), ("lion", "Lion")],
+     ("ftrl", "Ftrl"), ("lion", "Lion"), ("lamb", "Lamb"), ("adafactor", "Adafactor")],
 )
 def test_get_by_name(identifier, cls):
     assert type(optimizers.get(identifier)) is getattr(optimizers, cls)
