@@ -1,7 +1,7 @@
-"""The optimizers whose rule reads whole variables (Lamb, Adafactor, ...) in a compiled model:
-`fit` trains with them (they are updated variable by variable, never packed), and a `.keras`
-file restores their state so that training resumes exactly. Their numbers against Keras are in
-tests/test_optimizers.py."""
+"""The optimizers added after the first ones (Lamb, Adafactor, Muon, ScheduleFreeAdamW) in a
+compiled model: `fit` trains with them (those whose rule reads whole variables are updated
+variable by variable, never packed), and a `.keras` file restores their state so that
+training resumes exactly. Their numbers against Keras are in tests/test_optimizers.py."""
 
 import numpy as np
 import pytest
@@ -14,7 +14,15 @@ OPTIMIZERS = {
     "lamb_weight_decay_ema": lambda: mk.optimizers.Lamb(0.01, weight_decay=0.01, use_ema=True),
     "adafactor": lambda: mk.optimizers.Adafactor(0.1),
     "adafactor_clipnorm": lambda: mk.optimizers.Adafactor(0.1, clipnorm=1.0),
+    "muon": lambda: mk.optimizers.Muon(0.01),
+    "muon_excluded_ema": lambda: mk.optimizers.Muon(0.01, exclude_layers=["dense"],
+                                                    use_ema=True),
+    "schedule_free": lambda: mk.optimizers.ScheduleFreeAdamW(0.01),
+    "schedule_free_warmup": lambda: mk.optimizers.ScheduleFreeAdamW(0.01, warmup_steps=5,
+                                                                     weight_decay=0.01),
 }
+# ScheduleFreeAdamW's rule is elementwise: in fit it runs over the packed weights.
+PACKED = {"schedule_free", "schedule_free_warmup"}
 
 
 def data(n=64, seed=0):
@@ -44,7 +52,8 @@ def test_a_short_fit_lowers_the_loss(name):
     history = model.fit(x, y, batch_size=16, epochs=5, shuffle=False, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < losses[0] and model.evaluate(x, y, verbose=0) < before
-    assert model.optimizer._packing is False  # not elementwise: each variable on its own
+    # The rules that are not elementwise update each variable on its own.
+    assert bool(model.optimizer._packing) is (name in PACKED)
     assert int(model.optimizer.iterations) == 20
 
 
