@@ -76,3 +76,20 @@ def test_keras_file_restores_the_state_and_training_resumes_exactly(tmp_path, na
     for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_a_pickled_model_resumes_training_exactly(name):
+    """The pickle leaves the buffers (Muon's iteration matrices too) and they are remade."""
+    import pickle
+
+    mk.utils.set_random_seed(0)
+    model = compiled(OPTIMIZERS[name]())
+    x, y = data()
+    model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    assert "_ns_buffers" not in model.optimizer.__getstate__()
+    again = pickle.loads(pickle.dumps(model))
+    for resumed in (model, again):
+        resumed.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(again.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
