@@ -7,7 +7,10 @@ fixed weights, applies the same five gradient pairs with `optimizer.apply_gradie
 the weights after each step, the optimizer's final variables, its `get_config()` and the names,
 paths and shapes of `optimizer.variables`. A few Keras 2 (tf_keras) legacy optimizers with
 `decay=` are recorded too, as are the values of each learning-rate schedule at steps 0..24 and
-the Keras 2 configs of every optimizer. tests/test_optimizers.py replays all of it on minikeras.
+the Keras 2 configs of every optimizer. The rules that read shapes (Adafactor, Lamb) also run on
+variables of ranks 0 to 4 (`SHAPE_CASES`). ScheduleFreeAdamW's trajectories are Keras 3 on JAX
+(the script runs itself again under KERAS_BACKEND=jax: see `JAX_CLASSES`).
+tests/test_optimizers.py replays all of it on minikeras.
 """
 
 import inspect
@@ -30,6 +33,13 @@ SCHEDULE_STEPS = 25
 NAMES = [
     "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion",
 ]
+# Keras 3 optimizers that Keras 2 (tf_keras) does not have: no Keras 2 configs for them.
+KERAS3_ONLY = ["Lamb", "Adafactor", "ScheduleFreeAdamW", "Muon"]
+# Classes whose reference is Keras 3 on JAX (this script again, under KERAS_BACKEND=jax): on
+# TensorFlow, Keras 3.15's ScheduleFreeAdamW recovers its average from the momentum after the
+# momentum's step, where the algorithm (and JAX) takes the one before (docs/compat.md). The
+# TensorFlow trajectories are kept too, as `{case}/tensorflow/{kernel,bias}`.
+JAX_CLASSES = {"ScheduleFreeAdamW"}
 
 # Schedules with non-default arguments, by the name the data files use.
 SCHEDULES = {
@@ -93,6 +103,51 @@ CASES = {
                            "l1_regularization_strength": 0.05,
                            "l2_regularization_strength": 0.1,
                            "l2_shrinkage_regularization_strength": 0.02, "beta": 0.3}),
+    "lamb": ("Lamb", {}),
+    "lamb_args": ("Lamb", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.99,
+                           "epsilon": 1e-4}),
+    "lamb_weight_decay": ("Lamb", {"learning_rate": 0.05, "weight_decay": 0.2}),
+    "lamb_clipnorm": ("Lamb", {"learning_rate": 0.05, "clipnorm": 1.0}),
+    "lamb_ema": ("Lamb", {"learning_rate": 0.05, "use_ema": True, "ema_momentum": 0.9}),
+    "lamb_schedule": ("Lamb", {"learning_rate": "exponential"}),
+    "adafactor": ("Adafactor", {}),
+    "adafactor_relative": ("Adafactor", {"learning_rate": 0.8}),
+    "adafactor_args": ("Adafactor", {"learning_rate": 0.3, "beta_2_decay": -0.5,
+                                     "epsilon_1": 1e-20, "epsilon_2": 0.1,
+                                     "clip_threshold": 0.5, "relative_step": False}),
+    "adafactor_weight_decay": ("Adafactor", {"learning_rate": 0.1, "weight_decay": 0.2}),
+    "adafactor_clipnorm": ("Adafactor", {"learning_rate": 0.1, "clipnorm": 0.5}),
+    "adafactor_ema": ("Adafactor", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.8,
+                                    "ema_overwrite_frequency": 2}),
+    "adafactor_schedule": ("Adafactor", {"learning_rate": "cosine"}),
+    "schedule_free": ("ScheduleFreeAdamW", {}),
+    "schedule_free_args": ("ScheduleFreeAdamW", {"learning_rate": 0.05, "beta_1": 0.8,
+                                                 "beta_2": 0.99, "epsilon": 1e-4}),
+    "schedule_free_warmup": ("ScheduleFreeAdamW", {"learning_rate": 0.05, "warmup_steps": 3,
+                                                   "weight_decay": 0.1}),
+    "schedule_free_clipnorm": ("ScheduleFreeAdamW", {"learning_rate": 0.05, "clipnorm": 1.0}),
+    "schedule_free_ema": ("ScheduleFreeAdamW", {"learning_rate": 0.05, "use_ema": True,
+                                                "ema_momentum": 0.9}),
+    "muon": ("Muon", {}),
+    "muon_args": ("Muon", {"learning_rate": 0.05, "adam_beta_1": 0.8, "adam_beta_2": 0.99,
+                           "epsilon": 1e-4, "momentum": 0.9, "ns_steps": 3,
+                           "adam_lr_ratio": 0.5}),
+    "muon_plain": ("Muon", {"learning_rate": 0.05, "nesterov": False, "rms_rate": None,
+                            "weight_decay": None, "adam_weight_decay": None}),
+    "muon_weight_decay": ("Muon", {"learning_rate": 0.05, "weight_decay": 0.3,
+                                   "adam_weight_decay": 0.1}),
+    "muon_excluded": ("Muon", {"learning_rate": 0.05, "exclude_layers": ["den"]}),
+    "muon_clipnorm_ema": ("Muon", {"learning_rate": 0.05, "clipnorm": 0.5, "use_ema": True}),
+    "muon_coefficients": ("Muon", {"learning_rate": 0.05, "muon_a": 2.0, "muon_b": -1.5,
+                                   "muon_c": 0.5}),
+}
+
+# Optimizers whose update depends on the variable's shape, run on variables of other ranks:
+# case -> (optimizer class name, constructor arguments, variable shapes).
+SHAPE_CASES = {
+    "adafactor_shapes": ("Adafactor", {"learning_rate": 0.3}, [(2, 4, 3), (3, 1, 2, 5), (5,), ()]),
+    "lamb_shapes": ("Lamb", {"learning_rate": 0.05}, [(2, 4, 3), (5,), ()]),
+    "muon_shapes": ("Muon", {"learning_rate": 0.05}, [(3, 5), (5, 3), (4, 4), (2, 4, 3), (5,)]),
 }
 
 # Keras 2 legacy optimizers with `decay=` (lr / (1 + decay * iterations)), run in tf_keras.
@@ -146,13 +201,41 @@ def run_case(class_name, kwargs, arrays, prefix):
             {
                 "name": v.name,
                 # The optimizer's own name is session dependent: keep the part after it.
-                "path": v.path.split("/", 1)[1],
+                "path": _own_path(v.path, optimizer.name),
                 "shape": list(v.shape),
                 "dtype": str(v.dtype),
             }
             for v in optimizer.variables
         ],
     }
+
+
+def _own_path(path, optimizer_name):
+    """A variable's path without the optimizer's name (Adafactor's placeholders have none)."""
+    prefix = optimizer_name + "/"
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+def run_shape_case(class_name, kwargs, shapes, arrays, prefix):
+    """Weights and optimizer variables after STEPS updates of variables of `shapes`."""
+    rng = np.random.RandomState(2)
+    starts = [rng.uniform(-1, 1, shape).astype("float32") for shape in shapes]
+    steps = [[rng.normal(0, 1, shape).astype("float32") for shape in shapes]
+             for _ in range(STEPS)]
+    variables = [keras.Variable(start, name=f"w{i}") for i, start in enumerate(starts)]
+    optimizer = make_optimizer(class_name, kwargs)
+    for i, start in enumerate(starts):
+        arrays[f"{prefix}/initial/{i}"] = start
+    for step, grads in enumerate(steps):
+        for i, grad in enumerate(grads):
+            arrays[f"{prefix}/grads/{step}/{i}"] = grad
+        optimizer.apply_gradients(zip(grads, variables))
+        for i, variable in enumerate(variables):
+            arrays[f"{prefix}/weights/{step}/{i}"] = variable.numpy()
+    for index, variable in enumerate(optimizer.variables):
+        arrays[f"{prefix}/var{index}"] = np.asarray(variable.numpy())
+    return {"class_name": class_name, "kwargs": kwargs, "shapes": [list(s) for s in shapes],
+            "variables": [[v.name, list(v.shape), str(v.dtype)] for v in optimizer.variables]}
 
 
 def run_k2_decay_case(tf_keras, class_name, kwargs, arrays, prefix):
@@ -247,6 +330,34 @@ def _plain(value):
     return value
 
 
+def jax_cases():
+    """The `JAX_CLASSES` cases run under Keras 3 on JAX: (arrays, cases)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "KERAS_BACKEND": "jax"}
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--jax", folder], env=env,
+                       check=True)
+        with np.load(os.path.join(folder, "jax.npz")) as found:
+            arrays = dict(found)
+        with open(os.path.join(folder, "jax.json")) as f:
+            cases = json.load(f)
+    return arrays, cases
+
+
+def run_jax_cases(folder):
+    assert keras.backend.backend() == "jax"
+    arrays, cases = {}, {}
+    for name, (cls, kw) in CASES.items():
+        if cls in JAX_CLASSES:
+            cases[name] = run_case(cls, kw, arrays, name)
+    np.savez(os.path.join(folder, "jax.npz"), **arrays)
+    with open(os.path.join(folder, "jax.json"), "w") as f:
+        json.dump(cases, f)
+
+
 def main():
     warnings.simplefilter("ignore")
     arrays = {}
@@ -256,6 +367,16 @@ def main():
         arrays[f"grads/{step}/kernel"], arrays[f"grads/{step}/bias"] = g_kernel, g_bias
 
     cases = {name: run_case(cls, kw, arrays, name) for name, (cls, kw) in CASES.items()}
+    found, on_jax = jax_cases()
+    for name in on_jax:
+        for part in ("kernel", "bias"):
+            arrays[f"{name}/tensorflow/{part}"] = arrays.pop(f"{name}/{part}")
+    arrays.update(found)
+    for name, case in on_jax.items():  # the same configs; variables described as TensorFlow's
+        assert case["config"]["learning_rate"] == cases[name]["config"]["learning_rate"]
+        cases[name]["backend"] = "jax"
+    shape_cases = {name: run_shape_case(cls, kw, shapes, arrays, name)
+                   for name, (cls, kw, shapes) in SHAPE_CASES.items()}
 
     schedule_data = {}
     for name, schedule in SCHEDULES.items():
@@ -275,11 +396,13 @@ def main():
         "keras_version": keras.__version__,
         "steps": STEPS,
         "cases": cases,
+        "shape_cases": shape_cases,
         "k2_decay_cases": k2_cases,
         "schedules": schedule_data,
         "auto_names": auto_names(),
         "errors": errors(),
-        "signatures": {name: str(inspect.signature(getattr(optimizers, name))) for name in NAMES},
+        "signatures": {name: str(inspect.signature(getattr(optimizers, name)))
+                       for name in NAMES + KERAS3_ONLY},
         "k2_configs": k2_configs(tf_keras),
     }
     os.makedirs(OUT, exist_ok=True)
@@ -289,4 +412,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:2] == ["--jax"]:
+        run_jax_cases(sys.argv[2])
+    else:
+        main()

@@ -46,6 +46,12 @@ def make(case):
     return getattr(optimizers, spec["class_name"])(**kwargs)
 
 
+def own_path(path, optimizer_name):
+    """A variable's path without the optimizer's name (Adafactor's placeholders have none)."""
+    prefix = optimizer_name + "/"
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
 def without_name(config):
     return {key: value for key, value in config.items() if key != "name"}
 
@@ -86,6 +92,82 @@ def test_weights_follow_keras_step_by_step(case, api):
             variable.value, ARRAYS[f"{case}/var{index}"], rtol=1e-5, atol=TOLERANCE,
             err_msg=f"{case}: optimizer variable {variable.name}",
         )
+
+
+@pytest.mark.parametrize("case", list(REFERENCE["shape_cases"]))
+def test_rules_that_read_shapes_follow_keras_on_other_ranks(case):
+    """Adafactor factors the last two axes of any rank >= 2 and keeps placeholders below;
+    Lamb's norms are of whole variables: both against Keras on ranks 0 to 4."""
+    spec = REFERENCE["shape_cases"][case]
+    variables = [Variable(ARRAYS[f"{case}/initial/{i}"].copy(), name=f"w{i}", path=f"w{i}")
+                 for i in range(len(spec["shapes"]))]
+    optimizer = getattr(optimizers, spec["class_name"])(**spec["kwargs"])
+    for step in range(STEPS):
+        optimizer.apply([ARRAYS[f"{case}/grads/{step}/{i}"] for i in range(len(variables))],
+                        variables)
+        for i, variable in enumerate(variables):
+            assert variable.value.dtype == np.float32
+            np.testing.assert_allclose(variable.value, ARRAYS[f"{case}/weights/{step}/{i}"],
+                                       rtol=0, atol=TOLERANCE, err_msg=f"w{i} step {step + 1}")
+    assert [[v.name, list(v.shape), v.dtype] for v in optimizer.variables] == spec["variables"]
+    for index, variable in enumerate(optimizer.variables):
+        np.testing.assert_allclose(variable.value, ARRAYS[f"{case}/var{index}"], rtol=1e-5,
+                                   atol=TOLERANCE, err_msg=variable.name)
+
+
+def schedule_free_reference(case, momentum_after_its_step):
+    """ScheduleFreeAdamW written out in float32 (no weight decay, clipping or warmup): the
+    average recovered from the momentum before its step (the algorithm), or after it."""
+    kwargs = {"learning_rate": 0.0025, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
+              **CASES[case]["kwargs"]}
+    lr, beta_1, beta_2, epsilon = (np.float32(kwargs[k])
+                                   for k in ("learning_rate", "beta_1", "beta_2", "epsilon"))
+    y = [v.value for v in model_variables()]
+    z, v = [w.copy() for w in y], [np.zeros_like(w) for w in y]
+    one, trajectory = np.float32(1), []
+    for step in range(STEPS):
+        t = np.float32(step + 1)
+        for i, g in enumerate(gradients(step)):
+            v[i] = v[i] + (g * g - v[i]) * (one - beta_2)
+            z_old = z[i]
+            z[i] = z[i] - lr * g / (np.sqrt(v[i] / (one - beta_2 ** t)) + epsilon)
+            z_read = z[i] if momentum_after_its_step else z_old
+            x = (y[i] - (one - beta_1) * z_read) / beta_1
+            x = (one - one / t) * x + (one / t) * z[i]
+            y[i] = (one - beta_1) * z[i] + beta_1 * x
+        trajectory.append([w.copy() for w in y])
+    return trajectory
+
+
+@pytest.mark.parametrize("case", ["schedule_free", "schedule_free_args"])
+def test_schedule_free_follows_keras_on_jax_and_differs_on_tensorflow_as_documented(case):
+    """The reference is Keras 3 on JAX, the algorithm; Keras 3.15 on TensorFlow is the same
+    but for its reading the momentum after its step (docs/compat.md)."""
+    assert CASES[case]["backend"] == "jax"
+    for momentum_after, prefix in ((False, case), (True, f"{case}/tensorflow")):
+        for step, weights in enumerate(schedule_free_reference(case, momentum_after)):
+            for weight, name in zip(weights, ("kernel", "bias")):
+                np.testing.assert_allclose(weight, ARRAYS[f"{prefix}/{name}"][step], rtol=0,
+                                           atol=TOLERANCE, err_msg=f"{prefix} {step}")
+    assert np.abs(ARRAYS[f"{case}/kernel"] - ARRAYS[f"{case}/tensorflow/kernel"]).max() > 1e-4
+
+
+def test_muon_steps_embeddings_excluded_layers_and_non_matrices_with_adam():
+    """Muon's rule for which variables take Adam's step (and so have a velocity slot)."""
+    shapes = {"dense/kernel": (4, 3), "dense/bias": (3,), "embedding/embeddings": (10, 4),
+              "token_Embedding/kernel": (4, 4), "head/kernel": (3, 2), "conv/kernel": (3, 3, 2)}
+    variables = [Variable(np.zeros(shape, "float32"), name=path.split("/")[1], path=path)
+                 for path, shape in shapes.items()]
+
+    def adam_paths(**kwargs):
+        optimizer = optimizers.Muon(**kwargs)
+        optimizer.build(variables)
+        return [path for path, velocity in zip(shapes, optimizer.adam_velocities) if velocity]
+
+    assert adam_paths() == ["dense/bias", "embedding/embeddings", "token_Embedding/kernel",
+                            "conv/kernel"]
+    assert adam_paths(exclude_embeddings=False, exclude_layers=["^he"]) == [
+        "dense/bias", "head/kernel", "conv/kernel"]
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -234,7 +316,8 @@ def test_variables_have_keras_names_and_order(case):
     optimizer = make(case)
     optimizer.build(model_variables())
     found = [
-        {"name": v.name, "path": v.path.split("/", 1)[1], "shape": list(v.shape), "dtype": v.dtype}
+        {"name": v.name, "path": own_path(v.path, optimizer.name), "shape": list(v.shape),
+         "dtype": v.dtype}
         for v in optimizer.variables
     ]
     # Nadam's unnamed scalar is auto-named "variable", "variable_1", ... per session.
@@ -243,7 +326,11 @@ def test_variables_have_keras_names_and_order(case):
         if entry["name"].startswith("variable"):
             entry["name"] = entry["path"] = "variable"
     assert found == expected
-    assert all(v.path.startswith(optimizer.name + "/") for v in optimizer.variables)
+    # All under the optimizer's name but Adafactor's placeholders of rank < 2 variables.
+    outside = [v for v in optimizer.variables if not v.path.startswith(optimizer.name + "/")]
+    assert all(v.dtype == "int32" and v.path in ("dense/kernel", "dense/bias")
+               or v.path in ("kernel", "bias") for v in outside)
+    assert not outside or CASES[case]["class_name"] == "Adafactor"
     assert optimizer.iterations is optimizer.variables[0] or optimizer.gradient_accumulation_steps
 
 
@@ -392,7 +479,8 @@ def test_schedule_values_match_keras(name):
     "identifier, cls",
     [("adam", "Adam"), ("RmsProp", "RMSprop"), ("sgd", "SGD"), ("ADAMW", "AdamW"),
      ("adagrad", "Adagrad"), ("adadelta", "Adadelta"), ("adamax", "Adamax"), ("nadam", "Nadam"),
-     ("ftrl", "Ftrl"), ("lion", "Lion")],
+     ("ftrl", "Ftrl"), ("lion", "Lion"), ("lamb", "Lamb"), ("adafactor", "Adafactor"),
+     ("muon", "Muon"), ("ScheduleFreeAdamW", "ScheduleFreeAdamW")],
 )
 def test_get_by_name(identifier, cls):
     assert type(optimizers.get(identifier)) is getattr(optimizers, cls)

@@ -433,6 +433,8 @@ class Trainer:
                             break
             finally:
                 self._steps = None
+            if epochs > 0 and getattr(self.optimizer, "built", False):  # use_ema: the averages
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             callback_list.on_train_end(epoch_logs)
             return self.history
 

@@ -7,19 +7,24 @@ Keras 2 `.h5` files) load too.
 """
 
 from minikeras.optimizers import schedules
+from minikeras.optimizers.adafactor import Adafactor
 from minikeras.optimizers.adagrad import Adadelta, Adagrad
 from minikeras.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from minikeras.optimizers.base import Optimizer
 from minikeras.optimizers.ftrl import Ftrl
+from minikeras.optimizers.lamb import Lamb
 from minikeras.optimizers.lion import Lion
 from minikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from minikeras.optimizers.muon import Muon
 from minikeras.optimizers.rmsprop import RMSprop
+from minikeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from minikeras.optimizers.sgd import SGD
 from minikeras.saving import registry
 
 __all__ = [
-    "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "LossScaleOptimizer",
-    "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize",
+    "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion",
+    "LossScaleOptimizer", "Muon", "Nadam", "Optimizer", "RMSprop", "SGD", "ScheduleFreeAdamW",
+    "deserialize", "get", "schedules", "serialize",
 ]
 
 
