@@ -287,6 +287,11 @@ LAYER_MODELS = {
         L.Input((6, 7, 2)), L.RandomFlip(), L.RandomRotation(0.2), L.RandomZoom(0.1),
         L.RandomTranslation(0.1, 0.1), L.RandomContrast(0.2), L.RandomBrightness(0.1),
         L.CenterCrop(4, 3), L.Conv2D(2, 2)),
+    "image_color": lambda: _seq(
+        L.Input((6, 7, 3)), L.RandomGrayscale(), L.RandomInvert(), L.Solarization(),
+        L.RandomPosterization(4), L.AutoContrast(), L.Conv2D(2, 2)),
+    "auto_contrast_channels_first_unit_range": lambda: _seq(
+        L.Input((3, 5, 4)), L.AutoContrast(value_range=(0, 1), data_format="channels_first")),
     "center_crop_channels_first": lambda: _seq(
         L.Input((2, 6, 7)), L.CenterCrop(3, 5, data_format="channels_first")),
     # smaller than its target on one axis: the aspect window resized

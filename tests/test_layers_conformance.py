@@ -217,6 +217,15 @@ LAYERS = {
     "random_contrast": (lambda **kw: layers.RandomContrast(0.5, seed=1, **kw), (2, 3, 4, 2), 0),
     "random_brightness": (lambda **kw: layers.RandomBrightness(
         0.2, value_range=(-3, 3), seed=1, **kw), (2, 3, 4, 2), 0),
+    "random_grayscale": (lambda **kw: layers.RandomGrayscale(seed=1, **kw), (4, 3, 4, 3), 0),
+    "random_invert_cf": (lambda **kw: layers.RandomInvert(
+        value_range=(-2, 2), data_format="channels_first", seed=1, **kw), (4, 2, 3, 4), 0),
+    "solarization": (lambda **kw: layers.Solarization(
+        0.2, 0.5, value_range=(-3, 3), seed=1, **kw), (2, 3, 4, 2), 0),
+    "random_posterization": (lambda **kw: layers.RandomPosterization(
+        (2, 6), value_range=(-3, 3), seed=1, **kw), (2, 3, 4, 2), 0),
+    "auto_contrast": (lambda **kw: layers.AutoContrast(value_range=(-1, 1), **kw),
+                      (2, 3, 4, 2), 0),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),
@@ -251,7 +260,8 @@ STATEFUL_IN_TRAINING = {"spectral_norm_dense", "spectral_norm_conv2d"}
 RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spatial_dropout1d",
           "spatial_dropout2d", "spatial_dropout3d", "random_crop", "random_flip",
           "random_rotation", "random_zoom_cf", "random_translation", "random_contrast",
-          "random_brightness"}
+          "random_brightness", "random_grayscale", "random_invert_cf", "solarization",
+          "random_posterization"}
 
 
 def make(name, **kwargs):

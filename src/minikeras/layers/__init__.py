@@ -47,10 +47,11 @@ _HOMES = {
         "MaxPooling2D", "MaxPooling3D",
     ),
     ".preprocessing": (
-        "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
-        "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness", "RandomContrast",
-        "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-        "Rescaling", "Resizing", "StringLookup", "TextVectorization",
+        "AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing",
+        "Hashing", "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness",
+        "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomInvert",
+        "RandomPosterization", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
+        "Resizing", "Solarization", "StringLookup", "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

@@ -3,6 +3,6 @@ attributes and `get_weights()`: what a layer computes at inference. Importing th
 registers them all."""
 
 from minikeras.export.layers import (  # noqa: F401  (each module registers its converters)
-    attention, convolutional, core, image, merging, models, normalization, pooling,
+    attention, convolutional, core, image, image_color, merging, models, normalization, pooling,
     preprocessing, recurrent, reshaping,
 )

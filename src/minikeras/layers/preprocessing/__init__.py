@@ -11,8 +11,9 @@ _HOMES = {
     ".hashed_crossing": ("HashedCrossing",),
     ".hashing": ("Hashing",),
     ".image_preprocessing": (
-        "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
-        "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+        "AutoContrast", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop",
+        "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization",
+        "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
     ),
     ".integer_lookup": ("IntegerLookup",),
     ".mel_spectrogram": ("MelSpectrogram",),

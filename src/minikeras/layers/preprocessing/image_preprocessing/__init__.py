@@ -7,14 +7,19 @@ they may sit anywhere in a model; Keras 3 on TensorFlow differentiates through t
 from minikeras.utils.lazy_names import lazy_names
 
 _HOMES = {
+    ".auto_contrast": ("AutoContrast",),
     ".center_crop": ("CenterCrop",),
     ".random_brightness": ("RandomBrightness",),
     ".random_contrast": ("RandomContrast",),
     ".random_crop": ("RandomCrop",),
     ".random_flip": ("RandomFlip",),
+    ".random_grayscale": ("RandomGrayscale",),
+    ".random_invert": ("RandomInvert",),
+    ".random_posterization": ("RandomPosterization",),
     ".random_rotation": ("RandomRotation",),
     ".random_translation": ("RandomTranslation",),
     ".random_zoom": ("RandomZoom",),
     ".resizing": ("Resizing",),
+    ".solarization": ("Solarization",),
 }
 __all__, __getattr__, __dir__, _load_all = lazy_names(__name__, _HOMES)

@@ -1,0 +1,69 @@
+"""Keras 3's colour layers compared with real Keras, shared by compat/make_image_color.py
+(Keras 3 on TensorFlow; writes compat/data/image_color.{json,npz}) and
+tests/test_image_color_layers.py (replays them on minikeras).
+
+Only numpy and the standard library here: the same code runs under both libraries.
+"""
+
+import numpy as np
+
+CF = {"data_format": "channels_first"}
+UNIT = {"value_range": (0, 1)}
+
+# Deterministic calls: name -> (class name, keyword arguments, input shape)
+DETERMINISTIC = {
+    "auto_contrast": ("AutoContrast", {}, (3, 5, 6, 3)),
+    "auto_contrast_unit_range": ("AutoContrast", UNIT, (3, 5, 6, 3)),
+    "auto_contrast_constant_channel": ("AutoContrast", {}, (2, 4, 5, 3)),
+    "auto_contrast_cf": ("AutoContrast", CF, (2, 3, 5, 6)),
+    "auto_contrast_unbatched": ("AutoContrast", dict(value_range=(-1, 1)), (5, 6, 3)),
+}
+
+# Random layers in training, replayed from the transformation Keras drew:
+# name -> (class name, keyword arguments, input shape)
+RANDOM = {
+    "grayscale": ("RandomGrayscale", {}, (8, 4, 5, 3)),
+    "grayscale_cf": ("RandomGrayscale", dict(factor=0.7, **CF), (6, 3, 4, 5)),
+    "grayscale_one_channel": ("RandomGrayscale", dict(factor=1.0), (3, 4, 5, 1)),
+    "grayscale_unbatched": ("RandomGrayscale", dict(factor=1.0), (4, 5, 3)),
+    "invert": ("RandomInvert", {}, (8, 4, 5, 3)),
+    "invert_unit_range": ("RandomInvert", dict(factor=(0.3, 0.9), **UNIT), (8, 4, 5, 3)),
+    "invert_unbatched_cf": ("RandomInvert", dict(factor=1.0, **CF), (3, 4, 5)),
+    "solarization": ("Solarization", {}, (3, 5, 6, 3)),
+    "solarization_threshold": ("Solarization", dict(
+        addition_factor=(0.1, 0.3), threshold_factor=0.5), (4, 5, 6, 3)),
+    "solarization_unit_range": ("Solarization", dict(
+        addition_factor=0.2, threshold_factor=(0.4, 0.6), value_range=(1, 0)), (4, 5, 6, 3)),
+    "solarization_unbatched": ("Solarization", dict(threshold_factor=0.7), (5, 6, 3)),
+    "posterization": ("RandomPosterization", dict(factor=4), (4, 5, 6, 3)),
+    "posterization_range": ("RandomPosterization", dict(factor=(3, 8)), (6, 5, 6, 3)),
+    "posterization_fixed_cf": ("RandomPosterization", dict(factor=(5, 5), **CF), (2, 3, 5, 6)),
+    "posterization_unit_range": ("RandomPosterization", dict(factor=(2, 6), **UNIT),
+                                 (4, 5, 6, 3)),
+}
+
+# What each random layer's Keras 3 transformation holds that minikeras replays (None: the
+# transformation is one array, not a dict).
+TRANSFORMATION_KEYS = {
+    "RandomGrayscale": None, "RandomInvert": ("apply_inversion",),
+    "Solarization": ("additions", "thresholds"), "RandomPosterization": ("shift_factor",),
+}
+
+
+def images(name, shape):
+    """Pixels in [0, 255] (or [0, 1] for the unit-range cases, [-1, 1] for `value_range=(-1,
+    1)`), from the case's name; the constant-channel case has one of its channels constant."""
+    rng = np.random.default_rng(sum(map(ord, name)))
+    x = rng.uniform(0, 1, shape)
+    if "unit_range" not in name:
+        x = x * 255.0
+    if name == "auto_contrast_unbatched":
+        x = x / 127.5 - 1
+    if "constant" in name:
+        x[0, ..., 1] = x[0, 0, 0, 1]
+    return x.astype("float32")
+
+
+def upstream(name, shape):
+    rng = np.random.default_rng(sum(map(ord, name)) + 1)
+    return rng.normal(size=shape).astype("float32")
