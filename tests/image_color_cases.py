@@ -40,6 +40,15 @@ RANDOM = {
     "posterization_fixed_cf": ("RandomPosterization", dict(factor=(5, 5), **CF), (2, 3, 5, 6)),
     "posterization_unit_range": ("RandomPosterization", dict(factor=(2, 6), **UNIT),
                                  (4, 5, 6, 3)),
+    "saturation": ("RandomSaturation", dict(factor=0.8), (6, 4, 5, 3)),
+    "saturation_range_unit_range": ("RandomSaturation", dict(factor=(0.3, 0.9), **UNIT),
+                                    (6, 4, 5, 3)),
+    "saturation_cf": ("RandomSaturation", dict(factor=(0.6, 0.7), **CF), (3, 3, 4, 5)),
+    "saturation_unbatched": ("RandomSaturation", dict(factor=(0.1, 0.4)), (4, 5, 3)),
+    "hue": ("RandomHue", dict(factor=0.8), (8, 4, 5, 3)),
+    "hue_unit_range": ("RandomHue", dict(factor=(0.4, 1.0), **UNIT), (6, 4, 5, 3)),
+    "hue_cf": ("RandomHue", dict(factor=0.5, value_range=(0, 100), **CF), (4, 3, 4, 5)),
+    "hue_unbatched": ("RandomHue", dict(factor=1.0), (4, 5, 3)),
 }
 
 # What each random layer's Keras 3 transformation holds that minikeras replays (None: the
@@ -47,6 +56,7 @@ RANDOM = {
 TRANSFORMATION_KEYS = {
     "RandomGrayscale": None, "RandomInvert": ("apply_inversion",),
     "Solarization": ("additions", "thresholds"), "RandomPosterization": ("shift_factor",),
+    "RandomSaturation": ("factor",), "RandomHue": ("factor",),
 }
 
 
@@ -59,6 +69,8 @@ def images(name, shape):
         x = x * 255.0
     if name == "auto_contrast_unbatched":
         x = x / 127.5 - 1
+    if name == "hue_cf":
+        x = x * 100 / 255
     if "constant" in name:
         x[0, ..., 1] = x[0, 0, 0, 1]
     return x.astype("float32")

@@ -103,6 +103,8 @@ RANDOM_LAYERS = {
     "invert": lambda seed: mk.layers.RandomInvert(seed=seed),
     "solarization": lambda seed: mk.layers.Solarization(0.5, 0.5, seed=seed),
     "posterization": lambda seed: mk.layers.RandomPosterization((1, 8), seed=seed),
+    "saturation": lambda seed: mk.layers.RandomSaturation(0.9, seed=seed),
+    "hue": lambda seed: mk.layers.RandomHue(0.9, seed=seed),
 }
 
 
@@ -138,6 +140,29 @@ def test_draws_have_keras_ranges_and_statistics():
     np.testing.assert_allclose(np.bincount(shifts, minlength=7)[3:], 1000, rtol=0.1)
     assert set(np.unique(mk.layers.RandomPosterization(
         (5, 5), seed=0)._draw(shape)["shift_factor"])) == {3}
+
+    # f / (1 - f): f in (0.2, 0.6) scales the saturation by (0.25, 1.5)
+    saturation = mk.layers.RandomSaturation((0.2, 0.6), seed=0)._draw(shape)["factor"]
+    assert saturation.shape == (4000,) and 0.25 <= saturation.min() < 0.26
+    assert 1.49 < saturation.max() <= 1.5
+    hue = mk.layers.RandomHue((0.2, 0.6), seed=0)._draw(shape)["factor"]  # half a turn: 1
+    assert 0.1 <= np.abs(hue).min() < 0.101 and 0.299 < np.abs(hue).max() <= 0.3
+    assert abs((hue > 0).mean() - 0.5) < 0.03
+
+
+def test_saturation_and_hue_keep_what_they_should():
+    x = cc.images("saturation", (4, 4, 5, 3))
+    grey = mk.layers.RandomSaturation(0.0)  # f = 0: no saturation left
+    grey._draw = lambda shape: {"factor": np.zeros(4, np.float32)}
+    y = np.asarray(grey(x))
+    np.testing.assert_allclose(y, np.broadcast_to(x.max(axis=-1, keepdims=True), x.shape),
+                               rtol=1e-6)  # grey at each pixel's value (its largest channel)
+    same = mk.layers.RandomSaturation(0.0)
+    same._draw = lambda shape: {"factor": np.ones(4, np.float32)}
+    np.testing.assert_allclose(same(x), x, rtol=1e-5, atol=1e-3)
+    turn = mk.layers.RandomHue(1.0)  # a whole turn in two halves: back where it was
+    turn._draw = lambda shape: {"factor": np.full(4, 0.5, np.float32)}
+    np.testing.assert_allclose(turn(turn(x)), x, rtol=1e-5, atol=1e-3)
 
 
 def test_solarization_inverts_what_is_above_the_threshold():
@@ -186,6 +211,11 @@ def test_auto_contrast_stretches_each_channel_and_keeps_constant_ones():
      r"Received: value_range=\(0, 1, 2\)$"),
     (lambda: mk.layers.RandomPosterization(9), ValueError,
      r"in the range \[1, 8\]. Received: factor=9"),
+    (lambda: mk.layers.RandomSaturation(1.2), ValueError,
+     r"in the range \[-1, 1\]. Received: factor=1.2"),
+    (lambda: mk.layers.RandomSaturation(0.5, value_range=[1]), ValueError,
+     r"Received: value_range=\[1\]$"),
+    (lambda: mk.layers.RandomHue(-0.2), ValueError, r"in the range \[0, 1\]. Received: factor=-0.2"),
     (lambda: mk.layers.AutoContrast(value_range=255), ValueError,
      r"Received: value_range=255$"),
     (lambda: mk.layers.AutoContrast()(np.ones((2, 3), "float32")), ValueError,

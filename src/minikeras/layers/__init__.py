@@ -49,9 +49,10 @@ _HOMES = {
     ".preprocessing": (
         "AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing",
         "Hashing", "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness",
-        "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomInvert",
-        "RandomPosterization", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
-        "Resizing", "Solarization", "StringLookup", "TextVectorization",
+        "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomHue",
+        "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSaturation",
+        "RandomTranslation", "RandomZoom", "Rescaling", "Resizing", "Solarization", "StringLookup",
+        "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

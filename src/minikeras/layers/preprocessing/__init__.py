@@ -12,8 +12,9 @@ _HOMES = {
     ".hashing": ("Hashing",),
     ".image_preprocessing": (
         "AutoContrast", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop",
-        "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization",
-        "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
+        "RandomFlip", "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPosterization",
+        "RandomRotation", "RandomSaturation", "RandomTranslation", "RandomZoom", "Resizing",
+        "Solarization",
     ),
     ".integer_lookup": ("IntegerLookup",),
     ".mel_spectrogram": ("MelSpectrogram",),

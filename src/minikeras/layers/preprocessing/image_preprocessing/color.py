@@ -22,7 +22,7 @@ def rescale(images, original, target):
     the two are the same), in the images' float type."""
     if original[0] == target[0] and original[1] == target[1]:
         return images
-    dtype = images.dtype.type
+    dtype = np.dtype(images.dtype).type
     unit = (images - dtype(original[0])) / (dtype(original[1]) - dtype(original[0]))
     return unit * (dtype(target[1]) - dtype(target[0])) + dtype(target[0])
 
@@ -60,3 +60,18 @@ def luma_adjoint(grad, data_format, channels):
     shape = [1, 1, 1, 1]
     shape[channels_axis(data_format)] = 3
     return grad * np.array(LUMA_WEIGHTS, grad.dtype).reshape(shape)
+
+
+def traced(function, images):
+    """`function(images)` (written with `minikeras.ops`) as an array, and its pullback: the
+    gradient of the images from that of the output (the colour-space layers' gradients)."""
+    from minikeras import autodiff
+
+    out, pullback = autodiff.vjp(function, images)
+    return np.asarray(out, images.dtype), pullback
+
+
+def pulled_back(pullback, grad):
+    """The images' gradient from a `traced` call's pullback."""
+    (grad,) = pullback(grad)
+    return np.asarray(grad, grad.dtype)
