@@ -49,6 +49,17 @@ RANDOM = {
     "hue_unit_range": ("RandomHue", dict(factor=(0.4, 1.0), **UNIT), (6, 4, 5, 3)),
     "hue_cf": ("RandomHue", dict(factor=0.5, value_range=(0, 100), **CF), (4, 3, 4, 5)),
     "hue_unbatched": ("RandomHue", dict(factor=1.0), (4, 5, 3)),
+    "color_degeneration": ("RandomColorDegeneration", dict(factor=0.8), (6, 4, 5, 3)),
+    "color_degeneration_unit_range_cf": ("RandomColorDegeneration", dict(
+        factor=(0.2, 1.0), **UNIT, **CF), (4, 3, 4, 5)),
+    "color_degeneration_one_channel": ("RandomColorDegeneration", dict(factor=0.5),
+                                       (3, 4, 5, 1)),
+    "color_degeneration_unbatched": ("RandomColorDegeneration", dict(factor=(-1, -0.5)),
+                                     (4, 5, 3)),
+    "sharpness": ("RandomSharpness", dict(factor=0.9), (4, 5, 6, 3)),
+    "sharpness_unit_range": ("RandomSharpness", dict(factor=(0.1, 0.4), **UNIT), (4, 5, 6, 2)),
+    "sharpness_cf": ("RandomSharpness", dict(factor=(0.6, 1.0), **CF), (3, 2, 5, 4)),
+    "sharpness_unbatched": ("RandomSharpness", dict(factor=0.7), (6, 5, 1)),
 }
 
 # What each random layer's Keras 3 transformation holds that minikeras replays (None: the
@@ -57,6 +68,7 @@ TRANSFORMATION_KEYS = {
     "RandomGrayscale": None, "RandomInvert": ("apply_inversion",),
     "Solarization": ("additions", "thresholds"), "RandomPosterization": ("shift_factor",),
     "RandomSaturation": ("factor",), "RandomHue": ("factor",),
+    "RandomColorDegeneration": ("factor",), "RandomSharpness": ("factor",),
 }
 
 

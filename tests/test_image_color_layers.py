@@ -105,6 +105,8 @@ RANDOM_LAYERS = {
     "posterization": lambda seed: mk.layers.RandomPosterization((1, 8), seed=seed),
     "saturation": lambda seed: mk.layers.RandomSaturation(0.9, seed=seed),
     "hue": lambda seed: mk.layers.RandomHue(0.9, seed=seed),
+    "color_degeneration": lambda seed: mk.layers.RandomColorDegeneration(0.9, seed=seed),
+    "sharpness": lambda seed: mk.layers.RandomSharpness(0.9, seed=seed),
 }
 
 
@@ -148,6 +150,12 @@ def test_draws_have_keras_ranges_and_statistics():
     hue = mk.layers.RandomHue((0.2, 0.6), seed=0)._draw(shape)["factor"]  # half a turn: 1
     assert 0.1 <= np.abs(hue).min() < 0.101 and 0.299 < np.abs(hue).max() <= 0.3
     assert abs((hue > 0).mean() - 0.5) < 0.03
+    degeneration = mk.layers.RandomColorDegeneration(0.4, seed=0)._draw(shape)["factor"]
+    assert degeneration.shape == (4000, 1, 1, 1) and -0.4 <= degeneration.min() < -0.39
+    assert 0.39 < degeneration.max() <= 0.4 and abs(degeneration.mean()) < 0.01
+    sharpness = mk.layers.RandomSharpness(0.4, seed=0)._draw(shape)["factor"]
+    assert sharpness.shape == (4000,) and 0 <= sharpness.min() < 0.01
+    assert 0.39 < sharpness.max() <= 0.4
 
 
 def test_saturation_and_hue_keep_what_they_should():
@@ -163,6 +171,21 @@ def test_saturation_and_hue_keep_what_they_should():
     turn = mk.layers.RandomHue(1.0)  # a whole turn in two halves: back where it was
     turn._draw = lambda shape: {"factor": np.full(4, 0.5, np.float32)}
     np.testing.assert_allclose(turn(turn(x)), x, rtol=1e-5, atol=1e-3)
+
+
+def test_degeneration_and_sharpness_at_their_ends():
+    x = cc.images("sharpness", (2, 5, 6, 3))
+    gray = mk.layers.RandomColorDegeneration(1.0)
+    gray._draw = lambda shape: {"factor": np.ones((2, 1, 1, 1), np.float32)}
+    np.testing.assert_allclose(gray(x), mk.layers.RandomGrayscale(1.0)(x), rtol=1e-6)
+    layer = mk.layers.RandomSharpness(1.0)
+    layer._draw = lambda shape: {"factor": np.full(2, 0.5, np.float32)}  # s = 1: unchanged
+    np.testing.assert_allclose(layer(x), x, rtol=1e-6)
+    layer._draw = lambda shape: {"factor": np.zeros(2, np.float32)}  # s = 0: the smoothing
+    kernel = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]]) / 13
+    padded = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])
+    smoothed = sum(kernel[i, j] * padded[:, i:i + 5, j:j + 6] for i in range(3) for j in range(3))
+    np.testing.assert_allclose(layer(x), smoothed, rtol=1e-5)
 
 
 def test_solarization_inverts_what_is_above_the_threshold():
@@ -216,6 +239,12 @@ def test_auto_contrast_stretches_each_channel_and_keeps_constant_ones():
     (lambda: mk.layers.RandomSaturation(0.5, value_range=[1]), ValueError,
      r"Received: value_range=\[1\]$"),
     (lambda: mk.layers.RandomHue(-0.2), ValueError, r"in the range \[0, 1\]. Received: factor=-0.2"),
+    (lambda: mk.layers.RandomColorDegeneration(-1.5), ValueError,
+     r"in the range \[-1, 1\]. Received: factor=-1.5"),
+    (lambda: mk.layers.RandomSharpness((0.1, 0.2, 0.3)), ValueError,
+     r"in the range \[0, 1\]. Received: factor=\(0.1, 0.2, 0.3\)"),
+    (lambda: mk.layers.RandomSharpness(0.5, value_range="unit"), ValueError,
+     r"Received: value_range=unit$"),
     (lambda: mk.layers.AutoContrast(value_range=255), ValueError,
      r"Received: value_range=255$"),
     (lambda: mk.layers.AutoContrast()(np.ones((2, 3), "float32")), ValueError,

@@ -5,7 +5,8 @@ from minikeras import layers
 from minikeras.export.graph import register_converter
 
 for _class in (layers.RandomGrayscale, layers.RandomInvert, layers.Solarization,
-               layers.RandomPosterization, layers.RandomSaturation, layers.RandomHue):
+               layers.RandomPosterization, layers.RandomSaturation, layers.RandomHue,
+               layers.RandomColorDegeneration, layers.RandomSharpness):
     register_converter(_class)(lambda layer, graph, x: x)
 
 
