@@ -34,6 +34,24 @@ def with_gradient(tf, function, x, u):
     return np.asarray(y), None if grad is None else np.asarray(grad)
 
 
+def record_adjustments(layer):
+    """RandomColorJitter draws inside its transform, from each adjustment: the draws it
+    makes, recorded by adjustment as they are made."""
+    drawn = {}
+    for name in cc.JITTER_KEYS:
+        adjustment = getattr(layer, f"random_{name}")
+        if adjustment is None:
+            continue
+
+        def draw(*args, adjustment=adjustment, name=name, **kwargs):
+            drawn[name] = type(adjustment).get_random_transformation(
+                adjustment, *args, **kwargs)
+            return drawn[name]
+
+        adjustment.get_random_transformation = draw
+    return drawn
+
+
 def main():
     import keras
     import tensorflow as tf
@@ -53,6 +71,7 @@ def main():
         layer = getattr(keras.layers, cls)(seed=i, **kwargs)
         x = cc.images(name, shape)
         transformation = layer.get_random_transformation(x, training=True)
+        drawn = record_adjustments(layer) if cls == "RandomColorJitter" else {}
         transform = layer.transform_images if len(shape) == 4 else layer.transform_single_image
         y, g = with_gradient(
             tf, lambda v, t=transformation, transform=transform: transform(v, t, True),
@@ -63,6 +82,11 @@ def main():
         keys = cc.TRANSFORMATION_KEYS[cls]
         if keys is None:
             arrays[f"{name}/transformation"] = np.asarray(transformation)
+        elif keys == "adjustments":
+            for adjustment, key in cc.JITTER_KEYS.items():
+                if adjustment in drawn:
+                    arrays[f"{name}/{adjustment}/{key}"] = np.asarray(drawn[adjustment][key])
+            keys = ()
         for key in keys or ():
             arrays[f"{name}/{key}"] = np.asarray(transformation[key])
         cases[name] = {"gradient": g is not None, "inference_is_identity": bool(

@@ -60,6 +60,15 @@ RANDOM = {
     "sharpness_unit_range": ("RandomSharpness", dict(factor=(0.1, 0.4), **UNIT), (4, 5, 6, 2)),
     "sharpness_cf": ("RandomSharpness", dict(factor=(0.6, 1.0), **CF), (3, 2, 5, 4)),
     "sharpness_unbatched": ("RandomSharpness", dict(factor=0.7), (6, 5, 1)),
+    "color_jitter": ("RandomColorJitter", dict(
+        brightness_factor=0.3, contrast_factor=0.4, saturation_factor=0.6, hue_factor=0.5),
+        (4, 5, 6, 3)),
+    "color_jitter_unit_range": ("RandomColorJitter", dict(
+        brightness_factor=(-0.2, 0.1), hue_factor=(0.2, 0.4), **UNIT), (4, 5, 6, 3)),
+    "color_jitter_contrast_saturation": ("RandomColorJitter", dict(
+        contrast_factor=(0.1, 0.8), saturation_factor=0.9), (3, 5, 6, 3)),
+    "color_jitter_unbatched": ("RandomColorJitter", dict(
+        brightness_factor=0.2, saturation_factor=(0.3, 0.4)), (5, 6, 3)),
 }
 
 # What each random layer's Keras 3 transformation holds that minikeras replays (None: the
@@ -69,7 +78,13 @@ TRANSFORMATION_KEYS = {
     "Solarization": ("additions", "thresholds"), "RandomPosterization": ("shift_factor",),
     "RandomSaturation": ("factor",), "RandomHue": ("factor",),
     "RandomColorDegeneration": ("factor",), "RandomSharpness": ("factor",),
+    "RandomColorJitter": "adjustments",  # each adjustment's, by JITTER_KEYS
 }
+
+# RandomColorJitter's adjustments (its layers' attributes in Keras) and what each one's
+# transformation holds.
+JITTER_KEYS = {"brightness": "rgb_delta", "contrast": "contrast_factor",
+               "saturation": "factor", "hue": "factor"}
 
 
 def images(name, shape):

@@ -34,6 +34,13 @@ def keras_transformation(name):
     keys = cc.TRANSFORMATION_KEYS[cc.RANDOM[name][0]]
     if keys is None:
         return REFERENCES[f"{name}/transformation"]
+    if keys == "adjustments":  # RandomColorJitter's, by adjustment, as each layer draws it
+        # (minikeras' RandomBrightness and RandomContrast draw an array, the others a dict)
+        drawn = {adjustment: REFERENCES[f"{name}/{adjustment}/{key}"]
+                 for adjustment, key in cc.JITTER_KEYS.items()
+                 if f"{name}/{adjustment}/{key}" in REFERENCES}
+        return {adjustment: {"factor": value} if adjustment in ("saturation", "hue") else value
+                for adjustment, value in drawn.items()}
     return {key: REFERENCES[f"{name}/{key}"] for key in keys}
 
 
@@ -107,6 +114,9 @@ RANDOM_LAYERS = {
     "hue": lambda seed: mk.layers.RandomHue(0.9, seed=seed),
     "color_degeneration": lambda seed: mk.layers.RandomColorDegeneration(0.9, seed=seed),
     "sharpness": lambda seed: mk.layers.RandomSharpness(0.9, seed=seed),
+    "color_jitter": lambda seed: mk.layers.RandomColorJitter(
+        brightness_factor=0.2, contrast_factor=0.3, saturation_factor=0.5, hue_factor=0.2,
+        seed=seed),
 }
 
 
@@ -188,6 +198,19 @@ def test_degeneration_and_sharpness_at_their_ends():
     np.testing.assert_allclose(layer(x), smoothed, rtol=1e-5)
 
 
+def test_color_jitter_is_its_adjustments_in_turn():
+    x = cc.images("color_jitter", (3, 5, 6, 3))
+    jitter = mk.layers.RandomColorJitter(brightness_factor=0.3, hue_factor=0.4, seed=2)
+    drawn = jitter._draw(x.shape)
+    assert set(drawn) == {"brightness", "hue"}
+    brightness, hue = mk.layers.RandomBrightness(0.3), mk.layers.RandomHue(0.4)
+    brightness._draw = lambda shape: drawn["brightness"]
+    hue._draw = lambda shape: drawn["hue"]
+    jitter._draw = lambda shape: drawn
+    np.testing.assert_allclose(jitter(x), hue(brightness(x)), rtol=1e-6)
+    np.testing.assert_array_equal(mk.layers.RandomColorJitter(seed=1)(x), x)  # none given
+
+
 def test_solarization_inverts_what_is_above_the_threshold():
     x = np.array([10.0, 100.0, 200.0, 250.0], np.float32).reshape(1, 1, 4, 1)
     layer = mk.layers.Solarization()
@@ -245,6 +268,8 @@ def test_auto_contrast_stretches_each_channel_and_keeps_constant_ones():
      r"in the range \[0, 1\]. Received: factor=\(0.1, 0.2, 0.3\)"),
     (lambda: mk.layers.RandomSharpness(0.5, value_range="unit"), ValueError,
      r"Received: value_range=unit$"),
+    (lambda: mk.layers.RandomColorJitter(hue_factor=1.5), ValueError,
+     r"in the range \[0, 1\]. Received: factor=1.5"),
     (lambda: mk.layers.AutoContrast(value_range=255), ValueError,
      r"Received: value_range=255$"),
     (lambda: mk.layers.AutoContrast()(np.ones((2, 3), "float32")), ValueError,

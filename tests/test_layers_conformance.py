@@ -234,6 +234,8 @@ LAYERS = {
         0.6, value_range=(-3, 3), seed=1, **kw), (2, 3, 4, 3), 0),
     "random_sharpness_cf": (lambda **kw: layers.RandomSharpness(
         0.8, value_range=(-3, 3), data_format="channels_first", seed=1, **kw), (2, 2, 4, 5), 0),
+    "random_color_jitter": (lambda **kw: layers.RandomColorJitter(
+        (-3, 3), 0.1, 0.4, 0.6, 0.3, seed=1, **kw), (2, 3, 4, 3), 0),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),
@@ -270,7 +272,7 @@ RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spa
           "random_rotation", "random_zoom_cf", "random_translation", "random_contrast",
           "random_brightness", "random_grayscale", "random_invert_cf", "solarization",
           "random_posterization", "random_saturation", "random_hue_cf",
-          "random_color_degeneration", "random_sharpness_cf"}
+          "random_color_degeneration", "random_sharpness_cf", "random_color_jitter"}
 
 
 def make(name, **kwargs):

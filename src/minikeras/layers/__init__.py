@@ -49,10 +49,10 @@ _HOMES = {
     ".preprocessing": (
         "AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing",
         "Hashing", "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness",
-        "RandomColorDegeneration", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
-        "RandomHue", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSaturation",
-        "RandomSharpness", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
-        "Solarization", "StringLookup", "TextVectorization",
+        "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomCrop",
+        "RandomFlip", "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPosterization",
+        "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomTranslation", "RandomZoom",
+        "Rescaling", "Resizing", "Solarization", "StringLookup", "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

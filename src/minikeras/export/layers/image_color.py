@@ -6,7 +6,8 @@ from minikeras.export.graph import register_converter
 
 for _class in (layers.RandomGrayscale, layers.RandomInvert, layers.Solarization,
                layers.RandomPosterization, layers.RandomSaturation, layers.RandomHue,
-               layers.RandomColorDegeneration, layers.RandomSharpness):
+               layers.RandomColorDegeneration, layers.RandomSharpness,
+               layers.RandomColorJitter):
     register_converter(_class)(lambda layer, graph, x: x)
 
 

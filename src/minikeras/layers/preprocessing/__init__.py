@@ -12,8 +12,8 @@ _HOMES = {
     ".hashing": ("Hashing",),
     ".image_preprocessing": (
         "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration",
-        "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomHue",
-        "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSaturation",
+        "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
+        "RandomHue", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSaturation",
         "RandomSharpness", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
     ),
     ".integer_lookup": ("IntegerLookup",),

@@ -11,6 +11,7 @@ _HOMES = {
     ".center_crop": ("CenterCrop",),
     ".random_brightness": ("RandomBrightness",),
     ".random_color_degeneration": ("RandomColorDegeneration",),
+    ".random_color_jitter": ("RandomColorJitter",),
     ".random_contrast": ("RandomContrast",),
     ".random_crop": ("RandomCrop",),
     ".random_flip": ("RandomFlip",),
