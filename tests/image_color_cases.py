@@ -17,6 +17,11 @@ DETERMINISTIC = {
     "auto_contrast_constant_channel": ("AutoContrast", {}, (2, 4, 5, 3)),
     "auto_contrast_cf": ("AutoContrast", CF, (2, 3, 5, 6)),
     "auto_contrast_unbatched": ("AutoContrast", dict(value_range=(-1, 1)), (5, 6, 3)),
+    # Equalization has no draws (and equalizes in training only)
+    "equalization": ("Equalization", {}, (3, 8, 9, 3)),
+    "equalization_bins_unit_range": ("Equalization", dict(bins=16, **UNIT), (2, 8, 9, 3)),
+    "equalization_constant_channel_cf": ("Equalization", dict(bins=64, **CF), (2, 3, 6, 7)),
+    "equalization_unbatched": ("Equalization", dict(bins=32, value_range=(-1, 1)), (6, 7, 2)),
 }
 
 # Random layers in training, replayed from the transformation Keras drew:
@@ -94,12 +99,14 @@ def images(name, shape):
     x = rng.uniform(0, 1, shape)
     if "unit_range" not in name:
         x = x * 255.0
-    if name == "auto_contrast_unbatched":
+    if name in ("auto_contrast_unbatched", "equalization_unbatched"):
         x = x / 127.5 - 1
     if name == "hue_cf":
         x = x * 100 / 255
-    if "constant" in name:
+    if name == "auto_contrast_constant_channel":
         x[0, ..., 1] = x[0, 0, 0, 1]
+    if name == "equalization_constant_channel_cf":  # a channel within one bin (of the batch)
+        x[:, 1] = 100.0 + x[:, 1] / 255
     return x.astype("float32")
 
 

@@ -236,6 +236,8 @@ LAYERS = {
         0.8, value_range=(-3, 3), data_format="channels_first", seed=1, **kw), (2, 2, 4, 5), 0),
     "random_color_jitter": (lambda **kw: layers.RandomColorJitter(
         (-3, 3), 0.1, 0.4, 0.6, 0.3, seed=1, **kw), (2, 3, 4, 3), 0),
+    "equalization_cf": (lambda **kw: layers.Equalization(
+        (-3, 3), bins=32, data_format="channels_first", **kw), (2, 2, 4, 5), 0),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),

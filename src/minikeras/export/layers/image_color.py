@@ -1,5 +1,5 @@
-"""Converters of Keras 3's colour layers: the random ones are the identity at inference (what
-an exported graph computes); AutoContrast stretches at inference too."""
+"""Converters of Keras 3's colour layers: the random ones and Equalization are the identity at
+inference (what an exported graph computes); AutoContrast stretches at inference too."""
 
 from minikeras import layers
 from minikeras.export.graph import register_converter
@@ -7,7 +7,7 @@ from minikeras.export.graph import register_converter
 for _class in (layers.RandomGrayscale, layers.RandomInvert, layers.Solarization,
                layers.RandomPosterization, layers.RandomSaturation, layers.RandomHue,
                layers.RandomColorDegeneration, layers.RandomSharpness,
-               layers.RandomColorJitter):
+               layers.RandomColorJitter, layers.Equalization):
     register_converter(_class)(lambda layer, graph, x: x)
 
 

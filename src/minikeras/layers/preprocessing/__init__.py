@@ -11,7 +11,7 @@ _HOMES = {
     ".hashed_crossing": ("HashedCrossing",),
     ".hashing": ("Hashing",),
     ".image_preprocessing": (
-        "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration",
+        "AutoContrast", "CenterCrop", "Equalization", "RandomBrightness", "RandomColorDegeneration",
         "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
         "RandomHue", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSaturation",
         "RandomSharpness", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",

@@ -9,6 +9,7 @@ from minikeras.utils.lazy_names import lazy_names
 _HOMES = {
     ".auto_contrast": ("AutoContrast",),
     ".center_crop": ("CenterCrop",),
+    ".equalization": ("Equalization",),
     ".random_brightness": ("RandomBrightness",),
     ".random_color_degeneration": ("RandomColorDegeneration",),
     ".random_color_jitter": ("RandomColorJitter",),
