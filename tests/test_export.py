@@ -289,9 +289,10 @@ LAYER_MODELS = {
         L.CenterCrop(4, 3), L.Conv2D(2, 2)),
     "image_color": lambda: _seq(
         L.Input((6, 7, 3)), L.RandomGrayscale(), L.RandomInvert(), L.Solarization(),
-        L.RandomPosterization(4), L.RandomSaturation(0.5), L.RandomHue(0.5), L.RandomColorDegeneration(0.5),
-        L.RandomSharpness(0.5), L.RandomColorJitter(brightness_factor=0.1, hue_factor=0.2),
-        L.Equalization(), L.AutoContrast(value_range=(-1, 1)), L.Conv2D(2, 2)),
+        L.RandomPosterization(4), L.RandomSaturation(0.5), L.RandomHue(0.5),
+        L.RandomColorDegeneration(0.5), L.RandomSharpness(0.5),
+        L.RandomColorJitter(brightness_factor=0.1, hue_factor=0.2), L.Equalization(),
+        L.AutoContrast(value_range=(-1, 1)), L.Conv2D(2, 2)),
     "auto_contrast_channels_first_unit_range": lambda: _seq(
         L.Input((3, 5, 4)), L.AutoContrast(value_range=(0, 1), data_format="channels_first")),
     "center_crop_channels_first": lambda: _seq(

@@ -220,7 +220,7 @@ def test_equalization_spreads_each_channel_over_the_range_in_training_only():
         # lowest bin's all go to 0)
         counts = np.histogram(y[..., channel], bins=4, range=(0, 256))[0]
         np.testing.assert_allclose(counts, 128, rtol=0.2)
-        assert np.histogram(x[..., channel], bins=4, range=(0, 256))[0][0] > 200  # from about 256
+        assert np.histogram(x[..., channel], bins=4, range=(0, 256))[0][0] > 200
     np.testing.assert_array_equal(layer(x, training=False), x)
     model = mk.Sequential([mk.Input(x.shape[1:]), mk.layers.Equalization()])
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
@@ -276,7 +276,8 @@ def test_auto_contrast_stretches_each_channel_and_keeps_constant_ones():
      r"in the range \[-1, 1\]. Received: factor=1.2"),
     (lambda: mk.layers.RandomSaturation(0.5, value_range=[1]), ValueError,
      r"Received: value_range=\[1\]$"),
-    (lambda: mk.layers.RandomHue(-0.2), ValueError, r"in the range \[0, 1\]. Received: factor=-0.2"),
+    (lambda: mk.layers.RandomHue(-0.2), ValueError,
+     r"in the range \[0, 1\]. Received: factor=-0.2"),
     (lambda: mk.layers.RandomColorDegeneration(-1.5), ValueError,
      r"in the range \[-1, 1\]. Received: factor=-1.5"),
     (lambda: mk.layers.RandomSharpness((0.1, 0.2, 0.3)), ValueError,
