@@ -5,7 +5,9 @@
 For every case of tests/image_color_cases.py (data/image_color.npz, .json): the output of each
 deterministic call, and for each random layer in training the transformation it drew and the
 output it made from it; with each, TensorFlow's gradient of `sum(output * u)` with respect to
-the images where TensorFlow has one; and each layer's config.
+the images where TensorFlow has one; and each layer's config. Also a Sequential model of the
+colour layers, saved as data/files/image/k3_color.keras (with k3_color.npz: inputs, predictions,
+weights).
 """
 
 import json
@@ -52,6 +54,19 @@ def record_adjustments(layer):
     return drawn
 
 
+def save_model(keras):
+    """data/files/image/k3_color.keras, with its inputs, predictions and weights (.npz)."""
+    x, weights = cc.model_data()
+    model = keras.Sequential([keras.Input(cc.MODEL_INPUT)] + [
+        getattr(keras.layers, cls)(**kwargs) for cls, kwargs in cc.MODEL_LAYERS], name="color")
+    model.set_weights(weights([w.shape for w in model.get_weights()]))
+    files = os.path.join(DATA, "files", "image")
+    model.save(os.path.join(files, "k3_color.keras"))
+    np.savez_compressed(os.path.join(files, "k3_color.npz"), x=x,
+                        pred=model.predict(x, verbose=0),
+                        **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+
+
 def main():
     import keras
     import tensorflow as tf
@@ -92,6 +107,7 @@ def main():
         cases[name] = {"gradient": g is not None, "inference_is_identity": bool(
             np.array_equal(np.asarray(layer(x, training=False)), x))}
         configs[name] = layer.get_config()
+    save_model(keras)
     np.savez_compressed(os.path.join(DATA, "image_color.npz"), **arrays)
     with open(os.path.join(DATA, "image_color.json"), "w") as f:
         json.dump({"keras": keras.__version__, "cases": cases, "configs": configs}, f,

@@ -113,3 +113,31 @@ def images(name, shape):
 def upstream(name, shape):
     rng = np.random.default_rng(sum(map(ord, name)) + 1)
     return rng.normal(size=shape).astype("float32")
+
+
+# A Sequential model with every colour layer but Equalization (whose symbolic output is its
+# input in Keras 3.15: a model of it is a cycle), saved by Keras 3 (.keras) with inputs and
+# predictions (at inference only AutoContrast transforms).
+MODEL_INPUT = (7, 8, 3)
+MODEL_LAYERS = [
+    ("RandomGrayscale", dict(factor=0.4, seed=1)), ("RandomInvert", dict(seed=2)),
+    ("Solarization", dict(addition_factor=0.1, threshold_factor=0.6, seed=3)),
+    ("RandomPosterization", dict(factor=(3, 6), seed=4)),
+    ("RandomSaturation", dict(factor=0.7, seed=5)), ("RandomHue", dict(factor=0.3, seed=6)),
+    ("RandomColorDegeneration", dict(factor=0.5, seed=7)),
+    ("RandomSharpness", dict(factor=0.6, seed=8)),
+    ("RandomColorJitter", dict(brightness_factor=0.2, contrast_factor=0.3,
+                               saturation_factor=0.4, hue_factor=0.1, seed=9)),
+    ("AutoContrast", dict(value_range=(0, 255))),
+    ("Conv2D", dict(filters=2, kernel_size=3, activation="relu")), ("Flatten", {}),
+    ("Dense", dict(units=3, activation="softmax")),
+]
+
+
+def model_data():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 255, (4, *MODEL_INPUT)).astype("float32")
+    weights = lambda shapes: [rng.uniform(-0.01, 0.01, s).astype("float32")  # noqa: E731
+                              for s in shapes]
+    return x, weights
+

@@ -103,6 +103,21 @@ def test_config_is_keras_3s_and_round_trips(name):
         layer.get_config()))
 
 
+def test_keras_file_loads_and_predicts(tmp_path):
+    """Keras' file of a model with the colour layers: its predictions (AutoContrast the only
+    one transforming at inference), and the same again from minikeras' own file."""
+    files = DATA / "files" / "image"
+    data = np.load(files / "k3_color.npz")
+    model = mk.models.load_model(files / "k3_color.keras")
+    assert [type(layer).__name__ for layer in model.layers] == [c for c, _ in cc.MODEL_LAYERS]
+    close(model.predict(data["x"], verbose=0), data["pred"], atol=1e-6)
+    for i, weight in enumerate(model.get_weights()):
+        np.testing.assert_array_equal(weight, data[f"w{i}"])
+    model.save(tmp_path / "again.keras")
+    again = mk.models.load_model(tmp_path / "again.keras")
+    close(again.predict(data["x"], verbose=0), data["pred"], atol=1e-6)
+
+
 # -- the draws ------------------------------------------------------------------------------
 
 RANDOM_LAYERS = {
