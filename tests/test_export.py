@@ -575,6 +575,7 @@ REFUSED = {
     L.Hashing: lambda: L.Hashing(4),
     L.HashedCrossing: lambda: L.HashedCrossing(4),
     L.MelSpectrogram: lambda: L.MelSpectrogram(fft_length=2, sequence_stride=1),
+    L.STFTSpectrogram: lambda: L.STFTSpectrogram(frame_length=4),
 }
 
 
@@ -608,6 +609,8 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
     if cls is L.HashedCrossing:  # two columns in
         columns = [L.Input((1,), dtype="int64"), L.Input((1,), dtype="int64")]
         model = mk.Model(columns, REFUSED[cls]()(columns))
+    elif cls is L.STFTSpectrogram:  # signals of (time, channels)
+        model = mk.Sequential([L.Input((8, 1)), REFUSED[cls]()])
     else:
         dtype = "string" if cls is L.TextVectorization else "float32"
         model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])

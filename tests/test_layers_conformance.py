@@ -177,6 +177,8 @@ LAYERS = {
         fft_length=16, sequence_stride=8, sampling_rate=800, num_mel_bins=4, power_to_db=False,
         mag_exp=1.0,
         **kw), (2, 64), 0),
+    "stft_spectrogram": (lambda **kw: layers.STFTSpectrogram(
+        mode="magnitude", frame_length=8, frame_step=4, **kw), (2, 24, 2), 2),
     "masking": (lambda **kw: layers.Masking(**kw), (2, 4, 3), 0),
     "identity": (lambda **kw: layers.Identity(**kw), (4, 5), 0),
     # Pooling

@@ -50,7 +50,7 @@ _HOMES = {
         "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
         "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness", "RandomContrast",
         "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-        "Rescaling", "Resizing", "StringLookup", "TextVectorization",
+        "Rescaling", "Resizing", "STFTSpectrogram", "StringLookup", "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

@@ -18,6 +18,7 @@ _HOMES = {
     ".mel_spectrogram": ("MelSpectrogram",),
     ".normalization": ("Normalization",),
     ".rescaling": ("Rescaling",),
+    ".stft_spectrogram": ("STFTSpectrogram",),
     ".string_lookup": ("StringLookup",),
     ".text_vectorization": ("TextVectorization",),
 }
