@@ -4,7 +4,7 @@ an `OptimizerMap` (patterns of variable paths) or any function of a variable."""
 import re
 from collections.abc import MutableMapping
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import Optimizer, _not_built_error
 from minikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from minikeras.saving import registry
 
@@ -185,10 +185,7 @@ class MultiOptimizer(Optimizer):
             return
         if trainable_variables is None:
             if not self.built:
-                raise ValueError(
-                    "When passing `grads` without `variables`, the optimizer must already be "
-                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
-                    "first.")
+                raise _not_built_error()
             trainable_variables = self._trainable_variables
         trainable_variables = list(trainable_variables)
         if not self.built:
@@ -223,17 +220,6 @@ class MultiOptimizer(Optimizer):
                 "weights before calling `set_weights()`.")
         for variable, value in zip(self.variables, weights, strict=True):
             variable.assign(value)
-
-    def save_own_variables(self, store):
-        for index, variable in enumerate(self.variables):
-            store[str(index)] = variable.numpy()
-
-    def load_own_variables(self, store):
-        variables = self.variables
-        if len(store.keys()) != len(variables):
-            return super().load_own_variables(store)  # its warning, nothing loaded
-        for index, variable in enumerate(variables):
-            variable.assign(store[str(index)])
 
     def get_config(self):
         return {"optimizer_map": registry.serialize(self._optimizer_map),
