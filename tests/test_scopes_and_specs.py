@@ -137,3 +137,13 @@ def test_placement_scopes_change_nothing():
             pass
     with pytest.raises(ValueError, match="^Invalid mode 'some'"):
         keras.RematScope(mode="some")
+
+
+def test_set_backend_sets_keras_backend_and_keeps_numpy(monkeypatch):
+    import os
+
+    from minikeras import backend
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert backend.set_backend("jax") is None
+    assert os.environ["KERAS_BACKEND"] == "jax" and backend.backend() == "numpy"
