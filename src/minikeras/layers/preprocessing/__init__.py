@@ -11,8 +11,10 @@ _HOMES = {
     ".hashed_crossing": ("HashedCrossing",),
     ".hashing": ("Hashing",),
     ".image_preprocessing": (
-        "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
-        "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+        "CenterCrop", "CutMix", "MixUp", "RandomBrightness", "RandomContrast", "RandomCrop",
+        "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur",
+        "RandomPerspective", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
+        "Resizing",
     ),
     ".integer_lookup": ("IntegerLookup",),
     ".mel_spectrogram": ("MelSpectrogram",),
