@@ -7,7 +7,8 @@ For every case of tests/image_mixing_cases.py: the transformation Keras drew (th
 `TRANSFORMATION_KEYS` names), the images it made from it and TensorFlow's gradient of
 `sum(output * u)` with respect to them; the labels it mixed (the `_labels` cases); for
 RandomElasticTransform, the normal draw its transform made (`<case>/noise`, from the integer
-seed `ELASTIC_SEED` put in the transformation); and the layer's config.
+seed `ELASTIC_SEED` put in the transformation); and the layer's config. For the pipelines
+of `PIPELINES`: the output, TensorFlow's gradient, and the pipeline as Keras serializes it.
 """
 
 import json
@@ -61,9 +62,23 @@ def main():
         meta[name] = {"config": layer.get_config(), "gradient": gradient is not None,
                       "inference_is_identity": bool(np.array_equal(
                           np.asarray(layer(x, training=False)), x))}
+    pipelines = {}
+    for name, (specs, shape, training) in ic.PIPELINES.items():
+        pipeline = keras.layers.Pipeline([getattr(keras.layers, cls)(**kwargs)
+                                          for cls, kwargs in specs])
+        v = tf.constant(ic.images(name, shape))
+        with tf.GradientTape() as tape:
+            tape.watch(v)
+            y = pipeline(v, training=training)
+            total = tf.reduce_sum(y * ic.upstream(name, tuple(y.shape)))
+        arrays[f"{name}/y"] = np.asarray(y)
+        arrays[f"{name}/g"] = np.asarray(tape.gradient(total, v))
+        pipelines[name] = {"serialized": keras.saving.serialize_keras_object(pipeline),
+                           "config": pipeline.get_config()}
     np.savez_compressed(os.path.join(DATA, "image_mixing.npz"), **arrays)
     with open(os.path.join(DATA, "image_mixing.json"), "w") as f:
-        json.dump({"keras": keras.__version__, "cases": meta}, f, indent=1)
+        json.dump({"keras": keras.__version__, "cases": meta, "pipelines": pipelines}, f,
+                  indent=1)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,19 @@ def labels(name, shape):
 def upstream(name, shape):
     rng = np.random.default_rng(sum(map(ord, name)) + 1)
     return rng.normal(size=shape).astype("float32")
+
+
+# Pipelines of image layers: name -> ([(class name, keyword arguments)], input shape, training).
+# Keras writes each (serialize_keras_object); minikeras loads that and computes its output.
+PIPELINES = {
+    "pipeline_resize": ([("Rescaling", dict(scale=1 / 255, offset=-0.5)),
+                         ("Resizing", dict(height=5, width=6, interpolation="bicubic")),
+                         ("CenterCrop", dict(height=4, width=4))], (2, 9, 8, 3), True),
+    "pipeline_random_at_inference": ([("RandomFlip", dict(seed=1)),
+                                      ("RandomRotation", dict(factor=0.2, seed=2)),
+                                      ("RandomErasing", dict(seed=3)),
+                                      ("Resizing", dict(height=4, width=5))], (3, 7, 6, 2),
+                                     False),
+    "pipeline_unbatched_cf": ([("Resizing", dict(height=3, width=4, data_format="channels_first")),
+                               ("Rescaling", dict(scale=2.0))], (2, 6, 7), True),
+}

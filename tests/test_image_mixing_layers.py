@@ -300,3 +300,67 @@ def test_mixed_images_and_labels_follow_the_permutation():
 def test_bad_arguments_are_refused_as_keras_refuses_them(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+# -- Pipeline -------------------------------------------------------------------------------
+
+
+def keras_pipeline(name):
+    return registry.deserialize("layer", META["pipelines"][name]["serialized"])
+
+
+@pytest.mark.parametrize("name", ic.PIPELINES)
+def test_pipelines_keras_wrote_load_and_compute_as_keras(name):
+    _, shape, training = ic.PIPELINES[name]
+    pipeline = keras_pipeline(name)
+    x = ic.images(name, shape)
+    with GradientTape() as tape:
+        tape.watch(x)
+        y = pipeline(x, training=training)
+        total = ops.sum(y * ic.upstream(name, tuple(y.shape)))
+    close(y, REFERENCES[f"{name}/y"])
+    close(tape.gradient(total, x), REFERENCES[f"{name}/g"], rtol=1e-4)
+    ours, keras = (json.loads(json.dumps(config)) for config in (
+        pipeline.get_config(), META["pipelines"][name]["config"]))
+    assert ours["name"] == keras["name"] and ours.keys() == keras.keys()
+    for mine, theirs in zip(ours["layers"], keras["layers"]):
+        assert (mine["class_name"], mine["config"]) == (theirs["class_name"], theirs["config"])
+
+
+def test_pipeline_calls_its_layers_in_turn_with_the_call_s_training():
+    x = ic.images("pipeline", (4, 8, 9, 3))
+    L = mk.layers
+    pipeline = L.Pipeline([L.RandomFlip(seed=1), L.RandomErasing(seed=2), L.Resizing(4, 4)])
+    expected = L.Resizing(4, 4)(L.RandomErasing(seed=2)(L.RandomFlip(seed=1)(x)))
+    np.testing.assert_array_equal(pipeline(x), expected)  # training by default, as Keras
+    np.testing.assert_array_equal(pipeline(x, training=False), L.Resizing(4, 4)(x))
+    assert pipeline.layers[1].name.startswith("random_erasing")
+    labels = np.eye(4, dtype=np.float32)
+    mixed = L.Pipeline([L.MixUp(seed=1), L.CutMix(seed=2)])({"images": x, "labels": labels})
+    np.testing.assert_allclose(np.asarray(mixed["labels"]).sum(axis=1), 1, rtol=1e-6)
+
+
+def test_pipeline_in_a_model_predicts_saves_and_loads(tmp_path):
+    L = mk.layers
+    inputs = mk.Input((8, 9, 3))
+    pipeline = L.Pipeline([L.RandomShear(0.2, 0.2), L.Rescaling(1 / 255), L.CenterCrop(5, 5)])
+    hidden = pipeline(inputs)
+    assert hidden.shape == (None, 5, 5, 3)
+    model = mk.Model(inputs, L.Dense(2)(L.Flatten()(hidden)))
+    x = ic.images("pipeline model", (3, 8, 9, 3))
+    expected = model.predict(x, verbose=0)
+    dense, flatten = model.layers[-1], model.layers[-2]
+    head = dense(flatten(L.CenterCrop(5, 5)(x * np.float32(1 / 255))))  # no shear at inference
+    np.testing.assert_allclose(expected, head, rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    again = mk.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-6)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.zeros((3, 2)), verbose=0)  # trains through the augmentation
+
+
+def test_pipeline_config_needs_its_layers():
+    with pytest.raises(ValueError, match=r"`Pipeline` config must contain a `layers` key "
+                                         r"mapping to a list of serialized layers. Received "
+                                         r"config with layers=None."):
+        mk.layers.Pipeline.from_config({"name": "p"})

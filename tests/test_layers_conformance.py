@@ -228,6 +228,9 @@ LAYERS = {
     "cut_mix": (lambda **kw: layers.CutMix(seed=1, **kw), (3, 4, 5, 2), 0),
     "random_elastic_transform": (lambda **kw: layers.RandomElasticTransform(
         value_range=(-9, 9), seed=1, **kw), (2, 8, 9, 2), 0),
+    # Keras' Pipeline takes no dtype or trainable of its own: its layers are given them
+    "pipeline": (lambda **kw: layers.Pipeline([
+        layers.Rescaling(0.5, offset=1.0, **kw), layers.Dense(3, **kw)]), (3, 4), 2),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),

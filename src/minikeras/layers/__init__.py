@@ -49,7 +49,7 @@ _HOMES = {
     ".preprocessing": (
         "CategoryEncoding", "CenterCrop", "CutMix", "Discretization", "HashedCrossing",
         "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp", "Normalization",
-        "RandomBrightness", "RandomContrast", "RandomCrop", "RandomElasticTransform",
+        "Pipeline", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomElasticTransform",
         "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomPerspective",
         "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom", "Rescaling",
         "Resizing", "StringLookup", "TextVectorization",

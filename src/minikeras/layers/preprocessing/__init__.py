@@ -19,6 +19,7 @@ _HOMES = {
     ".integer_lookup": ("IntegerLookup",),
     ".mel_spectrogram": ("MelSpectrogram",),
     ".normalization": ("Normalization",),
+    ".pipeline": ("Pipeline",),
     ".rescaling": ("Rescaling",),
     ".string_lookup": ("StringLookup",),
     ".text_vectorization": ("TextVectorization",),
