@@ -287,6 +287,11 @@ LAYER_MODELS = {
         L.Input((6, 7, 2)), L.RandomFlip(), L.RandomRotation(0.2), L.RandomZoom(0.1),
         L.RandomTranslation(0.1, 0.1), L.RandomContrast(0.2), L.RandomBrightness(0.1),
         L.CenterCrop(4, 3), L.Conv2D(2, 2)),
+    "image_mixing_augmentations": lambda: _seq(
+        L.Input((8, 9, 3)), L.Pipeline([L.RandomErasing(), L.Rescaling(0.5, offset=1.0),
+                                        L.RandomGaussianBlur()]),
+        L.RandomShear(0.2, 0.2), L.RandomPerspective(), L.MixUp(), L.CutMix(),
+        L.RandomElasticTransform(), L.Conv2D(2, 2)),
     "center_crop_channels_first": lambda: _seq(
         L.Input((2, 6, 7)), L.CenterCrop(3, 5, data_format="channels_first")),
     # smaller than its target on one axis: the aspect window resized

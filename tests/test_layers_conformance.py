@@ -219,6 +219,20 @@ LAYERS = {
     "random_contrast": (lambda **kw: layers.RandomContrast(0.5, seed=1, **kw), (2, 3, 4, 2), 0),
     "random_brightness": (lambda **kw: layers.RandomBrightness(
         0.2, value_range=(-3, 3), seed=1, **kw), (2, 3, 4, 2), 0),
+    "random_erasing": (lambda **kw: layers.RandomErasing(seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_gaussian_blur_cf": (lambda **kw: layers.RandomGaussianBlur(
+        kernel_size=(3, 5), value_range=(-9, 9), data_format="channels_first", seed=1, **kw),
+        (2, 2, 4, 5), 0),
+    "random_shear": (lambda **kw: layers.RandomShear(0.3, 0.3, seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_perspective": (lambda **kw: layers.RandomPerspective(scale=0.5, seed=1, **kw),
+                           (2, 4, 5, 2), 0),
+    "mix_up": (lambda **kw: layers.MixUp(seed=1, **kw), (3, 3, 4, 2), 0),
+    "cut_mix": (lambda **kw: layers.CutMix(seed=1, **kw), (3, 4, 5, 2), 0),
+    "random_elastic_transform": (lambda **kw: layers.RandomElasticTransform(
+        value_range=(-9, 9), seed=1, **kw), (2, 8, 9, 2), 0),
+    # Keras' Pipeline takes no dtype or trainable of its own: its layers are given them
+    "pipeline": (lambda **kw: layers.Pipeline([
+        layers.Rescaling(0.5, offset=1.0, **kw), layers.Dense(3, **kw)]), (3, 4), 2),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),
@@ -253,7 +267,8 @@ STATEFUL_IN_TRAINING = {"spectral_norm_dense", "spectral_norm_conv2d"}
 RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spatial_dropout1d",
           "spatial_dropout2d", "spatial_dropout3d", "random_crop", "random_flip",
           "random_rotation", "random_zoom_cf", "random_translation", "random_contrast",
-          "random_brightness"}
+          "random_brightness", "random_erasing", "random_gaussian_blur_cf", "random_shear",
+          "random_perspective", "mix_up", "cut_mix", "random_elastic_transform"}
 
 
 def make(name, **kwargs):

@@ -47,10 +47,12 @@ _HOMES = {
         "MaxPooling2D", "MaxPooling3D",
     ),
     ".preprocessing": (
-        "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
-        "IntegerLookup", "MelSpectrogram", "Normalization", "RandomBrightness", "RandomContrast",
-        "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-        "Rescaling", "Resizing", "STFTSpectrogram", "StringLookup", "TextVectorization",
+        "CategoryEncoding", "CenterCrop", "CutMix", "Discretization", "HashedCrossing", "Hashing",
+        "IntegerLookup", "MelSpectrogram", "MixUp", "Normalization", "Pipeline",
+        "RandomBrightness", "RandomContrast", "RandomCrop", "RandomElasticTransform",
+        "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomPerspective", "RandomRotation",
+        "RandomShear", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
+        "STFTSpectrogram", "StringLookup", "TextVectorization",
     ),
     ".regularization": (
         "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",

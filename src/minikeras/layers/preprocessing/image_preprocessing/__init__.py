@@ -8,11 +8,18 @@ from minikeras.utils.lazy_names import lazy_names
 
 _HOMES = {
     ".center_crop": ("CenterCrop",),
+    ".cut_mix": ("CutMix",),
+    ".mix_up": ("MixUp",),
     ".random_brightness": ("RandomBrightness",),
     ".random_contrast": ("RandomContrast",),
     ".random_crop": ("RandomCrop",),
+    ".random_elastic_transform": ("RandomElasticTransform",),
+    ".random_erasing": ("RandomErasing",),
     ".random_flip": ("RandomFlip",),
+    ".random_gaussian_blur": ("RandomGaussianBlur",),
+    ".random_perspective": ("RandomPerspective",),
     ".random_rotation": ("RandomRotation",),
+    ".random_shear": ("RandomShear",),
     ".random_translation": ("RandomTranslation",),
     ".random_zoom": ("RandomZoom",),
     ".resizing": ("Resizing",),
