@@ -295,6 +295,11 @@ LAYER_MODELS = {
         L.AutoContrast(value_range=(-1, 1)), L.Conv2D(2, 2)),
     "auto_contrast_channels_first_unit_range": lambda: _seq(
         L.Input((3, 5, 4)), L.AutoContrast(value_range=(0, 1), data_format="channels_first")),
+    "image_mixing_augmentations": lambda: _seq(
+        L.Input((8, 9, 3)), L.Pipeline([L.RandomErasing(), L.Rescaling(0.5, offset=1.0),
+                                        L.RandomGaussianBlur()]),
+        L.RandomShear(0.2, 0.2), L.RandomPerspective(), L.MixUp(), L.CutMix(),
+        L.RandomElasticTransform(), L.Conv2D(2, 2)),
     "center_crop_channels_first": lambda: _seq(
         L.Input((2, 6, 7)), L.CenterCrop(3, 5, data_format="channels_first")),
     # smaller than its target on one axis: the aspect window resized
@@ -583,6 +588,7 @@ REFUSED = {
     L.Hashing: lambda: L.Hashing(4),
     L.HashedCrossing: lambda: L.HashedCrossing(4),
     L.MelSpectrogram: lambda: L.MelSpectrogram(fft_length=2, sequence_stride=1),
+    L.STFTSpectrogram: lambda: L.STFTSpectrogram(frame_length=4),
 }
 
 
@@ -616,6 +622,8 @@ def test_layers_that_cannot_be_exported_say_so(cls, tmp_path):
     if cls is L.HashedCrossing:  # two columns in
         columns = [L.Input((1,), dtype="int64"), L.Input((1,), dtype="int64")]
         model = mk.Model(columns, REFUSED[cls]()(columns))
+    elif cls is L.STFTSpectrogram:  # signals of (time, channels)
+        model = mk.Sequential([L.Input((8, 1)), REFUSED[cls]()])
     else:
         dtype = "string" if cls is L.TextVectorization else "float32"
         model = mk.Sequential([L.Input((2,), dtype=dtype), REFUSED[cls]()])

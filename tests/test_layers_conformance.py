@@ -177,6 +177,8 @@ LAYERS = {
         fft_length=16, sequence_stride=8, sampling_rate=800, num_mel_bins=4, power_to_db=False,
         mag_exp=1.0,
         **kw), (2, 64), 0),
+    "stft_spectrogram": (lambda **kw: layers.STFTSpectrogram(
+        mode="magnitude", frame_length=8, frame_step=4, **kw), (2, 24, 2), 2),
     "masking": (lambda **kw: layers.Masking(**kw), (2, 4, 3), 0),
     "identity": (lambda **kw: layers.Identity(**kw), (4, 5), 0),
     # Pooling
@@ -238,6 +240,20 @@ LAYERS = {
         (-3, 3), 0.1, 0.4, 0.6, 0.3, seed=1, **kw), (2, 3, 4, 3), 0),
     "equalization_cf": (lambda **kw: layers.Equalization(
         (-3, 3), bins=32, data_format="channels_first", **kw), (2, 2, 4, 5), 0),
+    "random_erasing": (lambda **kw: layers.RandomErasing(seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_gaussian_blur_cf": (lambda **kw: layers.RandomGaussianBlur(
+        kernel_size=(3, 5), value_range=(-9, 9), data_format="channels_first", seed=1, **kw),
+        (2, 2, 4, 5), 0),
+    "random_shear": (lambda **kw: layers.RandomShear(0.3, 0.3, seed=1, **kw), (2, 4, 5, 2), 0),
+    "random_perspective": (lambda **kw: layers.RandomPerspective(scale=0.5, seed=1, **kw),
+                           (2, 4, 5, 2), 0),
+    "mix_up": (lambda **kw: layers.MixUp(seed=1, **kw), (3, 3, 4, 2), 0),
+    "cut_mix": (lambda **kw: layers.CutMix(seed=1, **kw), (3, 4, 5, 2), 0),
+    "random_elastic_transform": (lambda **kw: layers.RandomElasticTransform(
+        value_range=(-9, 9), seed=1, **kw), (2, 8, 9, 2), 0),
+    # Keras' Pipeline takes no dtype or trainable of its own: its layers are given them
+    "pipeline": (lambda **kw: layers.Pipeline([
+        layers.Rescaling(0.5, offset=1.0, **kw), layers.Dense(3, **kw)]), (3, 4), 2),
     "simple_rnn": (lambda **kw: layers.SimpleRNN(3, **kw), (2, 4, 3), 3),
     "lstm_sequences": (lambda **kw: layers.LSTM(3, return_sequences=True, **kw), (2, 4, 3), 3),
     "gru_backwards": (lambda **kw: layers.GRU(2, go_backwards=True, **kw), (2, 4, 3), 3),
@@ -274,7 +290,9 @@ RANDOM = {"dropout", "gaussian_noise", "gaussian_dropout", "alpha_dropout", "spa
           "random_rotation", "random_zoom_cf", "random_translation", "random_contrast",
           "random_brightness", "random_grayscale", "random_invert_cf", "solarization",
           "random_posterization", "random_saturation", "random_hue_cf",
-          "random_color_degeneration", "random_sharpness_cf", "random_color_jitter"}
+          "random_color_degeneration", "random_sharpness_cf", "random_color_jitter",
+          "random_erasing", "random_gaussian_blur_cf", "random_shear", "random_perspective",
+          "mix_up", "cut_mix", "random_elastic_transform"}
 
 
 def make(name, **kwargs):

@@ -137,3 +137,35 @@ def test_placement_scopes_change_nothing():
             pass
     with pytest.raises(ValueError, match="^Invalid mode 'some'"):
         keras.RematScope(mode="some")
+
+
+def test_set_backend_sets_keras_backend_and_keeps_numpy(monkeypatch):
+    import os
+
+    from minikeras import backend
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert backend.set_backend("jax") is None
+    assert os.environ["KERAS_BACKEND"] == "jax" and backend.backend() == "numpy"
+
+
+def test_operation_and_function_are_keras_3s_bases_of_computations():
+    import minikeras as mk
+    from minikeras import ops
+
+    class Softsign2(mk.Operation):  # a user op, as Keras 3 writes them
+        def call(self, x, scale):
+            return scale * x / (1 + ops.abs(x))
+
+        def compute_output_spec(self, x, scale):
+            return mk.KerasTensor(x.shape, x.dtype)
+
+    x = np.array([[-3.0, 0.0, 1.0]], "float32")
+    np.testing.assert_allclose(Softsign2()(x, 2.0), [[-1.5, 0.0, 1.0]])
+    inputs = mk.Input((3,))
+    outputs = Softsign2()(inputs, 2.0)
+    assert outputs.shape == (None, 3)
+    fn = mk.Function(inputs, ops.tanh(outputs))
+    np.testing.assert_allclose(fn(x), np.tanh([[-1.5, 0.0, 1.0]]), rtol=1e-6)
+    assert isinstance(mk.layers.Dense(2), mk.Operation) and isinstance(fn, mk.Operation)
+    assert isinstance(mk.Model(inputs, outputs), mk.Function)

@@ -38,6 +38,10 @@ _NAMES = {
     "Sequential": "minikeras.models",
     "Optimizer": "minikeras.optimizers",
     "Regularizer": "minikeras.regularizers",
+    # Keras 3's bases of computations: a Layer is an Operation there, a functional Model a
+    # Function; here the Layer is the one base, and the functional Model the graph's function.
+    "Operation": ("minikeras.layers", "Layer"),
+    "Function": ("minikeras.models.functional", "Functional"),
 }
 
 
@@ -50,7 +54,9 @@ def __getattr__(name):
     if name in _SUBMODULES or name == "config":
         value = importlib.import_module(f"minikeras.{'backend' if name == 'config' else name}")
     elif name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
+        home = _NAMES[name]
+        module, attribute = home if isinstance(home, tuple) else (home, name)
+        value = getattr(importlib.import_module(module), attribute)
     else:
         raise AttributeError(f"module 'minikeras' has no attribute '{name}'")
     globals()[name] = value  # the next lookup is a plain attribute
@@ -62,8 +68,9 @@ def __dir__():
 
 
 __all__ = [
-    "DTypePolicy", "FloatDTypePolicy", "GradientTape", "Initializer", "Input", "InputSpec",
-    "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential", "Variable",
+    "DTypePolicy", "FloatDTypePolicy", "Function", "GradientTape", "Initializer", "Input",
+    "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Operation", "Optimizer",
+    "Regularizer", "Sequential", "Variable",
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "dtype_policies",
     "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops",
     "optimizers", "random", "regularizers", "RematScope", "remat", "device", "name_scope",

@@ -86,6 +86,13 @@ def backend():
     return "numpy"
 
 
+def set_backend(backend):
+    """Keras 3 reloads itself on `backend` (it sets `KERAS_BACKEND` and re-imports). minikeras
+    has one backend: the variable is set as Keras sets it, for the processes this one starts,
+    and computation stays numpy's (`backend()` says so)."""
+    os.environ["KERAS_BACKEND"] = backend
+
+
 def to_snake_case(name):
     """`BatchNormalization` -> `batch_normalization`, `ReLU` -> `re_lu` (Keras' rule)."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)

@@ -9,9 +9,9 @@ are independent, so the parts are shared instead: numpy releases the GIL in its 
 calls, and two threads each taking half the parts measured another 1.5x on two cores.
 
 `sharing(threads)` sets for a block (a `fit`) how many threads may share parts; `parts` cuts
-a batch into slices and `run` maps a function over them. Only the thread that opened the
-block shares: a thread of its own (a predict running batches side by side) runs its parts in
-turn, so that threads never multiply.
+a batch into slices and `run` maps a function over them. The count is the calling thread's
+own: another thread (a predict running batches side by side, a part's worker) runs its parts
+in turn, so that threads never multiply.
 """
 
 import contextlib
@@ -23,36 +23,32 @@ from minikeras.core import subnormals
 
 PART_BYTES = 2 << 20  # the size of a part's temporaries aimed at: one core's L2 cache here
 
-_threads = 1  # threads that may share parts, within the block `sharing` opened
-_owner = None  # the thread that opened it
+_local = threading.local()  # `threads`: how many threads may share this thread's parts
 _pool = None  # (its worker count, ThreadPoolExecutor)
 _lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def sharing(threads):
-    """Let up to `threads` threads (this one included) share parts within the block."""
-    global _threads, _owner
-    previous = _threads, _owner
-    _threads, _owner = max(1, int(threads)), threading.get_ident()
+    """Let up to `threads` threads (this one included) share this thread's parts within the
+    block. Per thread: concurrent fits each set their own; the workers share none."""
+    previous = sharing_threads()
+    _local.threads = max(1, int(threads))
     try:
         yield
     finally:
-        _threads, _owner = previous
+        _local.threads = previous
 
 
 def sharing_threads():
     """How many threads may share this thread's work now (1 outside a `sharing` block)."""
-    return _threads if _owner == threading.get_ident() else 1
-
-
-_sharers = sharing_threads
+    return getattr(_local, "threads", 1)
 
 
 def parts(items, item_bytes):
     """Slices cutting `range(items)` into parts of about `PART_BYTES` of temporaries each
     (`item_bytes` per item), a multiple of the sharing threads where there are enough items."""
-    sharers = _threads if _owner == threading.get_ident() else 1
+    sharers = sharing_threads()
     if sharers == 1 and items * item_bytes <= PART_BYTES:
         return [slice(0, items)]  # (a one-image predict's case: kept cheap)
     count = max(1, min(items, -(-items * item_bytes // PART_BYTES)))
@@ -67,7 +63,7 @@ def run(fn, slices):
     workers of the block's sharing."""
     if len(slices) == 1:
         return [fn(slices[0])]
-    sharers = min(_sharers(), len(slices))
+    sharers = min(sharing_threads(), len(slices))
     if sharers == 1:
         return [fn(s) for s in slices]
     pool = _workers(sharers - 1)
@@ -106,7 +102,7 @@ def rowwise(fn, *arrays):
     gradient): computed in row blocks shared between the block's threads when the arrays are
     large enough to pay for it, else simply called."""
     first = arrays[0]
-    sharers = _sharers()
+    sharers = sharing_threads()
     if sharers == 1 or first.ndim == 0 or first.nbytes < 2 * PART_BYTES \
             or first.shape[0] < sharers:
         return fn(*arrays)

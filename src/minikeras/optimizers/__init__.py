@@ -15,6 +15,7 @@ from minikeras.optimizers.ftrl import Ftrl
 from minikeras.optimizers.lamb import Lamb
 from minikeras.optimizers.lion import Lion
 from minikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from minikeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from minikeras.optimizers.muon import Muon
 from minikeras.optimizers.rmsprop import RMSprop
 from minikeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
@@ -23,7 +24,8 @@ from minikeras.saving import registry
 
 __all__ = [
     "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion",
-    "LossScaleOptimizer", "Muon", "Nadam", "Optimizer", "RMSprop", "SGD", "ScheduleFreeAdamW",
+    "LossScaleOptimizer", "MultiOptimizer", "Muon", "Nadam", "Optimizer", "OptimizerMap",
+    "RMSprop", "SGD", "ScheduleFreeAdamW",
     "deserialize", "get", "schedules", "serialize",
 ]
 

@@ -330,22 +330,24 @@ class Optimizer:
         optimizer's `variables` order, the learning rate left out."""
         return arrays
 
+    # Files store `variables`: a wrapping optimizer's include those of the optimizers it wraps.
     def save_own_variables(self, store):
-        for index, variable in enumerate(self._variables):
+        for index, variable in enumerate(self.variables):
             store[str(index)] = variable.numpy()
 
     def load_own_variables(self, store):
-        if len(store.keys()) != len(self._variables):
+        variables = self.variables
+        if len(store.keys()) != len(variables):
             message = (
                 f"Skipping variable loading for optimizer '{self.name}', because it has "
-                f"{len(self._variables)} variables whereas the saved optimizer has "
+                f"{len(variables)} variables whereas the saved optimizer has "
                 f"{len(store.keys())} variables. "
             )
-            if not self._variables:
+            if not variables:
                 message += "This is likely because the optimizer has not been called/built yet."
             _warn(message)
             return
-        for index, variable in enumerate(self._variables):
+        for index, variable in enumerate(variables):
             variable.assign(store[str(index)])
 
     # ------------------------------------------------------------------------------------------
@@ -408,11 +410,7 @@ class Optimizer:
             return
         if trainable_variables is None:
             if not self.built:
-                raise ValueError(
-                    "When passing `grads` without `variables`, the optimizer must already be "
-                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
-                    "first. "
-                )
+                raise _not_built_error()
             if len(grads) != len(self._trainable_variables_indices):
                 raise ValueError(
                     "When passing `grads` as a list of gradient tensors, the gradients must "
@@ -695,6 +693,12 @@ class _SplitTrial:
         if min(len(t) for t in self.times.values()) >= TRIALS:
             serial = sorted(self.times[False])[TRIALS // 2]
             self.decided = sorted(self.times[True])[TRIALS // 2] < 0.9 * serial
+
+
+def _not_built_error():
+    return ValueError(
+        "When passing `grads` without `variables`, the optimizer must already be built on a "
+        "list of variables. Call `optimizer.build(trainable_variables)` first. ")
 
 
 def _update_units(units, learning_rate):

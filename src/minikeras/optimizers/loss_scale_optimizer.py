@@ -81,17 +81,6 @@ class LossScaleOptimizer(Optimizer):
         super().set_weights(weights[:own])
         self.inner_optimizer.set_weights(weights[own:])
 
-    def save_own_variables(self, store):
-        for index, variable in enumerate(self.variables):
-            store[str(index)] = variable.numpy()
-
-    def load_own_variables(self, store):
-        variables = self.variables
-        if len(store.keys()) != len(variables):
-            return super().load_own_variables(store)  # its warning, nothing loaded
-        for index, variable in enumerate(variables):
-            variable.assign(store[str(index)])
-
     def _keras2_variables(self):
         return super()._keras2_variables() + self.inner_optimizer._keras2_variables()
 

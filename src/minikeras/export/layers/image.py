@@ -24,6 +24,10 @@ from minikeras.layers.preprocessing.image_preprocessing.resizing import (
 for _class in (layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
                layers.RandomTranslation, layers.RandomContrast, layers.RandomBrightness):
     register_converter(_class)(lambda layer, graph, x: x)
+for _class in (layers.RandomErasing, layers.RandomGaussianBlur, layers.RandomShear,
+               layers.RandomPerspective, layers.MixUp, layers.CutMix,
+               layers.RandomElasticTransform):
+    register_converter(_class)(lambda layer, graph, x: x)
 
 
 def _on_batches(convert):

@@ -1,12 +1,12 @@
 """Converters of the numeric preprocessing layers (Rescaling, Normalization, Discretization,
-CategoryEncoding), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), of
+CategoryEncoding), of Pipeline (its layers in turn), of the lookups (StringLookup, IntegerLookup: ONNX-ML's LabelEncoder), of
 TextVectorization (ONNX's string operators, then its lookup), and the refusal of Hashing and
 HashedCrossing, which ONNX has no operators for."""
 
 import numpy as np
 
 from minikeras import backend, layers
-from minikeras.export.graph import TO_THE_END, cannot_export, register_converter
+from minikeras.export.graph import TO_THE_END, cannot_export, convert_layer, register_converter
 from minikeras.export.layers.core import refuse
 
 
@@ -21,6 +21,16 @@ def _rescaling(layer, graph, x):
     x = as_type(graph, x)
     y = graph.op("Mul", x, graph.constant(layer.scale))
     return graph.op("Add", y, graph.constant(layer.offset), hint=layer.name)
+
+
+# Its layers find the masks of their inputs themselves (`graph.masks`), as a Sequential's do.
+@register_converter(layers.Pipeline, takes_mask=True)
+def _pipeline(layer, graph, x, mask=None):
+    for inner in layer.layers:
+        shape = graph.shape(x)
+        x = convert_layer(inner, graph, x)
+        graph.shapes[x] = tuple(inner.compute_output_shape(shape))
+    return x
 
 
 @register_converter(layers.Normalization)

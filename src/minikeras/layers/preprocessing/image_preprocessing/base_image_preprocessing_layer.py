@@ -47,12 +47,13 @@ class BaseImagePreprocessingLayer(Layer):
 
     # -- arguments ----------------------------------------------------------------------------
 
-    def _standardize_factor(self, factor):
-        """Keras' `factor`: a number `f` in the bounds (the range `[-|f|, |f|]` clipped to them)
-        or two numbers (sorted), as `(lower, upper)`."""
+    def _standardize_factor(self, factor, name="factor"):
+        """Keras' `factor` (or another argument `name` read as one): a number `f` in the bounds
+        (the range `[-|f|, |f|]` clipped to them) or two numbers (sorted), as
+        `(lower, upper)`."""
         low, high = self._FACTOR_BOUNDS
         message = (
-            "The `factor` argument should be a number (or a list of two numbers) in the range "
+            f"The `{name}` argument should be a number (or a list of two numbers) in the range "
             f"[{low}, {high}]. Received: factor={factor}")
         if isinstance(factor, (tuple, list)):
             if len(factor) != 2 or factor[0] > high or factor[1] < low:
